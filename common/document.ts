@@ -1,0 +1,107 @@
+/**
+ * Reading input documents (designs, traces, later sweep specs): YAML or JSON text, duplicate keys
+ * rejected (YAML 1.2 is a superset of JSON, so JSON goes through the same parser and gets the same
+ * check), then JSON-Schema validation with ajv collecting every error, each mapped to the file
+ * and path it came from.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { parseDocument } from "yaml";
+import { InputError, describeValue, type InputProblem } from "./input-error.js";
+
+/** Parse YAML/JSON text; `file` names the source in errors. */
+export function parseText(text: string, file: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new InputError(
+      file,
+      doc.errors.map((e) => {
+        const line = e.linePos?.[0];
+        const at = line ? `line ${line.line}, column ${line.col}` : "";
+        return { path: at, expected: "well-formed YAML or JSON", found: e.message.split("\n")[0] ?? e.code };
+      }),
+    );
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** Read and parse a file; a missing or unreadable file is an InputError too. */
+export function readDocument(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new InputError(file, { path: "", expected: "a readable file", found: code === "ENOENT" ? "no such file" : code });
+  }
+  return parseText(text, file);
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Validate `data` against `schema`; throws one InputError listing every problem. */
+export function validateAgainst<T>(schema: object, data: unknown, file: string): T {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (!validate(data)) throw new InputError(file, schemaProblems(validate.errors ?? [], data));
+  return data as T;
+}
+
+function schemaProblems(errors: ErrorObject[], data: unknown): InputProblem[] {
+  // anyOf/oneOf produce one error per branch plus a summary; keep the most specific ones.
+  const specific = errors.filter((e) => e.keyword !== "anyOf" && e.keyword !== "oneOf" && e.keyword !== "if");
+  const chosen = specific.length > 0 ? specific : errors;
+  const seen = new Set<string>();
+  const problems: InputProblem[] = [];
+  for (const e of chosen) {
+    const problem = toProblem(e, data);
+    const key = `${problem.path}|${problem.expected}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+function toProblem(e: ErrorObject, data: unknown): InputProblem {
+  const path = e.instancePath;
+  const found = describeValue(valueAt(data, path));
+  switch (e.keyword) {
+    case "required":
+      return { path: `${path}/${String(e.params.missingProperty)}`, expected: "this required field", found: "nothing" };
+    case "additionalProperties":
+      return {
+        path: `${path}/${String(e.params.additionalProperty)}`,
+        expected: `no such field (allowed: ${allowedKeys(e)})`,
+        found: "an unknown field",
+      };
+    case "enum":
+      return { path, expected: `one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`, found };
+    case "type":
+      return { path, expected: `a value of type ${String(e.params.type)}`, found };
+    case "const":
+      return { path, expected: `the value ${JSON.stringify(e.params.allowedValue)}`, found };
+    default:
+      return { path, expected: `a value that ${e.message ?? "matches the schema"}`, found };
+  }
+}
+
+function allowedKeys(e: ErrorObject): string {
+  const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? Object.keys(props).join(", ") : "see the schema";
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  if (pointer === "") return data;
+  let cur: unknown = data;
+  for (const raw of pointer.split("/").slice(1)) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}

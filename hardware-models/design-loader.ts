@@ -1,0 +1,142 @@
+/**
+ * Design files: user form (YAML/JSON) -> schema-validated -> resolved, frozen Design. Units are
+ * parsed with mathjs here and nowhere else. A design is named by a file path or by a preset name
+ * (a file in examples/designs/).
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { readDocument, validateAgainst } from "../common/document.js";
+import { InputError } from "../common/input-error.js";
+import { packageRoot } from "../common/package-root.js";
+import { parseQuantity, QUANTITY } from "../common/quantity.js";
+import { OP_KINDS, type OpKind } from "../workloads/trace.js";
+import { designSchema } from "./design-schema.js";
+import type { Design } from "./design.js";
+import { resolveMemoryLevel, type MemoryLevel } from "./memory-hierarchy.js";
+import { EnergyTable } from "./technology/energy-table.js";
+import { MEMORY_KINDS, type MemoryKind } from "./technology/memory-kinds.js";
+import { NODE_RANGE_NM, type Flavor } from "./technology/node-scaling.js";
+import { unitModel } from "./unit-registry.js";
+import type { ResolvedUnitBase } from "./unit-model.js";
+
+/** The user form of a design file (after schema validation; quantities still strings). */
+export interface DesignDocument {
+  version: 1;
+  name: string;
+  description?: string;
+  sources?: string[];
+  technology: { node: string; flavor?: Flavor; voltage: string; frequency: string };
+  memory: { name: string; kind: MemoryKind; capacity: string; bandwidth: string; readEnergy?: string; writeEnergy?: string; leakage?: string }[];
+  units: Record<string, Record<string, unknown> & { kind: string }>;
+  mapping: { default: string; weights?: string } & Partial<Record<OpKind, string>>;
+  energy?: Record<string, string>;
+}
+
+export function designPresetDir(): string {
+  return join(packageRoot(), "examples", "designs");
+}
+
+export function designPresetNames(): string[] {
+  const dir = designPresetDir();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5)).sort();
+}
+
+/** Resolve a `--design` argument: an existing file, or the name of a preset. */
+export function locateDesign(nameOrFile: string): string {
+  if (existsSync(nameOrFile)) return nameOrFile;
+  const preset = join(designPresetDir(), `${nameOrFile}.yaml`);
+  if (!nameOrFile.includes("/") && existsSync(preset)) return preset;
+  throw new InputError(nameOrFile, { path: "", expected: `a design file or a preset name (${designPresetNames().join(", ")})`, found: "neither" });
+}
+
+export function loadDesign(nameOrFile: string): Design {
+  const file = locateDesign(nameOrFile);
+  return resolveDesign(readDocument(file), file);
+}
+
+export function resolveDesign(data: unknown, file: string): Design {
+  const doc = validateAgainst<DesignDocument>(designSchema, data, file);
+  const at = (path: string) => ({ file, path });
+
+  const nodeNm = parseQuantity(doc.technology.node, QUANTITY.lengthNm, at("/technology/node"));
+  if (!(nodeNm >= NODE_RANGE_NM.min && nodeNm <= NODE_RANGE_NM.max)) {
+    throw new InputError(file, { path: "/technology/node", expected: `a node from ${NODE_RANGE_NM.min} to ${NODE_RANGE_NM.max} nm (the range of the Stillmaker & Baas scaling fits)`, found: doc.technology.node });
+  }
+  const voltageV = parseQuantity(doc.technology.voltage, QUANTITY.voltageV, at("/technology/voltage"));
+  if (!(voltageV >= 0.3 && voltageV <= 2)) {
+    throw new InputError(file, { path: "/technology/voltage", expected: "a supply voltage from 0.3 V to 2 V", found: doc.technology.voltage });
+  }
+  const frequencyHz = parseQuantity(doc.technology.frequency, QUANTITY.frequencyHz, at("/technology/frequency"));
+  if (!(frequencyHz > 0)) throw new InputError(file, { path: "/technology/frequency", expected: "a positive frequency", found: doc.technology.frequency });
+  const flavor = doc.technology.flavor ?? "hp";
+
+  const overrides: Record<string, number> = {};
+  for (const [key, value] of Object.entries(doc.energy ?? {})) {
+    overrides[key] = parseQuantity(value, QUANTITY.energyPj, at(`/energy/${key}`));
+  }
+  const energy = new EnergyTable({ nodeNm, voltageV, flavor }, overrides);
+
+  const names = new Set<string>();
+  const memory: MemoryLevel[] = doc.memory.map((level, i) => {
+    const path = `/memory/${i}`;
+    if (names.has(level.name)) throw new InputError(file, { path: `${path}/name`, expected: "a level name used once", found: JSON.stringify(level.name) });
+    names.add(level.name);
+    const capacityBytes = positive(parseQuantity(level.capacity, QUANTITY.bytes, at(`${path}/capacity`)), file, `${path}/capacity`, level.capacity);
+    const bandwidthBytesPerSecond = positive(parseQuantity(level.bandwidth, QUANTITY.bandwidthBytesPerSecond, at(`${path}/bandwidth`)), file, `${path}/bandwidth`, level.bandwidth);
+    if (level.kind === "sram" && i === 0 && doc.memory.length > 1) {
+      throw new InputError(file, { path: `${path}/kind`, expected: "off-chip memory outermost (levels are listed outermost first)", found: "sram" });
+    }
+    if (level.kind !== "sram" && i > 0 && MEMORY_KINDS[level.kind].offChip && doc.memory[i - 1]?.kind === "sram") {
+      throw new InputError(file, { path: `${path}/kind`, expected: "levels outermost first: off-chip memory before on-chip SRAM", found: level.kind });
+    }
+    const perByte = (value: string | undefined, p: string) => (value === undefined ? undefined : parseQuantity(value, QUANTITY.energyPjPerByte, at(`${path}/${p}`)));
+    return resolveMemoryLevel(
+      {
+        name: level.name, kind: level.kind, capacityBytes, bandwidthBytesPerSecond,
+        readPjPerByte: perByte(level.readEnergy, "readEnergy"),
+        writePjPerByte: perByte(level.writeEnergy, "writeEnergy"),
+        leakagePowerW: level.leakage === undefined ? undefined : parseQuantity(level.leakage, QUANTITY.powerW, at(`${path}/leakage`)),
+      },
+      i, energy, nodeNm, voltageV,
+    );
+  });
+
+  const unitNames = Object.keys(doc.units);
+  const units: ResolvedUnitBase[] = unitNames.map((name) => {
+    const user = doc.units[name]!;
+    return Object.freeze(unitModel(user.kind).resolve(user, { file, path: `/units/${name}`, name, nodeNm, voltageV, frequencyHz, energy }));
+  });
+
+  const unitIndex = (name: string, path: string): number => {
+    const i = unitNames.indexOf(name);
+    if (i < 0) throw new InputError(file, { path, expected: `a unit defined under /units (${unitNames.join(", ")})`, found: JSON.stringify(name) });
+    return i;
+  };
+  const defaultUnit = unitIndex(doc.mapping.default, "/mapping/default");
+  const unitByKind = {} as Record<OpKind, number>;
+  for (const kind of OP_KINDS) {
+    const named = doc.mapping[kind];
+    unitByKind[kind] = named === undefined ? defaultUnit : unitIndex(named, `/mapping/${kind}`);
+  }
+  let weightsLevel = 0;
+  if (doc.mapping.weights !== undefined) {
+    weightsLevel = memory.findIndex((l) => l.name === doc.mapping.weights);
+    if (weightsLevel < 0) {
+      throw new InputError(file, { path: "/mapping/weights", expected: `a memory level name (${memory.map((l) => l.name).join(", ")})`, found: JSON.stringify(doc.mapping.weights) });
+    }
+  }
+
+  const areaMm2 = memory.reduce((s, l) => s + l.areaMm2, 0) + units.reduce((s, u) => s + u.areaMm2, 0);
+  const leakagePowerW = memory.reduce((s, l) => s + l.leakagePowerW, 0) + units.reduce((s, u) => s + u.leakagePowerW, 0);
+  return Object.freeze({
+    name: doc.name, origin: file, description: doc.description,
+    technology: Object.freeze({ nodeNm, flavor, voltageV, frequencyHz }),
+    memory: memory.map((l) => Object.freeze(l)), units, mapping: Object.freeze({ unitByKind, weightsLevel }), energy, areaMm2, leakagePowerW,
+  });
+}
+
+function positive(value: number, file: string, path: string, found: string): number {
+  if (!(value > 0)) throw new InputError(file, { path, expected: "a positive quantity", found: JSON.stringify(found) });
+  return value;
+}

@@ -1,0 +1,86 @@
+/**
+ * JSON Schema of a design file, assembled from the unit registry so that every unit kind's own
+ * schema is the only description of its section. `npm run schemas` writes it to
+ * schema/design.schema.json for editors and other tools; a test keeps the file current.
+ */
+import { UNIT_MODELS, UNIT_KINDS } from "./unit-registry.js";
+import { MEMORY_KIND_NAMES } from "./technology/memory-kinds.js";
+import { OP_KINDS } from "../workloads/trace.js";
+import { EnergyTable } from "./technology/energy-table.js";
+
+const quantity = { type: "string", minLength: 1 };
+
+export const DESIGN_VERSION = 1;
+
+export const designSchema = {
+  $id: "https://attnsim.dev/schema/design.schema.json",
+  title: "attnsim design",
+  description: "Hardware design: technology operating point, memory levels (outermost first), compute units, mapping. See docs/design-format.md.",
+  type: "object",
+  additionalProperties: false,
+  required: ["version", "name", "technology", "memory", "units", "mapping"],
+  properties: {
+    version: { const: DESIGN_VERSION },
+    name: { type: "string", minLength: 1 },
+    description: { type: "string" },
+    sources: { type: "array", items: { type: "string" } },
+    technology: {
+      type: "object",
+      additionalProperties: false,
+      required: ["node", "voltage", "frequency"],
+      properties: {
+        node: quantity,
+        flavor: { enum: ["hp", "lp"] },
+        voltage: quantity,
+        frequency: quantity,
+      },
+    },
+    memory: {
+      type: "array",
+      minItems: 1,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "kind", "capacity", "bandwidth"],
+        properties: {
+          name: { type: "string", pattern: "^[A-Za-z][A-Za-z0-9_-]*$" },
+          kind: { enum: [...MEMORY_KIND_NAMES] },
+          capacity: quantity,
+          bandwidth: quantity,
+          readEnergy: quantity,
+          writeEnergy: quantity,
+          leakage: quantity,
+        },
+      },
+    },
+    units: {
+      type: "object",
+      minProperties: 1,
+      propertyNames: { pattern: "^[A-Za-z][A-Za-z0-9_-]*$" },
+      additionalProperties: {
+        type: "object",
+        required: ["kind"],
+        properties: { kind: { enum: UNIT_KINDS } },
+        allOf: UNIT_KINDS.map((kind) => ({
+          if: { properties: { kind: { const: kind } } },
+          then: UNIT_MODELS[kind].schema,
+        })),
+      },
+    },
+    mapping: {
+      type: "object",
+      additionalProperties: false,
+      required: ["default"],
+      properties: {
+        default: { type: "string" },
+        ...Object.fromEntries(OP_KINDS.map((k) => [k, { type: "string" }])),
+        weights: { type: "string", description: "memory level holding the weights (default: the outermost)" },
+      },
+    },
+    energy: {
+      type: "object",
+      additionalProperties: false,
+      properties: Object.fromEntries(EnergyTable.keys().map((k) => [k, quantity])),
+    },
+  },
+} as const;

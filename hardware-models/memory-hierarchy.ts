@@ -1,0 +1,71 @@
+/**
+ * Shared memory levels, outermost first (DRAM/HBM/LPDDR or flash -> global SRAM ...). Unit-local
+ * buffers (a systolic array's ifmap/filter/ofmap SRAMs, a DSP's local memory) belong to their
+ * unit. Every byte an op moves is charged to the level its tensor lives in (see sim/placement.ts)
+ * at that level's per-byte energy; time at a level is bytes / bandwidth.
+ */
+import { MEMORY_KINDS, type MemoryKind } from "./technology/memory-kinds.js";
+import { sramAreaMm2, leakagePowerW } from "./technology/area.js";
+import type { EnergyTable } from "./technology/energy-table.js";
+
+export interface MemoryLevel {
+  name: string;
+  kind: MemoryKind;
+  index: number;
+  capacityBytes: number;
+  bandwidthBytesPerSecond: number;
+  readPjPerByte: number;
+  writePjPerByte: number;
+  leakagePowerW: number;
+  areaMm2: number;
+  offChip: boolean;
+  sources: { readEnergy: string; writeEnergy: string; leakage: string };
+}
+
+export interface MemoryLevelInput {
+  name: string;
+  kind: MemoryKind;
+  capacityBytes: number;
+  bandwidthBytesPerSecond: number;
+  readPjPerByte?: number;
+  writePjPerByte?: number;
+  leakagePowerW?: number;
+}
+
+/** Fill a level's energies and leakage from the technology tables where the user gave none. */
+export function resolveMemoryLevel(input: MemoryLevelInput, index: number, energy: EnergyTable, nodeNm: number, voltageV: number): MemoryLevel {
+  const user = "design file";
+  if (input.kind === "sram") {
+    const pj = energy.sramPjPerByte(input.capacityBytes);
+    const areaMm2 = sramAreaMm2(input.capacityBytes, nodeNm);
+    return {
+      name: input.name, kind: input.kind, index, capacityBytes: input.capacityBytes, bandwidthBytesPerSecond: input.bandwidthBytesPerSecond,
+      readPjPerByte: input.readPjPerByte ?? pj,
+      writePjPerByte: input.writePjPerByte ?? pj,
+      leakagePowerW: input.leakagePowerW ?? leakagePowerW(areaMm2, voltageV),
+      areaMm2,
+      offChip: false,
+      sources: {
+        readEnergy: input.readPjPerByte === undefined ? energy.sramSource(input.capacityBytes) : user,
+        writeEnergy: input.writePjPerByte === undefined ? energy.sramSource(input.capacityBytes) : user,
+        leakage: input.leakagePowerW === undefined ? "area x leakage density (hardware-models/technology/area.ts)" : user,
+      },
+    };
+  }
+  const info = MEMORY_KINDS[input.kind];
+  const pjPerByte = info.energyPjPerBit.value * 8;
+  const gib = input.capacityBytes / 2 ** 30;
+  return {
+    name: input.name, kind: input.kind, index, capacityBytes: input.capacityBytes, bandwidthBytesPerSecond: input.bandwidthBytesPerSecond,
+    readPjPerByte: input.readPjPerByte ?? pjPerByte,
+    writePjPerByte: input.writePjPerByte ?? pjPerByte,
+    leakagePowerW: input.leakagePowerW ?? info.backgroundPowerWPerGiB.value * gib,
+    areaMm2: 0,
+    offChip: info.offChip,
+    sources: {
+      readEnergy: input.readPjPerByte === undefined ? info.energyPjPerBit.source : user,
+      writeEnergy: input.writePjPerByte === undefined ? info.energyPjPerBit.source : user,
+      leakage: input.leakagePowerW === undefined ? info.backgroundPowerWPerGiB.source : user,
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The contract every compute-unit model implements (one file per kind; the registry in
+ * `unit-registry.ts` maps kinds to models). A model is pure functions over a resolved spec:
+ * `supports(op)`, `check(spec, op, ctx)` (feasibility as a value with a reason) and
+ * `cost(spec, op, ctx)`, which counts actions (MACs, buffer bytes, instructions) and the bytes it
+ * moves at each shared memory level. Prices come from the spec's action table; the engine never
+ * looks inside a unit.
+ */
+import type { Op } from "../workloads/trace.js";
+import type { Precision } from "../workloads/precision.js";
+import type { EnergyTable } from "./technology/energy-table.js";
+import type { MemoryLevel } from "./memory-hierarchy.js";
+
+/** A countable action a unit performs and its price. */
+export interface ActionPrice {
+  /** e.g. "mac.int8", "ifmap.read" (bytes), "instruction". */
+  name: string;
+  energyPj: number;
+  /** What one count is: "op", "byte", "instruction". */
+  per: "op" | "byte" | "instruction";
+  source: string;
+  /** For byte actions on a unit-local buffer: the buffer's name, reported as a memory level. */
+  bufferName?: string;
+}
+
+/** Fields every resolved unit spec has, whatever its kind. */
+export interface ResolvedUnitBase {
+  name: string;
+  kind: string;
+  frequencyHz: number;
+  /** Action table; a cost's `actionCounts` is aligned with it. */
+  actions: readonly ActionPrice[];
+  areaMm2: number;
+  /** Area by component (e.g. "macs", "buffers"). */
+  areaByComponentMm2: Readonly<Record<string, number>>;
+  leakagePowerW: number;
+  /** Peak MACs per unit-clock cycle (for utilisation and rooflines). */
+  peakMacsPerCycle: number;
+}
+
+export interface Operand {
+  precision: Precision;
+  /** Index into the design's shared memory levels (0 = outermost) where the tensor lives. */
+  level: number;
+}
+
+export interface OpContext {
+  inputs: readonly Operand[];
+  output: Operand;
+  memory: readonly MemoryLevel[];
+}
+
+export type Feasibility = { ok: true } | { ok: false; reason: string };
+export const FEASIBLE: Feasibility = Object.freeze({ ok: true });
+
+/** What a unit reports for one op (one execution, before the op's weight). */
+export interface UnitCost {
+  /** Cycles of the unit's own clock with all operands on hand (fill/drain included). */
+  computeCycles: number;
+  macs: number;
+  /** Aligned with the spec's `actions`. */
+  actionCounts: number[];
+  /** Bytes read from / written to each shared memory level (indexed like `ctx.memory`). */
+  readBytes: number[];
+  writeBytes: number[];
+}
+
+export interface UnitModel<S extends ResolvedUnitBase = ResolvedUnitBase> {
+  /** JSON Schema (draft 2020-12 subset ajv accepts) of this kind's section in a design file. */
+  readonly schema: Record<string, unknown>;
+  resolve(user: Record<string, unknown>, env: ResolveEnv): S;
+  supports(op: Op): boolean;
+  check(spec: S, op: Op, ctx: OpContext): Feasibility;
+  cost(spec: S, op: Op, ctx: OpContext): UnitCost;
+}
+
+/** What a unit's resolver may use: the operating point, the energy table, where errors point. */
+export interface ResolveEnv {
+  file: string;
+  /** JSON path of this unit's section, e.g. "/units/npu". */
+  path: string;
+  name: string;
+  nodeNm: number;
+  voltageV: number;
+  frequencyHz: number;
+  energy: EnergyTable;
+}
+
+export function zeroCost(levels: number, actions: number): UnitCost {
+  return {
+    computeCycles: 0,
+    macs: 0,
+    actionCounts: new Array<number>(actions).fill(0),
+    readBytes: new Array<number>(levels).fill(0),
+    writeBytes: new Array<number>(levels).fill(0),
+  };
+}

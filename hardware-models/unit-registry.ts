@@ -1,0 +1,19 @@
+/**
+ * The one map from unit kind to model. `UnitKind` is derived from its keys, so the design schema,
+ * the CLI's help and the types cannot drift apart. Adding a kind = one file in units/ + one line here.
+ */
+import { systolicArray } from "./units/systolic-array.js";
+import { vectorDsp } from "./units/vector-dsp.js";
+import type { ResolvedUnitBase, UnitModel } from "./unit-model.js";
+
+export const UNIT_MODELS = {
+  systolic: systolicArray,
+  dsp: vectorDsp,
+} as const;
+
+export type UnitKind = keyof typeof UNIT_MODELS;
+export const UNIT_KINDS = Object.keys(UNIT_MODELS) as UnitKind[];
+
+export function unitModel(kind: string): UnitModel<ResolvedUnitBase> {
+  return UNIT_MODELS[kind as UnitKind] as unknown as UnitModel<ResolvedUnitBase>;
+}

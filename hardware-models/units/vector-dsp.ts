@@ -1,0 +1,377 @@
+/**
+ * Vector DSP with a baseline ISA (SIMD lanes, one ALU slot and one load/store slot per cycle):
+ * softmax, layernorm/RMSNorm, GELU, SiLU, residual adds and (slowly) matmuls lower to instruction
+ * counts per element and per row.
+ *
+ * Instruction table (cycles per vector instruction; energy per active lane = the primitive's
+ * energy from the technology table + register-file accesses at the RF's SRAM energy). Functions the
+ * baseline ISA lacks are instruction sequences:
+ *   exp(x)   Cody-Waite range reduction (x*log2e: 1 mul; floor and subtract: 2 add-class) + degree-4
+ *            Horner polynomial for 2^f (4 mac) + exponent insert (1 add-class)    = 1 mul 3 add 4 mac
+ *   1/x      bit-trick/LUT seed (1 add-class) + 2 Newton-Raphson steps y(2 - xy) (per step 1 mac + 1 mul)
+ *   1/sqrt x seed (1 add) + x/2 (1 mul) + 2 NR steps y(1.5 - (x/2) y^2) (per step 2 mul + 1 mac)
+ * A design may give any of exp / reciprocal / rsqrt as native instructions in `instructions:`,
+ * and the lowering then uses them (attention-specific instructions build on this).
+ *
+ * Lowerings (per element unless "per row"; L = lanes at the op's precision, v = ceil(cols/L)):
+ *   softmax     max; sub, exp, add (accumulate); mul by 1/sum        per row: 2 log2(L) reductions, 1 reciprocal
+ *   layernorm   add (sum), mac (sum of squares); sub, mul, mac      per row: 2 log2(L) reductions, 2 mul + 1 mac, 1 rsqrt
+ *   rmsnorm     mac; mul, mul                                        per row: log2(L) reduction, 1 mul, 1 rsqrt
+ *   gelu (tanh) 6 mul, 2 mac, 2 add, exp, reciprocal (0.5x(1+tanh(c(x+0.044715x^3))), tanh via exp)
+ *   silu        x / (1 + exp(-x)): 1 add, 1 mul, exp, reciprocal
+ *   add/mul/relu 1 add / 1 mul / 1 max;  copy: loads and stores only
+ *   matmul      m*n*k mac lane-ops, vectorised along n
+ * Each vector instruction also pays the per-instruction overhead (fetch/decode/control) of the
+ * energy table. Loads and stores move bytes between the DSP's local memory and the registers
+ * (priced at the local memory's SRAM energy) in their own slot, overlapped with the ALU.
+ *
+ * Traffic to home levels: inputs are read and outputs written once when a row (plus its output)
+ * fits in half the local memory; otherwise softmax streams the row three times (max, exp-sum,
+ * normalise: the exponentials are written out and read back) and the norms twice. Matmul keeps
+ * B resident when it fits in half the local memory, otherwise re-reads B for every block of A rows
+ * that fits in the other quarter.
+ */
+import type { ElementwiseFn, Op } from "../../workloads/trace.js";
+import { bitsOf, bytesFor, precisionFits, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
+import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
+import { FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
+import { parseQuantity, QUANTITY } from "../../common/quantity.js";
+import { InputError } from "../../common/input-error.js";
+import type { EnergyTable } from "../technology/energy-table.js";
+
+/** Baseline instructions every DSP has. */
+export const BASE_INSTRUCTIONS = ["add", "mul", "mac", "max", "copy"] as const;
+/** Functions a DSP may implement natively; otherwise lowered to base-instruction sequences. */
+export const FUNCTION_INSTRUCTIONS = ["exp", "reciprocal", "rsqrt"] as const;
+export type BaseInstruction = (typeof BASE_INSTRUCTIONS)[number];
+export type FunctionInstruction = (typeof FUNCTION_INSTRUCTIONS)[number];
+export type Instruction = BaseInstruction | FunctionInstruction;
+const ALL_INSTRUCTIONS: readonly Instruction[] = [...BASE_INSTRUCTIONS, ...FUNCTION_INSTRUCTIONS];
+
+/** Base-instruction sequence for each function on the baseline ISA (see header). */
+export const FUNCTION_SEQUENCES: Record<FunctionInstruction, Partial<Record<BaseInstruction, number>>> = {
+  exp: { mul: 1, add: 3, mac: 4 },
+  reciprocal: { add: 1, mac: 2, mul: 2 },
+  rsqrt: { add: 1, mul: 5, mac: 2 },
+};
+
+/** Instruction mix of a lowering: per element and per row. */
+export type Mix = Partial<Record<Instruction, number>>;
+export interface Lowering {
+  perElement: Mix;
+  perRow: Mix;
+  /** Horizontal reductions per row (each log2(lanes) add/max steps). */
+  reductionsPerRow: number;
+  /** Times the input streams from its home level when a row does not fit locally. */
+  passesIfSpilled: number;
+  /** Intermediate bytes written and re-read per pass beyond the first (softmax's exponentials). */
+  spillsIntermediate: boolean;
+}
+
+const ELEMENTWISE_LOWERING: Record<ElementwiseFn, Mix> = {
+  add: { add: 1 },
+  mul: { mul: 1 },
+  relu: { max: 1 },
+  exp: { exp: 1 },
+  copy: {},
+  gelu: { mul: 6, mac: 2, add: 2, exp: 1, reciprocal: 1 },
+  silu: { add: 1, mul: 1, exp: 1, reciprocal: 1 },
+};
+
+export function lowering(op: Op): Lowering {
+  switch (op.kind) {
+    case "softmax":
+      return { perElement: { max: 1, add: 2, exp: 1, mul: 1 }, perRow: { reciprocal: 1 }, reductionsPerRow: 2, passesIfSpilled: 3, spillsIntermediate: true };
+    case "layernorm":
+      return op.norm === "rms"
+        ? { perElement: { mac: 1, mul: 2 }, perRow: { mul: 1, rsqrt: 1 }, reductionsPerRow: 1, passesIfSpilled: 2, spillsIntermediate: false }
+        : { perElement: { add: 2, mac: 2, mul: 1 }, perRow: { mul: 2, mac: 1, rsqrt: 1 }, reductionsPerRow: 2, passesIfSpilled: 2, spillsIntermediate: false };
+    case "elementwise":
+      return { perElement: ELEMENTWISE_LOWERING[op.fn], perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
+    case "matmul":
+      return { perElement: { mac: 1 }, perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
+    default: {
+      const never: never = op;
+      throw new Error(`unknown op ${(never as Op).kind}`);
+    }
+  }
+}
+
+export interface InstructionSpec {
+  cycles: number;
+  /** Energy per active lane at each precision, pJ (without the per-instruction overhead). */
+  energyPjPerLane: Record<Precision, number>;
+  native: boolean;
+}
+
+export interface DspSpec extends ResolvedUnitBase {
+  kind: "dsp";
+  lanes: number;
+  laneBits: number;
+  subwordSimd: boolean;
+  precisions: Precision[];
+  localMemoryBytes: number;
+  registerFileBytes: number;
+  overlapLoadStore: boolean;
+  instructions: Record<Instruction, InstructionSpec | undefined>;
+  /** Action index of each (instruction, precision) lane-op; instruction overhead; local read/write. */
+  laneActionIndex: Record<string, number>;
+}
+
+const OVERHEAD = 0, LOCAL_READ = 1, LOCAL_WRITE = 2;
+
+/** Lanes available at precision p. */
+export function lanesAt(spec: Pick<DspSpec, "lanes" | "laneBits" | "subwordSimd">, p: Precision): number {
+  const bits = bitsOf(p);
+  if (!spec.subwordSimd || bits >= spec.laneBits) return spec.lanes;
+  return spec.lanes * Math.floor(spec.laneBits / bits);
+}
+
+/** The precision the DSP computes an op at: the narrowest supported one that holds the input. */
+export function executionPrecision(spec: Pick<DspSpec, "precisions">, needed: Precision): Precision | undefined {
+  let best: Precision | undefined;
+  for (const p of spec.precisions) {
+    if (precisionFits(needed, p) && (best === undefined || bitsOf(p) < bitsOf(best))) best = p;
+  }
+  return best;
+}
+
+function baseLaneEnergy(e: EnergyTable, instr: BaseInstruction, p: Precision, rfPjPerByte: number): number {
+  const rf = (accesses: number) => accesses * bytesFor(1, p) * rfPjPerByte;
+  switch (instr) {
+    case "add":
+    case "max":
+      return e.get(`add.${p}`) + rf(3);
+    case "mul":
+      return e.get(`mult.${p}`) + rf(3);
+    case "mac":
+      return e.get(`mult.${p}`) + e.get(`add.${p}`) + rf(4);
+    case "copy":
+      return rf(2);
+    default: {
+      const never: never = instr;
+      throw new Error(`unknown instruction ${String(never)}`);
+    }
+  }
+}
+
+const instructionSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: { cycles: { type: "number", exclusiveMinimum: 0 }, energyPerLane: { type: "string" } },
+};
+
+export const vectorDsp: UnitModel<DspSpec> = {
+  schema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["kind", "lanes", "precisions", "localMemory"],
+    properties: {
+      kind: { const: "dsp" },
+      description: { type: "string" },
+      lanes: { type: "integer", minimum: 1 },
+      laneBits: { enum: [8, 16, 32, 64] },
+      subwordSimd: { type: "boolean" },
+      precisions: { type: "array", minItems: 1, uniqueItems: true, items: { enum: PRECISION_NAMES } },
+      localMemory: { type: "string" },
+      registerFile: { type: "string" },
+      frequency: { type: "string" },
+      leakage: { type: "string" },
+      overlapLoadStore: { type: "boolean" },
+      instructions: {
+        type: "object",
+        additionalProperties: false,
+        properties: Object.fromEntries(ALL_INSTRUCTIONS.map((i) => [i, instructionSchema])),
+      },
+    },
+  },
+
+  resolve(user, env) {
+    const at = (p: string) => ({ file: env.file, path: `${env.path}/${p}` });
+    const lanes = user.lanes as number;
+    const laneBits = (user.laneBits as number | undefined) ?? 32;
+    const precisions = user.precisions as Precision[];
+    for (const [i, p] of precisions.entries()) {
+      if (bitsOf(p) > laneBits) throw new InputError(env.file, { path: `${env.path}/precisions/${i}`, expected: `a precision of at most laneBits (${laneBits}) bits`, found: p });
+    }
+    const localMemoryBytes = parseQuantity(user.localMemory, QUANTITY.bytes, at("localMemory"));
+    if (!(localMemoryBytes > 0)) throw new InputError(env.file, { path: `${env.path}/localMemory`, expected: "a positive size", found: String(localMemoryBytes) });
+    // 32 vector registers unless told otherwise (Hexagon HVX, Tensilica Vision and Helium have 8-32).
+    const registerFileBytes = user.registerFile === undefined ? (32 * lanes * laneBits) / 8 : parseQuantity(user.registerFile, QUANTITY.bytes, at("registerFile"));
+    const frequencyHz = user.frequency === undefined ? env.frequencyHz : parseQuantity(user.frequency, QUANTITY.frequencyHz, at("frequency"));
+    const e = env.energy;
+    const rfPjPerByte = e.sramPjPerByte(registerFileBytes);
+    const userInstr = (user.instructions ?? {}) as Record<string, { cycles?: number; energyPerLane?: string }>;
+
+    const instructions = {} as Record<Instruction, InstructionSpec | undefined>;
+    for (const instr of ALL_INSTRUCTIONS) {
+      const given = userInstr[instr];
+      const isBase = (BASE_INSTRUCTIONS as readonly string[]).includes(instr);
+      if (!isBase && given === undefined) {
+        instructions[instr] = undefined; // lowered to a sequence
+        continue;
+      }
+      const energyPjPerLane = {} as Record<Precision, number>;
+      for (const p of PRECISION_NAMES) {
+        if (given?.energyPerLane !== undefined) {
+          energyPjPerLane[p] = parseQuantity(given.energyPerLane, QUANTITY.energyPj, at(`instructions/${instr}/energyPerLane`));
+        } else if (isBase) {
+          energyPjPerLane[p] = baseLaneEnergy(e, instr as BaseInstruction, p, rfPjPerByte);
+        } else {
+          // A native function unit without a stated energy: charge its baseline sequence's lane energy.
+          const seq = FUNCTION_SEQUENCES[instr as FunctionInstruction];
+          energyPjPerLane[p] = Object.entries(seq).reduce((sum, [b, count]) => sum + (count ?? 0) * baseLaneEnergy(e, b as BaseInstruction, p, rfPjPerByte), 0);
+        }
+      }
+      instructions[instr] = { cycles: given?.cycles ?? 1, energyPjPerLane, native: true };
+    }
+
+    const localPj = e.sramPjPerByte(localMemoryBytes);
+    const actions: ActionPrice[] = [];
+    actions[OVERHEAD] = { name: "instruction", energyPj: e.get("instruction"), per: "instruction", source: e.entry("instruction")?.source ?? "" };
+    actions[LOCAL_READ] = { name: "local.read", energyPj: localPj, per: "byte", source: e.sramSource(localMemoryBytes), bufferName: "local" };
+    actions[LOCAL_WRITE] = { name: "local.write", energyPj: localPj, per: "byte", source: e.sramSource(localMemoryBytes), bufferName: "local" };
+    const laneActionIndex: Record<string, number> = {};
+    for (const instr of ALL_INSTRUCTIONS) {
+      const spec = instructions[instr];
+      if (!spec) continue;
+      for (const p of precisions) {
+        laneActionIndex[`${instr}.${p}`] = actions.length;
+        actions.push({
+          name: `${instr}.${p}`, energyPj: spec.energyPjPerLane[p], per: "op",
+          source: userInstr[instr]?.energyPerLane !== undefined ? "design file" : `${instr} lane energy from the technology table + ${registerFileBytes} B register file`,
+        });
+      }
+    }
+
+    const widest = precisions.reduce((a, b) => (bitsOf(b) > bitsOf(a) ? b : a));
+    const datapath = macAreaMm2(widest, env.nodeNm) * lanes;
+    const storage = sramAreaMm2(localMemoryBytes + registerFileBytes, env.nodeNm);
+    const areaMm2 = datapath + storage;
+    return {
+      name: env.name, kind: "dsp", frequencyHz, actions, areaMm2,
+      areaByComponentMm2: { datapath, storage },
+      leakagePowerW: user.leakage === undefined ? leakagePowerW(areaMm2, env.voltageV) : parseQuantity(user.leakage, QUANTITY.powerW, at("leakage")),
+      peakMacsPerCycle: lanesAt({ lanes, laneBits, subwordSimd: (user.subwordSimd as boolean | undefined) ?? true }, precisions.reduce((a, b) => (bitsOf(b) < bitsOf(a) ? b : a))),
+      lanes, laneBits, subwordSimd: (user.subwordSimd as boolean | undefined) ?? true, precisions, localMemoryBytes, registerFileBytes,
+      overlapLoadStore: (user.overlapLoadStore as boolean | undefined) ?? true,
+      instructions, laneActionIndex,
+    };
+  },
+
+  supports(op: Op) {
+    return op.kind === "softmax" || op.kind === "layernorm" || op.kind === "elementwise" || op.kind === "matmul";
+  },
+
+  check(spec, op, ctx): Feasibility {
+    const needed = ctx.inputs[0]?.precision ?? ctx.output.precision;
+    if (executionPrecision(spec, needed) === undefined) {
+      return { ok: false, reason: `${op.kind} ${op.id} needs ${needed}, and the DSP supports only ${spec.precisions.join(", ")}` };
+    }
+    return FEASIBLE;
+  },
+
+  cost(spec, op, ctx): UnitCost {
+    const cost = zeroCost(ctx.memory.length, spec.actions.length);
+    const inPrecision = ctx.inputs[0]?.precision ?? ctx.output.precision;
+    const p = executionPrecision(spec, inPrecision);
+    if (p === undefined) return cost;
+    const L = lanesAt(spec, p);
+    const { rows, cols } = rowsAndCols(op);
+    const vectorsPerRow = Math.ceil(cols / L);
+    const low = lowering(op);
+    const c = cost.actionCounts;
+    let instructionsIssued = 0;
+    let aluCycles = 0;
+    const issue = (instr: Instruction, vectorInstructions: number, laneOps: number) => {
+      const native = spec.instructions[instr];
+      if (native) {
+        instructionsIssued += vectorInstructions;
+        aluCycles += vectorInstructions * native.cycles;
+        c[spec.laneActionIndex[`${instr}.${p}`]!]! += laneOps;
+        return;
+      }
+      for (const [base, count] of Object.entries(FUNCTION_SEQUENCES[instr as FunctionInstruction])) {
+        issue(base as BaseInstruction, vectorInstructions * (count ?? 0), laneOps * (count ?? 0));
+      }
+    };
+    for (const [instr, count] of Object.entries(low.perElement)) {
+      issue(instr as Instruction, rows * vectorsPerRow * (count ?? 0), rows * cols * (count ?? 0));
+    }
+    for (const [instr, count] of Object.entries(low.perRow)) {
+      issue(instr as Instruction, rows * (count ?? 0), rows * (count ?? 0));
+    }
+    if (low.reductionsPerRow > 0 && L > 1) {
+      const steps = Math.ceil(Math.log2(L));
+      // Each step of a tree reduction halves the active lanes: L/2 + L/4 + ... = L - 1 lane-ops.
+      issue("add", rows * low.reductionsPerRow * steps, rows * low.reductionsPerRow * (L - 1));
+    }
+
+    // Bytes in and out of the local memory (registers <-> local SRAM) and home levels.
+    const inputs = ctx.inputs.length > 0 ? ctx.inputs : [ctx.output];
+    const out = ctx.output;
+    const outElements = op.kind === "matmul" ? op.m * op.n * op.batchCount : rows * cols;
+    const outBytes = bytesFor(outElements, out.precision);
+    let localRead = 0;
+    let homeReadTotal = 0;
+    if (op.kind === "matmul") {
+      const [a, b] = inputs as [typeof inputs[number], typeof inputs[number]];
+      const aBytes = bytesFor(op.m * op.k, a.precision), bBytes = bytesFor(op.k * op.n, b.precision);
+      const rowBytes = bytesFor(op.k, a.precision);
+      const rowsPerBlock = Math.max(1, Math.floor(spec.localMemoryBytes / 4 / rowBytes));
+      const bPasses = bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
+      cost.readBytes[a.level]! += aBytes * op.batchCount;
+      cost.readBytes[b.level]! += bBytes * bPasses * op.batchCount;
+      homeReadTotal = (aBytes + bBytes * bPasses) * op.batchCount;
+      // Every MAC reads its B element from local memory; A elements are broadcast from registers.
+      localRead = (bytesFor(op.m * op.n * op.k, b.precision) + aBytes) * op.batchCount;
+      cost.macs = op.m * op.n * op.k * op.batchCount;
+    } else {
+      const rowBytes = bytesFor(cols, inPrecision) + bytesFor(cols, out.precision);
+      const spilled = rowBytes > spec.localMemoryBytes / 2;
+      const passes = spilled ? low.passesIfSpilled : 1;
+      for (const [i, input] of inputs.entries()) {
+        // Norm parameters (inputs after the first) are vectors of `cols`, read once.
+        const bytes = i === 0 || op.kind === "elementwise" ? bytesFor(rows * cols, input.precision) : bytesFor(cols, input.precision);
+        const reads = i === 0 ? passes : 1;
+        cost.readBytes[input.level]! += bytes * reads;
+        homeReadTotal += bytes * reads;
+        localRead += bytes * (i === 0 ? low.passesIfSpilled : 1);
+      }
+      if (spilled && low.spillsIntermediate) {
+        const intermediate = bytesFor(rows * cols, p);
+        cost.writeBytes[out.level]! += intermediate;
+        cost.readBytes[out.level]! += intermediate;
+      }
+    }
+    cost.writeBytes[out.level]! += outBytes;
+    c[OVERHEAD] = instructionsIssued;
+    // Local memory: written with what arrives from home levels, read into registers, then the
+    // results are written back and read out to their level.
+    c[LOCAL_WRITE] = homeReadTotal + outBytes;
+    c[LOCAL_READ] = localRead + outBytes;
+    const vectorBytes = (L * bitsOf(p)) / 8;
+    const loadStoreCycles = Math.ceil((localRead + outBytes) / vectorBytes);
+    cost.computeCycles = spec.overlapLoadStore ? Math.max(aluCycles, loadStoreCycles) : aluCycles + loadStoreCycles;
+    return cost;
+  },
+};
+
+/** Rows and the vectorised dimension of an op on the DSP. */
+function rowsAndCols(op: Op): { rows: number; cols: number } {
+  switch (op.kind) {
+    case "softmax":
+      return { rows: op.rows * op.batchCount, cols: op.cols };
+    case "layernorm":
+      return { rows: op.rows, cols: op.cols };
+    case "elementwise":
+      return { rows: 1, cols: op.elements };
+    case "matmul":
+      // Vectorised along n; one "row" per (batch item, output row, k step).
+      return { rows: op.batchCount * op.m * op.k, cols: op.n };
+    default: {
+      const never: never = op;
+      throw new Error(`unknown op ${(never as Op).kind}`);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Where each tensor lives, and how much memory is live when.
+ *
+ * Liveness: a tensor is live from the op that produces it (or from the start, for trace inputs
+ * and weights) to the last op that reads it (or to the end, for tensors nobody reads: trace outputs
+ * such as the KV cache a prefill writes).
+ *
+ * Placement, greedy over the trace in op order (a static memory planner, as TFLite Micro's and
+ * TVM's arena planners do for activations):
+ *   weights           the mapping's `weights` level (default: the outermost);
+ *   trace inputs and  the outermost level: they arrive from, or leave for, the outside
+ *   trace outputs
+ *   everything else   the innermost shared level with room for it over its whole lifetime,
+ *                     else the next one out.
+ * A tensor that does not fit even in its outermost candidate is reported (infeasible design).
+ */
+import { bytesFor } from "../workloads/precision.js";
+import type { Trace } from "../workloads/trace.js";
+import type { MemoryLevel } from "../hardware-models/memory-hierarchy.js";
+
+export interface TensorInfo {
+  name: string;
+  bytes: number;
+  /** First and last op index during which it is live (inclusive). */
+  start: number;
+  end: number;
+  role: "weight" | "activation" | "kv-cache";
+}
+
+/** Design-independent facts of a trace, computed once and reused across designs. */
+export interface TraceLayout {
+  tensors: TensorInfo[];
+  indexByName: Map<string, number>;
+  /** Per op: indices of input tensors, output tensor index. */
+  opInputs: number[][];
+  opOutput: number[];
+  peakMemoryBytes: number;
+  peakActivationBytes: number;
+  totalWeightBytes: number;
+}
+
+const layoutCache = new WeakMap<Trace, TraceLayout>();
+
+export function traceLayout(trace: Trace): TraceLayout {
+  const cached = layoutCache.get(trace);
+  if (cached) return cached;
+  const last = trace.ops.length - 1;
+  const indexByName = new Map<string, number>();
+  const tensors: TensorInfo[] = trace.tensors.map((t, i) => {
+    indexByName.set(t.name, i);
+    const elements = t.shape.reduce((a, b) => a * b, 1);
+    return { name: t.name, bytes: bytesFor(elements, t.precision), start: 0, end: -1, role: t.role };
+  });
+  const produced = new Array<boolean>(tensors.length).fill(false);
+  const opInputs: number[][] = [];
+  const opOutput: number[] = [];
+  trace.ops.forEach((op, i) => {
+    const ins = op.inputs.map((n) => indexByName.get(n)!);
+    opInputs.push(ins);
+    for (const t of ins) tensors[t]!.end = Math.max(tensors[t]!.end, i);
+    const outs = op.outputs.map((n) => indexByName.get(n)!);
+    opOutput.push(outs[0]!);
+    for (const t of outs) {
+      tensors[t]!.start = i;
+      produced[t] = true;
+    }
+  });
+  tensors.forEach((t, i) => {
+    if (t.role === "weight" || !produced[i]) t.start = 0;
+    if (t.end < 0 || t.role === "weight") t.end = last; // never read (a trace output) or resident weight
+    if (produced[i] && t.role === "kv-cache") t.end = last; // a KV cache outlives the step
+  });
+  // Peak live bytes via a difference array over op indices.
+  const all = new Float64Array(trace.ops.length + 1);
+  const acts = new Float64Array(trace.ops.length + 1);
+  let totalWeightBytes = 0;
+  for (const t of tensors) {
+    all[t.start]! += t.bytes;
+    all[t.end + 1]! -= t.bytes;
+    if (t.role === "weight") totalWeightBytes += t.bytes;
+    else {
+      acts[t.start]! += t.bytes;
+      acts[t.end + 1]! -= t.bytes;
+    }
+  }
+  let live = 0, liveActs = 0, peakMemoryBytes = 0, peakActivationBytes = 0;
+  for (let i = 0; i < trace.ops.length; i++) {
+    live += all[i]!;
+    liveActs += acts[i]!;
+    peakMemoryBytes = Math.max(peakMemoryBytes, live);
+    peakActivationBytes = Math.max(peakActivationBytes, liveActs);
+  }
+  const layout = { tensors, indexByName, opInputs, opOutput, peakMemoryBytes, peakActivationBytes, totalWeightBytes };
+  layoutCache.set(trace, layout);
+  return layout;
+}
+
+export interface Placement {
+  /** Level index per tensor. */
+  levelOf: Int32Array;
+  /** Peak bytes resident per level. */
+  peakBytesByLevel: number[];
+  /** Tensors that did not fit anywhere they may go. */
+  overflows: { tensor: string; level: string; bytes: number; capacityBytes: number }[];
+}
+
+export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly MemoryLevel[], weightsLevel: number): Placement {
+  const nOps = trace.ops.length;
+  const levelOf = new Int32Array(layout.tensors.length);
+  const occupancy = memory.map(() => new Float64Array(nOps));
+  const overflows: Placement["overflows"] = [];
+  const producedByOp = new Array<boolean>(layout.tensors.length).fill(false);
+  for (const out of layout.opOutput) producedByOp[out] = true;
+  const readByOp = new Array<boolean>(layout.tensors.length).fill(false);
+  for (const ins of layout.opInputs) for (const t of ins) readByOp[t] = true;
+
+  const fits = (level: number, t: TensorInfo): boolean => {
+    const occ = occupancy[level]!;
+    const cap = memory[level]!.capacityBytes;
+    for (let i = t.start; i <= t.end; i++) if (occ[i]! + t.bytes > cap) return false;
+    return true;
+  };
+  const place = (index: number, level: number, t: TensorInfo) => {
+    levelOf[index] = level;
+    const occ = occupancy[level]!;
+    for (let i = t.start; i <= t.end; i++) occ[i]! += t.bytes;
+  };
+
+  // Fixed homes first (weights, inputs, outputs), then the rest innermost-first in op order.
+  const flexible: number[] = [];
+  layout.tensors.forEach((t, i) => {
+    const isInput = !producedByOp[i];
+    const isOutput = producedByOp[i] && (!readByOp[i] || t.role === "kv-cache");
+    if (t.role === "weight") {
+      if (!fits(weightsLevel, t)) overflows.push(overflow(t, memory[weightsLevel]!));
+      place(i, weightsLevel, t);
+    } else if (isInput || isOutput) {
+      if (!fits(0, t)) overflows.push(overflow(t, memory[0]!));
+      place(i, 0, t);
+    } else flexible.push(i);
+  });
+  flexible.sort((a, b) => layout.tensors[a]!.start - layout.tensors[b]!.start || a - b);
+  for (const i of flexible) {
+    const t = layout.tensors[i]!;
+    let level = memory.length - 1;
+    while (level > 0 && !fits(level, t)) level--;
+    if (level === 0 && !fits(0, t)) overflows.push(overflow(t, memory[0]!));
+    place(i, level, t);
+  }
+  const peakBytesByLevel = occupancy.map((occ) => occ.reduce((m, v) => Math.max(m, v), 0));
+  return { levelOf, peakBytesByLevel, overflows };
+}
+
+function overflow(t: TensorInfo, level: MemoryLevel) {
+  return { tensor: t.name, level: level.name, bytes: t.bytes, capacityBytes: level.capacityBytes };
+}

@@ -1,0 +1,107 @@
+/**
+ * What a simulation returns. SI units in names; breakdowns (per op, layer, unit, memory level,
+ * action) each add up to the totals (up to floating-point rounding; tests check 1e-9 relative).
+ */
+import type { OpKind } from "../workloads/trace.js";
+
+export interface LevelBytes {
+  readBytes: number;
+  writeBytes: number;
+}
+
+export interface OpResult {
+  id: string;
+  kind: OpKind;
+  layer: number;
+  unit: string;
+  /** Execution probability the costs below are already multiplied by. */
+  weight: number;
+  latencyCycles: number;
+  computeCycles: number;
+  stallCycles: number;
+  latencySeconds: number;
+  energyPj: number;
+  dynamicEnergyPj: number;
+  leakageEnergyPj: number;
+  macs: number;
+  /** Shared memory levels and unit buffers ("unit.buffer"). */
+  bytesByLevel: Record<string, LevelBytes>;
+  /** MACs / (peak MACs per cycle x compute cycles of the unit). */
+  utilization: number;
+  /** Which resource bounds the op: "compute" or a memory level's name. */
+  boundBy: string;
+}
+
+export interface EnergyBreakdownEntry {
+  energyPj: number;
+  dynamicEnergyPj: number;
+  leakageEnergyPj: number;
+}
+
+export interface LayerResult extends EnergyBreakdownEntry {
+  layer: number;
+  latencyCycles: number;
+  macs: number;
+}
+
+export interface UnitResult extends EnergyBreakdownEntry {
+  unit: string;
+  kind: string;
+  busyCycles: number;
+  macs: number;
+  utilization: number;
+  areaMm2: number;
+}
+
+export interface LevelResult extends EnergyBreakdownEntry, LevelBytes {
+  level: string;
+  /** Bytes moved / total latency. */
+  averageBandwidthBytesPerSecond: number;
+  /** Largest bytes-per-second of any single op at this level. */
+  peakBandwidthBytesPerSecond: number;
+  peakResidentBytes?: number;
+  capacityBytes?: number;
+}
+
+export interface Result {
+  design: string;
+  workload: string;
+  frequencyHz: number;
+  latencyCycles: number;
+  latencySeconds: number;
+  energyPj: number;
+  energyJ: number;
+  dynamicEnergyPj: number;
+  leakageEnergyPj: number;
+  averagePowerW: number;
+  peakPowerW: number;
+  macs: number;
+  /** 2 x MACs / bytes moved at the outermost level. */
+  opsPerByte: number;
+  bytesByLevel: Record<string, LevelBytes>;
+  peakMemoryBytes: number;
+  peakActivationBytes: number;
+  weightBytes: number;
+  areaMm2: number;
+  areaByComponentMm2: Record<string, number>;
+  leakagePowerW: number;
+  utilization: number;
+  breakdown: {
+    byLayer: LayerResult[];
+    byUnit: UnitResult[];
+    byLevel: LevelResult[];
+    byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }>;
+    /** Dynamic energy per priced action ("unit.action" or "level.read"/"level.write"). */
+    byAction: Record<string, { count: number; energyPj: number }>;
+  };
+  ops: OpResult[];
+}
+
+/** A design point that cannot run the workload: which op, on which unit, why. */
+export interface Infeasible {
+  design: string;
+  workload: string;
+  reasons: { opId?: string; unit?: string; reason: string }[];
+}
+
+export type SimOutcome = { ok: true; result: Result } | { ok: false; infeasible: Infeasible };

@@ -1,0 +1,74 @@
+/**
+ * Transformer shapes from the models' published configurations. Each entry cites where its numbers
+ * come from. Only the transformer blocks are modelled: token/patch embeddings, convolutional
+ * stems and classifier / LM heads are outside the trace (docs/workloads.md says why and how big
+ * they are).
+ */
+import type { FfnKind, NormKind } from "./trace.js";
+
+export interface ModelPreset {
+  layers: number;
+  dModel: number;
+  heads: number;
+  kvHeads: number;
+  dFF: number;
+  ffn: FfnKind;
+  norm: NormKind;
+  normPlacement: "pre" | "post";
+  causal: boolean;
+  /** Sequence length used when the user gives none (e.g. ViT's 196 patches + class token). */
+  defaultSeqLen: number;
+  /** Longest sequence the model was trained for (a warning, not a limit). */
+  maxSeqLen: number;
+  source: string;
+}
+
+export const MODEL_PRESETS = {
+  "bert-base": {
+    layers: 12, dModel: 768, heads: 12, kvHeads: 12, dFF: 3072, ffn: "gelu", norm: "layer", normPlacement: "post", causal: false,
+    defaultSeqLen: 128, maxSeqLen: 512,
+    source: "Devlin et al., NAACL 2019, BERT_BASE (L=12, H=768, A=12); dFF = 4H per Vaswani et al. 2017 and the released config",
+  },
+  "bert-large": {
+    layers: 24, dModel: 1024, heads: 16, kvHeads: 16, dFF: 4096, ffn: "gelu", norm: "layer", normPlacement: "post", causal: false,
+    defaultSeqLen: 384, maxSeqLen: 512,
+    source: "Devlin et al., NAACL 2019, BERT_LARGE (L=24, H=1024, A=16), dFF = 4H",
+  },
+  "vit-ti16": {
+    layers: 12, dModel: 192, heads: 3, kvHeads: 3, dFF: 768, ffn: "gelu", norm: "layer", normPlacement: "pre", causal: false,
+    defaultSeqLen: 197, maxSeqLen: 197,
+    source: "Steiner et al., TMLR 2022 (How to train your ViT), ViT-Ti/16: width 192, depth 12, MLP 768, heads 3; 224x224 input -> 14x14 patches + class token = 197",
+  },
+  "vit-b16": {
+    layers: 12, dModel: 768, heads: 12, kvHeads: 12, dFF: 3072, ffn: "gelu", norm: "layer", normPlacement: "pre", causal: false,
+    defaultSeqLen: 197, maxSeqLen: 197,
+    source: "Dosovitskiy et al., ICLR 2021, Table 1, ViT-Base (12 layers, hidden 768, MLP 3072, 12 heads); /16 patches at 224x224 -> 197 tokens",
+  },
+  "deit-tiny": {
+    layers: 12, dModel: 192, heads: 3, kvHeads: 3, dFF: 768, ffn: "gelu", norm: "layer", normPlacement: "pre", causal: false,
+    defaultSeqLen: 197, maxSeqLen: 197,
+    source: "Touvron et al., ICML 2021, Table 1, DeiT-Ti (embedding 192, 3 heads, 12 layers, 224 px, 197 tokens without the distillation token); MLP ratio 4",
+  },
+  "whisper-tiny-encoder": {
+    layers: 4, dModel: 384, heads: 6, kvHeads: 6, dFF: 1536, ffn: "gelu", norm: "layer", normPlacement: "pre", causal: false,
+    defaultSeqLen: 1500, maxSeqLen: 1500,
+    source: "Radford et al., 2022 (Whisper), Table 1, tiny: 4 layers, width 384, 6 heads; 30 s of audio -> 3000 mel frames -> 1500 positions after the stride-2 conv stem; MLP 4x width",
+  },
+  "gpt2-small": {
+    layers: 12, dModel: 768, heads: 12, kvHeads: 12, dFF: 3072, ffn: "gelu", norm: "layer", normPlacement: "pre", causal: true,
+    defaultSeqLen: 1024, maxSeqLen: 1024,
+    source: "Radford et al., 2019 (GPT-2), smallest model: 12 layers, d_model 768, context 1024; 12 heads and 4x MLP per the released config",
+  },
+  "llama2-7b": {
+    layers: 32, dModel: 4096, heads: 32, kvHeads: 32, dFF: 11008, ffn: "swiglu", norm: "rms", normPlacement: "pre", causal: true,
+    defaultSeqLen: 4096, maxSeqLen: 4096,
+    source: "Touvron et al., 2023 (Llama 2), 7B: dim 4096, 32 layers, 32 heads (no GQA at 7B), SwiGLU hidden 11008, RMSNorm, context 4096",
+  },
+} as const satisfies Record<string, ModelPreset>;
+
+export type ModelPresetName = keyof typeof MODEL_PRESETS;
+export const MODEL_PRESET_NAMES = Object.keys(MODEL_PRESETS) as ModelPresetName[];
+
+export function isModelPreset(name: string): name is ModelPresetName {
+  return Object.hasOwn(MODEL_PRESETS, name);
+}

@@ -1,0 +1,57 @@
+/**
+ * Loading and checking traces: the schema first (shape of the document), then what a schema
+ * cannot say (names resolve, ids unique, tensors produced before they are read, operand sizes
+ * agree with the shapes). Every problem names the file and the JSON path.
+ */
+import traceSchema from "./schema/trace.schema.json" with { type: "json" };
+import { readDocument, validateAgainst } from "../common/document.js";
+import { InputError, type InputProblem } from "../common/input-error.js";
+import type { Trace } from "./trace.js";
+
+export { traceSchema };
+
+export function loadTrace(file: string): Trace {
+  return parseTrace(readDocument(file), file);
+}
+
+export function parseTrace(data: unknown, file: string): Trace {
+  const trace = validateAgainst<Trace>(traceSchema, data, file);
+  checkTraceIntegrity(trace, file);
+  return trace;
+}
+
+/** Cross-references the schema cannot express. Throws one InputError listing every problem. */
+export function checkTraceIntegrity(trace: Trace, file: string): void {
+  const problems: InputProblem[] = [];
+  const elements = new Map<string, number>();
+  trace.tensors.forEach((t, i) => {
+    if (elements.has(t.name)) problems.push({ path: `/tensors/${i}/name`, expected: "a unique tensor name", found: JSON.stringify(t.name) });
+    elements.set(t.name, t.shape.reduce((a, b) => a * b, 1));
+  });
+  const produced = new Set<string>();
+  const ids = new Set<string>();
+  const producedLater = new Set<string>();
+  for (const op of trace.ops) for (const o of op.outputs) producedLater.add(o);
+  trace.ops.forEach((op, i) => {
+    if (ids.has(op.id)) problems.push({ path: `/ops/${i}/id`, expected: "a unique op id", found: JSON.stringify(op.id) });
+    ids.add(op.id);
+    op.inputs.forEach((name, j) => {
+      if (!elements.has(name)) problems.push({ path: `/ops/${i}/inputs/${j}`, expected: "the name of a tensor in /tensors", found: JSON.stringify(name) });
+      else if (producedLater.has(name) && !produced.has(name)) {
+        problems.push({ path: `/ops/${i}/inputs/${j}`, expected: "a tensor produced by an earlier op (or never produced: a trace input)", found: `${JSON.stringify(name)}, produced later` });
+      }
+    });
+    op.outputs.forEach((name, j) => {
+      if (!elements.has(name)) problems.push({ path: `/ops/${i}/outputs/${j}`, expected: "the name of a tensor in /tensors", found: JSON.stringify(name) });
+      if (produced.has(name)) problems.push({ path: `/ops/${i}/outputs/${j}`, expected: "a tensor produced by one op only", found: JSON.stringify(name) });
+      produced.add(name);
+    });
+    if (op.kind === "matmul") {
+      const out = elements.get(op.outputs[0] ?? "");
+      if (out !== undefined && out !== op.m * op.n * op.batchCount) {
+        problems.push({ path: `/ops/${i}/outputs/0`, expected: `a tensor of m*n*batchCount = ${op.m * op.n * op.batchCount} elements`, found: `${out}` });
+      }
+    }
+  });
+  if (problems.length > 0) throw new InputError(file, problems);
+}
