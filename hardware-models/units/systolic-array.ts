@@ -18,10 +18,11 @@
  * is: A once, B x ceil(M/C)); ws/is accumulate partial sums over K folds in the ofmap buffer.
  *
  * Traffic to the level each tensor lives in (the analytic model, ours): each buffer is double
- * buffered (half computes, half prefetches). Per dataflow two loop orders are possible; each
- * operand is fetched once if what must stay resident for its reuse fits in half its buffer, and
- * again on every reuse pass otherwise; partial sums that cannot stay in the ofmap buffer spill
- * (written and read back per K fold). The cheaper order is chosen. More buffer never adds traffic.
+ * buffered (half computes, half prefetches). The fold loops are blocked the way a compiler tiles
+ * them (functions below): an operand is fetched once if it fits whole in half its buffer, otherwise
+ * once per block of the other operand's folds; partial sums stay in the ofmap buffer when a block
+ * fits and spill (written and read back per K fold) when not. The cheapest blocking is chosen, so
+ * more buffer never adds traffic.
  *
  * `trafficModel: scalesim-v2` reproduces SCALE-Sim v2's own accounting instead (1-byte words,
  * partial sums drained to DRAM every K fold, padded prefetch; see scalesim-traffic.ts), for
@@ -101,55 +102,100 @@ export interface SystolicTraffic {
   outputReadBytes: number;
 }
 
+/** Block sizes tried when tiling folds: powers of two up to `folds`, and `folds` itself. */
+function blockCandidates(folds: number): number[] {
+  const out: number[] = [];
+  for (let b = 1; b < folds; b *= 2) out.push(b);
+  out.push(folds);
+  return out;
+}
+
+/**
+ * Weight-stationary traffic with output blocking. Loop nest: for each block of mb rows of A, for
+ * each block of nb column folds, for each K fold, for each column fold in the block: load the
+ * stationary B tile, stream the mb x R slice of A, accumulate mb x C partial sums. Partial sums of a
+ * block (mb x nb*C) stay in half the ofmap buffer; B is reloaded per row block unless all of B
+ * stays in half the filter buffer; A is re-streamed per column block unless all of A fits, and per
+ * column fold if even its mb x R slice does not. If not even one row of partial sums fits, they
+ * spill to the output's level every K fold. Input-stationary is the same nest on C^T = B^T A^T.
+ */
+function weightStationaryTraffic(
+  M: number, N: number, K: number, R: number, C: number,
+  aBytes: number, bBytes: number, oBytes: number, aBytesPerElement: number, accBytesPerElement: number,
+  capA: number, capB: number, capO: number,
+): SystolicTraffic {
+  const kFolds = Math.ceil(K / R), nFolds = Math.ceil(N / C);
+  const aSliceRow = Math.min(R, K) * aBytesPerElement;
+  let best: SystolicTraffic | undefined;
+  let bestTotal = Infinity;
+  for (const nb of blockCandidates(nFolds)) {
+    const mb = Math.min(M, Math.floor(capO / (nb * C * accBytesPerElement)));
+    if (mb < 1) break; // larger blocks only need more room
+    const rowBlocks = Math.ceil(M / mb);
+    const aPasses = aBytes <= capA ? 1 : mb * aSliceRow <= capA ? Math.ceil(nFolds / nb) : nFolds;
+    const bPasses = bBytes <= capB ? 1 : rowBlocks;
+    const total = aBytes * aPasses + bBytes * bPasses + oBytes;
+    if (total < bestTotal) {
+      bestTotal = total;
+      best = { ifmapFetchBytes: aBytes * aPasses, filterFetchBytes: bBytes * bPasses, outputWriteBytes: oBytes, outputReadBytes: 0 };
+    }
+  }
+  // Partial sums spill every K fold: K folds outermost, A slices reused across column folds.
+  const partial = M * N * accBytesPerElement * (kFolds - 1);
+  const aPassesSpill = aBytes <= capA || M * aSliceRow <= capA ? 1 : nFolds;
+  const spillTotal = aBytes * aPassesSpill + bBytes + oBytes + 2 * partial;
+  if (spillTotal < bestTotal) {
+    best = { ifmapFetchBytes: aBytes * aPassesSpill, filterFetchBytes: bBytes, outputWriteBytes: oBytes + partial, outputReadBytes: partial };
+  }
+  return best!;
+}
+
+/**
+ * Output-stationary traffic: outputs accumulate in the PEs; each fold streams an R x K tile of A and
+ * a K x C tile of B. Either keep ma row tiles of A resident (B re-streamed once per block of ma row
+ * folds) or nb column tiles of B (A re-streamed once per block of nb column folds), as many as fit in
+ * half the buffer; an operand that fits whole is fetched once.
+ */
+function outputStationaryTraffic(
+  M: number, N: number, K: number, R: number, C: number,
+  aBytes: number, bBytes: number, oBytes: number, aBytesPerElement: number, bBytesPerElement: number,
+  capA: number, capB: number,
+): SystolicTraffic {
+  const mFolds = Math.ceil(M / R), nFolds = Math.ceil(N / C);
+  const tileA = Math.min(R, M) * K * aBytesPerElement, tileB = K * Math.min(C, N) * bBytesPerElement;
+  const aWhole = aBytes <= capA, bWhole = bBytes <= capB;
+  const options: [number, number][] = [[aWhole ? aBytes : aBytes * nFolds, bWhole ? bBytes : bBytes * mFolds]];
+  const ma = Math.floor(capA / tileA);
+  if (ma >= 1) options.push([aBytes, bWhole ? bBytes : bBytes * Math.ceil(mFolds / Math.min(ma, mFolds))]);
+  const nb = Math.floor(capB / tileB);
+  if (nb >= 1) options.push([aWhole ? aBytes : aBytes * Math.ceil(nFolds / Math.min(nb, nFolds)), bBytes]);
+  let [a, b] = options[0]!;
+  for (const [oa, ob] of options) if (oa + ob < a + b) [a, b] = [oa, ob];
+  return { ifmapFetchBytes: a, filterFetchBytes: b, outputWriteBytes: oBytes, outputReadBytes: 0 };
+}
+
 export function analyticTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
   const { m, n, k } = op;
   const R = spec.rows, C = spec.cols;
-  const g = systolicGeometry(R, C, spec.dataflow, m, n, k);
   const a = bytesFor(m * k, pa), b = bytesFor(k * n, pb), o = bytesFor(m * n, po);
-  const accBytesPerElement = bytesFor(1, ACCUMULATOR[spec.macPrecision]);
+  const ea = bytesFor(1, pa), eb = bytesFor(1, pb);
+  const acc = bytesFor(1, ACCUMULATOR[spec.macPrecision]);
   const capA = spec.ifmapBufferBytes / 2, capB = spec.filterBufferBytes / 2, capO = spec.ofmapBufferBytes / 2;
-  const spill = (kFolds: number): { w: number; r: number } => {
-    const partial = m * n * accBytesPerElement * (kFolds - 1);
-    return { w: o + partial, r: partial };
-  };
-  const noSpill = { w: o, r: 0 };
-  type Option = { a: number; b: number; w: number; r: number };
-  let options: Option[];
   switch (spec.dataflow) {
-    case "os": {
-      const tileA = bytesFor(Math.min(R, m) * k, pa), tileB = bytesFor(k * Math.min(C, n), pb);
-      options = [
-        { a: tileA <= capA ? a : a * g.colFolds, b: b <= capB ? b : b * g.rowFolds, ...noSpill },
-        { a: a <= capA ? a : a * g.colFolds, b: tileB <= capB ? b : b * g.rowFolds, ...noSpill },
-      ];
-      break;
-    }
-    case "ws": {
-      const sliceA = bytesFor(m * Math.min(R, k), pa);
-      const allPsum = m * n * accBytesPerElement, tilePsum = m * Math.min(C, n) * accBytesPerElement;
-      options = [
-        { a: sliceA <= capA ? a : a * g.colFolds, b, ...(allPsum <= capO ? noSpill : spill(g.rowFolds)) },
-        { a: a <= capA ? a : a * g.colFolds, b, ...(tilePsum <= capO ? noSpill : spill(g.rowFolds)) },
-      ];
-      break;
-    }
+    case "os":
+      return outputStationaryTraffic(m, n, k, R, C, a, b, o, ea, eb, capA, capB);
+    case "ws":
+      return weightStationaryTraffic(m, n, k, R, C, a, b, o, ea, acc, capA, capB, capO);
     case "is": {
-      const sliceB = bytesFor(Math.min(R, k) * n, pb);
-      const allPsum = m * n * accBytesPerElement, tilePsum = Math.min(C, m) * n * accBytesPerElement;
-      options = [
-        { a, b: sliceB <= capB ? b : b * g.colFolds, ...(allPsum <= capO ? noSpill : spill(g.rowFolds)) },
-        { a, b: b <= capB ? b : b * g.colFolds, ...(tilePsum <= capO ? noSpill : spill(g.rowFolds)) },
-      ];
-      break;
+      // C^T = B^T A^T: B^T (N x K) streams like a ws ifmap, A^T (K x M) is the stationary operand.
+      const t = weightStationaryTraffic(n, m, k, R, C, b, a, o, eb, acc, capB, capA, capO);
+      return { ifmapFetchBytes: t.filterFetchBytes, filterFetchBytes: t.ifmapFetchBytes, outputWriteBytes: t.outputWriteBytes, outputReadBytes: t.outputReadBytes };
     }
     default: {
       const never: never = spec.dataflow;
       throw new Error(`unknown dataflow ${String(never)}`);
     }
   }
-  let best = options[0]!;
-  for (const opt of options) if (opt.a + opt.b + opt.w + opt.r < best.a + best.b + best.w + best.r) best = opt;
-  return { ifmapFetchBytes: best.a, filterFetchBytes: best.b, outputWriteBytes: best.w, outputReadBytes: best.r };
 }
 
 export const systolicArray: UnitModel<SystolicSpec> = {

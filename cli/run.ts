@@ -1,0 +1,74 @@
+/** `attnsim run`: one design, one workload, one Result. */
+import { writeFileSync } from "node:fs";
+import { InputError } from "../common/input-error.js";
+import { loadDesign } from "../hardware-models/design-loader.js";
+import { loadScalesimConfig, scalesimDesign } from "../hardware-models/scalesim-config.js";
+import { simulate } from "../sim/engine.js";
+import { loadTopology, topologyTrace } from "../workloads/scalesim-topology.js";
+import { toJson } from "../output/json.js";
+import { infeasibleReport, textReport } from "../output/text-report.js";
+import { scalesimReport } from "../output/scalesim-report.js";
+import { CLI, parse, workloadFromArgs, WORKLOAD_OPTIONS } from "./args.js";
+import { EXIT, type Io } from "./io.js";
+
+export const RUN_HELP = `attnsim run: simulate one workload on one design
+
+  attnsim run --design FILE|PRESET (--model M [--seq N] [--batch B] [--phase prefill|decode]
+              [--context L] [--precision P] | --trace FILE) [--json] [--out FILE]
+  attnsim run --scalesim-config FILE.cfg --topology FILE.csv [--json]
+
+  --design      a design file (YAML/JSON) or a preset in examples/designs
+  --model       bert-base, bert-large, vit-ti16, vit-b16, deit-tiny, whisper-tiny-encoder, gpt2-small, llama2-7b
+  --seq         tokens per sequence (prefill); --batch sequences; --context cached tokens (decode)
+  --precision   weights and activations: fp32, fp16, bf16, int8 (default), int4, ...
+  --trace       a trace file (see docs/trace-format.md) instead of a preset
+  --json        print the full Result as JSON; --out FILE writes it to FILE instead
+  --scalesim-config, --topology
+                SCALE-Sim v2 config and GEMM topology files; each topology row runs as one matmul
+
+Exit codes: 0 ok, 2 bad input, 3 the design cannot run the workload (reasons printed).`;
+
+export function runCommand(args: string[], io: Io): number {
+  const { values: v } = parse(args, {
+    ...WORKLOAD_OPTIONS,
+    design: { type: "string" },
+    json: { type: "boolean" },
+    out: { type: "string" },
+    "scalesim-config": { type: "string" },
+    topology: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
+  if (v.help) {
+    io.out(RUN_HELP);
+    return EXIT.ok;
+  }
+  const scalesim = str("scalesim-config") !== undefined || str("topology") !== undefined;
+  let design, trace;
+  if (scalesim) {
+    if (str("scalesim-config") === undefined || str("topology") === undefined) {
+      throw new InputError(CLI, { path: str("topology") === undefined ? "--topology" : "--scalesim-config", expected: "both --scalesim-config and --topology", found: "only one" });
+    }
+    const cfg = loadScalesimConfig(str("scalesim-config")!);
+    design = scalesimDesign(cfg, str("scalesim-config")!);
+    trace = topologyTrace(loadTopology(str("topology")!), cfg.runName);
+  } else {
+    if (str("design") === undefined) throw new InputError(CLI, { path: "--design", expected: "a design file or preset name", found: "nothing" });
+    design = loadDesign(str("design")!);
+    trace = workloadFromArgs(v);
+  }
+  const outcome = simulate(design, trace);
+  if (!outcome.ok) {
+    if (v.json) io.out(toJson({ infeasible: outcome.infeasible }));
+    io.err(infeasibleReport(outcome.infeasible));
+    return EXIT.infeasible;
+  }
+  const payload = scalesim ? { ...outcome.result, scalesim: scalesimReport(outcome.result) } : outcome.result;
+  if (str("out") !== undefined) {
+    writeFileSync(str("out")!, `${toJson(payload)}\n`);
+    io.err(`wrote ${str("out")}`);
+  }
+  if (v.json && str("out") === undefined) io.out(toJson(payload));
+  else if (!v.json) io.out(textReport(outcome.result));
+  return EXIT.ok;
+}

@@ -1,0 +1,23 @@
+/**
+ * attnsim's library API: build or load a workload trace, load a design, simulate, read the Result.
+ *
+ *   import { loadDesign, buildPresetTrace, simulate } from "attnsim";
+ *   const outcome = simulate(loadDesign("edge-npu"), buildPresetTrace("bert-base", { seqLen: 128 }));
+ *   if (outcome.ok) console.log(outcome.result.energyJ, outcome.result.latencySeconds);
+ */
+export { InputError, type InputProblem } from "./common/input-error.js";
+export type { Precision } from "./workloads/precision.js";
+export { PRECISIONS } from "./workloads/precision.js";
+export type { Trace, Op, MatmulOp, SoftmaxOp, LayerNormOp, ElementwiseOp, TensorSpec, ModelShape } from "./workloads/trace.js";
+export { MODEL_PRESETS, MODEL_PRESET_NAMES } from "./workloads/model-presets.js";
+export { buildPresetTrace, buildTransformerTrace, presetShape, type BuildOptions } from "./workloads/transformer-builder.js";
+export { loadTrace, parseTrace, traceSchema } from "./workloads/trace-io.js";
+export { parseTopology, loadTopology, topologyTrace } from "./workloads/scalesim-topology.js";
+export type { Design } from "./hardware-models/design.js";
+export { loadDesign, resolveDesign, designPresetNames } from "./hardware-models/design-loader.js";
+export { designSchema } from "./hardware-models/design-schema.js";
+export { parseScalesimConfig, loadScalesimConfig, scalesimDesign } from "./hardware-models/scalesim-config.js";
+export { UNIT_MODELS, UNIT_KINDS } from "./hardware-models/unit-registry.js";
+export type { UnitModel, UnitCost, OpContext, Feasibility } from "./hardware-models/unit-model.js";
+export { simulate, type SimulateOptions } from "./sim/engine.js";
+export type { Result, OpResult, SimOutcome, Infeasible } from "./sim/result.js";

@@ -1,0 +1,56 @@
+/** The readable summary `attnsim run` prints: totals, then per layer, per unit and per memory level. */
+import type { Infeasible, Result } from "../sim/result.js";
+import { bytes, percent, si, table } from "./format.js";
+
+export function textReport(r: Result): string {
+  const out: string[] = [];
+  out.push(`${r.design}  |  ${r.workload}`);
+  out.push("");
+  out.push(table(["total", "value"], [
+    ["latency", `${si(r.latencySeconds, "s")} (${Math.round(r.latencyCycles).toLocaleString("en-US")} cycles at ${si(r.frequencyHz, "Hz")})`],
+    ["energy", `${si(r.energyJ, "J")} (dynamic ${si(r.dynamicEnergyPj * 1e-12, "J")}, leakage ${si(r.leakageEnergyPj * 1e-12, "J")})`],
+    ["average power", si(r.averagePowerW, "W")],
+    ["peak power", `${si(r.peakPowerW, "W")} (largest op; leakage ${si(r.leakagePowerW, "W")} included)`],
+    ["MACs", `${si(r.macs, "MAC")}  (${percent(r.utilization)} of peak MAC throughput over the run)`],
+    ["ops per off-chip byte", Number.isFinite(r.opsPerByte) ? r.opsPerByte.toFixed(1) : "no off-chip traffic"],
+    ["peak memory", `${bytes(r.peakMemoryBytes)} (weights ${bytes(r.weightBytes)}, activations + KV ${bytes(r.peakActivationBytes)})`],
+    ["area", `${r.areaMm2.toFixed(3)} mm^2`],
+  ]));
+  out.push("");
+  out.push(table(
+    ["layer", "latency", "energy", "MACs", "share of energy"],
+    r.breakdown.byLayer.map((l) => [
+      l.layer < 0 ? "-" : String(l.layer), si(l.latencyCycles / r.frequencyHz, "s"), si(l.energyPj * 1e-12, "J"), si(l.macs, ""), percent(l.energyPj / r.energyPj),
+    ]),
+  ));
+  out.push("");
+  out.push(table(
+    ["unit", "kind", "busy", "utilization", "dynamic", "leakage", "area mm^2"],
+    r.breakdown.byUnit.map((u) => [
+      u.unit, u.kind, si(u.busyCycles / r.frequencyHz, "s"), percent(u.utilization), si(u.dynamicEnergyPj * 1e-12, "J"), si(u.leakageEnergyPj * 1e-12, "J"), u.areaMm2.toFixed(3),
+    ]),
+  ));
+  out.push("");
+  out.push(table(
+    ["memory level", "read", "written", "avg bandwidth", "peak bandwidth", "dynamic", "leakage", "peak resident"],
+    r.breakdown.byLevel.map((l) => [
+      l.level, bytes(l.readBytes), bytes(l.writeBytes), si(l.averageBandwidthBytesPerSecond, "B/s"), si(l.peakBandwidthBytesPerSecond, "B/s"),
+      si(l.dynamicEnergyPj * 1e-12, "J"), si(l.leakageEnergyPj * 1e-12, "J"),
+      l.peakResidentBytes === undefined ? "" : `${bytes(l.peakResidentBytes)} / ${bytes(l.capacityBytes ?? 0)}`,
+    ]),
+  ));
+  const buffers = Object.entries(r.bytesByLevel).filter(([name]) => name.includes("."));
+  if (buffers.length > 0) {
+    out.push("");
+    out.push(table(["unit buffer", "read", "written"], buffers.map(([name, b]) => [name, bytes(b.readBytes), bytes(b.writeBytes)])));
+  }
+  return out.join("\n");
+}
+
+export function infeasibleReport(x: Infeasible): string {
+  const lines = [`${x.design} cannot run ${x.workload}:`];
+  const shown = x.reasons.slice(0, 10);
+  for (const r of shown) lines.push(`  - ${r.opId ? `${r.opId}${r.unit ? ` on ${r.unit}` : ""}: ` : ""}${r.reason}`);
+  if (x.reasons.length > shown.length) lines.push(`  ... and ${x.reasons.length - shown.length} more`);
+  return lines.join("\n");
+}
