@@ -11,7 +11,7 @@ import { InputError, describeValue, type InputProblem } from "./input-error.js";
 
 /** Parse YAML/JSON text; `file` names the source in errors. */
 export function parseText(text: string, file: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new InputError(
       file,

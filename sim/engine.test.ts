@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { simulate } from "./engine.js";
+import { loadDesign, resolveDesign } from "../hardware-models/design-loader.js";
+import { buildPresetTrace } from "../workloads/transformer-builder.js";
+import { energyScaleFrom45nm } from "../hardware-models/technology/node-scaling.js";
+import { readDocument } from "../common/document.js";
+import { locateDesign } from "../hardware-models/design-loader.js";
+import type { Result } from "./result.js";
+import type { Design } from "../hardware-models/design.js";
+
+function run(design: Design, model = "bert-base", seqLen = 64): Result {
+  const outcome = simulate(design, buildPresetTrace(model, { seqLen }));
+  if (!outcome.ok) throw new Error(JSON.stringify(outcome.infeasible));
+  return outcome.result;
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+
+/** A design document with some fields changed (for properties over design parameters). */
+function variant(preset: string, edit: (doc: Record<string, any>) => void): Design {
+  const file = locateDesign(preset);
+  const doc = structuredClone(readDocument(file)) as Record<string, any>;
+  edit(doc);
+  return resolveDesign(doc, file);
+}
+
+describe("engine: breakdowns sum to totals", () => {
+  for (const preset of ["edge-npu", "tpuv1-like", "mcu-class"]) {
+    it(preset, () => {
+      const r = run(loadDesign(preset), preset === "mcu-class" ? "deit-tiny" : "bert-base");
+      close(sum(r.ops.map((o) => o.energyPj)), r.energyPj);
+      close(sum(r.ops.map((o) => o.latencyCycles)), r.latencyCycles);
+      close(sum(r.breakdown.byLayer.map((l) => l.energyPj)), r.energyPj);
+      close(sum(Object.values(r.breakdown.byOpKind).map((k) => k.energyPj)), r.energyPj);
+      close(sum(r.breakdown.byUnit.map((u) => u.energyPj)) + sum(r.breakdown.byLevel.map((l) => l.energyPj)), r.energyPj);
+      close(sum(Object.values(r.breakdown.byAction).map((a) => a.energyPj)), r.dynamicEnergyPj);
+      close(r.dynamicEnergyPj + r.leakageEnergyPj, r.energyPj);
+      close(sum(r.ops.map((o) => o.macs)), r.macs);
+      expect(r.peakPowerW).toBeGreaterThanOrEqual(r.averagePowerW);
+      for (const o of r.ops) expect(o.stallCycles).toBeGreaterThanOrEqual(-1e-9);
+    });
+  }
+});
+
+describe("engine: energy = sum of actions x table", () => {
+  it("the array's MAC energy is MACs x (8-bit multiply + 32-bit add) x node scale", () => {
+    const design = loadDesign("edge-npu");
+    const r = run(design);
+    const scale = energyScaleFrom45nm(16, 0.8, "lp");
+    const mac = r.breakdown.byAction["npu.mac.int8"]!;
+    expect(mac.count).toBe(r.macs);
+    close(mac.energyPj, r.macs * (0.2 + 0.1) * scale);
+  });
+
+  it("DRAM energy is bytes x pJ/bit x 8", () => {
+    const design = loadDesign("edge-npu");
+    const r = run(design);
+    const dram = design.memory[0]!;
+    close(r.breakdown.byAction["dram.read"]!.energyPj, r.bytesByLevel.dram!.readBytes * dram.readPjPerByte);
+    expect(dram.readPjPerByte).toBeCloseTo(8 * 0.8 * 8, 10);
+  });
+
+  it("leakage energy = total leakage power x latency", () => {
+    const design = loadDesign("edge-npu");
+    const r = run(design);
+    close(r.leakageEnergyPj, design.leakagePowerW * r.latencySeconds * 1e12);
+  });
+
+  it("every weight byte is read from DRAM at least once on the edge NPU", () => {
+    const r = run(loadDesign("edge-npu"));
+    expect(r.bytesByLevel.dram!.readBytes).toBeGreaterThanOrEqual(r.weightBytes);
+  });
+});
+
+describe("engine: properties", () => {
+  it("is deterministic: the same inputs give byte-identical results", () => {
+    const a = JSON.stringify(run(loadDesign("edge-npu")));
+    const b = JSON.stringify(run(loadDesign("edge-npu")));
+    expect(a).toBe(b);
+  });
+
+  it("more bandwidth at any level never increases latency", () => {
+    const base = loadDesign("edge-npu");
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 1 }), fc.double({ min: 1, max: 64, noNaN: true }), fc.constantFrom(16, 64, 200), fc.constantFrom("bert-base", "gpt2-small"),
+      (level, factor, seq, model) => {
+        const faster = { ...base, memory: base.memory.map((l, i) => (i === level ? { ...l, bandwidthBytesPerSecond: l.bandwidthBytesPerSecond * factor } : l)) };
+        expect(run(faster, model, seq).latencyCycles).toBeLessThanOrEqual(run(base, model, seq).latencyCycles * (1 + 1e-12));
+      },
+    ), { numRuns: 25 });
+  });
+
+  it("more systolic buffer never increases DRAM bytes", () => {
+    fc.assert(fc.property(
+      fc.constantFrom("ifmap", "filter", "ofmap"), fc.constantFrom(2, 4, 16), fc.constantFrom(32, 128, 384),
+      (buffer, factor, seq) => {
+        const small = variant("edge-npu", (d) => { d.units.npu.buffers = { ifmap: "8 KiB", filter: "8 KiB", ofmap: "8 KiB" }; });
+        const big = variant("edge-npu", (d) => { d.units.npu.buffers = { ifmap: "8 KiB", filter: "8 KiB", ofmap: "8 KiB", [buffer]: `${8 * factor} KiB` }; });
+        const dram = (r: Result) => r.bytesByLevel.dram!.readBytes + r.bytesByLevel.dram!.writeBytes;
+        expect(dram(run(big, "bert-base", seq))).toBeLessThanOrEqual(dram(run(small, "bert-base", seq)));
+      },
+    ), { numRuns: 20 });
+  });
+
+  it("a design that cannot hold the weights is infeasible with the reason, not an exception", () => {
+    const outcome = simulate(loadDesign("mcu-class"), buildPresetTrace("bert-base", { seqLen: 32 }));
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.infeasible.reasons[0]!.reason).toMatch(/does not fit in flash/);
+  });
+
+  it("an op kind mapped to a unit that cannot run it is infeasible", () => {
+    const d = variant("edge-npu", (doc) => { doc.mapping = { default: "npu" }; });
+    const outcome = simulate(d, buildPresetTrace("bert-base", { seqLen: 16 }));
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect(outcome.infeasible.reasons.some((r) => /does not run softmax/.test(r.reason))).toBe(true);
+  });
+
+  it("early exit: an op with execution probability w costs w x its cost", () => {
+    const design = loadDesign("edge-npu");
+    const trace = buildPresetTrace("bert-base", { seqLen: 32 });
+    const full = simulate(design, trace);
+    const half = simulate(design, { ...trace, ops: trace.ops.map((o) => (o.layer >= 6 ? { ...o, weight: 0.5 } : o)) });
+    if (!full.ok || !half.ok) throw new Error("infeasible");
+    const late = (r: Result) => sum(r.breakdown.byLayer.filter((l) => l.layer >= 6).map((l) => l.latencyCycles));
+    close(late(half.result), late(full.result) / 2);
+  });
+});
