@@ -37,7 +37,7 @@ export function readDocument(file: string): unknown {
   return parseText(text, file);
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validate `data` against `schema`; throws one InputError listing every problem. */

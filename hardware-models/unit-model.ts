@@ -71,7 +71,8 @@ export interface UnitModel<S extends ResolvedUnitBase = ResolvedUnitBase> {
   resolve(user: Record<string, unknown>, env: ResolveEnv): S;
   supports(op: Op): boolean;
   check(spec: S, op: Op, ctx: OpContext): Feasibility;
-  cost(spec: S, op: Op, ctx: OpContext): UnitCost;
+  /** `scratch`, when given, is a cost object from an earlier call that may be reset and reused. */
+  cost(spec: S, op: Op, ctx: OpContext, scratch?: UnitCost): UnitCost;
 }
 
 /** What a unit's resolver may use: the operating point, the energy table, where errors point. */
@@ -86,7 +87,16 @@ export interface ResolveEnv {
   energy: EnergyTable;
 }
 
-export function zeroCost(levels: number, actions: number): UnitCost {
+/** A zeroed cost: `scratch` reset in place when it has the right shape, else a new object. */
+export function zeroCost(levels: number, actions: number, scratch?: UnitCost): UnitCost {
+  if (scratch && scratch.readBytes.length === levels && scratch.actionCounts.length === actions) {
+    scratch.computeCycles = 0;
+    scratch.macs = 0;
+    scratch.actionCounts.fill(0);
+    scratch.readBytes.fill(0);
+    scratch.writeBytes.fill(0);
+    return scratch;
+  }
   return {
     computeCycles: 0,
     macs: 0,

@@ -13,8 +13,8 @@
 import type { Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import { unitModel } from "../hardware-models/unit-registry.js";
-import type { Operand, OpContext } from "../hardware-models/unit-model.js";
-import { placeTensors, traceLayout } from "./placement.js";
+import type { Operand, OpContext, UnitCost } from "../hardware-models/unit-model.js";
+import { cachedPlacement, traceLayout } from "./placement.js";
 import type { EnergyBreakdownEntry, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
@@ -30,7 +30,7 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
   const layout = traceLayout(trace);
   const memory = design.memory;
   const nLevels = memory.length;
-  const placement = placeTensors(trace, layout, memory, design.mapping.weightsLevel);
+  const placement = cachedPlacement(trace, layout, memory, design.mapping.weightsLevel);
   const reasons: { opId?: string; unit?: string; reason: string }[] = placement.overflows.map((o) => ({
     reason: `tensor ${o.tensor} (${o.bytes} B) does not fit in ${o.level} (${o.capacityBytes} B) with what else is live there`,
   }));
@@ -48,6 +48,7 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
   const layers = new Map<number, LayerResult>();
   const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
   const ops: OpResult[] = [];
+  const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
   const leakW = design.leakagePowerW;
 
   let latencySeconds = 0, totalCycles = 0, dynamicPj = 0, leakagePj = 0, macs = 0, peakDynamicW = 0;
@@ -71,7 +72,8 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
     }
     if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
 
-    const cost = model.cost(unit, op, ctx);
+    const cost = model.cost(unit, op, ctx, scratch[u]);
+    scratch[u] = cost;
     const w = op.weight ?? 1;
     // Time in reference-clock cycles (the design's technology frequency); a unit on its own clock
     // converts by the clock ratio (exactly 1 for single-clock designs, so cycles stay integers).

@@ -154,3 +154,23 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
 function overflow(t: TensorInfo, level: MemoryLevel) {
   return { tensor: t.name, level: level.name, bytes: t.bytes, capacityBytes: level.capacityBytes };
 }
+
+const placementCache = new WeakMap<Trace, Map<string, Placement>>();
+
+/**
+ * placeTensors, remembered per trace and memory capacities (placement depends on nothing else), so
+ * a sweep that varies compute or bandwidth does not re-plan the same trace. Results are read-only.
+ */
+export function cachedPlacement(trace: Trace, layout: TraceLayout, memory: readonly MemoryLevel[], weightsLevel: number): Placement {
+  let perTrace = placementCache.get(trace);
+  if (!perTrace) placementCache.set(trace, (perTrace = new Map()));
+  let key = `${weightsLevel}`;
+  for (const level of memory) key += `|${level.capacityBytes}`;
+  let placement = perTrace.get(key);
+  if (!placement) {
+    placement = placeTensors(trace, layout, memory, weightsLevel);
+    if (perTrace.size > 256) perTrace.clear();
+    perTrace.set(key, placement);
+  }
+  return placement;
+}

@@ -271,8 +271,8 @@ export const systolicArray: UnitModel<SystolicSpec> = {
     return FEASIBLE;
   },
 
-  cost(spec, op, ctx): UnitCost {
-    const cost = zeroCost(ctx.memory.length, spec.actions.length);
+  cost(spec, op, ctx, scratch): UnitCost {
+    const cost = zeroCost(ctx.memory.length, spec.actions.length, scratch);
     if (op.kind !== "matmul") return cost;
     const [inA, inB] = ctx.inputs as [OpContext["inputs"][number], OpContext["inputs"][number]];
     const out = ctx.output;

@@ -271,8 +271,8 @@ export const vectorDsp: UnitModel<DspSpec> = {
     return FEASIBLE;
   },
 
-  cost(spec, op, ctx): UnitCost {
-    const cost = zeroCost(ctx.memory.length, spec.actions.length);
+  cost(spec, op, ctx, scratch): UnitCost {
+    const cost = zeroCost(ctx.memory.length, spec.actions.length, scratch);
     const inPrecision = ctx.inputs[0]?.precision ?? ctx.output.precision;
     const p = executionPrecision(spec, inPrecision);
     if (p === undefined) return cost;
@@ -280,32 +280,13 @@ export const vectorDsp: UnitModel<DspSpec> = {
     const { rows, cols } = rowsAndCols(op);
     const vectorsPerRow = Math.ceil(cols / L);
     const low = lowering(op);
+    const compiled = compileLowering(spec, op, p, L);
     const c = cost.actionCounts;
-    let instructionsIssued = 0;
-    let aluCycles = 0;
-    const issue = (instr: Instruction, vectorInstructions: number, laneOps: number) => {
-      const native = spec.instructions[instr];
-      if (native) {
-        instructionsIssued += vectorInstructions;
-        aluCycles += vectorInstructions * native.cycles;
-        c[spec.laneActionIndex[`${instr}.${p}`]!]! += laneOps;
-        return;
-      }
-      for (const [base, count] of Object.entries(FUNCTION_SEQUENCES[instr as FunctionInstruction])) {
-        issue(base as BaseInstruction, vectorInstructions * (count ?? 0), laneOps * (count ?? 0));
-      }
-    };
-    for (const [instr, count] of Object.entries(low.perElement)) {
-      issue(instr as Instruction, rows * vectorsPerRow * (count ?? 0), rows * cols * (count ?? 0));
-    }
-    for (const [instr, count] of Object.entries(low.perRow)) {
-      issue(instr as Instruction, rows * (count ?? 0), rows * (count ?? 0));
-    }
-    if (low.reductionsPerRow > 0 && L > 1) {
-      const steps = Math.ceil(Math.log2(L));
-      // Each step of a tree reduction halves the active lanes: L/2 + L/4 + ... = L - 1 lane-ops.
-      issue("add", rows * low.reductionsPerRow * steps, rows * low.reductionsPerRow * (L - 1));
-    }
+    const vectors = rows * vectorsPerRow;
+    const instructionsIssued = vectors * compiled.perElement.instructions + rows * compiled.perRow.instructions;
+    const aluCycles = vectors * compiled.perElement.cycles + rows * compiled.perRow.cycles;
+    for (const [index, count] of compiled.perElement.laneOps) c[index]! += rows * cols * count;
+    for (const [index, count] of compiled.perRow.laneOps) c[index]! += rows * count;
 
     // Bytes in and out of the local memory (registers <-> local SRAM) and home levels.
     const inputs = ctx.inputs.length > 0 ? ctx.inputs : [ctx.output];
@@ -356,6 +337,61 @@ export const vectorDsp: UnitModel<DspSpec> = {
     return cost;
   },
 };
+
+/** An instruction mix resolved to this DSP: instructions and cycles per issue, lane-ops per action. */
+interface CompiledMix {
+  instructions: number;
+  cycles: number;
+  /** [action index, lane-ops per element (or per row)]. */
+  laneOps: [number, number][];
+}
+
+interface CompiledLowering {
+  perElement: CompiledMix;
+  perRow: CompiledMix;
+}
+
+const compiledCache = new WeakMap<DspSpec, WeakMap<Op, CompiledLowering & { p: Precision; L: number }>>();
+
+/**
+ * The lowering of an op, expanded into this DSP's instructions (native where it has them, baseline
+ * sequences otherwise) at precision p with L lanes, per vector of elements and per row (with the
+ * tree reductions). Cached per (spec, op): sweeps evaluate the same trace's ops many times.
+ */
+function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): CompiledLowering {
+  let perSpec = compiledCache.get(spec);
+  if (!perSpec) compiledCache.set(spec, (perSpec = new WeakMap()));
+  const hit = perSpec.get(op);
+  if (hit && hit.p === p && hit.L === L) return hit;
+  const low = lowering(op);
+  const compile = (mix: Mix, reductions: number): CompiledMix => {
+    const out: CompiledMix = { instructions: 0, cycles: 0, laneOps: [] };
+    const lane = new Map<number, number>();
+    const add = (instr: Instruction, instructions: number, laneOps: number) => {
+      const native = spec.instructions[instr];
+      if (native) {
+        out.instructions += instructions;
+        out.cycles += instructions * native.cycles;
+        const index = spec.laneActionIndex[`${instr}.${p}`]!;
+        lane.set(index, (lane.get(index) ?? 0) + laneOps);
+        return;
+      }
+      for (const [base, count] of Object.entries(FUNCTION_SEQUENCES[instr as FunctionInstruction])) {
+        add(base as BaseInstruction, instructions * (count ?? 0), laneOps * (count ?? 0));
+      }
+    };
+    for (const [instr, count] of Object.entries(mix)) add(instr as Instruction, count ?? 0, count ?? 0);
+    if (reductions > 0 && L > 1) {
+      // A tree reduction: log2(L) steps, L/2 + L/4 + ... = L - 1 active lane-ops.
+      add("add", reductions * Math.ceil(Math.log2(L)), reductions * (L - 1));
+    }
+    out.laneOps = [...lane.entries()];
+    return out;
+  };
+  const compiled = { perElement: compile(low.perElement, 0), perRow: compile(low.perRow, low.reductionsPerRow), p, L };
+  perSpec.set(op, compiled);
+  return compiled;
+}
 
 /** Rows and the vectorised dimension of an op on the DSP. */
 function rowsAndCols(op: Op): { rows: number; cols: number } {

@@ -1,0 +1,61 @@
+/**
+ * `npm run bench`: throughput figures for the issues' performance targets. Prints; asserts nothing.
+ *   - full-model evaluations per second, bert-base seq 512 on the edge NPU (target >= 5,000/s on one
+ *     core, i.e. <= 200 us per evaluation), and on the other presets;
+ *   - trace building time.
+ * Each figure is the median of several timed rounds after a warm-up.
+ */
+import { performance } from "node:perf_hooks";
+import { loadDesign } from "../hardware-models/design-loader.js";
+import { buildPresetTrace } from "../workloads/transformer-builder.js";
+import { simulate } from "../sim/engine.js";
+import type { Design } from "../hardware-models/design.js";
+import type { Trace } from "../workloads/trace.js";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Runs `fn` repeatedly for ~`ms` per round; returns calls per second (median of rounds). */
+function rate(fn: () => void, ms = 400, rounds = 5): number {
+  const warm = performance.now();
+  while (performance.now() - warm < 300) fn();
+  const rates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let n = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < ms) {
+      fn();
+      n++;
+      if ((n & 7) === 0) t = performance.now();
+    }
+    t = performance.now();
+    rates.push((n * 1000) / (t - t0));
+  }
+  return median(rates);
+}
+
+function evaluations(label: string, design: Design, trace: Trace, perOp: boolean): void {
+  const per = rate(() => {
+    const o = simulate(design, trace, { perOp });
+    if (!o.ok) throw new Error(`${label}: infeasible`);
+  });
+  const us = 1e6 / per;
+  console.log(`${label.padEnd(58)} ${Math.round(per).toLocaleString("en-US").padStart(8)} eval/s  ${us.toFixed(1).padStart(7)} us/eval  (${trace.ops.length} ops)`);
+}
+
+const bert512 = buildPresetTrace("bert-base", { seqLen: 512 });
+console.log("Full-model evaluations per second (one core; target >= 5,000/s for bert-base seq 512 on edge-npu)");
+evaluations("bert-base seq 512, edge-npu, summary only (sweep mode)", loadDesign("edge-npu"), bert512, false);
+evaluations("bert-base seq 512, edge-npu, with per-op results", loadDesign("edge-npu"), bert512, true);
+evaluations("bert-base seq 512, tpuv1-like, summary only", loadDesign("tpuv1-like"), bert512, false);
+evaluations("deit-tiny seq 197, mcu-class, summary only", loadDesign("mcu-class"), buildPresetTrace("deit-tiny"), false);
+evaluations("llama2-7b decode ctx 4096, tpuv1-like, summary only", loadDesign("tpuv1-like"), buildPresetTrace("llama2-7b", { phase: "decode", contextLen: 4096 }), false);
+
+console.log("\nTrace building");
+const t0 = performance.now();
+const n = 20;
+for (let i = 0; i < n; i++) buildPresetTrace("bert-base", { seqLen: 4096 });
+console.log(`bert-base seq 4096 trace build: ${((performance.now() - t0) / n).toFixed(2)} ms`);

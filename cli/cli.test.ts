@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "./main.js";
+import type { Io } from "./io.js";
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "", err = "";
+  const io: Io = { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "attnsim-cli-"));
+
+describe("attnsim run", () => {
+  it("prints totals, per-layer, per-unit and per-level tables", async () => {
+    const r = await cli("run", "--design", "examples/designs/edge-npu.yaml", "--model", "bert-base", "--seq", "128");
+    expect(r.code).toBe(0);
+    for (const word of ["latency", "energy", "peak power", "layer", "unit", "memory level", "dram", "glb", "npu", "dsp"]) expect(r.out).toContain(word);
+  });
+
+  it("--json gives the full Result", async () => {
+    const r = await cli("run", "--design", "edge-npu", "--model", "bert-base", "--seq", "64", "--json");
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out);
+    for (const key of ["latencyCycles", "latencySeconds", "energyJ", "averagePowerW", "peakPowerW", "macs", "bytesByLevel", "peakMemoryBytes", "areaMm2", "ops"]) {
+      expect(result).toHaveProperty(key);
+    }
+    const op = result.ops[0];
+    for (const key of ["id", "kind", "unit", "latencyCycles", "computeCycles", "stallCycles", "energyPj", "bytesByLevel"]) expect(op).toHaveProperty(key);
+  });
+
+  it("runs a trace file written by attnsim trace", async () => {
+    const file = join(dir, "gpt2-decode.json");
+    expect((await cli("trace", "--model", "gpt2-small", "--phase", "decode", "--context", "256", "-o", file)).code).toBe(0);
+    const r = await cli("run", "--design", "tpuv1-like", "--trace", file, "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).workload).toBe("gpt2-small decode ctx 256 batch 1");
+  });
+
+  it("reads SCALE-Sim config and topology files", async () => {
+    const r = await cli("run", "--scalesim-config", "examples/scalesim/edge-32x32-ws.cfg", "--topology", "examples/scalesim/bert-base-s128-attention.csv", "--json");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out.ops.length).toBeGreaterThan(0);
+    expect(out.scalesim[0]).toHaveProperty("totalCyclesScalesimConvention");
+  });
+
+  it("an infeasible design exits 3 with the reason", async () => {
+    const r = await cli("run", "--design", "mcu-class", "--model", "llama2-7b", "--seq", "16");
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/does not fit in flash/);
+  });
+});
+
+describe("bad input: one clear message, exit 2, no stack trace", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["unknown preset", ["run", "--design", "edge-npu", "--model", "bert-huge"], /\/model: expected a model preset: bert-base/],
+    ["unknown design", ["run", "--design", "nope", "--model", "bert-base"], /nope: \(document\): expected a design file or a preset name/],
+    ["bad number", ["run", "--design", "edge-npu", "--model", "bert-base", "--seq", "0"], /--seq: expected a positive integer, found "0"/],
+    ["bad precision", ["run", "--design", "edge-npu", "--model", "bert-base", "--precision", "int3"], /--precision: expected one of fp32/],
+    ["unknown option", ["run", "--design", "edge-npu", "--modle", "bert-base"], /expected known options/],
+    ["missing trace file", ["run", "--design", "edge-npu", "--trace", "missing.json"], /missing.json: \(document\): expected a readable file, found no such file/],
+    ["unknown command", ["simulate"], /unknown command "simulate"/],
+  ];
+  for (const [name, argv, message] of cases) {
+    it(name, async () => {
+      const r = await cli(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it("malformed JSON trace", async () => {
+    const file = join(dir, "bad.json");
+    writeFileSync(file, '{"version": 1, "model": ');
+    const r = await cli("run", "--design", "edge-npu", "--trace", file);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${file}: line`);
+  });
+
+  it("a design with a wrong unit", async () => {
+    const file = join(dir, "bad-unit.yaml");
+    writeFileSync(file, readFileSync("examples/designs/edge-npu.yaml", "utf8").replace('frequency: "1 GHz"', 'frequency: "1 GB"'));
+    const r = await cli("run", "--design", file, "--model", "bert-base");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${file}: /technology/frequency: expected a quantity in Hz-compatible units`);
+  });
+});

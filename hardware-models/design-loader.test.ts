@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import { designPresetNames, loadDesign, locateDesign } from "./design-loader.js";
+import { readFileSync } from "node:fs";
+import { InputError } from "../common/input-error.js";
+
+const dir = mkdtempSync(join(tmpdir(), "attnsim-design-"));
+const edge = readFileSync(locateDesign("edge-npu"), "utf8");
+
+/** Write a variant of the edge NPU with one YAML path changed (or deleted when value is undefined). */
+function variant(name: string, path: (string | number)[], value: unknown): string {
+  const doc = parseDocument(edge);
+  if (value === undefined) doc.deleteIn(path);
+  else doc.setIn(path, value);
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, doc.toString());
+  return file;
+}
+
+function errorOf(file: string): InputError {
+  try {
+    loadDesign(file);
+  } catch (err) {
+    if (err instanceof InputError) return err;
+    throw err;
+  }
+  throw new Error(`${file} loaded without error`);
+}
+
+describe("design files", () => {
+  it("every preset loads, with area and leakage", () => {
+    expect(designPresetNames()).toEqual(expect.arrayContaining(["edge-npu", "tpuv1-like", "mcu-class"]));
+    for (const name of designPresetNames()) {
+      const d = loadDesign(name);
+      expect(d.areaMm2).toBeGreaterThan(0);
+      expect(d.leakagePowerW).toBeGreaterThan(0);
+      expect(d.memory.length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it("parses quantities with units", () => {
+    const d = loadDesign("edge-npu");
+    expect(d.technology.frequencyHz).toBe(1e9);
+    expect(d.memory[0]!.bandwidthBytesPerSecond).toBeCloseTo(17.1e9, 0);
+    expect(d.memory[1]!.capacityBytes).toBe(320 * 1024);
+  });
+
+  it("a missing field names the file and the path", () => {
+    const file = variant("missing", ["units", "npu", "rows"], undefined);
+    const e = errorOf(file);
+    expect(e.file).toBe(file);
+    expect(e.message).toContain(`${file}: /units/npu/rows: expected this required field`);
+  });
+
+  it("a wrong unit says what was expected", () => {
+    const e = errorOf(variant("unit", ["technology", "frequency"], "512 KiB"));
+    expect(e.path).toBe("/technology/frequency");
+    expect(e.message).toMatch(/expected a quantity in Hz-compatible units such as "1.2 GHz", found "512 KiB"/);
+  });
+
+  it("a bare number where a unit is needed is rejected", () => {
+    expect(errorOf(variant("bare", ["memory", 0, "bandwidth"], 17)).message).toMatch(/\/memory\/0\/bandwidth: expected a value of type string/);
+  });
+
+  it("a negative size is rejected", () => {
+    expect(errorOf(variant("negative", ["memory", 1, "capacity"], "-320 KiB")).message).toMatch(/\/memory\/1\/capacity: expected a positive quantity/);
+    expect(errorOf(variant("rows", ["units", "npu", "rows"], -4)).message).toMatch(/\/units\/npu\/rows: expected a value that must be >= 1/);
+  });
+
+  it("an unknown field lists the allowed ones", () => {
+    expect(errorOf(variant("extra", ["units", "npu", "colums"], 32)).message).toMatch(/\/units\/npu\/colums: expected no such field \(allowed: kind, description, rows, cols/);
+  });
+
+  it("mapping to a unit that does not exist names the units", () => {
+    expect(errorOf(variant("mapping", ["mapping", "softmax"], "vpu")).message).toMatch(/\/mapping\/softmax: expected a unit defined under \/units \(npu, dsp\), found "vpu"/);
+  });
+
+  it("an unknown preset lists the presets", () => {
+    expect(() => loadDesign("edge-tpu")).toThrow(/a design file or a preset name \(edge-npu, mcu-class, tpuv1-like\)/);
+  });
+
+  it("malformed YAML names the line", () => {
+    const file = join(dir, "broken.yaml");
+    writeFileSync(file, "version: 1\nname: [unclosed\n");
+    expect(errorOf(file).message).toMatch(/broken.yaml: line \d+/);
+  });
+
+  it("a duplicate key is rejected", () => {
+    const file = join(dir, "dup.yaml");
+    writeFileSync(file, `${edge}\nname: again\n`);
+    expect(errorOf(file).message).toMatch(/Map keys must be unique/);
+  });
+
+  it("a node outside the scaling fits is rejected", () => {
+    expect(errorOf(variant("node", ["technology", "node"], "3 nm")).message).toMatch(/a node from 7 to 180 nm/);
+  });
+});
