@@ -51,7 +51,7 @@ describe("attnsim run", () => {
   it("an infeasible design exits 3 with the reason", async () => {
     const r = await cli("run", "--design", "mcu-class", "--model", "llama2-7b", "--seq", "16");
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/does not fit in flash/);
+    expect(r.err).toMatch(/do not fit in flash/);
   });
 });
 

@@ -19,6 +19,8 @@ export interface MemoryLevel {
   leakagePowerW: number;
   areaMm2: number;
   offChip: boolean;
+  /** Run-time tensors (activations, KV cache) may live here; false for flash. */
+  writable: boolean;
   sources: { readEnergy: string; writeEnergy: string; leakage: string };
 }
 
@@ -45,6 +47,7 @@ export function resolveMemoryLevel(input: MemoryLevelInput, index: number, energ
       leakagePowerW: input.leakagePowerW ?? leakagePowerW(areaMm2, voltageV),
       areaMm2,
       offChip: false,
+      writable: true,
       sources: {
         readEnergy: input.readPjPerByte === undefined ? energy.sramSource(input.capacityBytes) : user,
         writeEnergy: input.writePjPerByte === undefined ? energy.sramSource(input.capacityBytes) : user,
@@ -62,6 +65,7 @@ export function resolveMemoryLevel(input: MemoryLevelInput, index: number, energ
     leakagePowerW: input.leakagePowerW ?? info.backgroundPowerWPerGiB.value * gib,
     areaMm2: 0,
     offChip: info.offChip,
+    writable: info.writable,
     sources: {
       readEnergy: input.readPjPerByte === undefined ? info.energyPjPerBit.source : user,
       writeEnergy: input.writePjPerByte === undefined ? info.energyPjPerBit.source : user,

@@ -107,7 +107,7 @@ describe("engine: properties", () => {
   it("a design that cannot hold the weights is infeasible with the reason, not an exception", () => {
     const outcome = simulate(loadDesign("mcu-class"), buildPresetTrace("bert-base", { seqLen: 32 }));
     expect(outcome.ok).toBe(false);
-    if (!outcome.ok) expect(outcome.infeasible.reasons[0]!.reason).toMatch(/does not fit in flash/);
+    if (!outcome.ok) expect(outcome.infeasible.reasons[0]!.reason).toMatch(/do not fit in flash/);
   });
 
   it("an op kind mapped to a unit that cannot run it is infeasible", () => {

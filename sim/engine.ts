@@ -31,9 +31,7 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
   const memory = design.memory;
   const nLevels = memory.length;
   const placement = cachedPlacement(trace, layout, memory, design.mapping.weightsLevel);
-  const reasons: { opId?: string; unit?: string; reason: string }[] = placement.overflows.map((o) => ({
-    reason: `tensor ${o.tensor} (${o.bytes} B) does not fit in ${o.level} (${o.capacityBytes} B) with what else is live there`,
-  }));
+  const reasons: { opId?: string; unit?: string; reason: string }[] = placement.overflows.map((reason) => ({ reason }));
 
   const fRef = design.technology.frequencyHz;
   const units = design.units;

@@ -8,11 +8,12 @@
  * Placement, greedy over the trace in op order (a static memory planner, as TFLite Micro's and
  * TVM's arena planners do for activations):
  *   weights           the mapping's `weights` level (default: the outermost);
- *   trace inputs and  the outermost level: they arrive from, or leave for, the outside
+ *   trace inputs and  the outermost writable level: they arrive from, or leave for, the outside
  *   trace outputs
- *   everything else   the innermost shared level with room for it over its whole lifetime,
+ *   everything else   the innermost writable level with room for it over its whole lifetime,
  *                     else the next one out.
- * A tensor that does not fit even in its outermost candidate is reported (infeasible design).
+ * Read-only levels (flash) hold weights only. A tensor that fits nowhere it may go is reported
+ * (infeasible design); weights that overflow their level are reported once, as a total.
  */
 import { bytesFor } from "../workloads/precision.js";
 import type { Trace } from "../workloads/trace.js";
@@ -100,8 +101,8 @@ export interface Placement {
   levelOf: Int32Array;
   /** Peak bytes resident per level. */
   peakBytesByLevel: number[];
-  /** Tensors that did not fit anywhere they may go. */
-  overflows: { tensor: string; level: string; bytes: number; capacityBytes: number }[];
+  /** What did not fit anywhere it may go, as readable reasons. */
+  overflows: string[];
 }
 
 export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly MemoryLevel[], weightsLevel: number): Placement {
@@ -126,33 +127,47 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
     for (let i = t.start; i <= t.end; i++) occ[i]! += t.bytes;
   };
 
+  const writable = memory.map((l, i) => (l.writable ? i : -1)).filter((i) => i >= 0);
+  if (writable.length === 0) {
+    overflows.push("no memory level can hold run-time tensors (every level is read-only)");
+    return { levelOf, peakBytesByLevel: memory.map(() => 0), overflows };
+  }
+  const outerWritable = writable[0]!;
+  const weightLevel = memory[weightsLevel]!;
+  let weightBytes = 0;
+  let weightsOverflow = false;
+  const spill = (t: TensorInfo, level: number) => {
+    overflows.push(`tensor ${t.name} (${t.bytes} B) does not fit in ${memory[level]!.name} (${memory[level]!.capacityBytes} B) beside what else is live there`);
+  };
+
   // Fixed homes first (weights, inputs, outputs), then the rest innermost-first in op order.
   const flexible: number[] = [];
   layout.tensors.forEach((t, i) => {
     const isInput = !producedByOp[i];
     const isOutput = producedByOp[i] && (!readByOp[i] || t.role === "kv-cache");
     if (t.role === "weight") {
-      if (!fits(weightsLevel, t)) overflows.push(overflow(t, memory[weightsLevel]!));
+      weightBytes += t.bytes;
+      if (!fits(weightsLevel, t)) weightsOverflow = true;
       place(i, weightsLevel, t);
     } else if (isInput || isOutput) {
-      if (!fits(0, t)) overflows.push(overflow(t, memory[0]!));
-      place(i, 0, t);
+      if (!fits(outerWritable, t)) spill(t, outerWritable);
+      place(i, outerWritable, t);
     } else flexible.push(i);
   });
+  if (weightsOverflow) {
+    overflows.unshift(`the weights (${weightBytes} B in total) do not fit in ${weightLevel.name} (${weightLevel.capacityBytes} B)`);
+  }
   flexible.sort((a, b) => layout.tensors[a]!.start - layout.tensors[b]!.start || a - b);
   for (const i of flexible) {
     const t = layout.tensors[i]!;
-    let level = memory.length - 1;
-    while (level > 0 && !fits(level, t)) level--;
-    if (level === 0 && !fits(0, t)) overflows.push(overflow(t, memory[0]!));
+    let w = writable.length - 1;
+    while (w > 0 && !fits(writable[w]!, t)) w--;
+    const level = writable[w]!;
+    if (w === 0 && !fits(level, t)) spill(t, level);
     place(i, level, t);
   }
   const peakBytesByLevel = occupancy.map((occ) => occ.reduce((m, v) => Math.max(m, v), 0));
   return { levelOf, peakBytesByLevel, overflows };
-}
-
-function overflow(t: TensorInfo, level: MemoryLevel) {
-  return { tensor: t.name, level: level.name, bytes: t.bytes, capacityBytes: level.capacityBytes };
 }
 
 const placementCache = new WeakMap<Trace, Map<string, Placement>>();

@@ -12,6 +12,8 @@ export interface MemoryKindInfo {
   /** Background (refresh + standby) power per GiB of capacity, charged as leakage. */
   backgroundPowerWPerGiB: Sourced;
   offChip: boolean;
+  /** Can hold tensors written at run time (activations, KV cache)? Flash holds weights only. */
+  writable: boolean;
 }
 
 const ACCELERGY = "Accelergy DRAM table (hwcomponents-cacti, class DRAM)";
@@ -27,6 +29,7 @@ export const MEMORY_KINDS = {
     },
     backgroundPowerWPerGiB: { value: 0.03, unit: "W/GiB", source: BACKGROUND_NOTE, confidence: "low" },
     offChip: true,
+    writable: true,
   },
   ddr4: {
     energyPjPerBit: {
@@ -35,11 +38,13 @@ export const MEMORY_KINDS = {
     },
     backgroundPowerWPerGiB: { value: 0.03, unit: "W/GiB", source: BACKGROUND_NOTE, confidence: "low" },
     offChip: true,
+    writable: true,
   },
   lpddr4: {
     energyPjPerBit: { value: 8, unit: "pJ/bit", source: `${ACCELERGY}: LPDDR4 8 pJ/bit ("public data")`, confidence: "medium" },
     backgroundPowerWPerGiB: { value: 0.02, unit: "W/GiB", source: BACKGROUND_NOTE, confidence: "low" },
     offChip: true,
+    writable: true,
   },
   lpddr4x: {
     energyPjPerBit: {
@@ -48,6 +53,7 @@ export const MEMORY_KINDS = {
     },
     backgroundPowerWPerGiB: { value: 0.02, unit: "W/GiB", source: BACKGROUND_NOTE, confidence: "low" },
     offChip: true,
+    writable: true,
   },
   lpddr5: {
     energyPjPerBit: {
@@ -56,11 +62,13 @@ export const MEMORY_KINDS = {
     },
     backgroundPowerWPerGiB: { value: 0.02, unit: "W/GiB", source: BACKGROUND_NOTE, confidence: "low" },
     offChip: true,
+    writable: true,
   },
   gddr6: {
     energyPjPerBit: { value: 7.5, unit: "pJ/bit", source: "Micron, Ultra-Bandwidth Solutions memory comparison table, average device power", confidence: "medium" },
     backgroundPowerWPerGiB: { value: 0.03, unit: "W/GiB", source: BACKGROUND_NOTE, confidence: "low" },
     offChip: true,
+    writable: true,
   },
   hbm2: {
     energyPjPerBit: {
@@ -69,6 +77,7 @@ export const MEMORY_KINDS = {
     },
     backgroundPowerWPerGiB: { value: 0.03, unit: "W/GiB", source: BACKGROUND_NOTE, confidence: "low" },
     offChip: true,
+    writable: true,
   },
   hbm2e: {
     energyPjPerBit: {
@@ -77,11 +86,13 @@ export const MEMORY_KINDS = {
     },
     backgroundPowerWPerGiB: { value: 0.03, unit: "W/GiB", source: BACKGROUND_NOTE, confidence: "low" },
     offChip: true,
+    writable: true,
   },
   hbm3: {
     energyPjPerBit: { value: 3.5, unit: "pJ/bit", source: "commonly quoted HBM3 figure; no primary source read", confidence: "low" },
     backgroundPowerWPerGiB: { value: 0.03, unit: "W/GiB", source: BACKGROUND_NOTE, confidence: "low" },
     offChip: true,
+    writable: true,
   },
   /**
    * Serial NOR flash (QSPI/OSPI) holding an MCU's weights: reads only. Energy per bit from a
@@ -95,6 +106,7 @@ export const MEMORY_KINDS = {
     },
     backgroundPowerWPerGiB: { value: 0, unit: "W/GiB", source: "non-volatile: no refresh; standby current neglected", confidence: "medium" },
     offChip: true,
+    writable: false,
   },
 } as const satisfies Record<string, MemoryKindInfo>;
 
