@@ -50,7 +50,7 @@ describe("analytic traffic (properties)", () => {
         return t.ifmapFetchBytes + t.filterFetchBytes + t.outputWriteBytes + t.outputReadBytes;
       };
       expect(total(big)).toBeLessThanOrEqual(total(small));
-    }), { numRuns: 500 });
+    }), { numRuns: Number(process.env.FC_RUNS ?? 3000) });
   });
 
   it("never moves less than the compulsory traffic, and exactly that when everything fits", () => {

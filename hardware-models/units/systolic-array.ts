@@ -129,15 +129,19 @@ function weightStationaryTraffic(
   let best: SystolicTraffic | undefined;
   let bestTotal = Infinity;
   for (const nb of blockCandidates(nFolds)) {
-    const mb = Math.min(M, Math.floor(capO / (nb * C * accBytesPerElement)));
-    if (mb < 1) break; // larger blocks only need more room
-    const rowBlocks = Math.ceil(M / mb);
-    const aPasses = aBytes <= capA ? 1 : mb * aSliceRow <= capA ? Math.ceil(nFolds / nb) : nFolds;
-    const bPasses = bBytes <= capB ? 1 : rowBlocks;
-    const total = aBytes * aPasses + bBytes * bPasses + oBytes;
-    if (total < bestTotal) {
-      bestTotal = total;
-      best = { ifmapFetchBytes: aBytes * aPasses, filterFetchBytes: bBytes * bPasses, outputWriteBytes: oBytes, outputReadBytes: 0 };
+    const mbMax = Math.min(M, Math.floor(capO / (nb * C * accBytesPerElement)));
+    if (mbMax < 1) break; // larger blocks only need more room
+    // Larger row blocks reload B less often; a row block whose A slice fits the ifmap buffer is
+    // re-streamed less often. The best block is the largest, or the largest whose slice fits.
+    const mbSliceFits = Math.min(mbMax, Math.floor(capA / aSliceRow));
+    for (const mb of mbSliceFits >= 1 && mbSliceFits < mbMax ? [mbMax, mbSliceFits] : [mbMax]) {
+      const aPasses = aBytes <= capA ? 1 : mb * aSliceRow <= capA ? Math.ceil(nFolds / nb) : nFolds;
+      const bPasses = bBytes <= capB ? 1 : Math.ceil(M / mb);
+      const total = aBytes * aPasses + bBytes * bPasses + oBytes;
+      if (total < bestTotal) {
+        bestTotal = total;
+        best = { ifmapFetchBytes: aBytes * aPasses, filterFetchBytes: bBytes * bPasses, outputWriteBytes: oBytes, outputReadBytes: 0 };
+      }
     }
   }
   // Partial sums spill every K fold: K folds outermost, A slices reused across column folds.
