@@ -7,3 +7,11 @@ describe("published schemas", () => {
     expect(readFileSync(DESIGN_SCHEMA_FILE, "utf8")).toBe(designSchemaText());
   });
 });
+
+import { ENERGY_DOC_FILE, energyDocText } from "../scripts/write-energy-doc.js";
+
+describe("generated docs", () => {
+  it("docs/energy-table.md matches the tables in code (run `npm run docs`)", () => {
+    expect(readFileSync(ENERGY_DOC_FILE, "utf8")).toBe(energyDocText());
+  });
+});
