@@ -127,3 +127,25 @@ describe("engine: properties", () => {
     close(late(half.result), late(full.result) / 2);
   });
 });
+
+describe("engine: bytes per op", () => {
+  it("with buffers that hold everything, each matmul moves exactly its operands and its output", () => {
+    const design = variant("edge-npu", (d) => {
+      d.units.npu.buffers = { ifmap: "64 MiB", filter: "64 MiB", ofmap: "64 MiB" };
+    });
+    const n = 64, d = 768;
+    const r = run(design, "bert-base", n);
+    const qkv = r.ops.find((o) => o.id === "L0.qkv")!;
+    const moved = (o: typeof qkv) => Object.entries(o.bytesByLevel).filter(([k]) => !k.includes(".")).reduce((s, [, b]) => s + b.readBytes + b.writeBytes, 0);
+    // int8: A = n x d, B = d x 3d weights, C = n x 3d.
+    expect(moved(qkv)).toBe(n * d + d * 3 * d + n * 3 * d);
+    // The weights and the trace input come from DRAM; the output stays in the global buffer.
+    expect(qkv.bytesByLevel.dram!.readBytes).toBe(d * 3 * d + n * d);
+    expect(qkv.bytesByLevel.glb!.writeBytes).toBe(n * 3 * d);
+    const qk = r.ops.find((o) => o.id === "L0.qk")!;
+    // 12 heads of (n x 64) . (64 x n): A and B are slices of qkv, C the n x n scores.
+    expect(moved(qk)).toBe(12 * (n * 64 + 64 * n + n * n));
+    const softmax = r.ops.find((o) => o.id === "L0.softmax")!;
+    expect(moved(softmax)).toBe(2 * 12 * n * n);
+  });
+});
