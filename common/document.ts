@@ -25,16 +25,19 @@ export function parseText(text: string, file: string): unknown {
   return doc.toJS({ maxAliasCount: 100 });
 }
 
-/** Read and parse a file; a missing or unreadable file is an InputError too. */
-export function readDocument(file: string): unknown {
-  let text: string;
+/** Read a text file; a missing or unreadable file is an InputError naming what was expected. */
+export function readTextFile(file: string, what = "a readable file"): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new InputError(file, { path: "", expected: "a readable file", found: code === "ENOENT" ? "no such file" : code });
+    throw new InputError(file, { path: "", expected: what, found: code === "ENOENT" ? "no such file" : code });
   }
-  return parseText(text, file);
+}
+
+/** Read and parse a YAML/JSON file. */
+export function readDocument(file: string): unknown {
+  return parseText(readTextFile(file), file);
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });

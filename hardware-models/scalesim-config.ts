@@ -5,7 +5,7 @@
  * (SCALE-Sim's own DRAM accounting, 1-byte words). InterfaceBandwidth USER simulates DRAM at
  * `Bandwidth` words/cycle; CALC is stall-free (unlimited bandwidth).
  */
-import { readFileSync } from "node:fs";
+import { readTextFile } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import type { Design } from "./design.js";
 import { resolveDesign } from "./design-loader.js";
@@ -70,12 +70,7 @@ export function parseScalesimConfig(text: string, file: string): ScalesimConfig 
 }
 
 export function loadScalesimConfig(file: string): ScalesimConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new InputError(file, { path: "", expected: "a readable SCALE-Sim .cfg file", found: "no such file" });
-  }
+  const text = readTextFile(file, "a readable SCALE-Sim .cfg file");
   return parseScalesimConfig(text, file);
 }
 

@@ -5,7 +5,7 @@
  * one matmul op (layer = row number), A a trace input, B a weight, C an output, all int8 (SCALE-Sim's
  * one-byte word). Convolution topologies (7+ columns) are rejected with a clear message.
  */
-import { readFileSync } from "node:fs";
+import { readTextFile } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { TRACE_VERSION, type Op, type TensorSpec, type Trace } from "./trace.js";
 import type { Precision } from "./precision.js";
@@ -54,12 +54,7 @@ export function parseTopology(text: string, file: string): TopologyLayer[] {
 }
 
 export function loadTopology(file: string): TopologyLayer[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new InputError(file, { path: "", expected: "a readable SCALE-Sim topology CSV", found: "no such file" });
-  }
+  const text = readTextFile(file, "a readable SCALE-Sim topology CSV");
   return parseTopology(text, file);
 }
 
