@@ -6,7 +6,7 @@
  * moves at each shared memory level. Prices come from the spec's action table; the engine never
  * looks inside a unit.
  */
-import type { Op } from "../workloads/trace.js";
+import type { Op, OpKind } from "../workloads/trace.js";
 import type { Precision } from "../workloads/precision.js";
 import type { EnergyTable } from "./technology/energy-table.js";
 import type { MemoryLevel } from "./memory-hierarchy.js";
@@ -40,6 +40,8 @@ export interface ResolvedUnitBase {
 
 export interface Operand {
   precision: Precision;
+  /** Size of the whole tensor (an op may touch less of it). */
+  bytes: number;
   /** Index into the design's shared memory levels (0 = outermost) where the tensor lives. */
   level: number;
 }
@@ -69,6 +71,8 @@ export interface UnitModel<S extends ResolvedUnitBase = ResolvedUnitBase> {
   /** JSON Schema (draft 2020-12 subset ajv accepts) of this kind's section in a design file. */
   readonly schema: Record<string, unknown>;
   resolve(user: Record<string, unknown>, env: ResolveEnv): S;
+  /** Op kinds this unit can run (mapping defaults use it); `supports` may refine per op. */
+  readonly kinds: readonly OpKind[];
   supports(op: Op): boolean;
   check(spec: S, op: Op, ctx: OpContext): Feasibility;
   /** `scratch`, when given, is a cost object from an earlier call that may be reset and reused. */

@@ -60,9 +60,9 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
       reasons.push({ opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
       continue;
     }
-    const inputs: Operand[] = layout.opInputs[i]!.map((t) => ({ precision: trace.tensors[t]!.precision, level: placement.levelOf[t]! }));
+    const inputs: Operand[] = layout.opInputs[i]!.map((t) => ({ precision: trace.tensors[t]!.precision, level: placement.levelOf[t]!, bytes: layout.tensors[t]!.bytes }));
     const out = layout.opOutput[i]!;
-    const ctx: OpContext = { inputs, output: { precision: trace.tensors[out]!.precision, level: placement.levelOf[out]! }, memory };
+    const ctx: OpContext = { inputs, output: { precision: trace.tensors[out]!.precision, level: placement.levelOf[out]!, bytes: layout.tensors[out]!.bytes }, memory };
     const feasible = model.check(unit, op, ctx);
     if (!feasible.ok) {
       reasons.push({ opId: op.id, unit: unit.name, reason: feasible.reason });

@@ -16,7 +16,7 @@
  * (infeasible design); weights that overflow their level are reported once, as a total.
  */
 import { bytesFor } from "../workloads/precision.js";
-import type { Trace } from "../workloads/trace.js";
+import type { TensorRole, Trace } from "../workloads/trace.js";
 import type { MemoryLevel } from "../hardware-models/memory-hierarchy.js";
 
 export interface TensorInfo {
@@ -25,7 +25,7 @@ export interface TensorInfo {
   /** First and last op index during which it is live (inclusive). */
   start: number;
   end: number;
-  role: "weight" | "activation" | "kv-cache";
+  role: TensorRole;
 }
 
 /** Design-independent facts of a trace, computed once and reused across designs. */
@@ -67,8 +67,9 @@ export function traceLayout(trace: Trace): TraceLayout {
     }
   });
   tensors.forEach((t, i) => {
-    if (t.role === "weight" || !produced[i]) t.start = 0;
-    if (t.end < 0 || t.role === "weight") t.end = last; // never read (a trace output) or resident weight
+    const resident = t.role === "weight" || t.role === "index";
+    if (resident || !produced[i]) t.start = 0;
+    if (t.end < 0 || resident) t.end = last; // never read (a trace output) or resident parameters
     if (produced[i] && t.role === "kv-cache") t.end = last; // a KV cache outlives the step
   });
   // Peak live bytes via a difference array over op indices.
@@ -78,7 +79,7 @@ export function traceLayout(trace: Trace): TraceLayout {
   for (const t of tensors) {
     all[t.start]! += t.bytes;
     all[t.end + 1]! -= t.bytes;
-    if (t.role === "weight") totalWeightBytes += t.bytes;
+    if (t.role === "weight" || t.role === "index") totalWeightBytes += t.bytes;
     else {
       acts[t.start]! += t.bytes;
       acts[t.end + 1]! -= t.bytes;
@@ -145,7 +146,7 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
   layout.tensors.forEach((t, i) => {
     const isInput = !producedByOp[i];
     const isOutput = producedByOp[i] && (!readByOp[i] || t.role === "kv-cache");
-    if (t.role === "weight") {
+    if (t.role === "weight" || t.role === "index") {
       weightBytes += t.bytes;
       if (!fits(weightsLevel, t)) weightsOverflow = true;
       place(i, weightsLevel, t);

@@ -4,10 +4,13 @@
  * models read only this. The JSON Schema in `schema/trace.schema.json` is the file format.
  */
 import type { Precision } from "./precision.js";
+import { expandMask, type BlockMask } from "./sparsity.js";
 
 export const TRACE_VERSION = 1;
 
-export type TensorRole = "weight" | "activation" | "kv-cache";
+/** weight: resident parameters; index: resident metadata (sparse-layout indices); activation;
+ *  kv-cache: keys and values kept for later decode steps. */
+export type TensorRole = "weight" | "index" | "activation" | "kv-cache";
 export type Phase = "prefill" | "decode";
 export type FfnKind = "gelu" | "swiglu";
 export type NormKind = "layer" | "rms";
@@ -32,6 +35,12 @@ export interface ModelShape {
   phase: Phase;
   /** Decode: tokens already in the KV cache. */
   contextLen: number;
+  /** Generation: decode steps after the prefill (their ops carry `repeat`). */
+  generateTokens?: number;
+  /** Early exit: exit points (after these layers) and their probabilities. */
+  exit?: { layers: number[]; probabilities: number[] };
+  /** The workload variants the trace was built with, as given (informational). */
+  variants?: Record<string, string>;
 }
 
 export interface TensorSpec {
@@ -41,8 +50,32 @@ export interface TensorSpec {
   role: TensorRole;
 }
 
-export type ElementwiseFn = "add" | "mul" | "gelu" | "silu" | "relu" | "exp" | "copy";
-export const ELEMENTWISE_FNS: readonly ElementwiseFn[] = ["add", "mul", "gelu", "silu", "relu", "exp", "copy"];
+export type ElementwiseFn = "add" | "mul" | "max" | "gelu" | "silu" | "relu" | "exp" | "copy";
+export const ELEMENTWISE_FNS: readonly ElementwiseFn[] = ["add", "mul", "max", "gelu", "silu", "relu", "exp", "copy"];
+
+/** Shape fields that grow by a fixed amount per step of a repeated op (generation: the KV length). */
+export type GrowField = "m" | "n" | "k" | "rows" | "cols" | "elements" | "length";
+
+/**
+ * The op runs `count` times in a row (decode steps of a generation); per step, each field in `grow`
+ * grows by its amount (step s sees field + s x amount), and a sparsity mask's key length and query
+ * offset grow with the key dimension. Keeps long generations to one step's ops on disk.
+ */
+export interface Repeat {
+  count: number;
+  grow?: Partial<Record<GrowField, number>>;
+}
+
+/**
+ * Block-sparse operand of a matmul or softmax: the mask covers the op's output (QK^T: queries x
+ * keys) or its A operand (AV: probabilities, queries x keys). `index` names the tensor holding the
+ * block-CSR layout (read by the op).
+ */
+export interface Sparsity {
+  operand: "output" | "a";
+  mask: BlockMask;
+  index?: string;
+}
 
 interface OpCommon {
   id: string;
@@ -53,6 +86,7 @@ interface OpCommon {
   outputs: string[];
   /** Probability the op executes (early exit); expected cost = weight x cost. Default 1. */
   weight?: number;
+  repeat?: Repeat;
 }
 
 /** C[m x n] = A[m x k] . B[k x n], repeated batchCount times (heads x batch). inputs = [A, B]. */
@@ -62,6 +96,7 @@ export interface MatmulOp extends OpCommon {
   n: number;
   k: number;
   batchCount: number;
+  sparsity?: Sparsity;
 }
 
 /** Row-wise softmax over cols, rows x cols per batch item. */
@@ -72,6 +107,7 @@ export interface SoftmaxOp extends OpCommon {
   batchCount: number;
   /** Informational: the mask applied ("causal"); dense kernels still touch every element. */
   mask?: "none" | "causal";
+  sparsity?: Sparsity;
 }
 
 /** Normalisation over the last dim (cols) of rows x cols. */
@@ -88,9 +124,38 @@ export interface ElementwiseOp extends OpCommon {
   elements: number;
 }
 
-export type Op = MatmulOp | SoftmaxOp | LayerNormOp | ElementwiseOp;
+/** Move `rows` rows of `cols` elements selected by an index (token pruning, MoE dispatch/combine, LSH sort). */
+export interface GatherOp extends OpCommon {
+  kind: "gather";
+  rows: number;
+  cols: number;
+}
+
+/** Sort (or top-k select) `length` keys, `batchCount` times (token pruning, MoE routing, LSH buckets). */
+export interface SortOp extends OpCommon {
+  kind: "sort";
+  length: number;
+  batchCount: number;
+  /** Top-k: only the k largest are needed (default: a full sort). */
+  topk?: number;
+}
+
+/**
+ * Selective state-space scan (Mamba, Gu & Dao 2023): over `length` tokens, `channels` channels each
+ * with `state` states: h = exp(dt A) h + dt B x, y = C h. Sequential in length, parallel in
+ * channels x state.
+ */
+export interface ScanOp extends OpCommon {
+  kind: "scan";
+  length: number;
+  channels: number;
+  state: number;
+  batchCount: number;
+}
+
+export type Op = MatmulOp | SoftmaxOp | LayerNormOp | ElementwiseOp | GatherOp | SortOp | ScanOp;
 export type OpKind = Op["kind"];
-export const OP_KINDS: readonly OpKind[] = ["matmul", "softmax", "layernorm", "elementwise"];
+export const OP_KINDS: readonly OpKind[] = ["matmul", "softmax", "layernorm", "elementwise", "gather", "sort", "scan"];
 
 export interface Trace {
   version: typeof TRACE_VERSION;
@@ -99,9 +164,12 @@ export interface Trace {
   ops: Op[];
 }
 
-/** Multiply-accumulates an op performs (matmuls only), before its execution weight. */
+/** Multiply-accumulates an op performs (matmuls: the kept blocks only), one execution, before repeat and weight. */
 export function opMacs(op: Op): number {
-  return op.kind === "matmul" ? op.m * op.n * op.k * op.batchCount : 0;
+  if (op.kind !== "matmul") return 0;
+  if (!op.sparsity) return op.m * op.n * op.k * op.batchCount;
+  const nnz = expandMask(op.sparsity.mask).nnzElements;
+  return nnz * (op.sparsity.operand === "output" ? op.k : op.n) * op.batchCount;
 }
 
 /** Elements an op processes (for non-matmul ops: what the vector unit iterates over). */
@@ -110,14 +178,42 @@ export function opElements(op: Op): number {
     case "matmul":
       return op.m * op.n * op.batchCount;
     case "softmax":
-      return op.rows * op.cols * op.batchCount;
+      return (op.sparsity ? expandMask(op.sparsity.mask).nnzElements : op.rows * op.cols) * op.batchCount;
     case "layernorm":
       return op.rows * op.cols;
     case "elementwise":
       return op.elements;
+    case "gather":
+      return op.rows * op.cols;
+    case "sort":
+      return op.length * op.batchCount;
+    case "scan":
+      return op.length * op.channels * op.state * op.batchCount;
     default: {
       const never: never = op;
       throw new Error(`unknown op ${(never as Op).kind}`);
     }
   }
+}
+
+/** The op as it runs in step `step` of its repeat (step 0 is the op itself). */
+export function opAtStep<T extends Op>(op: T, step: number): T {
+  const grow = op.repeat?.grow;
+  if (!grow || step === 0) return op;
+  const out = { ...op } as T & Record<string, unknown>;
+  let keyGrowth = 0;
+  for (const [field, by] of Object.entries(grow) as [GrowField, number][]) {
+    if (typeof out[field] === "number") out[field] = (out[field] as number) + by * step;
+    if (field === "n" || field === "k" || field === "cols") keyGrowth = by * step;
+  }
+  const sparsity = (op as { sparsity?: Sparsity }).sparsity;
+  if (sparsity && keyGrowth !== 0) {
+    out.sparsity = { ...sparsity, mask: { ...sparsity.mask, cols: sparsity.mask.cols + keyGrowth, rowOffset: sparsity.mask.rowOffset + step } };
+  }
+  return out;
+}
+
+/** How many times an op runs (its repeat count, default 1). */
+export function opCount(op: Op): number {
+  return op.repeat?.count ?? 1;
 }

@@ -261,6 +261,8 @@ export const systolicArray: UnitModel<SystolicSpec> = {
     };
   },
 
+  kinds: ["matmul"],
+
   supports(op: Op) {
     return op.kind === "matmul";
   },

@@ -31,7 +31,8 @@
  * B resident when it fits in half the local memory, otherwise re-reads B for every block of A rows
  * that fits in the other quarter.
  */
-import type { ElementwiseFn, Op } from "../../workloads/trace.js";
+import { opMacs, type ElementwiseFn, type Op } from "../../workloads/trace.js";
+import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow } from "../../workloads/sparsity.js";
 import { bitsOf, bytesFor, precisionFits, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
 import { FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
@@ -71,6 +72,7 @@ export interface Lowering {
 const ELEMENTWISE_LOWERING: Record<ElementwiseFn, Mix> = {
   add: { add: 1 },
   mul: { mul: 1 },
+  max: { max: 1 },
   relu: { max: 1 },
   exp: { exp: 1 },
   copy: {},
@@ -90,10 +92,96 @@ export function lowering(op: Op): Lowering {
       return { perElement: ELEMENTWISE_LOWERING[op.fn], perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
     case "matmul":
       return { perElement: { mac: 1 }, perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
+    case "gather":
+      // Rows move through loads and stores; one address computation per row.
+      return { perElement: {}, perRow: { add: 1 }, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
+    case "sort": {
+      // Compare-exchange network: ceil(log2 k) (top-k selection) or ceil(log2 n) (full sort)
+      // compare-and-move steps per key (bitonic-style vectorised sort).
+      const steps = Math.ceil(Math.log2(Math.max(2, op.topk ?? op.length)));
+      return { perElement: { max: steps, copy: steps }, perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
+    }
+    case "scan":
+      // Per (token, channel, state): dA = dt*A (mul), exp(dA), dB*x (mul), h = exp(dA) h + dBx (mac), y += C h (mac).
+      return { perElement: { mul: 2, exp: 1, mac: 2 }, perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
     default: {
       const never: never = op;
       throw new Error(`unknown op ${(never as Op).kind}`);
     }
+  }
+}
+
+/**
+ * What the DSP iterates over for an op with L lanes: rows (per-row work and reductions), elements
+ * (lane-ops of per-element work) and vector instructions per per-element instruction. Block-sparse
+ * softmax and matmul iterate over kept blocks only.
+ */
+export interface IterationSpace {
+  rows: number;
+  elements: number;
+  vectors: number;
+  /** Elements of one row (for the does-a-row-fit-locally test). */
+  rowElements: number;
+}
+
+export function iterationSpace(op: Op, L: number): IterationSpace {
+  const dense = (rows: number, cols: number): IterationSpace => ({ rows, elements: rows * cols, vectors: rows * Math.ceil(cols / L), rowElements: cols });
+  switch (op.kind) {
+    case "softmax": {
+      if (!op.sparsity) return dense(op.rows * op.batchCount, op.cols);
+      const g = expandMask(op.sparsity.mask);
+      let vectors = 0, widest = 0;
+      for (let r = 0; r < g.rowBlocks; r++) {
+        let cols = 0;
+        for (let c = 0; c < g.colBlocks; c++) if (g.cells[r * g.colBlocks + c]) cols += colsInBlockCol(g, c);
+        vectors += rowsInBlockRow(g, r) * Math.ceil(cols / L);
+        widest = Math.max(widest, cols);
+      }
+      return { rows: op.rows * op.batchCount, elements: g.nnzElements * op.batchCount, vectors: vectors * op.batchCount, rowElements: widest };
+    }
+    case "layernorm":
+      return dense(op.rows, op.cols);
+    case "elementwise":
+      return dense(1, op.elements);
+    case "gather":
+      return dense(op.rows, op.cols);
+    case "sort":
+      return dense(op.batchCount, op.length);
+    case "scan":
+      return dense(op.batchCount * op.length, op.channels * op.state);
+    case "matmul": {
+      if (!op.sparsity) return dense(op.batchCount * op.m * op.k, op.n);
+      const macs = opMacs(op);
+      return { rows: 0, elements: macs, vectors: Math.ceil(macs / L), rowElements: op.n };
+    }
+    default: {
+      const never: never = op;
+      throw new Error(`unknown op ${(never as Op).kind}`);
+    }
+  }
+}
+
+/** Elements the op produces (its output, before any sparsity packing). */
+function outputElements(op: Op, space: IterationSpace): number {
+  switch (op.kind) {
+    case "matmul":
+      return op.sparsity?.operand === "output" ? expandMask(op.sparsity.mask).nnzElements * op.batchCount : op.m * op.n * op.batchCount;
+    case "sort":
+      return (op.topk ?? op.length) * op.batchCount;
+    case "scan":
+      return op.length * op.channels * op.batchCount;
+    default:
+      return space.elements;
+  }
+}
+
+/** Elements of the op's first (streamed) input. */
+function primaryInputElements(op: Op, space: IterationSpace): number {
+  switch (op.kind) {
+    case "scan":
+      return op.length * op.channels * op.batchCount;
+    default:
+      return space.elements;
   }
 }
 
@@ -259,8 +347,10 @@ export const vectorDsp: UnitModel<DspSpec> = {
     };
   },
 
+  kinds: ["matmul", "softmax", "layernorm", "elementwise", "gather", "sort", "scan"],
+
   supports(op: Op) {
-    return op.kind === "softmax" || op.kind === "layernorm" || op.kind === "elementwise" || op.kind === "matmul";
+    return (this.kinds as readonly string[]).includes(op.kind);
   },
 
   check(spec, op, ctx): Feasibility {
@@ -277,27 +367,26 @@ export const vectorDsp: UnitModel<DspSpec> = {
     const p = executionPrecision(spec, inPrecision);
     if (p === undefined) return cost;
     const L = lanesAt(spec, p);
-    const { rows, cols } = rowsAndCols(op);
-    const vectorsPerRow = Math.ceil(cols / L);
+    const space = iterationSpace(op, L);
     const low = lowering(op);
     const compiled = compileLowering(spec, op, p, L);
     const c = cost.actionCounts;
-    const vectors = rows * vectorsPerRow;
-    const instructionsIssued = vectors * compiled.perElement.instructions + rows * compiled.perRow.instructions;
-    const aluCycles = vectors * compiled.perElement.cycles + rows * compiled.perRow.cycles;
-    for (const [index, count] of compiled.perElement.laneOps) c[index]! += rows * cols * count;
-    for (const [index, count] of compiled.perRow.laneOps) c[index]! += rows * count;
+    const instructionsIssued = space.vectors * compiled.perElement.instructions + space.rows * compiled.perRow.instructions;
+    const aluCycles = space.vectors * compiled.perElement.cycles + space.rows * compiled.perRow.cycles;
+    for (const [index, count] of compiled.perElement.laneOps) c[index]! += space.elements * count;
+    for (const [index, count] of compiled.perRow.laneOps) c[index]! += space.rows * count;
 
     // Bytes in and out of the local memory (registers <-> local SRAM) and home levels.
     const inputs = ctx.inputs.length > 0 ? ctx.inputs : [ctx.output];
     const out = ctx.output;
-    const outElements = op.kind === "matmul" ? op.m * op.n * op.batchCount : rows * cols;
-    const outBytes = bytesFor(outElements, out.precision);
+    const outBytes = bytesFor(outputElements(op, space), out.precision);
     let localRead = 0;
     let homeReadTotal = 0;
     if (op.kind === "matmul") {
       const [a, b] = inputs as [typeof inputs[number], typeof inputs[number]];
-      const aBytes = bytesFor(op.m * op.k, a.precision), bBytes = bytesFor(op.k * op.n, b.precision);
+      const density = op.sparsity ? maskDensity(expandMask(op.sparsity.mask)) : 1;
+      const aBytes = bytesFor(op.m * op.k, a.precision) * (op.sparsity?.operand === "a" ? density : 1);
+      const bBytes = bytesFor(op.k * op.n, b.precision);
       const rowBytes = bytesFor(op.k, a.precision);
       const rowsPerBlock = Math.max(1, Math.floor(spec.localMemoryBytes / 4 / rowBytes));
       const bPasses = bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
@@ -305,22 +394,30 @@ export const vectorDsp: UnitModel<DspSpec> = {
       cost.readBytes[b.level]! += bBytes * bPasses * op.batchCount;
       homeReadTotal = (aBytes + bBytes * bPasses) * op.batchCount;
       // Every MAC reads its B element from local memory; A elements are broadcast from registers.
-      localRead = (bytesFor(op.m * op.n * op.k, b.precision) + aBytes) * op.batchCount;
-      cost.macs = op.m * op.n * op.k * op.batchCount;
+      const macs = opMacs(op);
+      localRead = bytesFor(macs, b.precision) + aBytes * op.batchCount;
+      cost.macs = macs;
+      for (const extra of inputs.slice(2)) {
+        cost.readBytes[extra.level]! += extra.bytes;
+        homeReadTotal += extra.bytes;
+      }
     } else {
-      const rowBytes = bytesFor(cols, inPrecision) + bytesFor(cols, out.precision);
+      const rowBytes = bytesFor(space.rowElements, inPrecision) + bytesFor(space.rowElements, out.precision);
       const spilled = rowBytes > spec.localMemoryBytes / 2;
       const passes = spilled ? low.passesIfSpilled : 1;
+      const primary = primaryInputElements(op, space);
       for (const [i, input] of inputs.entries()) {
-        // Norm parameters (inputs after the first) are vectors of `cols`, read once.
-        const bytes = i === 0 || op.kind === "elementwise" ? bytesFor(rows * cols, input.precision) : bytesFor(cols, input.precision);
+        // The first input streams (elementwise ops stream every input); the others (norm scales,
+        // scan parameters, sparse-layout indices) are read once, at most their tensor's size.
+        const streamed = i === 0 || op.kind === "elementwise";
+        const bytes = streamed ? bytesFor(primary, input.precision) : Math.min(input.bytes, bytesFor(primary, input.precision));
         const reads = i === 0 ? passes : 1;
         cost.readBytes[input.level]! += bytes * reads;
         homeReadTotal += bytes * reads;
         localRead += bytes * (i === 0 ? low.passesIfSpilled : 1);
       }
       if (spilled && low.spillsIntermediate) {
-        const intermediate = bytesFor(rows * cols, p);
+        const intermediate = bytesFor(space.elements, p);
         cost.writeBytes[out.level]! += intermediate;
         cost.readBytes[out.level]! += intermediate;
       }
@@ -393,21 +490,3 @@ function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): Compil
   return compiled;
 }
 
-/** Rows and the vectorised dimension of an op on the DSP. */
-function rowsAndCols(op: Op): { rows: number; cols: number } {
-  switch (op.kind) {
-    case "softmax":
-      return { rows: op.rows * op.batchCount, cols: op.cols };
-    case "layernorm":
-      return { rows: op.rows, cols: op.cols };
-    case "elementwise":
-      return { rows: 1, cols: op.elements };
-    case "matmul":
-      // Vectorised along n; one "row" per (batch item, output row, k step).
-      return { rows: op.batchCount * op.m * op.k, cols: op.n };
-    default: {
-      const never: never = op;
-      throw new Error(`unknown op ${(never as Op).kind}`);
-    }
-  }
-}
