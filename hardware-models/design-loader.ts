@@ -115,9 +115,17 @@ export function resolveDesign(data: unknown, file: string): Design {
   };
   const defaultUnit = unitIndex(doc.mapping.default, "/mapping/default");
   const unitByKind = {} as Record<OpKind, number>;
+  // A kind the mapping does not name goes to the default unit if that unit runs it, else to the
+  // first unit (in file order) that does; if none does, ops of that kind make the run infeasible.
+  const runs = (u: number, kind: OpKind) => unitModel(units[u]!.kind).kinds.includes(kind);
   for (const kind of OP_KINDS) {
     const named = doc.mapping[kind];
-    unitByKind[kind] = named === undefined ? defaultUnit : unitIndex(named, `/mapping/${kind}`);
+    if (named !== undefined) unitByKind[kind] = unitIndex(named, `/mapping/${kind}`);
+    else if (runs(defaultUnit, kind)) unitByKind[kind] = defaultUnit;
+    else {
+      const capable = units.findIndex((_, u) => runs(u, kind));
+      unitByKind[kind] = capable >= 0 ? capable : defaultUnit;
+    }
   }
   let weightsLevel = 0;
   if (doc.mapping.weights !== undefined) {

@@ -110,8 +110,15 @@ describe("engine: properties", () => {
     if (!outcome.ok) expect(outcome.infeasible.reasons[0]!.reason).toMatch(/do not fit in flash/);
   });
 
-  it("an op kind mapped to a unit that cannot run it is infeasible", () => {
+  it("op kinds the mapping does not name go to a unit that runs them", () => {
     const d = variant("edge-npu", (doc) => { doc.mapping = { default: "npu" }; });
+    const outcome = simulate(d, buildPresetTrace("bert-base", { seqLen: 16 }));
+    expect(outcome.ok).toBe(true);
+    if (outcome.ok) expect(outcome.result.ops.find((o) => o.kind === "softmax")!.unit).toBe("dsp");
+  });
+
+  it("an op kind mapped to a unit that cannot run it is infeasible", () => {
+    const d = variant("edge-npu", (doc) => { doc.mapping = { default: "npu", softmax: "npu" }; });
     const outcome = simulate(d, buildPresetTrace("bert-base", { seqLen: 16 }));
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expect(outcome.infeasible.reasons.some((r) => /does not run softmax/.test(r.reason))).toBe(true);

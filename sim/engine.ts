@@ -8,14 +8,15 @@
  * i.e. compute and memory overlap perfectly (double-buffered), and the slower one sets the pace;
  * stall = latency - compute. Ops run one after another (a later issue adds concurrent units).
  * Energy = sum of actions x price (dynamic) + (sum of leakage powers) x latency. An op with
- * execution probability w (early exit) contributes w x its latency and energy.
+ * execution probability w (early exit) contributes w x its latency and energy; an op repeated
+ * `count` times (generation) contributes each step, with its growing shape.
  */
-import type { Trace } from "../workloads/trace.js";
+import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import { unitModel } from "../hardware-models/unit-registry.js";
 import type { Operand, OpContext, UnitCost } from "../hardware-models/unit-model.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
-import type { EnergyBreakdownEntry, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
+import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
   /** Include the per-op list (default true). Sweeps turn it off. */
@@ -23,6 +24,17 @@ export interface SimulateOptions {
 }
 
 const PJ_PER_J = 1e12;
+
+/** One execution of one op, priced and timed. */
+interface Evaluation {
+  computeCycles: number;
+  latencyCycles: number;
+  boundBy: string;
+  dynamicPj: number;
+  unitDynamicPj: number;
+  macs: number;
+  cost: UnitCost;
+}
 
 export function simulate(design: Design, trace: Trace, options: SimulateOptions = {}): SimOutcome {
   const perOp = options.perOp ?? true;
@@ -42,14 +54,44 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
   const levelRead = new Float64Array(nLevels);
   const levelWrite = new Float64Array(nLevels);
   const levelPeakBw = new Float64Array(nLevels);
-  const bufferBytes = new Map<string, LevelBytes>();
   const layers = new Map<number, LayerResult>();
   const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
   const ops: OpResult[] = [];
   const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
   const leakW = design.leakagePowerW;
 
-  let latencySeconds = 0, totalCycles = 0, dynamicPj = 0, leakagePj = 0, macs = 0, peakDynamicW = 0;
+  let totalCycles = 0, dynamicPj = 0, leakagePj = 0, macs = 0, peakDynamicW = 0;
+
+  const evaluate = (u: number, op: Op, ctx: OpContext): Evaluation => {
+    const unit = units[u]!;
+    const cost = unitModel(unit.kind).cost(unit, op, ctx, scratch[u]);
+    scratch[u] = cost;
+    // Time in reference-clock cycles (the design's technology frequency); a unit on its own clock
+    // converts by the clock ratio (exactly 1 for single-clock designs, so cycles stay integers).
+    const computeCycles = cost.computeCycles * (fRef / unit.frequencyHz);
+    let latencyCycles = computeCycles;
+    let boundBy = "compute";
+    for (let l = 0; l < nLevels; l++) {
+      const bytes = cost.readBytes[l]! + cost.writeBytes[l]!;
+      if (bytes === 0) continue;
+      const cycles = (bytes / memory[l]!.bandwidthBytesPerSecond) * fRef;
+      if (cycles > latencyCycles) {
+        latencyCycles = cycles;
+        boundBy = memory[l]!.name;
+      }
+    }
+    let unitDynamic = 0;
+    const actions = unit.actions;
+    for (let a = 0; a < actions.length; a++) {
+      const n = cost.actionCounts[a]!;
+      if (n !== 0) unitDynamic += n * actions[a]!.energyPj;
+    }
+    let dynamic = unitDynamic;
+    for (let l = 0; l < nLevels; l++) {
+      dynamic += cost.readBytes[l]! * memory[l]!.readPjPerByte + cost.writeBytes[l]! * memory[l]!.writePjPerByte;
+    }
+    return { computeCycles, latencyCycles, boundBy, dynamicPj: dynamic, unitDynamicPj: unitDynamic, macs: cost.macs, cost };
+  };
 
   for (let i = 0; i < trace.ops.length; i++) {
     const op = trace.ops[i]!;
@@ -70,98 +112,92 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
     }
     if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
 
-    const cost = model.cost(unit, op, ctx, scratch[u]);
-    scratch[u] = cost;
     const w = op.weight ?? 1;
-    // Time in reference-clock cycles (the design's technology frequency); a unit on its own clock
-    // converts by the clock ratio (exactly 1 for single-clock designs, so cycles stay integers).
-    const computeCycles = cost.computeCycles * (fRef / unit.frequencyHz);
-    let opCycles = computeCycles;
+    const count = opCount(op);
+    const steps = op.repeat?.grow ? count : 1; // a repeat without growth costs the same every step
+    const multiplicity = op.repeat?.grow ? 1 : count;
+    let opCycles = 0, opCompute = 0, opDynamic = 0, opMacs = 0;
     let boundBy = "compute";
-    for (let l = 0; l < nLevels; l++) {
-      const bytes = cost.readBytes[l]! + cost.writeBytes[l]!;
-      if (bytes === 0) continue;
-      const cycles = (bytes / memory[l]!.bandwidthBytesPerSecond) * fRef;
-      if (cycles > opCycles) {
-        opCycles = cycles;
-        boundBy = memory[l]!.name;
-      }
-    }
-    const opSeconds = opCycles / fRef;
-    let opDynamic = 0;
-    const counts = unitActionCounts[u]!;
-    const actions = unit.actions;
-    for (let a = 0; a < actions.length; a++) {
-      const n = cost.actionCounts[a]!;
-      if (n === 0) continue;
-      counts[a]! += n * w;
-      opDynamic += n * actions[a]!.energyPj;
-    }
-    const unitOnly = opDynamic;
-    let opBytes: Record<string, LevelBytes> | undefined = perOp ? {} : undefined;
-    for (let l = 0; l < nLevels; l++) {
-      const r = cost.readBytes[l]!, wr = cost.writeBytes[l]!;
-      if (r === 0 && wr === 0) continue;
-      const level = memory[l]!;
-      opDynamic += r * level.readPjPerByte + wr * level.writePjPerByte;
-      levelRead[l]! += r * w;
-      levelWrite[l]! += wr * w;
-      if (opSeconds > 0) levelPeakBw[l] = Math.max(levelPeakBw[l]!, (r + wr) / opSeconds);
-      if (opBytes) opBytes[level.name] = { readBytes: r * w, writeBytes: wr * w };
-    }
-    if (opBytes) {
+    const opBytes: Record<string, LevelBytes> | undefined = perOp ? {} : undefined;
+    for (let s = 0; s < steps; s++) {
+      const e = evaluate(u, s === 0 ? op : opAtStep(op, s), ctx);
+      const scale = w * multiplicity;
+      opCycles += e.latencyCycles * scale;
+      opCompute += e.computeCycles * scale;
+      opDynamic += e.dynamicPj * scale;
+      opMacs += e.macs * scale;
+      if (e.boundBy !== "compute") boundBy = e.boundBy;
+      if (e.latencyCycles > 0) peakDynamicW = Math.max(peakDynamicW, (e.dynamicPj / PJ_PER_J) / (e.latencyCycles / fRef));
+      const counts = unitActionCounts[u]!;
+      const actions = unit.actions;
       for (let a = 0; a < actions.length; a++) {
-        const act = actions[a]!;
-        if (!act.bufferName || cost.actionCounts[a] === 0) continue;
-        const key = `${unit.name}.${act.bufferName}`;
-        const entry = (opBytes[key] ??= { readBytes: 0, writeBytes: 0 });
-        if (act.name.endsWith(".read")) entry.readBytes += cost.actionCounts[a]! * w;
-        else entry.writeBytes += cost.actionCounts[a]! * w;
+        const n = e.cost.actionCounts[a]!;
+        if (n === 0) continue;
+        counts[a]! += n * scale;
+        if (opBytes && actions[a]!.bufferName) {
+          const entry = (opBytes[`${unit.name}.${actions[a]!.bufferName}`] ??= { readBytes: 0, writeBytes: 0 });
+          if (actions[a]!.name.endsWith(".read")) entry.readBytes += n * scale;
+          else entry.writeBytes += n * scale;
+        }
       }
+      for (let l = 0; l < nLevels; l++) {
+        const r = e.cost.readBytes[l]!, wr = e.cost.writeBytes[l]!;
+        if (r === 0 && wr === 0) continue;
+        levelRead[l]! += r * scale;
+        levelWrite[l]! += wr * scale;
+        if (e.latencyCycles > 0) levelPeakBw[l] = Math.max(levelPeakBw[l]!, ((r + wr) * fRef) / e.latencyCycles);
+        if (opBytes) {
+          const entry = (opBytes[memory[l]!.name] ??= { readBytes: 0, writeBytes: 0 });
+          entry.readBytes += r * scale;
+          entry.writeBytes += wr * scale;
+        }
+      }
+      unitDynamicPj[u]! += e.unitDynamicPj * scale;
+      unitBusySeconds[u]! += (e.cost.computeCycles / unit.frequencyHz) * scale;
     }
-    if (opSeconds > 0) peakDynamicW = Math.max(peakDynamicW, opDynamic / PJ_PER_J / opSeconds);
-
-    const seconds = opSeconds * w;
-    const latencyCycles = opCycles * w;
-    const dyn = opDynamic * w;
+    const seconds = opCycles / fRef;
     const leak = leakW * seconds * PJ_PER_J;
-    latencySeconds += seconds;
-    totalCycles += latencyCycles;
-    dynamicPj += dyn;
+    totalCycles += opCycles;
+    dynamicPj += opDynamic;
     leakagePj += leak;
-    macs += cost.macs * w;
-    unitDynamicPj[u]! += unitOnly * w;
-    unitBusySeconds[u]! += (cost.computeCycles / unit.frequencyHz) * w;
-    unitMacs[u]! += cost.macs * w;
+    macs += opMacs;
+    unitMacs[u]! += opMacs;
 
     let layer = layers.get(op.layer);
-    if (!layer) layers.set(op.layer, (layer = { layer: op.layer, latencyCycles: 0, macs: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0 }));
-    layer.latencyCycles += latencyCycles;
-    layer.macs += cost.macs * w;
-    layer.dynamicEnergyPj += dyn;
+    if (!layer) {
+      layer = { layer: op.layer, latencyCycles: 0, macs: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0, latencyCyclesIfRun: 0, energyPjIfRun: 0 };
+      layers.set(op.layer, layer);
+    }
+    layer.latencyCycles += opCycles;
+    layer.macs += opMacs;
+    layer.dynamicEnergyPj += opDynamic;
     layer.leakageEnergyPj += leak;
-    layer.energyPj += dyn + leak;
+    layer.energyPj += opDynamic + leak;
+    if (w > 0) {
+      layer.latencyCyclesIfRun += opCycles / w;
+      layer.energyPjIfRun += (opDynamic + leak) / w;
+    }
     const kind = (byOpKind[op.kind] ??= { latencyCycles: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0 });
-    kind.latencyCycles += latencyCycles;
-    kind.dynamicEnergyPj += dyn;
+    kind.latencyCycles += opCycles;
+    kind.dynamicEnergyPj += opDynamic;
     kind.leakageEnergyPj += leak;
-    kind.energyPj += dyn + leak;
+    kind.energyPj += opDynamic + leak;
 
-    if (perOp) {
+    if (opBytes) {
       ops.push({
-        id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: w,
-        latencyCycles, computeCycles: computeCycles * w, stallCycles: latencyCycles - computeCycles * w, latencySeconds: seconds,
-        energyPj: dyn + leak, dynamicEnergyPj: dyn, leakageEnergyPj: leak, macs: cost.macs * w,
-        bytesByLevel: opBytes!,
-        utilization: cost.computeCycles > 0 ? cost.macs / (unit.peakMacsPerCycle * cost.computeCycles) : 0,
+        id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: w, count,
+        latencyCycles: opCycles, computeCycles: opCompute, stallCycles: opCycles - opCompute, latencySeconds: seconds,
+        energyPj: opDynamic + leak, dynamicEnergyPj: opDynamic, leakageEnergyPj: leak, macs: opMacs,
+        bytesByLevel: opBytes,
+        utilization: opCompute > 0 ? opMacs / (unit.peakMacsPerCycle * opCompute * (unit.frequencyHz / fRef)) : 0,
         boundBy,
       });
     }
-    opBytes = undefined;
   }
 
   if (reasons.length > 0) return { ok: false, infeasible: { design: design.name, workload, reasons } };
 
+  const latencySeconds = totalCycles / fRef;
   const byAction: Result["breakdown"]["byAction"] = {};
   const byUnit: UnitResult[] = units.map((unit, u) => {
     const counts = unitActionCounts[u]!;
@@ -196,10 +232,9 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
   for (const unit of units) {
     for (const a of unit.actions) {
       if (!a.bufferName) continue;
-      const key = `${unit.name}.${a.bufferName}`;
       const entry = byAction[`${unit.name}.${a.name}`];
       if (!entry) continue;
-      const b = (bytesByLevel[key] ??= { readBytes: 0, writeBytes: 0 });
+      const b = (bytesByLevel[`${unit.name}.${a.bufferName}`] ??= { readBytes: 0, writeBytes: 0 });
       if (a.name.endsWith(".read")) b.readBytes += entry.count;
       else b.writeBytes += entry.count;
     }
@@ -212,6 +247,7 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
   const energyPj = dynamicPj + leakagePj;
   const outer = levelRead[0]! + levelWrite[0]!;
   const peakMacRate = units.reduce((s, u) => s + u.peakMacsPerCycle * u.frequencyHz, 0);
+  const byLayer = [...layers.values()].sort((a, b) => a.layer - b.layer);
   const result: Result = {
     design: design.name, workload, frequencyHz: fRef,
     latencyCycles: totalCycles, latencySeconds,
@@ -223,17 +259,36 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
     peakMemoryBytes: layout.peakMemoryBytes, peakActivationBytes: layout.peakActivationBytes, weightBytes: layout.totalWeightBytes,
     areaMm2: design.areaMm2, areaByComponentMm2, leakagePowerW: leakW,
     utilization: latencySeconds > 0 && peakMacRate > 0 ? macs / (peakMacRate * latencySeconds) : 0,
-    breakdown: {
-      byLayer: [...layers.values()].sort((a, b) => a.layer - b.layer),
-      byUnit, byLevel, byOpKind, byAction,
-    },
+    breakdown: { byLayer, byUnit, byLevel, byOpKind, byAction },
+    ...(trace.model.exit ? { exitProfile: exitProfile(trace.model.exit, byLayer) } : {}),
     ops,
   };
   return { ok: true, result };
 }
 
+/**
+ * Cost of an inference that exits after each exit point (and of one that runs to the end): the
+ * layers up to the exit, each at its cost when it runs. Layer -1 (outside the blocks) counts always.
+ */
+function exitProfile(exit: { layers: number[]; probabilities: number[] }, byLayer: LayerResult[]): ExitPoint[] {
+  const lastLayer = Math.max(...byLayer.map((l) => l.layer));
+  const points = [...exit.layers.map((layer, i) => ({ layer, probability: exit.probabilities[i] ?? 0 }))];
+  const exited = points.reduce((s, p) => s + p.probability, 0);
+  points.push({ layer: lastLayer, probability: Math.max(0, 1 - exited) });
+  return points.map(({ layer, probability }) => {
+    const upTo = byLayer.filter((l) => l.layer <= layer);
+    return {
+      afterLayer: layer, probability,
+      latencyCycles: upTo.reduce((s, l) => s + l.latencyCyclesIfRun, 0),
+      energyPj: upTo.reduce((s, l) => s + l.energyPjIfRun, 0),
+    };
+  });
+}
+
 export function workloadName(trace: Trace): string {
   const m = trace.model;
   const phase = m.phase === "decode" ? `decode ctx ${m.contextLen}` : `seq ${m.seqLen}`;
-  return `${m.name} ${phase} batch ${m.batch}`;
+  const gen = m.generateTokens ? ` + ${m.generateTokens} generated` : "";
+  const variants = m.variants ? Object.values(m.variants).filter((v) => v !== "dense" && !v.startsWith("uniform")) : [];
+  return `${m.name} ${phase}${gen} batch ${m.batch}${variants.length > 0 ? ` [${variants.join(", ")}]` : ""}`;
 }

@@ -16,6 +16,8 @@ export interface OpResult {
   unit: string;
   /** Execution probability the costs below are already multiplied by. */
   weight: number;
+  /** Executions (decode steps of a generation); the costs below are summed over them. */
+  count: number;
   latencyCycles: number;
   computeCycles: number;
   stallCycles: number;
@@ -40,8 +42,20 @@ export interface EnergyBreakdownEntry {
 
 export interface LayerResult extends EnergyBreakdownEntry {
   layer: number;
+  /** Expected latency (weighted by execution probability). */
   latencyCycles: number;
   macs: number;
+  /** Latency and energy of the layer when it runs (not weighted by early-exit probability). */
+  latencyCyclesIfRun: number;
+  energyPjIfRun: number;
+}
+
+/** Early exit: the cost of an inference that exits after `afterLayer`, and how likely that is. */
+export interface ExitPoint {
+  afterLayer: number;
+  probability: number;
+  latencyCycles: number;
+  energyPj: number;
 }
 
 export interface UnitResult extends EnergyBreakdownEntry {
@@ -94,6 +108,8 @@ export interface Result {
     /** Dynamic energy per priced action ("unit.action" or "level.read"/"level.write"). */
     byAction: Record<string, { count: number; energyPj: number }>;
   };
+  /** Present when the workload has early exits. */
+  exitProfile?: ExitPoint[];
   ops: OpResult[];
 }
 
