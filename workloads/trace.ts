@@ -50,8 +50,8 @@ export interface TensorSpec {
   role: TensorRole;
 }
 
-export type ElementwiseFn = "add" | "mul" | "max" | "gelu" | "silu" | "relu" | "exp" | "copy";
-export const ELEMENTWISE_FNS: readonly ElementwiseFn[] = ["add", "mul", "max", "gelu", "silu", "relu", "exp", "copy"];
+export type ElementwiseFn = "add" | "mul" | "max" | "gelu" | "silu" | "relu" | "exp" | "softplus" | "copy";
+export const ELEMENTWISE_FNS: readonly ElementwiseFn[] = ["add", "mul", "max", "gelu", "silu", "relu", "exp", "softplus", "copy"];
 
 /** Shape fields that grow by a fixed amount per step of a repeated op (generation: the KV length). */
 export type GrowField = "m" | "n" | "k" | "rows" | "cols" | "elements" | "length";

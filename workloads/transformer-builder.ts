@@ -1,34 +1,55 @@
 /**
- * Builds a whole-model trace from a transformer's shape: per layer the fused QKV projection,
- * per-head QK^T, softmax, AV, output projection, residual adds, norms and the FFN (GELU, or SwiGLU
- * where the model uses it), with weights, activations and KV cache as tensors.
+ * Builds a whole-model trace from a workload spec: a model preset's shape plus its variants.
+ * Per layer: the fused QKV projection, the attention core (variants/attention.ts), the output
+ * projection, residual adds, norms and the FFN (variants/ffn.ts), with weights, activations and KV
+ * cache as tensors at the precisions the policy gives (variants/precision-policy.ts).
  *
- * MACs per layer, prefill, T = batch x n tokens (Vaswani et al. 2017):
- *   QKV + O projections  T·d·(h+2·kvh)·dh + T·(h·dh)·d   (= 4·T·d² for multi-head attention)
- *   QK^T and AV          2 · batch · h · n² · dh          (= 2·n²·d per sequence)
- *   FFN                  2·T·d·dFF (GELU) or 3·T·d·dFF (SwiGLU: gate, up and down)
+ * MACs per layer, dense, prefill, T = batch x n tokens (Vaswani et al. 2017):
+ *   QKV + O projections  T d (h + 2 kvh) dh + T (h dh) d     (= 4 T d^2 for multi-head attention)
+ *   QK^T and AV          2 batch h n^2 dh                    (= 2 n^2 d per sequence)
+ *   FFN                  2 T d dFF (GELU) or 3 T d dFF (SwiGLU: gate, up and down)
  * Decode: one new token per sequence attends over contextLen cached tokens plus itself.
+ * Token pruning (SpAtten, Wang et al. HPCA 2021): layer l >= start sees n keep^(l-start+1) tokens
+ * and h heads^(l-start+1) heads; the layer before computes token importance (column sums of its
+ * attention probabilities), selects the top tokens and gathers them.
+ * Early exit: ops of layer l carry P(reach l) = 1 - sum of the exit probabilities before l, and
+ * each exit point runs a classifier on the first token.
+ * Generation: the prefill, then one decode step's ops repeated `generate` times, the key length
+ * growing by one per step (ops carry `repeat`), so the trace stays one step long on disk.
  */
 import { MODEL_PRESETS, isModelPreset, MODEL_PRESET_NAMES, type ModelPresetName } from "./model-presets.js";
-import { TRACE_VERSION, type ModelShape, type Op, type Phase, type TensorRole, type TensorSpec, type Trace } from "./trace.js";
+import { TRACE_VERSION, type ModelShape, type Phase, type Trace } from "./trace.js";
 import type { Precision } from "./precision.js";
 import { InputError } from "../common/input-error.js";
+import { TraceWriter } from "./trace-writer.js";
+import { describeVariant, resolveVariant, type VariantChoice, type WorkloadSpec } from "./workload-spec.js";
+import { precisionPolicy } from "./variants/precision-policy.js";
+import { PREFILL_ONLY_ATTENTION } from "./variants/attention.js";
+import { Builder, type LayerPlan } from "./transformer-layer.js";
+import { buildFamilyTrace } from "./models/families.js";
 
 export interface TracePrecision {
   weights: Precision;
   activations: Precision;
 }
 
+/** Options of the programmatic builder (the CLI and YAML go through WorkloadSpec). */
 export interface BuildOptions {
   seqLen?: number;
   batch?: number;
   phase?: Phase;
-  /** Decode: tokens already in the KV cache. */
   contextLen?: number;
-  precision?: Precision | TracePrecision;
+  kvHeads?: number;
+  generate?: number;
+  precision?: Precision | TracePrecision | VariantChoice;
+  attention?: VariantChoice;
+  tokens?: VariantChoice;
+  exit?: VariantChoice;
+  ffn?: VariantChoice;
 }
 
 export const DEFAULT_PRECISION: TracePrecision = { weights: "int8", activations: "int8" };
+const WHERE = { file: "<workload>", path: "" };
 
 /** Resolve a preset plus options into the model shape recorded in the trace. */
 export function presetShape(name: string, options: BuildOptions = {}, where = "<cli>"): ModelShape {
@@ -40,9 +61,10 @@ export function presetShape(name: string, options: BuildOptions = {}, where = "<
   const seqLen = options.seqLen ?? (phase === "decode" ? 1 : p.defaultSeqLen);
   const contextLen = options.contextLen ?? (phase === "decode" ? p.defaultSeqLen : 0);
   const shape: ModelShape = {
-    name, layers: p.layers, dModel: p.dModel, heads: p.heads, kvHeads: p.kvHeads, dHead: p.dModel / p.heads, dFF: p.dFF,
+    name, layers: p.layers, dModel: p.dModel, heads: p.heads, kvHeads: options.kvHeads ?? p.kvHeads, dHead: p.dModel / p.heads, dFF: p.dFF,
     ffn: p.ffn, norm: p.norm, normPlacement: p.normPlacement, causal: p.causal,
     seqLen, batch: options.batch ?? 1, phase, contextLen,
+    ...(options.generate ? { generateTokens: options.generate } : {}),
   };
   checkShape(shape, where);
   return shape;
@@ -67,100 +89,133 @@ function checkShape(s: ModelShape, where: string): void {
     const expected = s.phase === "decode" ? "at least 1 cached token for a decode step (--context L)" : "a non-negative integer";
     throw new InputError(where, { path: "/contextLen", expected, found: String(s.contextLen) });
   }
-}
-
-export function buildPresetTrace(name: string, options: BuildOptions = {}): Trace {
-  return buildTransformerTrace(presetShape(name, options), options.precision);
-}
-
-export function buildTransformerTrace(shape: ModelShape, precisionOption: Precision | TracePrecision = DEFAULT_PRECISION): Trace {
-  const precision: TracePrecision =
-    typeof precisionOption === "string" ? { weights: precisionOption, activations: precisionOption } : precisionOption;
-  const { layers, dModel: d, heads: h, kvHeads: kvh, dHead: dh, dFF, batch: B } = shape;
-  const decode = shape.phase === "decode";
-  const nq = decode ? 1 : shape.seqLen;
-  const kvLen = decode ? shape.contextLen + 1 : shape.seqLen;
-  const T = B * nq;
-  const qkvWidth = (h + 2 * kvh) * dh;
-
-  const tensors: TensorSpec[] = [];
-  const ops: Op[] = [];
-  const tensor = (name: string, shapeDims: number[], role: TensorRole): string => {
-    tensors.push({ name, shape: shapeDims, role, precision: role === "weight" ? precision.weights : precision.activations });
-    return name;
-  };
-  const norm = (layer: number, id: string, input: string): string => {
-    const gamma = tensor(`${id}.gamma`, [d], "weight");
-    const inputs = shape.norm === "layer" ? [input, gamma, tensor(`${id}.beta`, [d], "weight")] : [input, gamma];
-    const out = tensor(`${id}.out`, [B, nq, d], "activation");
-    ops.push({ id, layer, kind: "layernorm", rows: T, cols: d, norm: shape.norm, inputs, outputs: [out] });
-    return out;
-  };
-
-  let x = tensor("input", [B, nq, d], "activation");
-  for (let layer = 0; layer < layers; layer++) {
-    const L = `L${layer}`;
-    const attnIn = shape.normPlacement === "pre" ? norm(layer, `${L}.ln1`, x) : x;
-
-    const wqkv = tensor(`${L}.wqkv`, [d, qkvWidth], "weight");
-    const qkv = tensor(`${L}.qkv`, [B, nq, qkvWidth], "activation");
-    ops.push({ id: `${L}.qkv`, layer, kind: "matmul", m: T, n: qkvWidth, k: d, batchCount: 1, inputs: [attnIn, wqkv], outputs: [qkv] });
-
-    let keys = qkv;
-    let values = qkv;
-    if (decode) {
-      keys = tensor(`${L}.kcache`, [B, kvh, shape.contextLen, dh], "kv-cache");
-      values = tensor(`${L}.vcache`, [B, kvh, shape.contextLen, dh], "kv-cache");
-      const appended = tensor(`${L}.kv_new`, [B, 2, kvh, dh], "kv-cache");
-      ops.push({ id: `${L}.kv_append`, layer, kind: "elementwise", fn: "copy", elements: B * 2 * kvh * dh, inputs: [qkv], outputs: [appended] });
-    } else if (shape.causal) {
-      // A decoder's prefill keeps K and V for the decode steps that follow.
-      const cache = tensor(`${L}.kv`, [B, 2, kvh, nq, dh], "kv-cache");
-      ops.push({ id: `${L}.kv_store`, layer, kind: "elementwise", fn: "copy", elements: B * 2 * kvh * nq * dh, inputs: [qkv], outputs: [cache] });
-    }
-
-    const scores = tensor(`${L}.scores`, [B, h, nq, kvLen], "activation");
-    ops.push({ id: `${L}.qk`, layer, kind: "matmul", m: nq, n: kvLen, k: dh, batchCount: B * h, inputs: [qkv, keys], outputs: [scores] });
-    const probs = tensor(`${L}.probs`, [B, h, nq, kvLen], "activation");
-    ops.push({
-      id: `${L}.softmax`, layer, kind: "softmax", rows: nq, cols: kvLen, batchCount: B * h,
-      mask: shape.causal && !decode ? "causal" : "none", inputs: [scores], outputs: [probs],
-    });
-    const context = tensor(`${L}.context`, [B, nq, h * dh], "activation");
-    ops.push({ id: `${L}.av`, layer, kind: "matmul", m: nq, n: dh, k: kvLen, batchCount: B * h, inputs: [probs, values], outputs: [context] });
-
-    const wo = tensor(`${L}.wo`, [h * dh, d], "weight");
-    const attn = tensor(`${L}.attn`, [B, nq, d], "activation");
-    ops.push({ id: `${L}.o`, layer, kind: "matmul", m: T, n: d, k: h * dh, batchCount: 1, inputs: [context, wo], outputs: [attn] });
-    const res1 = tensor(`${L}.res1`, [B, nq, d], "activation");
-    ops.push({ id: `${L}.add1`, layer, kind: "elementwise", fn: "add", elements: T * d, inputs: [x, attn], outputs: [res1] });
-
-    const afterAttn = shape.normPlacement === "post" ? norm(layer, `${L}.ln1`, res1) : res1;
-    const ffnIn = shape.normPlacement === "pre" ? norm(layer, `${L}.ln2`, afterAttn) : afterAttn;
-
-    const upWidth = shape.ffn === "swiglu" ? 2 * dFF : dFF;
-    const w1 = tensor(`${L}.w1`, [d, upWidth], "weight");
-    const up = tensor(`${L}.up`, [B, nq, upWidth], "activation");
-    ops.push({ id: `${L}.ffn_up`, layer, kind: "matmul", m: T, n: upWidth, k: d, batchCount: 1, inputs: [ffnIn, w1], outputs: [up] });
-    let act: string;
-    if (shape.ffn === "swiglu") {
-      const gate = tensor(`${L}.gate`, [B, nq, dFF], "activation");
-      ops.push({ id: `${L}.silu`, layer, kind: "elementwise", fn: "silu", elements: T * dFF, inputs: [up], outputs: [gate] });
-      act = tensor(`${L}.act`, [B, nq, dFF], "activation");
-      ops.push({ id: `${L}.gate_mul`, layer, kind: "elementwise", fn: "mul", elements: T * dFF, inputs: [gate, up], outputs: [act] });
-    } else {
-      act = tensor(`${L}.act`, [B, nq, dFF], "activation");
-      ops.push({ id: `${L}.gelu`, layer, kind: "elementwise", fn: "gelu", elements: T * dFF, inputs: [up], outputs: [act] });
-    }
-    const w2 = tensor(`${L}.w2`, [dFF, d], "weight");
-    const down = tensor(`${L}.ffn`, [B, nq, d], "activation");
-    ops.push({ id: `${L}.ffn_down`, layer, kind: "matmul", m: T, n: d, k: dFF, batchCount: 1, inputs: [act, w2], outputs: [down] });
-    const res2 = tensor(`${L}.res2`, [B, nq, d], "activation");
-    ops.push({ id: `${L}.add2`, layer, kind: "elementwise", fn: "add", elements: T * d, inputs: [afterAttn, down], outputs: [res2] });
-
-    x = shape.normPlacement === "post" ? norm(layer, `${L}.ln2`, res2) : res2;
+  if (s.generateTokens !== undefined && (s.phase !== "prefill" || !s.causal)) {
+    throw new InputError(where, { path: "/generate", expected: "generation after the prefill of a decoder model (gpt2-small, llama2-7b)", found: `${s.name} ${s.phase}` });
   }
-  if (shape.normPlacement === "pre" && layers > 0) norm(layers, "final.ln", x);
-
-  return { version: TRACE_VERSION, model: shape, tensors, ops };
 }
+
+function toPrecisionChoice(p: BuildOptions["precision"]): VariantChoice {
+  if (p === undefined) return resolveVariant("precision", "uniform", { precision: DEFAULT_PRECISION.weights }, WHERE);
+  if (typeof p === "string") return resolveVariant("precision", "uniform", { precision: p }, WHERE);
+  if ("kind" in p) return p;
+  if (p.weights === p.activations) return resolveVariant("precision", "uniform", { precision: p.weights }, WHERE);
+  return resolveVariant("precision", "mixed", { rest: p.weights, edge: p.weights, activations: p.activations, scores: p.activations, kv: p.activations }, WHERE);
+}
+
+/** Build a trace from a workload spec (CLI, YAML, sweeps). */
+export function buildWorkload(spec: WorkloadSpec, where = "<cli>"): Trace {
+  return buildPresetTrace(spec.model, {
+    seqLen: spec.seq, batch: spec.batch, phase: spec.phase, contextLen: spec.context, kvHeads: spec.kvHeads, generate: spec.generate,
+    precision: spec.precision, attention: spec.attention, tokens: spec.tokens, exit: spec.exit, ffn: spec.ffn,
+  }, where);
+}
+
+export function buildPresetTrace(name: string, options: BuildOptions = {}, where = "<cli>"): Trace {
+  if (isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
+    return buildFamilyTrace(name as ModelPresetName, options, toPrecisionChoice(options.precision), where);
+  }
+  return buildTransformerTrace(presetShape(name, options, where), options.precision, options, where);
+}
+
+/** Tokens, keys and heads each layer sees (token and head pruning), prefill or decode. */
+function layerPlans(shape: ModelShape, tokens: VariantChoice | undefined): LayerPlan[] {
+  const decode = shape.phase === "decode";
+  const queries = decode ? 1 : shape.seqLen;
+  const keys = decode ? shape.contextLen + 1 : shape.seqLen;
+  const g = shape.heads / shape.kvHeads;
+  return Array.from({ length: shape.layers }, (_, l) => {
+    if (!tokens || tokens.kind !== "prune") return { queries, keys, heads: shape.heads, kvHeads: shape.kvHeads };
+    const { keep, start, heads } = tokens.params as { keep: number; start: number; heads: number };
+    const depth = l >= start ? l - start + 1 : 0;
+    const kvHeads = Math.max(1, Math.round(shape.kvHeads * heads ** depth));
+    // Prefill prunes tokens (queries and keys alike); decode prunes the cached keys it reads.
+    const keptQueries = decode ? 1 : Math.max(1, Math.round(queries * keep ** depth));
+    const keptKeys = decode ? Math.max(1, Math.round(keys * keep ** depth)) : keptQueries;
+    return { queries: keptQueries, keys: keptKeys, heads: kvHeads * g, kvHeads };
+  });
+}
+
+/** P(reach layer l) and the exit points, from an early-exit choice. */
+function exitPlan(layers: number, exit: VariantChoice | undefined, where: string): { reach: (l: number) => number; points: { layer: number; probability: number }[]; classes: number } {
+  if (!exit) return { reach: () => 1, points: [], classes: 0 };
+  const p = exit.params as { layers: number[]; probabilities: number[]; classes: number };
+  if (p.layers.length !== p.probabilities.length) {
+    throw new InputError(where, { path: "/exit/probabilities", expected: `one probability per exit layer (${p.layers.length})`, found: String(p.probabilities.length) });
+  }
+  p.layers.forEach((l, i) => {
+    if (!Number.isInteger(l) || l < 0 || l > layers - 2 || (i > 0 && l <= p.layers[i - 1]!)) {
+      throw new InputError(where, { path: "/exit/layers", expected: `increasing layer indices from 0 to ${layers - 2}`, found: p.layers.join("|") });
+    }
+  });
+  const total = p.probabilities.reduce((a, b) => a + b, 0);
+  if (p.probabilities.some((x) => x < 0) || total > 1 + 1e-12) {
+    throw new InputError(where, { path: "/exit/probabilities", expected: "probabilities >= 0 summing to at most 1", found: p.probabilities.join("|") });
+  }
+  const points = p.layers.map((layer, i) => ({ layer, probability: p.probabilities[i]! }));
+  return { reach: (l) => 1 - points.filter((e) => e.layer < l).reduce((s, e) => s + e.probability, 0), points, classes: p.classes };
+}
+
+export function buildTransformerTrace(
+  shape: ModelShape,
+  precisionOption: BuildOptions["precision"] = DEFAULT_PRECISION,
+  variants: Pick<BuildOptions, "attention" | "tokens" | "exit" | "ffn"> = {},
+  where = "<cli>",
+): Trace {
+  const precisionChoice = toPrecisionChoice(precisionOption);
+  const policy = precisionPolicy(precisionChoice);
+  const attention = variants.attention ?? resolveVariant("attention", "dense", {}, WHERE);
+  const decode = shape.phase === "decode";
+  if ((decode || shape.generateTokens) && PREFILL_ONLY_ATTENTION.has(attention.kind)) {
+    throw new InputError(where, { path: "/attention", expected: `an attention variant that works token by token (${attention.kind} needs the whole sequence: prefill only)`, found: attention.kind });
+  }
+  if (shape.generateTokens && (variants.tokens || variants.exit)) {
+    throw new InputError(where, { path: "/generate", expected: "generation without token pruning or early exit (not modelled together)", found: "both" });
+  }
+  const plans = layerPlans(shape, variants.tokens);
+  const exits = exitPlan(shape.layers, variants.exit, where);
+  const w = new TraceWriter();
+  const b = new Builder(w, shape, policy, attention, variants.ffn);
+
+  const cacheLen = shape.seqLen + (shape.generateTokens ?? 0);
+  let x = w.tensor("input", [shape.batch, decode ? 1 : shape.seqLen, shape.dModel], "activation", policy.activations);
+  for (let layer = 0; layer < shape.layers; layer++) {
+    w.weight = exits.reach(layer);
+    const next = plans[layer + 1];
+    x = b.layer(layer, x, plans[layer]!, {
+      prefix: `L${layer}`, decode, growing: false, rowOffset: decode ? shape.contextLen : 0,
+      cache: decode ? "read" : shape.causal ? { store: cacheLen } : "none",
+      pruneTo: !decode && next && next.queries < plans[layer]!.queries ? next.queries : undefined,
+      pruneKeysTo: decode && next && next.keys < plans[layer]!.keys ? next.keys : undefined,
+    });
+    const exit = exits.points.find((e) => e.layer === layer);
+    if (exit) b.exitClassifier(layer, x, exits.classes);
+  }
+  w.weight = exits.reach(shape.layers);
+  if (shape.normPlacement === "pre" && shape.layers > 0) b.norm(shape.layers, "final.ln", x, decode ? 1 : plans[shape.layers - 1]!.queries);
+
+  if (shape.generateTokens) {
+    w.weight = 1;
+    w.repeat = { count: shape.generateTokens };
+    let y = w.tensor("gen.input", [shape.batch, 1, shape.dModel], "activation", policy.activations);
+    for (let layer = 0; layer < shape.layers; layer++) {
+      y = b.layer(layer, y, { queries: 1, keys: shape.seqLen + 1, heads: shape.heads, kvHeads: shape.kvHeads }, {
+        prefix: `gen.L${layer}`, weightPrefix: `L${layer}`, decode: true, growing: true, rowOffset: shape.seqLen, cache: { reuse: `L${layer}.kv` },
+      });
+    }
+    if (shape.normPlacement === "pre") b.norm(shape.layers, "gen.final.ln", y, 1, "final.ln");
+    w.repeat = undefined;
+  }
+
+  const model: ModelShape = {
+    ...shape,
+    ...(exits.points.length > 0 ? { exit: { layers: exits.points.map((e) => e.layer), probabilities: exits.points.map((e) => e.probability) } } : {}),
+    variants: {
+      attention: describeVariant(attention), precision: describeVariant(precisionChoice),
+      ...(variants.tokens ? { tokens: describeVariant(variants.tokens) } : {}),
+      ...(variants.exit ? { exit: describeVariant(variants.exit) } : {}),
+      ...(variants.ffn ? { ffn: describeVariant(variants.ffn) } : {}),
+    },
+  };
+  return { version: TRACE_VERSION, model, tensors: w.tensors, ops: w.ops };
+}
+

@@ -28,7 +28,8 @@
  * partial sums drained to DRAM every K fold, padded prefetch; see scalesim-traffic.ts), for
  * comparing with SCALE-Sim runs.
  */
-import type { MatmulOp, Op } from "../../workloads/trace.js";
+import { opMacs, type MatmulOp, type Op } from "../../workloads/trace.js";
+import { expandMask, maskDensity, tileStats } from "../../workloads/sparsity.js";
 import { bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
@@ -84,6 +85,103 @@ export function systolicGeometry(rows: number, cols: number, dataflow: Dataflow,
       const rowFolds = Math.ceil(k / rows), colFolds = Math.ceil(m / cols);
       const cyclesPerFold = n + 2 * rows + cols - 2;
       return { rowFolds, colFolds, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k, filterReads: k * n * colFolds, ofmapWrites: m * n * rowFolds };
+    }
+    default: {
+      const never: never = dataflow;
+      throw new Error(`unknown dataflow ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Geometry of a block-sparse matmul: zero-skipping at the granularity the dataflow allows. The
+ * mask covers the output (QK^T: M x N) or operand A (AV: M x K).
+ *   output-sparse  os: only output tiles (R x C) holding a kept block run;
+ *                  ws: per column fold, only rows with a kept block in those columns stream;
+ *                  is: per output row fold, only columns with a kept block stream.
+ *   A-sparse       os: per row fold, only K columns with a kept block stream;
+ *                  ws: per K fold, only A rows with a kept block in that K slice stream; a K fold
+ *                      with none is skipped (its B tile is not loaded);
+ *                  is: stationary A tiles (K slice x M fold) with no kept block are skipped.
+ * Buffer reads follow the streamed elements; partial-sum writes follow the folds that run.
+ */
+export function sparseGeometry(rows: number, cols: number, dataflow: Dataflow, op: MatmulOp): SystolicGeometry {
+  const sp = op.sparsity!;
+  const { m, n, k } = op;
+  const R = rows, C = cols;
+  const dense = systolicGeometry(R, C, dataflow, m, n, k);
+  const grid = expandMask(sp.mask);
+  const sum = (xs: Int32Array, f: (x: number) => number) => xs.reduce((acc, x) => acc + (x > 0 ? f(x) : 0), 0);
+  const nonzero = (xs: Int32Array) => xs.reduce((acc, x) => acc + (x > 0 ? 1 : 0), 0);
+  if (sp.operand === "output") {
+    switch (dataflow) {
+      case "os": {
+        const t = tileStats(grid, R, C);
+        const frac = t.tilesTouched / (dense.rowFolds * dense.colFolds);
+        return { ...dense, computeCycles: t.tilesTouched * dense.cyclesPerFold, ifmapReads: Math.ceil(dense.ifmapReads * frac), filterReads: Math.ceil(dense.filterReads * frac), ofmapWrites: grid.nnzElements };
+      }
+      case "ws": {
+        const t = tileStats(grid, m, C);
+        const activeRows = t.activeRowsPerColTile;
+        return {
+          ...dense,
+          computeCycles: dense.rowFolds * sum(activeRows, (a) => a + 2 * R + C - 2),
+          ifmapReads: sum(activeRows, (a) => a) * k,
+          filterReads: Math.ceil((k * n * nonzero(activeRows)) / dense.colFolds),
+          ofmapWrites: grid.nnzElements * dense.rowFolds,
+        };
+      }
+      case "is": {
+        const t = tileStats(grid, C, n);
+        const activeCols = t.activeColsPerRowTile;
+        return {
+          ...dense,
+          computeCycles: dense.rowFolds * sum(activeCols, (b) => b + 2 * R + C - 2),
+          ifmapReads: Math.ceil((m * k * nonzero(activeCols)) / dense.colFolds),
+          filterReads: sum(activeCols, (b) => b) * k,
+          ofmapWrites: grid.nnzElements * dense.rowFolds,
+        };
+      }
+      default: {
+        const never: never = dataflow;
+        throw new Error(`unknown dataflow ${String(never)}`);
+      }
+    }
+  }
+  switch (dataflow) {
+    case "os": {
+      const t = tileStats(grid, R, k);
+      const activeK = t.activeColsPerRowTile;
+      return {
+        ...dense,
+        computeCycles: dense.colFolds * sum(activeK, (x) => x + R + C - 2),
+        ifmapReads: sum(activeK, (x) => x) * R * dense.colFolds,
+        filterReads: sum(activeK, (x) => x) * n,
+        ofmapWrites: m * n,
+      };
+    }
+    case "ws": {
+      const t = tileStats(grid, m, R);
+      const activeM = t.activeRowsPerColTile;
+      const kFoldsRun = nonzero(activeM);
+      return {
+        ...dense,
+        computeCycles: dense.colFolds * sum(activeM, (x) => x + 2 * R + C - 2),
+        ifmapReads: sum(activeM, (x) => x) * R * dense.colFolds,
+        filterReads: Math.ceil((k * n * kFoldsRun) / dense.rowFolds),
+        ofmapWrites: m * n * kFoldsRun,
+      };
+    }
+    case "is": {
+      const t = tileStats(grid, C, R);
+      const frac = t.tilesTouched / (dense.rowFolds * dense.colFolds);
+      return {
+        ...dense,
+        computeCycles: t.tilesTouched * dense.cyclesPerFold,
+        ifmapReads: grid.nnzElements,
+        filterReads: Math.ceil(dense.filterReads * frac),
+        ofmapWrites: Math.ceil(dense.ofmapWrites * frac),
+      };
     }
     default: {
       const never: never = dataflow;
@@ -282,9 +380,10 @@ export const systolicArray: UnitModel<SystolicSpec> = {
     if (op.kind !== "matmul") return cost;
     const [inA, inB] = ctx.inputs as [OpContext["inputs"][number], OpContext["inputs"][number]];
     const out = ctx.output;
-    const g = systolicGeometry(spec.rows, spec.cols, spec.dataflow, op.m, op.n, op.k);
+    const g = op.sparsity ? sparseGeometry(spec.rows, spec.cols, spec.dataflow, op) : systolicGeometry(spec.rows, spec.cols, spec.dataflow, op.m, op.n, op.k);
     const batch = op.batchCount;
-    const macs = op.m * op.n * op.k * batch;
+    // Zero-skipped PEs are clock-gated: only the MACs of kept blocks are charged.
+    const macs = opMacs(op);
     cost.computeCycles = g.computeCycles * batch;
     cost.macs = macs;
     const c = cost.actionCounts;
@@ -292,7 +391,7 @@ export const systolicArray: UnitModel<SystolicSpec> = {
     c[IFMAP_READ] = bytesFor(g.ifmapReads, inA.precision) * batch;
     c[FILTER_READ] = bytesFor(g.filterReads, inB.precision) * batch;
     const accPrecision = ACCUMULATOR[spec.macPrecision];
-    const outBytes = bytesFor(op.m * op.n, out.precision);
+    const outBytes = bytesFor(op.sparsity?.operand === "output" ? expandMask(op.sparsity.mask).nnzElements : op.m * op.n, out.precision);
     if (spec.trafficModel === "scalesim-v2") {
       // SCALE-Sim: 1-byte words, every partial-sum write goes to SRAM and on to DRAM.
       // SCALE-Sim's Bandwidth is DRAM words (bytes) per cycle; unlimited bandwidth is its CALC mode.
@@ -308,6 +407,18 @@ export const systolicArray: UnitModel<SystolicSpec> = {
       return cost;
     }
     const t = analyticTraffic(spec, op, inA.precision, inB.precision, out.precision);
+    if (op.sparsity) {
+      // The sparse operand is stored packed (kept blocks only); the tiling's re-fetch factors stay.
+      const density = maskDensity(expandMask(op.sparsity.mask));
+      if (op.sparsity.operand === "a") t.ifmapFetchBytes *= density;
+      else {
+        t.outputWriteBytes *= density;
+        t.outputReadBytes *= density;
+      }
+      // The block-CSR index (third input) is read once per batch item's pass.
+      const index = ctx.inputs[2];
+      if (index) cost.readBytes[index.level]! += index.bytes;
+    }
     cost.readBytes[inA.level]! += t.ifmapFetchBytes * batch;
     cost.readBytes[inB.level]! += t.filterFetchBytes * batch;
     cost.writeBytes[out.level]! += t.outputWriteBytes * batch;
@@ -317,7 +428,8 @@ export const systolicArray: UnitModel<SystolicSpec> = {
     // Partial sums: ws/is write each K fold's partials into the ofmap buffer and read them back to
     // accumulate; os accumulates in the PEs. Then the finished outputs drain to their level.
     const psumWrites = spec.dataflow === "os" ? 0 : bytesFor(g.ofmapWrites, accPrecision);
-    const psumReads = spec.dataflow === "os" ? 0 : bytesFor(g.ofmapWrites - op.m * op.n, accPrecision);
+    const outElements = op.sparsity?.operand === "output" ? expandMask(op.sparsity.mask).nnzElements : op.m * op.n;
+    const psumReads = spec.dataflow === "os" ? 0 : bytesFor(Math.max(0, g.ofmapWrites - outElements), accPrecision);
     c[OFMAP_WRITE] = (spec.dataflow === "os" ? outBytes : psumWrites) * batch + t.outputReadBytes * batch;
     c[OFMAP_READ] = (psumReads + t.outputWriteBytes) * batch;
     return cost;

@@ -75,6 +75,8 @@ const ELEMENTWISE_LOWERING: Record<ElementwiseFn, Mix> = {
   max: { max: 1 },
   relu: { max: 1 },
   exp: { exp: 1 },
+  // log(1 + exp(x)): exp, add, and a log by the same range-reduction + polynomial scheme as exp.
+  softplus: { exp: 2, add: 1 },
   copy: {},
   gelu: { mul: 6, mac: 2, add: 2, exp: 1, reciprocal: 1 },
   silu: { add: 1, mul: 1, exp: 1, reciprocal: 1 },
