@@ -6,7 +6,7 @@
 import traceSchema from "./schema/trace.schema.json" with { type: "json" };
 import { readDocument, validateAgainst } from "../common/document.js";
 import { InputError, type InputProblem } from "../common/input-error.js";
-import type { Trace } from "./trace.js";
+import { matmulOutputElements, type Trace } from "./trace.js";
 
 export { traceSchema };
 
@@ -48,8 +48,15 @@ export function checkTraceIntegrity(trace: Trace, file: string): void {
     });
     if (op.kind === "matmul") {
       const out = elements.get(op.outputs[0] ?? "");
-      if (out !== undefined && out !== op.m * op.n * op.batchCount) {
-        problems.push({ path: `/ops/${i}/outputs/0`, expected: `a tensor of m*n*batchCount = ${op.m * op.n * op.batchCount} elements`, found: `${out}` });
+      let want: number;
+      try {
+        want = matmulOutputElements(op);
+      } catch (err) {
+        problems.push({ path: `/ops/${i}/sparsity/mask`, expected: "a valid sparse layout", found: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      if (out !== undefined && out !== want) {
+        problems.push({ path: `/ops/${i}/outputs/0`, expected: `a tensor of ${op.sparsity?.operand === "output" ? "kept-block elements x batchCount" : "m*n*batchCount"} = ${want} elements`, found: `${out}` });
       }
     }
   });

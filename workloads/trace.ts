@@ -172,6 +172,12 @@ export function opMacs(op: Op): number {
   return nnz * (op.sparsity.operand === "output" ? op.k : op.n) * op.batchCount;
 }
 
+/** Elements a matmul writes: m n per batch item, or the kept blocks when its output is sparse. */
+export function matmulOutputElements(op: MatmulOp): number {
+  const perItem = op.sparsity?.operand === "output" ? expandMask(op.sparsity.mask).nnzElements : op.m * op.n;
+  return perItem * op.batchCount;
+}
+
 /** Elements an op processes (for non-matmul ops: what the vector unit iterates over). */
 export function opElements(op: Op): number {
   switch (op.kind) {
