@@ -367,7 +367,7 @@ export const systolicArray: UnitModel<SystolicSpec> = {
 
   check(spec, op, ctx): Feasibility {
     if (op.kind !== "matmul") return { ok: false, reason: `a systolic array runs matmuls, not ${op.kind}` };
-    for (const [i, operand] of ctx.inputs.entries()) {
+    for (const [i, operand] of ctx.inputs.slice(0, 2).entries()) {
       if (!precisionFits(operand.precision, spec.macPrecision)) {
         return { ok: false, reason: `operand ${i} is ${operand.precision} but the array's MACs are ${spec.macPrecision}` };
       }
