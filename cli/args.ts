@@ -1,10 +1,11 @@
 /** Shared CLI argument helpers: typed parsing with InputErrors that name the flag. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { InputError } from "../common/input-error.js";
-import { isPrecision, PRECISION_NAMES, type Precision } from "../workloads/precision.js";
-import { buildPresetTrace } from "../workloads/transformer-builder.js";
+import { buildWorkload } from "../workloads/transformer-builder.js";
 import { loadTrace } from "../workloads/trace-io.js";
 import type { Trace, Phase } from "../workloads/trace.js";
+import { parseVariantText, type WorkloadSpec } from "../workloads/workload-spec.js";
+import { loadWorkloadFile } from "../workloads/workload-file.js";
 
 export const CLI = "<command line>";
 
@@ -26,39 +27,68 @@ export function positiveInt(value: string | undefined, flag: string): number | u
   return n;
 }
 
-export function precision(value: string | undefined, flag: string): Precision | undefined {
-  if (value === undefined) return undefined;
-  if (!isPrecision(value)) throw new InputError(CLI, { path: flag, expected: `one of ${PRECISION_NAMES.join(", ")}`, found: JSON.stringify(value) });
-  return value;
-}
-
 export const WORKLOAD_OPTIONS = {
   model: { type: "string" },
   seq: { type: "string" },
   batch: { type: "string" },
   phase: { type: "string" },
   context: { type: "string" },
+  "kv-heads": { type: "string" },
+  generate: { type: "string" },
   precision: { type: "string" },
+  attention: { type: "string" },
+  tokens: { type: "string" },
+  exit: { type: "string" },
+  ffn: { type: "string" },
   trace: { type: "string" },
+  workload: { type: "string" },
 } as const;
 
-/** The trace a command works on: a trace file (--trace) or a preset model with its shape. */
-export function workloadFromArgs(v: Record<string, string | boolean | undefined>): Trace {
+const SHAPE_FLAGS = ["model", "seq", "batch", "phase", "context", "kv-heads", "generate", "precision", "attention", "tokens", "exit", "ffn"];
+
+export const WORKLOAD_HELP = `  workload (one of):
+  --model M     a model preset (attnsim trace --list), with
+                --seq N  --batch B  --phase prefill|decode  --context L (decode: cached tokens)
+                --kv-heads H (grouped-query attention)  --generate T (prefill, then T decode steps)
+                --precision P | mixed:rest=int4,edge=int8,...    (default int8)
+                --attention KIND[:key=value,...]  e.g. block-sparse:block=32,density=0.3
+                --tokens prune:keep=0.9   --exit early-exit:layers=4|8,probabilities=0.3|0.3
+                --ffn moe:experts=8,topk=2
+  --workload F  a workload spec file (YAML/JSON, docs/workloads.md)
+  --trace F     a trace file (docs/trace-format.md)`;
+
+/** The workload spec from CLI flags (no --trace / --workload). */
+export function specFromArgs(v: ArgValues): WorkloadSpec {
   const str = (k: string) => v[k] as string | undefined;
-  if (str("trace") !== undefined) {
-    for (const flag of ["model", "seq", "batch", "phase", "context", "precision"]) {
-      if (str(flag) !== undefined) throw new InputError(CLI, { path: `--${flag}`, expected: "no shape options together with --trace (the trace file has its shape)", found: str(flag) });
-    }
-    return loadTrace(str("trace")!);
+  const model = str("model");
+  if (model === undefined) throw new InputError(CLI, { path: "--model", expected: "a model preset (or --workload FILE, or --trace FILE)", found: "nothing" });
+  const phase = str("phase");
+  if (phase !== undefined && phase !== "prefill" && phase !== "decode") throw new InputError(CLI, { path: "--phase", expected: "prefill or decode", found: JSON.stringify(phase) });
+  const spec: WorkloadSpec = { model };
+  const ints: [keyof WorkloadSpec, string][] = [["seq", "--seq"], ["batch", "--batch"], ["context", "--context"], ["kvHeads", "--kv-heads"], ["generate", "--generate"]];
+  for (const [key, flag] of ints) {
+    const value = positiveInt(str(flag.slice(2)), flag);
+    if (value !== undefined) (spec as unknown as Record<string, number>)[key] = value;
   }
-  if (str("model") === undefined) throw new InputError(CLI, { path: "--model", expected: "a model preset (or --trace FILE)", found: "nothing" });
-  const phase = str("phase") ?? "prefill";
-  if (phase !== "prefill" && phase !== "decode") throw new InputError(CLI, { path: "--phase", expected: "prefill or decode", found: JSON.stringify(phase) });
-  return buildPresetTrace(str("model")!, {
-    seqLen: positiveInt(str("seq"), "--seq"),
-    batch: positiveInt(str("batch"), "--batch"),
-    phase: phase as Phase,
-    contextLen: positiveInt(str("context"), "--context"),
-    precision: precision(str("precision"), "--precision"),
-  });
+  if (phase) spec.phase = phase as Phase;
+  for (const category of ["precision", "attention", "tokens", "exit", "ffn"] as const) {
+    const text = str(category);
+    if (text !== undefined) spec[category] = parseVariantText(category, text, `--${category}`);
+  }
+  return spec;
+}
+
+/** The trace a command works on: a trace file, a workload file, or a preset with flags. */
+export function workloadFromArgs(v: ArgValues): Trace {
+  const str = (k: string) => v[k] as string | undefined;
+  const file = str("trace") ?? str("workload");
+  if (file !== undefined) {
+    const [flag, other] = str("trace") !== undefined ? ["--trace", "workload"] : ["--workload", "trace"];
+    if (str(other) !== undefined) throw new InputError(CLI, { path: flag, expected: "one of --trace and --workload", found: "both" });
+    for (const shapeFlag of SHAPE_FLAGS) {
+      if (str(shapeFlag) !== undefined) throw new InputError(CLI, { path: `--${shapeFlag}`, expected: `no shape or variant options together with ${flag} (the file has them)`, found: str(shapeFlag) });
+    }
+    return flag === "--trace" ? loadTrace(file) : buildWorkload(loadWorkloadFile(file), file);
+  }
+  return buildWorkload(specFromArgs(v));
 }

@@ -8,20 +8,16 @@ import { loadTopology, topologyTrace } from "../workloads/scalesim-topology.js";
 import { toJson } from "../output/json.js";
 import { infeasibleReport, textReport } from "../output/text-report.js";
 import { scalesimReport } from "../output/scalesim-report.js";
-import { CLI, parse, workloadFromArgs, WORKLOAD_OPTIONS } from "./args.js";
+import { CLI, parse, workloadFromArgs, WORKLOAD_HELP, WORKLOAD_OPTIONS } from "./args.js";
 import { EXIT, type Io } from "./io.js";
 
 export const RUN_HELP = `attnsim run: simulate one workload on one design
 
-  attnsim run --design FILE|PRESET (--model M [--seq N] [--batch B] [--phase prefill|decode]
-              [--context L] [--precision P] | --trace FILE) [--json] [--out FILE]
+  attnsim run --design FILE|PRESET WORKLOAD [--json] [--out FILE]
   attnsim run --scalesim-config FILE.cfg --topology FILE.csv [--json]
 
   --design      a design file (YAML/JSON) or a preset in examples/designs
-  --model       bert-base, bert-large, vit-ti16, vit-b16, deit-tiny, whisper-tiny-encoder, gpt2-small, llama2-7b
-  --seq         tokens per sequence (prefill); --batch sequences; --context cached tokens (decode)
-  --precision   weights and activations: fp32, fp16, bf16, int8 (default), int4, ...
-  --trace       a trace file (see docs/trace-format.md) instead of a preset
+${WORKLOAD_HELP}
   --json        print the full Result as JSON; --out FILE writes it to FILE instead
   --scalesim-config, --topology
                 SCALE-Sim v2 config and GEMM topology files; each topology row runs as one matmul

@@ -49,8 +49,19 @@ export function textReport(r: Result): string {
 
 export function infeasibleReport(x: Infeasible): string {
   const lines = [`${x.design} cannot run ${x.workload}:`];
-  const shown = x.reasons.slice(0, 10);
-  for (const r of shown) lines.push(`  - ${r.opId ? `${r.opId}${r.unit ? ` on ${r.unit}` : ""}: ` : ""}${r.reason}`);
-  if (x.reasons.length > shown.length) lines.push(`  ... and ${x.reasons.length - shown.length} more`);
+  // The same reason on many ops (every layer's AV, say) is one line.
+  const groups = new Map<string, string[]>();
+  for (const r of x.reasons) {
+    const key = `${r.unit ? `on ${r.unit}: ` : ""}${r.reason}`;
+    const list = groups.get(key) ?? [];
+    if (r.opId) list.push(r.opId);
+    groups.set(key, list);
+  }
+  const shown = [...groups.entries()].slice(0, 10);
+  for (const [reason, ops] of shown) {
+    const where = ops.length === 0 ? "" : ops.length <= 3 ? `${ops.join(", ")} ` : `${ops.slice(0, 2).join(", ")} and ${ops.length - 2} more ops `;
+    lines.push(`  - ${where}${reason}`);
+  }
+  if (groups.size > shown.length) lines.push(`  ... and ${groups.size - shown.length} more reasons`);
   return lines.join("\n");
 }
