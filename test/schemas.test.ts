@@ -15,3 +15,11 @@ describe("generated docs", () => {
     expect(readFileSync(ENERGY_DOC_FILE, "utf8")).toBe(energyDocText());
   });
 });
+
+import { VARIANT_TABLE_FILE, variantTableText } from "../scripts/write-variant-table.js";
+
+describe("generated variant table", () => {
+  it("docs/variants-table.md matches the builder (run `npm run docs`)", () => {
+    expect(readFileSync(VARIANT_TABLE_FILE, "utf8")).toBe(variantTableText());
+  });
+});
