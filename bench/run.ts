@@ -11,6 +11,8 @@ import { buildPresetTrace } from "../workloads/transformer-builder.js";
 import { simulate } from "../sim/engine.js";
 import type { Design } from "../hardware-models/design.js";
 import type { Trace } from "../workloads/trace.js";
+import { resolveVariant } from "../workloads/workload-spec.js";
+import { clearMaskCache } from "../workloads/sparsity.js";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -19,6 +21,7 @@ function median(xs: number[]): number {
 
 /** Runs `fn` repeatedly for ~`ms` per round; returns calls per second (median of rounds). */
 function rate(fn: () => void, ms = 400, rounds = 5): number {
+  // Slow evaluations (long generations) get fewer, longer rounds.
   const warm = performance.now();
   while (performance.now() - warm < 300) fn();
   const rates: number[] = [];
@@ -54,8 +57,22 @@ evaluations("bert-base seq 512, tpuv1-like, summary only", loadDesign("tpuv1-lik
 evaluations("deit-tiny seq 197, mcu-class, summary only", loadDesign("mcu-class"), buildPresetTrace("deit-tiny"), false);
 evaluations("llama2-7b decode ctx 4096, tpuv1-like, summary only", loadDesign("tpuv1-like"), buildPresetTrace("llama2-7b", { phase: "decode", contextLen: 4096 }), false);
 
-console.log("\nTrace building");
-const t0 = performance.now();
-const n = 20;
-for (let i = 0; i < n; i++) buildPresetTrace("bert-base", { seqLen: 4096 });
-console.log(`bert-base seq 4096 trace build: ${((performance.now() - t0) / n).toFixed(2)} ms`);
+console.log("\nTrace building (target: bert-base block-sparse seq 4096 well under 1 s; 1,000-token decode trace small on disk)");
+const time = (label: string, build: () => Trace) => {
+  build();
+  const t0 = performance.now();
+  const n = 10;
+  let trace!: Trace;
+  for (let i = 0; i < n; i++) trace = build();
+  const ms = (performance.now() - t0) / n;
+  console.log(`${label.padEnd(58)} ${ms.toFixed(2).padStart(8)} ms  ${(JSON.stringify(trace).length / 1024).toFixed(0).padStart(6)} KiB JSON  (${trace.ops.length} ops)`);
+};
+const W = { file: "<bench>", path: "" };
+time("bert-base seq 4096 dense", () => buildPresetTrace("bert-base", { seqLen: 4096 }));
+time("bert-base seq 4096 block-sparse (block 32, density 0.25)", () => {
+  clearMaskCache();
+  return buildPresetTrace("bert-base", { seqLen: 4096, attention: resolveVariant("attention", "block-sparse", {}, W) });
+});
+time("gpt2-small seq 128 + 1,000 generated tokens", () => buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 }));
+const gen = buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 });
+evaluations("gpt2-small 128 + 1,000 generated, edge-npu", loadDesign("edge-npu"), gen, false);

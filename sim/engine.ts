@@ -14,7 +14,7 @@
 import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import { unitModel } from "../hardware-models/unit-registry.js";
-import type { Operand, OpContext, UnitCost } from "../hardware-models/unit-model.js";
+import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
 import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
 
@@ -44,6 +44,7 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
   const nLevels = memory.length;
   const placement = cachedPlacement(trace, layout, memory, design.mapping.weightsLevel);
   const reasons: { opId?: string; unit?: string; reason: string }[] = placement.overflows.map((reason) => ({ reason }));
+  if (placement.operands.length < trace.ops.length) return { ok: false, infeasible: { design: design.name, workload, reasons } };
 
   const fRef = design.technology.frequencyHz;
   const units = design.units;
@@ -102,9 +103,8 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
       reasons.push({ opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
       continue;
     }
-    const inputs: Operand[] = layout.opInputs[i]!.map((t) => ({ precision: trace.tensors[t]!.precision, level: placement.levelOf[t]!, bytes: layout.tensors[t]!.bytes }));
-    const out = layout.opOutput[i]!;
-    const ctx: OpContext = { inputs, output: { precision: trace.tensors[out]!.precision, level: placement.levelOf[out]!, bytes: layout.tensors[out]!.bytes }, memory };
+    const operands = placement.operands[i]!;
+    const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory };
     const feasible = model.check(unit, op, ctx);
     if (!feasible.ok) {
       reasons.push({ opId: op.id, unit: unit.name, reason: feasible.reason });

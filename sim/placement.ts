@@ -18,6 +18,7 @@
 import { bytesFor } from "../workloads/precision.js";
 import type { TensorRole, Trace } from "../workloads/trace.js";
 import type { MemoryLevel } from "../hardware-models/memory-hierarchy.js";
+import type { Operand } from "../hardware-models/unit-model.js";
 
 export interface TensorInfo {
   name: string;
@@ -100,6 +101,8 @@ export function traceLayout(trace: Trace): TraceLayout {
 export interface Placement {
   /** Level index per tensor. */
   levelOf: Int32Array;
+  /** Per op: its operands (precision, level, tensor bytes), inputs then output. Built once per placement. */
+  operands: { inputs: Operand[]; output: Operand }[];
   /** Peak bytes resident per level. */
   peakBytesByLevel: number[];
   /** What did not fit anywhere it may go, as readable reasons. */
@@ -131,7 +134,7 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
   const writable = memory.map((l, i) => (l.writable ? i : -1)).filter((i) => i >= 0);
   if (writable.length === 0) {
     overflows.push("no memory level can hold run-time tensors (every level is read-only)");
-    return { levelOf, peakBytesByLevel: memory.map(() => 0), overflows };
+    return { levelOf, operands: [], peakBytesByLevel: memory.map(() => 0), overflows };
   }
   const outerWritable = writable[0]!;
   const weightLevel = memory[weightsLevel]!;
@@ -168,7 +171,9 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
     place(i, level, t);
   }
   const peakBytesByLevel = occupancy.map((occ) => occ.reduce((m, v) => Math.max(m, v), 0));
-  return { levelOf, peakBytesByLevel, overflows };
+  const operand = (t: number): Operand => ({ precision: trace.tensors[t]!.precision, level: levelOf[t]!, bytes: layout.tensors[t]!.bytes });
+  const operands = trace.ops.map((_, i) => ({ inputs: layout.opInputs[i]!.map(operand), output: operand(layout.opOutput[i]!) }));
+  return { levelOf, operands, peakBytesByLevel, overflows };
 }
 
 const placementCache = new WeakMap<Trace, Map<string, Placement>>();

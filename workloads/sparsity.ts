@@ -160,7 +160,13 @@ function validate(m: BlockMask): void {
 }
 
 const cache = new Map<string, MaskGrid>();
-const byObject = new WeakMap<BlockMask, MaskGrid>();
+let byObject = new WeakMap<BlockMask, MaskGrid>();
+
+/** Forget expanded masks (benchmarks time expansion from cold). */
+export function clearMaskCache(): void {
+  cache.clear();
+  byObject = new WeakMap();
+}
 
 /** Expand a mask descriptor into its block grid (cached: the same descriptor expands once). */
 export function expandMask(m: BlockMask): MaskGrid {
