@@ -39,6 +39,13 @@ export function textReport(r: Result): string {
       l.peakResidentBytes === undefined ? "" : `${bytes(l.peakResidentBytes)} / ${bytes(l.capacityBytes ?? 0)}`,
     ]),
   ));
+  if (r.exitProfile) {
+    out.push("");
+    out.push(table(
+      ["exit after layer", "probability", "latency", "energy"],
+      r.exitProfile.map((p, i, all) => [i === all.length - 1 ? "end" : String(p.afterLayer), p.probability.toFixed(3), si(p.latencyCycles / r.frequencyHz, "s"), si(p.energyPj * 1e-12, "J")]),
+    ));
+  }
   const buffers = Object.entries(r.bytesByLevel).filter(([name]) => name.includes("."));
   if (buffers.length > 0) {
     out.push("");
