@@ -60,3 +60,46 @@ describe("vector DSP lowering", () => {
     if (!f.ok) expect(f.reason).toMatch(/supports only int8/);
   });
 });
+
+describe("attention-specific DSP instructions", () => {
+  const energyOf = (s: DspSpec, c: ReturnType<typeof vectorDsp.cost>) => c.actionCounts.reduce((sum, n, i) => sum + n * s.actions[i]!.energyPj, 0);
+
+  it("a fused subtract-exp-sum instruction: 32 x 3 + 5 + 10 ALU cycles; the three passes' loads then bound it", () => {
+    const s = dsp({ instructions: { softmaxStep: { cycles: 1 } } });
+    const c = vectorDsp.cost(s, softmax, ctx());
+    expect(c.actionCounts[s.actions.findIndex((a) => a.name === "instruction")]).toBe(32 * 3 + 5 + 10);
+    // Loads: the row three times + the output store, 2 KiB each, 64 B per vector load/store.
+    expect(c.computeCycles).toBe((3 * 2048 + 2048) / 64);
+  });
+
+  it("online softmax: one instruction and a multiply per element, two passes when a row spills", () => {
+    const s = dsp({ instructions: { onlineSoftmax: { cycles: 2 } } });
+    expect(vectorDsp.cost(s, softmax, ctx()).computeCycles).toBe(32 * (2 + 1) + 5 + 10);
+    const small = dsp({ localMemory: "1 KiB", instructions: { onlineSoftmax: { cycles: 2 } } });
+    const wide: SoftmaxOp = { ...softmax, cols: 4096 };
+    expect(vectorDsp.cost(small, wide, ctx()).readBytes[0]).toBe(2 * 4096 * 2 + 4096 * 2);
+  });
+
+  it("per element, softmax cycles and energy fall: baseline > fused step > online", () => {
+    const base = dsp(), step = dsp({ instructions: { softmaxStep: {} } }), online = dsp({ instructions: { onlineSoftmax: {} } });
+    const [cb, cs, co] = [base, step, online].map((s) => vectorDsp.cost(s, softmax, ctx()));
+    expect(cb!.computeCycles).toBeGreaterThan(cs!.computeCycles);
+    expect(cs!.computeCycles).toBeGreaterThan(co!.computeCycles);
+    expect(energyOf(base, cb!)).toBeGreaterThan(energyOf(step, cs!));
+  });
+
+  it("a fused instruction's default energy is its parts' arithmetic with one register-file round trip", () => {
+    const s = dsp({ instructions: { layernormStep: {} } });
+    const lane = s.actions.find((a) => a.name === "layernormStep.fp16")!.energyPj;
+    const rf = energy.sramPjPerByte(s.registerFileBytes);
+    expect(lane).toBeCloseTo(energy.get("add.fp16") + energy.get("mult.fp16") + energy.get("mult.fp16") + energy.get("add.fp16") + 3 * 2 * rf, 10);
+  });
+
+  it("an int8 dot-product instruction runs a DSP matmul with 4x the MACs per instruction", () => {
+    const mm = { id: "m", layer: 0, kind: "matmul" as const, m: 16, n: 256, k: 64, batchCount: 1, inputs: ["a", "b"], outputs: ["c"] };
+    const mmCtx: OpContext = { inputs: [{ precision: "int8", level: 0, bytes: 1 << 20 }, { precision: "int8", level: 0, bytes: 1 << 20 }], output: { precision: "int8", level: 0, bytes: 1 << 20 }, memory: [level] };
+    const issued = (s: DspSpec) => vectorDsp.cost(s, mm, mmCtx).actionCounts[s.actions.findIndex((a) => a.name === "instruction")];
+    expect(issued(dsp())).toBe(16 * 64 * Math.ceil(256 / 16)); // int32 accumulator lanes: 16
+    expect(issued(dsp({ instructions: { dot: {} } }))).toBe(16 * 64 * Math.ceil(256 / 64)); // 4 int8 MACs per 32-bit lane: 64
+  });
+});

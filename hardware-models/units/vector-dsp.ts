@@ -35,6 +35,7 @@ import { opMacs, type ElementwiseFn, type Op } from "../../workloads/trace.js";
 import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow } from "../../workloads/sparsity.js";
 import { bitsOf, bytesFor, precisionFits, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
+import { ACCUMULATOR } from "../technology/operation-energy.js";
 import { FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
 import { parseQuantity, QUANTITY } from "../../common/quantity.js";
 import { InputError } from "../../common/input-error.js";
@@ -42,19 +43,47 @@ import type { EnergyTable } from "../technology/energy-table.js";
 
 /** Baseline instructions every DSP has. */
 export const BASE_INSTRUCTIONS = ["add", "mul", "mac", "max", "copy"] as const;
-/** Functions a DSP may implement natively; otherwise lowered to base-instruction sequences. */
-export const FUNCTION_INSTRUCTIONS = ["exp", "reciprocal", "rsqrt"] as const;
+/**
+ * Optional instructions: functions (exp, 1/x, 1/sqrt x) and attention-specific fused instructions
+ * (softmaxStep: subtract-exp-accumulate; onlineSoftmax: one-pass running-max update as in Milakov &
+ * Gimelshein 2018 / FlashAttention; layernormStep: (x - mean) * rstd * gamma + beta; dot: 4-way
+ * int8 dot product into 32-bit lanes, as Arm SDOT / Hexagon VRMPY). A design lists the ones it has
+ * under `instructions:`; the others are lowered to base-instruction sequences (or, for the fused
+ * ones, not used).
+ */
+export const FUNCTION_INSTRUCTIONS = ["exp", "reciprocal", "rsqrt", "softmaxStep", "onlineSoftmax", "layernormStep", "dot"] as const;
 export type BaseInstruction = (typeof BASE_INSTRUCTIONS)[number];
 export type FunctionInstruction = (typeof FUNCTION_INSTRUCTIONS)[number];
 export type Instruction = BaseInstruction | FunctionInstruction;
 const ALL_INSTRUCTIONS: readonly Instruction[] = [...BASE_INSTRUCTIONS, ...FUNCTION_INSTRUCTIONS];
 
-/** Base-instruction sequence for each function on the baseline ISA (see header). */
-export const FUNCTION_SEQUENCES: Record<FunctionInstruction, Partial<Record<BaseInstruction, number>>> = {
+/**
+ * What each optional instruction does, as a sequence of other instructions (recursively down to the
+ * base ISA): the lowering when the DSP lacks it, and its default energy when it has it (a fused
+ * instruction costs its parts' arithmetic once, with one register-file round trip instead of one
+ * per part: compound actions are built from primitive ones).
+ */
+export const FUNCTION_SEQUENCES: Record<FunctionInstruction, Partial<Record<Instruction, number>>> = {
   exp: { mul: 1, add: 3, mac: 4 },
   reciprocal: { add: 1, mac: 2, mul: 2 },
   rsqrt: { add: 1, mul: 5, mac: 2 },
+  softmaxStep: { add: 2, exp: 1 },
+  onlineSoftmax: { max: 1, add: 2, exp: 2, mul: 1 },
+  layernormStep: { add: 1, mul: 1, mac: 1 },
+  dot: { mac: 1 },
 };
+
+/** Base instructions of an optional instruction's full expansion. */
+export function baseExpansion(instr: Instruction): Partial<Record<BaseInstruction, number>> {
+  if ((BASE_INSTRUCTIONS as readonly string[]).includes(instr)) return { [instr]: 1 } as Partial<Record<BaseInstruction, number>>;
+  const out: Partial<Record<BaseInstruction, number>> = {};
+  for (const [part, count] of Object.entries(FUNCTION_SEQUENCES[instr as FunctionInstruction])) {
+    for (const [base, n] of Object.entries(baseExpansion(part as Instruction))) {
+      out[base as BaseInstruction] = (out[base as BaseInstruction] ?? 0) + (count ?? 0) * (n ?? 0);
+    }
+  }
+  return out;
+}
 
 /** Instruction mix of a lowering: per element and per row. */
 export type Mix = Partial<Record<Instruction, number>>;
@@ -82,18 +111,23 @@ const ELEMENTWISE_LOWERING: Record<ElementwiseFn, Mix> = {
   silu: { add: 1, mul: 1, exp: 1, reciprocal: 1 },
 };
 
-export function lowering(op: Op): Lowering {
+/** The lowering of an op; `has` says which optional instructions the DSP implements natively. */
+export function lowering(op: Op, has: (i: FunctionInstruction) => boolean = () => false): Lowering {
   switch (op.kind) {
     case "softmax":
+      // One pass with a running max (online softmax), or max then fused subtract-exp-sum, or the
+      // baseline three passes; all end with a multiply by 1/sum.
+      if (has("onlineSoftmax")) return { perElement: { onlineSoftmax: 1, mul: 1 }, perRow: { reciprocal: 1 }, reductionsPerRow: 2, passesIfSpilled: 2, spillsIntermediate: true };
+      if (has("softmaxStep")) return { perElement: { max: 1, softmaxStep: 1, mul: 1 }, perRow: { reciprocal: 1 }, reductionsPerRow: 2, passesIfSpilled: 3, spillsIntermediate: true };
       return { perElement: { max: 1, add: 2, exp: 1, mul: 1 }, perRow: { reciprocal: 1 }, reductionsPerRow: 2, passesIfSpilled: 3, spillsIntermediate: true };
     case "layernorm":
-      return op.norm === "rms"
-        ? { perElement: { mac: 1, mul: 2 }, perRow: { mul: 1, rsqrt: 1 }, reductionsPerRow: 1, passesIfSpilled: 2, spillsIntermediate: false }
-        : { perElement: { add: 2, mac: 2, mul: 1 }, perRow: { mul: 2, mac: 1, rsqrt: 1 }, reductionsPerRow: 2, passesIfSpilled: 2, spillsIntermediate: false };
+      if (op.norm === "rms") return { perElement: { mac: 1, mul: 2 }, perRow: { mul: 1, rsqrt: 1 }, reductionsPerRow: 1, passesIfSpilled: 2, spillsIntermediate: false };
+      if (has("layernormStep")) return { perElement: { add: 1, mac: 1, layernormStep: 1 }, perRow: { mul: 2, mac: 1, rsqrt: 1 }, reductionsPerRow: 2, passesIfSpilled: 2, spillsIntermediate: false };
+      return { perElement: { add: 2, mac: 2, mul: 1 }, perRow: { mul: 2, mac: 1, rsqrt: 1 }, reductionsPerRow: 2, passesIfSpilled: 2, spillsIntermediate: false };
     case "elementwise":
       return { perElement: ELEMENTWISE_LOWERING[op.fn], perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
     case "matmul":
-      return { perElement: { mac: 1 }, perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
+      return { perElement: has("dot") ? { dot: 1 } : { mac: 1 }, perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
     case "gather":
       // Rows move through loads and stores; one address computation per row.
       return { perElement: {}, perRow: { add: 1 }, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
@@ -226,6 +260,25 @@ export function executionPrecision(spec: Pick<DspSpec, "precisions">, needed: Pr
   return best;
 }
 
+/** Arithmetic energy of one base instruction on one lane (no register file): adds at `addP`. */
+function baseLaneArithmetic(e: EnergyTable, instr: BaseInstruction, addP: Precision, p: Precision): number {
+  switch (instr) {
+    case "add":
+    case "max":
+      return e.get(`add.${addP}`);
+    case "mul":
+      return e.get(`mult.${p}`);
+    case "mac":
+      return e.get(`mult.${p}`) + e.get(`add.${addP}`);
+    case "copy":
+      return 0;
+    default: {
+      const never: never = instr;
+      throw new Error(`unknown instruction ${String(never)}`);
+    }
+  }
+}
+
 function baseLaneEnergy(e: EnergyTable, instr: BaseInstruction, p: Precision, rfPjPerByte: number): number {
   const rf = (accesses: number) => accesses * bytesFor(1, p) * rfPjPerByte;
   switch (instr) {
@@ -308,9 +361,11 @@ export const vectorDsp: UnitModel<DspSpec> = {
         } else if (isBase) {
           energyPjPerLane[p] = baseLaneEnergy(e, instr as BaseInstruction, p, rfPjPerByte);
         } else {
-          // A native function unit without a stated energy: charge its baseline sequence's lane energy.
-          const seq = FUNCTION_SEQUENCES[instr as FunctionInstruction];
-          energyPjPerLane[p] = Object.entries(seq).reduce((sum, [b, count]) => sum + (count ?? 0) * baseLaneEnergy(e, b as BaseInstruction, p, rfPjPerByte), 0);
+          // A native compound instruction without a stated energy: its parts' arithmetic once,
+          // plus one register-file round trip (3 accesses) instead of one per part.
+          const parts = baseExpansion(instr);
+          const arithmetic = Object.entries(parts).reduce((sum, [b, count]) => sum + (count ?? 0) * baseLaneArithmetic(e, b as BaseInstruction, instr === "dot" ? ACCUMULATOR[p] : p, p), 0);
+          energyPjPerLane[p] = arithmetic + 3 * bytesFor(1, p) * rfPjPerByte;
         }
       }
       instructions[instr] = { cycles: given?.cycles ?? 1, energyPjPerLane, native: true };
@@ -368,9 +423,11 @@ export const vectorDsp: UnitModel<DspSpec> = {
     const inPrecision = ctx.inputs[0]?.precision ?? ctx.output.precision;
     const p = executionPrecision(spec, inPrecision);
     if (p === undefined) return cost;
-    const L = lanesAt(spec, p);
+    // A matmul accumulates in wide lanes: int8 MACs run at int32 lane width unless the DSP has a
+    // dot-product instruction that packs four int8 MACs into each 32-bit lane.
+    const L = op.kind === "matmul" && !spec.instructions.dot ? lanesAt(spec, ACCUMULATOR[p]) : lanesAt(spec, p);
     const space = iterationSpace(op, L);
-    const low = lowering(op);
+    const low = lowering(op, (i) => spec.instructions[i] !== undefined);
     const compiled = compileLowering(spec, op, p, L);
     const c = cost.actionCounts;
     const instructionsIssued = space.vectors * compiled.perElement.instructions + space.rows * compiled.perRow.instructions;
@@ -430,7 +487,8 @@ export const vectorDsp: UnitModel<DspSpec> = {
     // results are written back and read out to their level.
     c[LOCAL_WRITE] = homeReadTotal + outBytes;
     c[LOCAL_READ] = localRead + outBytes;
-    const vectorBytes = (L * bitsOf(p)) / 8;
+    // Loads and stores move whole vector registers (lanes x laneBits), whatever the element width.
+    const vectorBytes = (spec.lanes * spec.laneBits) / 8;
     const loadStoreCycles = Math.ceil((localRead + outBytes) / vectorBytes);
     cost.computeCycles = spec.overlapLoadStore ? Math.max(aluCycles, loadStoreCycles) : aluCycles + loadStoreCycles;
     return cost;
@@ -462,7 +520,7 @@ function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): Compil
   if (!perSpec) compiledCache.set(spec, (perSpec = new WeakMap()));
   const hit = perSpec.get(op);
   if (hit && hit.p === p && hit.L === L) return hit;
-  const low = lowering(op);
+  const low = lowering(op, (i) => spec.instructions[i] !== undefined);
   const compile = (mix: Mix, reductions: number): CompiledMix => {
     const out: CompiledMix = { instructions: 0, cycles: 0, laneOps: [] };
     const lane = new Map<number, number>();
@@ -475,8 +533,8 @@ function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): Compil
         lane.set(index, (lane.get(index) ?? 0) + laneOps);
         return;
       }
-      for (const [base, count] of Object.entries(FUNCTION_SEQUENCES[instr as FunctionInstruction])) {
-        add(base as BaseInstruction, instructions * (count ?? 0), laneOps * (count ?? 0));
+      for (const [part, count] of Object.entries(FUNCTION_SEQUENCES[instr as FunctionInstruction])) {
+        add(part as Instruction, instructions * (count ?? 0), laneOps * (count ?? 0));
       }
     };
     for (const [instr, count] of Object.entries(mix)) add(instr as Instruction, count ?? 0, count ?? 0);
