@@ -31,7 +31,8 @@ describe("engine: breakdowns sum to totals", () => {
     it(preset, () => {
       const r = run(loadDesign(preset), preset === "mcu-class" ? "deit-tiny" : "bert-base");
       close(sum(r.ops.map((o) => o.energyPj)), r.energyPj);
-      close(sum(r.ops.map((o) => o.latencyCycles)), r.latencyCycles);
+      close(sum(r.ops.map((o) => o.latencyCycles)), r.serialLatencyCycles);
+      close(sum(r.breakdown.byLayer.map((l) => l.latencyCycles)), r.serialLatencyCycles);
       close(sum(r.breakdown.byLayer.map((l) => l.energyPj)), r.energyPj);
       close(sum(Object.values(r.breakdown.byOpKind).map((k) => k.energyPj)), r.energyPj);
       close(sum(r.breakdown.byUnit.map((u) => u.energyPj)) + sum(r.breakdown.byLevel.map((l) => l.energyPj)), r.energyPj);
@@ -154,5 +155,52 @@ describe("engine: bytes per op", () => {
     expect(moved(qk)).toBe(12 * (n * 64 + 64 * n + n * n));
     const softmax = r.ops.find((o) => o.id === "L0.softmax")!;
     expect(moved(softmax)).toBe(2 * 12 * n * n);
+  });
+});
+
+describe("engine: concurrent units on the timeline", () => {
+  for (const [preset, model] of [["edge-npu", "bert-base"], ["tpuv1-like", "gpt2-small"], ["mcu-class", "deit-tiny"]] as const) {
+    it(`${preset}: busiest unit <= latency <= sum of busy times; dynamic energy independent of overlap`, () => {
+      const design = loadDesign(preset);
+      const trace = buildPresetTrace(model, { seqLen: 128 });
+      const overlapped = simulate(design, trace);
+      const serial = simulate(design, trace, { concurrency: false });
+      if (!overlapped.ok || !serial.ok) throw new Error("infeasible");
+      const r = overlapped.result, s = serial.result;
+      const busy = (res: Result) => {
+        const perUnit = new Map<string, number>();
+        for (const o of res.ops) perUnit.set(o.unit, (perUnit.get(o.unit) ?? 0) + o.latencyCycles);
+        return [...perUnit.values()];
+      };
+      expect(r.latencyCycles).toBeLessThanOrEqual(sum(busy(r)) * (1 + 1e-9));
+      expect(r.latencyCycles).toBeGreaterThanOrEqual(Math.max(...busy(r)) * (1 - 1e-9));
+      close(s.latencyCycles, s.serialLatencyCycles);
+      expect(r.latencyCycles).toBeLessThanOrEqual(s.latencyCycles * (1 + 1e-9));
+      close(r.dynamicEnergyPj, s.dynamicEnergyPj);
+      expect(r.energyPj).toBeLessThanOrEqual(s.energyPj * (1 + 1e-9)); // less leakage time
+      expect(r.peakPowerW).toBeGreaterThanOrEqual(r.averagePowerW);
+      for (const o of r.ops) expect(o.endCycles).toBeLessThanOrEqual(r.latencyCycles * (1 + 1e-9));
+    });
+  }
+
+  it("the DSP's softmax of some heads runs beside the array's QK^T of the next", () => {
+    const o = simulate(loadDesign("edge-npu"), buildPresetTrace("bert-base", { seqLen: 512 }), { keepTimeline: true });
+    if (!o.ok) throw new Error("infeasible");
+    const events = o.result.timeline!;
+    const qk = events.filter((e) => e.op === "L0.qk");
+    const sm = events.filter((e) => e.op === "L0.softmax");
+    expect(qk.length).toBeGreaterThan(1);
+    // Some softmax chunk starts before the last QK^T chunk ends.
+    expect(Math.min(...sm.map((e) => e.startCycles))).toBeLessThan(Math.max(...qk.map((e) => e.endCycles)));
+    // A chunk never starts before its producer chunk ends.
+    for (const e of sm) expect(e.startCycles).toBeGreaterThanOrEqual(qk.find((q) => q.chunk === e.chunk)!.endCycles - 1e-6);
+  });
+
+  it("a longer power window never reports a higher peak", () => {
+    const design = loadDesign("edge-npu");
+    const trace = buildPresetTrace("bert-base", { seqLen: 128 });
+    const peak = (w: number) => { const o = simulate(design, trace, { powerWindowSeconds: w }); return o.ok ? o.result.peakPowerW : NaN; };
+    expect(peak(1e-7)).toBeGreaterThanOrEqual(peak(1e-5));
+    expect(peak(1e-5)).toBeGreaterThanOrEqual(peak(1));
   });
 });

@@ -33,9 +33,10 @@ export interface TensorInfo {
 export interface TraceLayout {
   tensors: TensorInfo[];
   indexByName: Map<string, number>;
-  /** Per op: indices of input tensors, output tensor index. */
+  /** Per op: indices of input tensors, output tensor index, and the ops that produce its inputs. */
   opInputs: number[][];
   opOutput: number[];
+  opDeps: number[][];
   peakMemoryBytes: number;
   peakActivationBytes: number;
   totalWeightBytes: number;
@@ -54,17 +55,21 @@ export function traceLayout(trace: Trace): TraceLayout {
     return { name: t.name, bytes: bytesFor(elements, t.precision), start: 0, end: -1, role: t.role };
   });
   const produced = new Array<boolean>(tensors.length).fill(false);
+  const producer = new Int32Array(tensors.length).fill(-1);
   const opInputs: number[][] = [];
   const opOutput: number[] = [];
+  const opDeps: number[][] = [];
   trace.ops.forEach((op, i) => {
     const ins = op.inputs.map((n) => indexByName.get(n)!);
     opInputs.push(ins);
+    opDeps.push([...new Set(ins.map((t) => producer[t]!).filter((p) => p >= 0))]);
     for (const t of ins) tensors[t]!.end = Math.max(tensors[t]!.end, i);
     const outs = op.outputs.map((n) => indexByName.get(n)!);
     opOutput.push(outs[0]!);
     for (const t of outs) {
       tensors[t]!.start = i;
       produced[t] = true;
+      producer[t] = i;
     }
   });
   tensors.forEach((t, i) => {
@@ -93,7 +98,7 @@ export function traceLayout(trace: Trace): TraceLayout {
     peakMemoryBytes = Math.max(peakMemoryBytes, live);
     peakActivationBytes = Math.max(peakActivationBytes, liveActs);
   }
-  const layout = { tensors, indexByName, opInputs, opOutput, peakMemoryBytes, peakActivationBytes, totalWeightBytes };
+  const layout = { tensors, indexByName, opInputs, opOutput, opDeps, peakMemoryBytes, peakActivationBytes, totalWeightBytes };
   layoutCache.set(trace, layout);
   return layout;
 }

@@ -18,12 +18,17 @@ export interface OpResult {
   weight: number;
   /** Executions (decode steps of a generation); the costs below are summed over them. */
   count: number;
+  /** Standalone latency (the op alone on its unit, full bandwidth). */
   latencyCycles: number;
   computeCycles: number;
   stallCycles: number;
   latencySeconds: number;
+  /** When the op ran on the timeline (first chunk start, last chunk end; bandwidth shared). */
+  startCycles: number;
+  endCycles: number;
   energyPj: number;
   dynamicEnergyPj: number;
+  /** The op's share of the run's leakage (in proportion to its standalone latency). */
   leakageEnergyPj: number;
   macs: number;
   /** Shared memory levels and unit buffers ("unit.buffer"). */
@@ -42,7 +47,7 @@ export interface EnergyBreakdownEntry {
 
 export interface LayerResult extends EnergyBreakdownEntry {
   layer: number;
-  /** Expected latency (weighted by execution probability). */
+  /** Expected standalone latency of the layer's ops (weighted by execution probability). */
   latencyCycles: number;
   macs: number;
   /** Latency and energy of the layer when it runs (not weighted by early-exit probability). */
@@ -77,17 +82,31 @@ export interface LevelResult extends EnergyBreakdownEntry, LevelBytes {
   capacityBytes?: number;
 }
 
+/** One executed piece of an op on the timeline (an op split into chunks for pipelining has several). */
+export interface TimelineEntry {
+  op: string;
+  unit: string;
+  chunk: number;
+  chunks: number;
+  startCycles: number;
+  endCycles: number;
+}
+
 export interface Result {
   design: string;
   workload: string;
   frequencyHz: number;
+  /** Makespan of the timeline: units overlap, bandwidth is shared. */
   latencyCycles: number;
+  /** Sum of the ops' standalone latencies (what one-op-at-a-time execution would take). */
+  serialLatencyCycles: number;
   latencySeconds: number;
   energyPj: number;
   energyJ: number;
   dynamicEnergyPj: number;
   leakageEnergyPj: number;
   averagePowerW: number;
+  /** Largest average power over any window of the configured length (default 1 us) on the timeline. */
   peakPowerW: number;
   macs: number;
   /** 2 x MACs / bytes moved at the outermost level. */
@@ -110,6 +129,8 @@ export interface Result {
   };
   /** Present when the workload has early exits. */
   exitProfile?: ExitPoint[];
+  /** Present with SimulateOptions.keepTimeline. */
+  timeline?: TimelineEntry[];
   ops: OpResult[];
 }
 

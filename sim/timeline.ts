@@ -1,0 +1,288 @@
+/**
+ * The op timeline: ops become events on their units, start when their inputs are ready and their
+ * unit is free (each unit runs its ops in trace order), and run concurrently on different units.
+ * Memory bandwidth is shared, not double-counted: a fluid model in which, at every moment, the ops
+ * running on a level draw bytes at their standalone rate (their bytes / their standalone duration);
+ * when the sum exceeds the level's bandwidth, every op on it slows by the same factor, and an op
+ * progresses at the speed of its most contended level.
+ *
+ * Batched producer-consumer chains on different units (QK^T on the array, softmax on the DSP, AV on
+ * the array) are split into chunks of their batch (heads) so that they pipeline: the DSP's softmax
+ * of one chunk of heads runs beside the array's QK^T of the next. A chunk costs its share of the op
+ * (the unit models are linear in the batch).
+ *
+ * Invariants (tested): makespan <= the sum of standalone durations and >= the busiest unit's busy
+ * time; the dynamic energy of a run does not depend on the schedule; peak power >= average power.
+ */
+
+export interface TimelineInput {
+  /** Unit index per op. */
+  unit: Int32Array;
+  /** Standalone duration (reference cycles) per op (already weighted and summed over repeats). */
+  duration: Float64Array;
+  /** Bytes per level per op: bytes[op * levels + level]. */
+  bytes: Float64Array;
+  /** Dynamic energy per op, pJ. */
+  dynamicPj: Float64Array;
+  /** Batch items per op that may be split into chunks (1 = do not split). */
+  batch: Int32Array;
+  /** Producer op indices per op. */
+  deps: number[][];
+  levels: number;
+  /** Bandwidth per level, bytes per reference cycle. */
+  bandwidth: Float64Array;
+  /** Largest number of chunks an op is split into. */
+  maxChunks: number;
+}
+
+export interface TimelineEvent {
+  op: number;
+  chunk: number;
+  chunks: number;
+  unit: number;
+  start: number;
+  end: number;
+}
+
+export interface TimelineResult {
+  makespan: number;
+  /** First start and last end per op. */
+  start: Float64Array;
+  end: Float64Array;
+  events: TimelineEvent[];
+  /** Piecewise-constant dynamic power: [t0, t1, pJ per cycle] per segment. */
+  segments: Float64Array;
+  segmentCount: number;
+}
+
+/** Largest divisor of n that is at most cap. */
+function chunksFor(n: number, cap: number): number {
+  for (let c = Math.min(n, cap); c > 1; c--) if (n % c === 0) return c;
+  return 1;
+}
+
+/** The schedule's structure: tasks (op chunks), their dependencies and unit queues. Depends only on
+ *  the trace, the op-to-unit assignment and which ops may be split, so it is cached across runs. */
+interface TimelinePlan {
+  chunks: Int32Array;
+  taskOp: Int32Array;
+  taskChunk: Int32Array;
+  /** Dependencies per task (CSR), and dependents per task (CSR). */
+  depCount: Int32Array;
+  dependentsStart: Int32Array;
+  dependents: Int32Array;
+  /** Tasks per unit in issue order (CSR). */
+  queueStart: Int32Array;
+  queue: Int32Array;
+  units: number;
+}
+
+const planCache = new WeakMap<number[][], Map<number, { unit: Int32Array; batch: Int32Array; maxChunks: number; plan: TimelinePlan }[]>>();
+
+/** FNV-1a over the unit and batch arrays: a cheap key; hits are confirmed element by element. */
+function planKey(t: TimelineInput): number {
+  let h = 0x811c9dc5 ^ t.maxChunks;
+  for (let i = 0; i < t.unit.length; i++) {
+    h = Math.imul(h ^ t.unit[i]!, 0x01000193);
+    h = Math.imul(h ^ t.batch[i]!, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function sameArrays(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function plan(t: TimelineInput): TimelinePlan {
+  let perDeps = planCache.get(t.deps);
+  if (!perDeps) planCache.set(t.deps, (perDeps = new Map()));
+  const key = planKey(t);
+  const bucket = perDeps.get(key) ?? [];
+  const hit = bucket.find((b) => b.maxChunks === t.maxChunks && sameArrays(b.unit, t.unit) && sameArrays(b.batch, t.batch));
+  if (hit) return hit.plan;
+  const n = t.unit.length;
+  const chunks = new Int32Array(n).fill(1);
+  const consumers: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i++) for (const p of t.deps[i]!) consumers[p]!.push(i);
+  for (let i = 0; i < n; i++) {
+    if (t.batch[i]! <= 1) continue;
+    const crossUnit = (j: number) => t.batch[j]! > 1 && t.unit[j] !== t.unit[i];
+    if (t.deps[i]!.some(crossUnit) || consumers[i]!.some(crossUnit)) chunks[i] = chunksFor(t.batch[i]!, t.maxChunks);
+  }
+  const firstTask = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) firstTask[i + 1] = firstTask[i]! + chunks[i]!;
+  const tasks = firstTask[n]!;
+  const taskOp = new Int32Array(tasks);
+  const taskChunk = new Int32Array(tasks);
+  for (let i = 0; i < n; i++) for (let c = 0; c < chunks[i]!; c++) {
+    taskOp[firstTask[i]! + c] = i;
+    taskChunk[firstTask[i]! + c] = c;
+  }
+  const depCount = new Int32Array(tasks);
+  const edges: [number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    for (const p of t.deps[i]!) {
+      const chunkwise = chunks[i] === chunks[p] && chunks[i]! > 1;
+      for (let c = 0; c < chunks[i]!; c++) {
+        const task = firstTask[i]! + c;
+        if (chunkwise) edges.push([firstTask[p]! + c, task]);
+        else for (let k = 0; k < chunks[p]!; k++) edges.push([firstTask[p]! + k, task]);
+      }
+    }
+  }
+  const dependentsStart = new Int32Array(tasks + 1);
+  for (const [from, to] of edges) {
+    dependentsStart[from + 1]!++;
+    depCount[to]!++;
+  }
+  for (let k = 0; k < tasks; k++) dependentsStart[k + 1]! += dependentsStart[k]!;
+  const fill = dependentsStart.slice(0, tasks);
+  const dependents = new Int32Array(edges.length);
+  for (const [from, to] of edges) dependents[fill[from]!++] = to;
+  const units = t.unit.reduce((m, u) => Math.max(m, u), -1) + 1;
+  const queueStart = new Int32Array(units + 1);
+  for (let task = 0; task < tasks; task++) queueStart[t.unit[taskOp[task]!]! + 1]!++;
+  for (let u = 0; u < units; u++) queueStart[u + 1]! += queueStart[u]!;
+  const qfill = queueStart.slice(0, units);
+  const queue = new Int32Array(tasks);
+  for (let task = 0; task < tasks; task++) queue[qfill[t.unit[taskOp[task]!]!]!++] = task;
+  const result = { chunks, taskOp, taskChunk, depCount, dependentsStart, dependents, queueStart, queue, units };
+  if (perDeps.size > 64) perDeps.clear();
+  bucket.push({ unit: t.unit.slice(), batch: t.batch.slice(), maxChunks: t.maxChunks, plan: result });
+  perDeps.set(key, bucket);
+  return result;
+}
+
+export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
+  const n = t.unit.length;
+  const L = t.levels;
+  const p = plan(t);
+  const { chunks, taskOp, taskChunk, dependentsStart, dependents, queueStart, queue, units } = p;
+  const tasks = taskOp.length;
+  const pending = p.depCount.slice();
+  const head = queueStart.slice(0, units);
+  const busy = new Int32Array(units).fill(-1);
+  const remaining = new Float64Array(tasks).fill(1);
+  const taskStart = new Float64Array(tasks);
+  const start = new Float64Array(n).fill(Infinity);
+  const end = new Float64Array(n);
+  const events: TimelineEvent[] = [];
+  const segments = new Float64Array(3 * (tasks + 1));
+  let segmentCount = 0;
+  const running = new Int32Array(units);
+  let runningCount = 0;
+  const speed = new Float64Array(units);
+  const demand = new Float64Array(L);
+  let now = 0;
+  let done = 0;
+
+  const duration = (task: number) => t.duration[taskOp[task]!]! / chunks[taskOp[task]!]!;
+  const finish = (task: number) => {
+    const op = taskOp[task]!;
+    if (taskStart[task]! < start[op]!) start[op] = taskStart[task]!;
+    if (now > end[op]!) end[op] = now;
+    if (keepEvents) events.push({ op, chunk: taskChunk[task]!, chunks: chunks[op]!, unit: t.unit[op]!, start: taskStart[task]!, end: now });
+    done++;
+    for (let k = dependentsStart[task]!; k < dependentsStart[task + 1]!; k++) pending[dependents[k]!]!--;
+  };
+  const tryStart = () => {
+    let started = true;
+    while (started) {
+      started = false;
+      for (let u = 0; u < units; u++) {
+        while (busy[u] === -1 && head[u]! < queueStart[u + 1]!) {
+          const task = queue[head[u]!]!;
+          if (pending[task]! > 0) break;
+          head[u]!++;
+          taskStart[task] = now;
+          started = true;
+          if (duration(task) <= 0) {
+            finish(task);
+            continue;
+          }
+          busy[u] = task;
+          running[runningCount++] = task;
+        }
+      }
+    }
+  };
+
+  tryStart();
+  while (done < tasks) {
+    if (runningCount === 0) throw new Error("timeline: no runnable op (a dependency cycle?)");
+    demand.fill(0);
+    for (let k = 0; k < runningCount; k++) {
+      const op = taskOp[running[k]!]!;
+      const d = t.duration[op]!;
+      for (let l = 0; l < L; l++) demand[l]! += t.bytes[op * L + l]! / d;
+    }
+    let dt = Infinity;
+    let power = 0;
+    for (let k = 0; k < runningCount; k++) {
+      const task = running[k]!;
+      const op = taskOp[task]!;
+      let s = 1;
+      for (let l = 0; l < L; l++) {
+        if (t.bytes[op * L + l]! > 0 && demand[l]! > t.bandwidth[l]!) s = Math.min(s, t.bandwidth[l]! / demand[l]!);
+      }
+      speed[k] = s;
+      power += (t.dynamicPj[op]! / t.duration[op]!) * s;
+      const left = (remaining[task]! * duration(task)) / s;
+      if (left < dt) dt = left;
+    }
+    if (dt > 0) {
+      segments[segmentCount * 3] = now;
+      segments[segmentCount * 3 + 1] = now + dt;
+      segments[segmentCount * 3 + 2] = power;
+      segmentCount++;
+    }
+    now += dt;
+    for (let k = runningCount - 1; k >= 0; k--) {
+      const task = running[k]!;
+      remaining[task]! -= (dt * speed[k]!) / duration(task);
+      if (remaining[task]! <= 1e-9) {
+        running[k] = running[--runningCount]!;
+        speed[k] = speed[runningCount]!;
+        busy[t.unit[taskOp[task]!]!] = -1;
+        finish(task);
+      }
+    }
+    tryStart();
+  }
+  for (let i = 0; i < n; i++) if (!Number.isFinite(start[i]!)) start[i] = end[i]!;
+  return { makespan: now, start, end, events, segments, segmentCount };
+}
+
+/**
+ * Largest average of a piecewise-constant signal over any window of `window` cycles (pJ per
+ * cycle). Segments are contiguous. The best window of such a signal starts at a segment start or
+ * ends at a segment end, so two monotone sweeps over the segments find it in linear time.
+ */
+export function peakWindowAverage(segments: Float64Array, count: number, window: number): number {
+  if (count === 0) return 0;
+  const t0 = segments[0]!, tEnd = segments[(count - 1) * 3 + 1]!;
+  const total = tEnd - t0;
+  const cumulative = new Float64Array(count + 1);
+  for (let i = 0; i < count; i++) cumulative[i + 1] = cumulative[i]! + (segments[i * 3 + 1]! - segments[i * 3]!) * segments[i * 3 + 2]!;
+  if (window >= total) return total > 0 ? cumulative[count]! / total : 0;
+  // Energy from t0 to x, with a cursor that only moves forward.
+  const cursor = () => {
+    let j = 0;
+    return (x: number): number => {
+      if (x <= t0) return 0;
+      if (x >= tEnd) return cumulative[count]!;
+      while (segments[j * 3 + 1]! < x) j++;
+      return cumulative[j]! + (x - segments[j * 3]!) * segments[j * 3 + 2]!;
+    };
+  };
+  const startsAt = cursor(), startsTo = cursor(), endsAt = cursor(), endsFrom = cursor();
+  let best = 0;
+  for (let i = 0; i < count; i++) {
+    const s = segments[i * 3]!, e = segments[i * 3 + 1]!;
+    if (s + window <= tEnd) best = Math.max(best, startsTo(s + window) - startsAt(s));
+    if (e - window >= t0) best = Math.max(best, endsAt(e) - endsFrom(e - window));
+  }
+  return best / window;
+}
