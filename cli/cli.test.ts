@@ -142,3 +142,20 @@ describe("workload variants on the command line and in files", () => {
     expect(r.err).toContain(`${file}: /workload/attention/window: expected a value from 1 to inf, found 0`);
   });
 });
+
+describe("timeline export", () => {
+  it("--timeline writes Chrome trace events: one track per unit, ops as complete events, a power counter", async () => {
+    const file = join(dir, "timeline.json");
+    const r = await cli("run", "--design", "edge-npu", "--model", "bert-base", "--seq", "128", "--timeline", file);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/area/);
+    expect(r.out).toMatch(/peak power/);
+    const trace = JSON.parse(readFileSync(file, "utf8")) as { traceEvents: { ph: string; name: string; tid?: number; ts?: number; dur?: number; args?: { name?: string } }[] };
+    const threads = trace.traceEvents.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => e.args!.name);
+    expect(threads).toEqual(["npu", "dsp"]);
+    const complete = trace.traceEvents.filter((e) => e.ph === "X");
+    expect(complete.length).toBeGreaterThan(144);
+    expect(complete.every((e) => e.dur! >= 0 && e.ts! >= 0)).toBe(true);
+    expect(trace.traceEvents.some((e) => e.ph === "C")).toBe(true);
+  });
+});

@@ -8,6 +8,8 @@ import { loadTopology, topologyTrace } from "../workloads/scalesim-topology.js";
 import { toJson } from "../output/json.js";
 import { infeasibleReport, textReport } from "../output/text-report.js";
 import { scalesimReport } from "../output/scalesim-report.js";
+import { chromeTrace } from "../output/chrome-trace.js";
+import { parseQuantity, QUANTITY } from "../common/quantity.js";
 import { CLI, parse, workloadFromArgs, WORKLOAD_HELP, WORKLOAD_OPTIONS } from "./args.js";
 import { EXIT, type Io } from "./io.js";
 
@@ -19,6 +21,9 @@ export const RUN_HELP = `attnsim run: simulate one workload on one design
   --design      a design file (YAML/JSON) or a preset in examples/designs
 ${WORKLOAD_HELP}
   --json        print the full Result as JSON; --out FILE writes it to FILE instead
+  --timeline F  write the op timeline (Chrome trace-event JSON; open in ui.perfetto.dev)
+  --power-window T   window of the peak-power average, e.g. "10 us" (default 1 us)
+  --serial      run one op at a time (no overlap between units)
   --scalesim-config, --topology
                 SCALE-Sim v2 config and GEMM topology files; each topology row runs as one matmul
 
@@ -32,6 +37,9 @@ export function runCommand(args: string[], io: Io): number {
     out: { type: "string" },
     "scalesim-config": { type: "string" },
     topology: { type: "string" },
+    timeline: { type: "string" },
+    "power-window": { type: "string" },
+    serial: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
@@ -53,7 +61,13 @@ export function runCommand(args: string[], io: Io): number {
     design = loadDesign(str("design")!);
     trace = workloadFromArgs(v);
   }
-  const outcome = simulate(design, trace);
+  const timelineFile = str("timeline");
+  const window = str("power-window");
+  const outcome = simulate(design, trace, {
+    keepTimeline: timelineFile !== undefined,
+    concurrency: !v.serial,
+    ...(window !== undefined ? { powerWindowSeconds: parseQuantity(window, QUANTITY.timeSeconds, { file: CLI, path: "--power-window" }) } : {}),
+  });
   if (!outcome.ok) {
     if (v.json) io.out(toJson({ infeasible: outcome.infeasible }));
     io.err(infeasibleReport(outcome.infeasible));

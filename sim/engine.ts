@@ -298,7 +298,14 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
     utilization: latencySeconds > 0 && peakMacRate > 0 ? macs / (peakMacRate * latencySeconds) : 0,
     breakdown: { byLayer, byUnit, byLevel, byOpKind, byAction },
     ...(trace.model.exit ? { exitProfile: exitProfile(trace.model.exit, byLayer) } : {}),
-    ...(options.keepTimeline ? { timeline: timeline.events.map((e) => ({ op: trace.ops[e.op]!.id, unit: units[e.unit]!.name, chunk: e.chunk, chunks: e.chunks, startCycles: e.start, endCycles: e.end })) } : {}),
+    ...(options.keepTimeline
+      ? {
+        timeline: timeline.events.map((e) => ({ op: trace.ops[e.op]!.id, unit: units[e.unit]!.name, chunk: e.chunk, chunks: e.chunks, startCycles: e.start, endCycles: e.end })),
+        powerTrace: Array.from({ length: timeline.segmentCount }, (_, k) => ({
+          startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * fRef) / PJ_PER_J + leakW,
+        })),
+      }
+      : {}),
     ops,
   };
   return { ok: true, result };

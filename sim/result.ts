@@ -131,6 +131,8 @@ export interface Result {
   exitProfile?: ExitPoint[];
   /** Present with SimulateOptions.keepTimeline. */
   timeline?: TimelineEntry[];
+  /** Power (dynamic + leakage) from each time to the next, with SimulateOptions.keepTimeline. */
+  powerTrace?: { startCycles: number; powerW: number }[];
   ops: OpResult[];
 }
 
