@@ -74,6 +74,10 @@ export function runCommand(args: string[], io: Io): number {
     return EXIT.infeasible;
   }
   const payload = scalesim ? { ...outcome.result, scalesim: scalesimReport(outcome.result) } : outcome.result;
+  if (timelineFile !== undefined) {
+    writeFileSync(timelineFile, `${JSON.stringify(chromeTrace(outcome.result))}\n`);
+    io.err(`wrote ${timelineFile} (Chrome trace-event format: open it in ui.perfetto.dev)`);
+  }
   if (str("out") !== undefined) {
     writeFileSync(str("out")!, `${toJson(payload)}\n`);
     io.err(`wrote ${str("out")}`);
