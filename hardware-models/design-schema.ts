@@ -75,6 +75,7 @@ export const designSchema = {
         default: { type: "string" },
         ...Object.fromEntries(OP_KINDS.map((k) => [k, { type: "string" }])),
         weights: { type: "string", description: "memory level holding the weights (default: the outermost)" },
+        fusedAttention: { type: "boolean", description: "FlashAttention-style fused QK^T -> softmax -> AV: scores stay on chip (default false)" },
       },
     },
     energy: {

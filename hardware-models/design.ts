@@ -21,6 +21,8 @@ export interface Mapping {
   unitByKind: Record<OpKind, number>;
   /** Memory level index holding the weights. */
   weightsLevel: number;
+  /** Fuse QK^T -> softmax -> AV (FlashAttention): scores stay inside the units. */
+  fusedAttention: boolean;
 }
 
 export interface Design {

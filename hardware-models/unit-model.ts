@@ -36,6 +36,8 @@ export interface ResolvedUnitBase {
   leakagePowerW: number;
   /** Peak MACs per unit-clock cycle (for utilisation and rooflines). */
   peakMacsPerCycle: number;
+  /** On-chip buffer the unit's kernels tile into (fused attention's M). */
+  localBufferBytes: number;
 }
 
 export interface Operand {
@@ -62,7 +64,8 @@ export interface UnitCost {
   macs: number;
   /** Aligned with the spec's `actions`. */
   actionCounts: number[];
-  /** Bytes read from / written to each shared memory level (indexed like `ctx.memory`). */
+  /** Bytes read from / written to each shared memory level (indexed like `ctx.memory`), plus one
+   *  last slot for tensors that stay inside the units (fused attention's scores): not charged. */
   readBytes: number[];
   writeBytes: number[];
 }
@@ -92,7 +95,8 @@ export interface ResolveEnv {
 }
 
 /** A zeroed cost: `scratch` reset in place when it has the right shape, else a new object. */
-export function zeroCost(levels: number, actions: number, scratch?: UnitCost): UnitCost {
+export function zeroCost(sharedLevels: number, actions: number, scratch?: UnitCost): UnitCost {
+  const levels = sharedLevels + 1;
   if (scratch && scratch.readBytes.length === levels && scratch.actionCounts.length === actions) {
     scratch.computeCycles = 0;
     scratch.macs = 0;

@@ -17,6 +17,7 @@ import { unitModel } from "../hardware-models/unit-registry.js";
 import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
 import { peakWindowAverage, schedule } from "./timeline.js";
+import { fuseAttention } from "./attention-fusion.js";
 import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
@@ -45,9 +46,11 @@ interface Evaluation {
   cost: UnitCost;
 }
 
-export function simulate(design: Design, trace: Trace, options: SimulateOptions = {}): SimOutcome {
+export function simulate(design: Design, given: Trace, options: SimulateOptions = {}): SimOutcome {
   const perOp = options.perOp ?? true;
-  const workload = workloadName(trace);
+  const workload = workloadName(given);
+  const fusion = design.mapping.fusedAttention ? fuseAttention(given, design) : undefined;
+  const trace = fusion?.trace ?? given;
   const layout = traceLayout(trace);
   const memory = design.memory;
   const nLevels = memory.length;
@@ -298,6 +301,7 @@ export function simulate(design: Design, trace: Trace, options: SimulateOptions 
     utilization: latencySeconds > 0 && peakMacRate > 0 ? macs / (peakMacRate * latencySeconds) : 0,
     breakdown: { byLayer, byUnit, byLevel, byOpKind, byAction },
     ...(trace.model.exit ? { exitProfile: exitProfile(trace.model.exit, byLayer) } : {}),
+    ...(fusion ? { attentionFusion: fusion.summary } : {}),
     ...(options.keepTimeline
       ? {
         timeline: timeline.events.map((e) => ({ op: trace.ops[e.op]!.id, unit: units[e.unit]!.name, chunk: e.chunk, chunks: e.chunks, startCycles: e.start, endCycles: e.end })),

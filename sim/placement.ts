@@ -145,13 +145,19 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
   const weightLevel = memory[weightsLevel]!;
   let weightBytes = 0;
   let weightsOverflow = false;
+  let spills = 0;
   const spill = (t: TensorInfo, level: number) => {
-    overflows.push(`tensor ${t.name} (${t.bytes} B) does not fit in ${memory[level]!.name} (${memory[level]!.capacityBytes} B) beside what else is live there`);
+    // The first few by name; the rest counted (one overflow usually drags every later tensor along).
+    if (++spills <= 5) overflows.push(`tensor ${t.name} (${t.bytes} B) does not fit in ${memory[level]!.name} (${memory[level]!.capacityBytes} B) beside what else is live there`);
   };
 
   // Fixed homes first (weights, inputs, outputs), then the rest innermost-first in op order.
   const flexible: number[] = [];
   layout.tensors.forEach((t, i) => {
+    if (trace.tensors[i]!.onChip) {
+      levelOf[i] = memory.length; // inside the units: no shared level, no traffic, no capacity
+      return;
+    }
     const isInput = !producedByOp[i];
     const isOutput = producedByOp[i] && (!readByOp[i] || t.role === "kv-cache");
     if (t.role === "weight" || t.role === "index") {
@@ -175,6 +181,7 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
     if (w === 0 && !fits(level, t)) spill(t, level);
     place(i, level, t);
   }
+  if (spills > 5) overflows.push(`... and ${spills - 5} more tensors that do not fit`);
   const peakBytesByLevel = occupancy.map((occ) => occ.reduce((m, v) => Math.max(m, v), 0));
   const operand = (t: number): Operand => ({ precision: trace.tensors[t]!.precision, level: levelOf[t]!, bytes: layout.tensors[t]!.bytes });
   const operands = trace.ops.map((_, i) => ({ inputs: layout.opInputs[i]!.map(operand), output: operand(layout.opOutput[i]!) }));

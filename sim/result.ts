@@ -127,6 +127,8 @@ export interface Result {
     /** Dynamic energy per priced action ("unit.action" or "level.read"/"level.write"). */
     byAction: Record<string, { count: number; energyPj: number }>;
   };
+  /** Present when the design fuses attention: groups, query block rows (Br), K/V passes (Tr), buffer. */
+  attentionFusion?: { groups: number; queryBlockRows: number; kvPasses: number; bufferBytes: number };
   /** Present when the workload has early exits. */
   exitProfile?: ExitPoint[];
   /** Present with SimulateOptions.keepTimeline. */

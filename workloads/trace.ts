@@ -48,6 +48,8 @@ export interface TensorSpec {
   shape: number[];
   precision: Precision;
   role: TensorRole;
+  /** Set by the engine's fused-attention mapping (not in trace files): lives inside the units. */
+  onChip?: boolean;
 }
 
 export type ElementwiseFn = "add" | "mul" | "max" | "gelu" | "silu" | "relu" | "exp" | "softplus" | "copy";
@@ -87,6 +89,8 @@ interface OpCommon {
   /** Probability the op executes (early exit); expected cost = weight x cost. Default 1. */
   weight?: number;
   repeat?: Repeat;
+  /** Set by the engine's fused-attention mapping (not in trace files): the group and its K/V passes. */
+  fusion?: { group: string; kvPasses: number };
 }
 
 /** C[m x n] = A[m x k] . B[k x n], repeated batchCount times (heads x batch). inputs = [A, B]. */

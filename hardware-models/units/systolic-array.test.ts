@@ -5,7 +5,7 @@ import type { MatmulOp } from "../../workloads/trace.js";
 
 function spec(rows: number, cols: number, dataflow: Dataflow, ifmap: number, filter: number, ofmap: number): SystolicSpec {
   return {
-    name: "a", kind: "systolic", frequencyHz: 1e9, actions: [], areaMm2: 0, areaByComponentMm2: {}, leakagePowerW: 0, peakMacsPerCycle: rows * cols,
+    name: "a", kind: "systolic", frequencyHz: 1e9, actions: [], areaMm2: 0, areaByComponentMm2: {}, leakagePowerW: 0, peakMacsPerCycle: rows * cols, localBufferBytes: ifmap + filter + ofmap,
     rows, cols, dataflow, macPrecision: "int8", ifmapBufferBytes: ifmap, filterBufferBytes: filter, ofmapBufferBytes: ofmap, trafficModel: "analytic",
   };
 }

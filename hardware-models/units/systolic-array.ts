@@ -353,6 +353,7 @@ export const systolicArray: UnitModel<SystolicSpec> = {
       areaByComponentMm2: { macs, buffers: bufferArea },
       leakagePowerW: user.leakage === undefined ? leakagePowerW(areaMm2, env.voltageV) : parseQuantity(user.leakage, QUANTITY.powerW, at("leakage")),
       peakMacsPerCycle: rows * cols,
+      localBufferBytes: ifmapBufferBytes + filterBufferBytes + ofmapBufferBytes,
       rows, cols, dataflow: user.dataflow as Dataflow, macPrecision,
       ifmapBufferBytes, filterBufferBytes, ofmapBufferBytes,
       trafficModel: (user.trafficModel as TrafficModel | undefined) ?? "analytic",
@@ -407,6 +408,13 @@ export const systolicArray: UnitModel<SystolicSpec> = {
       return cost;
     }
     const t = analyticTraffic(spec, op, inA.precision, inB.precision, out.precision);
+    if (op.fusion) {
+      // FlashAttention tiling (sim/attention-fusion.ts): A once, B (K or V) once per query block.
+      t.ifmapFetchBytes = bytesFor(op.m * op.k, inA.precision);
+      t.filterFetchBytes = bytesFor(op.k * op.n, inB.precision) * op.fusion.kvPasses;
+      t.outputWriteBytes = outBytesFused(op, out.precision);
+      t.outputReadBytes = 0;
+    }
     if (op.sparsity) {
       // The sparse operand is stored packed (kept blocks only); the tiling's re-fetch factors stay.
       const density = maskDensity(expandMask(op.sparsity.mask));
@@ -435,6 +443,11 @@ export const systolicArray: UnitModel<SystolicSpec> = {
     return cost;
   },
 };
+
+/** Output bytes of a fused matmul (AV writes O once; QK^T's scores stay inside and cost nothing). */
+function outBytesFused(op: MatmulOp, p: Precision): number {
+  return bytesFor(op.sparsity?.operand === "output" ? expandMask(op.sparsity.mask).nnzElements : op.m * op.n, p);
+}
 
 function positive(value: number, env: ResolveEnv, path: string): number {
   if (!(value > 0)) throw new InputError(env.file, { path: `${env.path}/${path}`, expected: "a positive size", found: String(value) });

@@ -398,6 +398,7 @@ export const vectorDsp: UnitModel<DspSpec> = {
       areaByComponentMm2: { datapath, storage },
       leakagePowerW: user.leakage === undefined ? leakagePowerW(areaMm2, env.voltageV) : parseQuantity(user.leakage, QUANTITY.powerW, at("leakage")),
       peakMacsPerCycle: lanesAt({ lanes, laneBits, subwordSimd: (user.subwordSimd as boolean | undefined) ?? true }, precisions.reduce((a, b) => (bitsOf(b) < bitsOf(a) ? b : a))),
+      localBufferBytes: localMemoryBytes,
       lanes, laneBits, subwordSimd: (user.subwordSimd as boolean | undefined) ?? true, precisions, localMemoryBytes, registerFileBytes,
       overlapLoadStore: (user.overlapLoadStore as boolean | undefined) ?? true,
       instructions, laneActionIndex,
@@ -448,7 +449,7 @@ export const vectorDsp: UnitModel<DspSpec> = {
       const bBytes = bytesFor(op.k * op.n, b.precision);
       const rowBytes = bytesFor(op.k, a.precision);
       const rowsPerBlock = Math.max(1, Math.floor(spec.localMemoryBytes / 4 / rowBytes));
-      const bPasses = bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
+      const bPasses = op.fusion ? op.fusion.kvPasses : bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
       cost.readBytes[a.level]! += aBytes * op.batchCount;
       cost.readBytes[b.level]! += bBytes * bPasses * op.batchCount;
       homeReadTotal = (aBytes + bBytes * bPasses) * op.batchCount;
