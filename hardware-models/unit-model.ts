@@ -113,3 +113,26 @@ export function zeroCost(sharedLevels: number, actions: number, scratch?: UnitCo
     writeBytes: new Array<number>(levels).fill(0),
   };
 }
+
+/**
+ * Charge an operand's fetches: its first pass from the level it lives in; re-fetches (tiling passes
+ * beyond the first) from the innermost on-chip shared level below it that can hold the whole
+ * operand, as an L2 or global buffer would serve them, else from home again. Returns nothing; adds
+ * to `cost`.
+ */
+export function chargeFetch(cost: UnitCost, ctx: OpContext, level: number, fetchBytes: number, operandBytes: number): void {
+  const refetch = fetchBytes - operandBytes;
+  if (refetch <= 0 || level >= ctx.memory.length) {
+    cost.readBytes[level]! += fetchBytes;
+    return;
+  }
+  for (let l = ctx.memory.length - 1; l > level; l--) {
+    const m = ctx.memory[l]!;
+    if (m.offChip || !m.writable || m.capacityBytes < operandBytes) continue;
+    cost.readBytes[level]! += operandBytes;
+    cost.writeBytes[l]! += operandBytes;
+    cost.readBytes[l]! += refetch;
+    return;
+  }
+  cost.readBytes[level]! += fetchBytes;
+}

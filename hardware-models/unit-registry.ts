@@ -5,10 +5,12 @@
 import { systolicArray } from "./units/systolic-array.js";
 import { vectorDsp } from "./units/vector-dsp.js";
 import type { ResolvedUnitBase, UnitModel } from "./unit-model.js";
+import { replicated } from "./replication.js";
 
+/** Every kind may be replicated (`count:`); see replication.ts. */
 export const UNIT_MODELS = {
-  systolic: systolicArray,
-  dsp: vectorDsp,
+  systolic: replicated(systolicArray),
+  dsp: replicated(vectorDsp),
 } as const;
 
 export type UnitKind = keyof typeof UNIT_MODELS;

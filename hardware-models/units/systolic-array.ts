@@ -33,7 +33,7 @@ import { expandMask, maskDensity, tileStats } from "../../workloads/sparsity.js"
 import { bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
-import { FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
+import { chargeFetch, FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
 import { parseQuantity, QUANTITY } from "../../common/quantity.js";
 import { InputError } from "../../common/input-error.js";
 import { scalesimDramWords } from "./scalesim-traffic.js";
@@ -256,12 +256,13 @@ function weightStationaryTraffic(
  * Output-stationary traffic: outputs accumulate in the PEs; each fold streams an R x K tile of A and
  * a K x C tile of B. Either keep ma row tiles of A resident (B re-streamed once per block of ma row
  * folds) or nb column tiles of B (A re-streamed once per block of nb column folds), as many as fit in
- * half the buffer; an operand that fits whole is fetched once.
+ * half the buffer, or block the output (partial sums in the ofmap buffer, K streamed in chunks);
+ * an operand that fits whole is fetched once.
  */
 function outputStationaryTraffic(
   M: number, N: number, K: number, R: number, C: number,
   aBytes: number, bBytes: number, oBytes: number, aBytesPerElement: number, bBytesPerElement: number,
-  capA: number, capB: number,
+  capA: number, capB: number, capO: number, accBytesPerElement: number,
 ): SystolicTraffic {
   const mFolds = Math.ceil(M / R), nFolds = Math.ceil(N / C);
   const tileA = Math.min(R, M) * K * aBytesPerElement, tileB = K * Math.min(C, N) * bBytesPerElement;
@@ -271,6 +272,15 @@ function outputStationaryTraffic(
   if (ma >= 1) options.push([aBytes, bWhole ? bBytes : bBytes * Math.ceil(mFolds / Math.min(ma, mFolds))]);
   const nb = Math.floor(capB / tileB);
   if (nb >= 1) options.push([aWhole ? aBytes : aBytes * Math.ceil(nFolds / Math.min(nb, nFolds)), bBytes]);
+  // Output blocking with K streamed in chunks (how GPU kernels tile): an output block of bm x bn
+  // folds keeps its partial sums in half the ofmap buffer while A's and B's K-chunks stream
+  // through; A is read once per column block, B once per row block.
+  for (let bm = 1; bm <= mFolds; bm *= 2) {
+    for (let bn = 1; bn <= nFolds; bn *= 2) {
+      if (Math.min(bm * R, M) * Math.min(bn * C, N) * accBytesPerElement > capO) break;
+      options.push([aWhole ? aBytes : aBytes * Math.ceil(nFolds / bn), bWhole ? bBytes : bBytes * Math.ceil(mFolds / bm)]);
+    }
+  }
   let [a, b] = options[0]!;
   for (const [oa, ob] of options) if (oa + ob < a + b) [a, b] = [oa, ob];
   return { ifmapFetchBytes: a, filterFetchBytes: b, outputWriteBytes: oBytes, outputReadBytes: 0 };
@@ -285,7 +295,7 @@ export function analyticTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision,
   const capA = spec.ifmapBufferBytes / 2, capB = spec.filterBufferBytes / 2, capO = spec.ofmapBufferBytes / 2;
   switch (spec.dataflow) {
     case "os":
-      return outputStationaryTraffic(m, n, k, R, C, a, b, o, ea, eb, capA, capB);
+      return outputStationaryTraffic(m, n, k, R, C, a, b, o, ea, eb, capA, capB, capO, acc);
     case "ws":
       return weightStationaryTraffic(m, n, k, R, C, a, b, o, ea, acc, capA, capB, capO);
     case "is": {
@@ -427,8 +437,9 @@ export const systolicArray: UnitModel<SystolicSpec> = {
       const index = ctx.inputs[2];
       if (index) cost.readBytes[index.level]! += index.bytes;
     }
-    cost.readBytes[inA.level]! += t.ifmapFetchBytes * batch;
-    cost.readBytes[inB.level]! += t.filterFetchBytes * batch;
+    const aBytes = bytesFor(op.m * op.k, inA.precision) * (op.sparsity?.operand === "a" ? maskDensity(expandMask(op.sparsity.mask)) : 1);
+    chargeFetch(cost, ctx, inA.level, t.ifmapFetchBytes * batch, aBytes * batch);
+    chargeFetch(cost, ctx, inB.level, t.filterFetchBytes * batch, bytesFor(op.k * op.n, inB.precision) * batch);
     cost.writeBytes[out.level]! += t.outputWriteBytes * batch;
     cost.readBytes[out.level]! += t.outputReadBytes * batch;
     c[IFMAP_WRITE] = t.ifmapFetchBytes * batch;

@@ -36,7 +36,7 @@ import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow } from "../../w
 import { bitsOf, bytesFor, precisionFits, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
-import { FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
+import { chargeFetch, FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
 import { parseQuantity, QUANTITY } from "../../common/quantity.js";
 import { InputError } from "../../common/input-error.js";
 import type { EnergyTable } from "../technology/energy-table.js";
@@ -451,7 +451,7 @@ export const vectorDsp: UnitModel<DspSpec> = {
       const rowsPerBlock = Math.max(1, Math.floor(spec.localMemoryBytes / 4 / rowBytes));
       const bPasses = op.fusion ? op.fusion.kvPasses : bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
       cost.readBytes[a.level]! += aBytes * op.batchCount;
-      cost.readBytes[b.level]! += bBytes * bPasses * op.batchCount;
+      chargeFetch(cost, ctx, b.level, bBytes * bPasses * op.batchCount, bBytes * op.batchCount);
       homeReadTotal = (aBytes + bBytes * bPasses) * op.batchCount;
       // Every MAC reads its B element from local memory; A elements are broadcast from registers.
       const macs = opMacs(op);
