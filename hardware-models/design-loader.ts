@@ -28,7 +28,7 @@ export interface DesignDocument {
   technology: { node: string; flavor?: Flavor; voltage: string; frequency: string };
   memory: { name: string; kind: MemoryKind; capacity: string; bandwidth: string; readEnergy?: string; writeEnergy?: string; leakage?: string }[];
   units: Record<string, Record<string, unknown> & { kind: string }>;
-  mapping: { default: string; weights?: string; fusedAttention?: boolean } & Partial<Record<OpKind, string>>;
+  mapping: { default: string; weights?: string; fusedAttention?: boolean; dynamicMatmul?: string } & Partial<Record<OpKind, string>>;
   energy?: Record<string, string>;
 }
 
@@ -140,7 +140,10 @@ export function resolveDesign(data: unknown, file: string): Design {
   return Object.freeze({
     name: doc.name, origin: file, description: doc.description,
     technology: Object.freeze({ nodeNm, flavor, voltageV, frequencyHz }),
-    memory: memory.map((l) => Object.freeze(l)), units, mapping: Object.freeze({ unitByKind, weightsLevel, fusedAttention: doc.mapping.fusedAttention ?? false }), energy, areaMm2, leakagePowerW,
+    memory: memory.map((l) => Object.freeze(l)), units, mapping: Object.freeze({
+      unitByKind, weightsLevel, fusedAttention: doc.mapping.fusedAttention ?? false,
+      dynamicMatmulUnit: doc.mapping.dynamicMatmul === undefined ? unitByKind.matmul : unitIndex(doc.mapping.dynamicMatmul, "/mapping/dynamicMatmul"),
+    }), energy, areaMm2, leakagePowerW,
   });
 }
 

@@ -75,6 +75,7 @@ export const designSchema = {
         default: { type: "string" },
         ...Object.fromEntries(OP_KINDS.map((k) => [k, { type: "string" }])),
         weights: { type: "string", description: "memory level holding the weights (default: the outermost)" },
+        dynamicMatmul: { type: "string", description: "unit for matmuls whose B operand is not a weight (QK^T, AV); default: the matmul unit" },
         fusedAttention: { type: "boolean", description: "FlashAttention-style fused QK^T -> softmax -> AV: scores stay on chip (default false)" },
       },
     },

@@ -19,6 +19,8 @@ export interface Technology {
 export interface Mapping {
   /** Unit index per op kind. */
   unitByKind: Record<OpKind, number>;
+  /** Unit for matmuls whose B operand is not a weight (QK^T, AV). */
+  dynamicMatmulUnit: number;
   /** Memory level index holding the weights. */
   weightsLevel: number;
   /** Fuse QK^T -> softmax -> AV (FlashAttention): scores stay inside the units. */

@@ -44,6 +44,8 @@ export interface Operand {
   precision: Precision;
   /** Size of the whole tensor (an op may touch less of it). */
   bytes: number;
+  /** A resident weight (not computed per input). */
+  isWeight: boolean;
   /** Index into the design's shared memory levels (0 = outermost) where the tensor lives. */
   level: number;
 }
@@ -52,6 +54,8 @@ export interface OpContext {
   inputs: readonly Operand[];
   output: Operand;
   memory: readonly MemoryLevel[];
+  /** Bytes of all distinct weight tensors the matmuls mapped to this unit read as B (residency). */
+  unitWeightBytes?: number;
 }
 
 export type Feasibility = { ok: true } | { ok: false; reason: string };

@@ -4,6 +4,7 @@
  */
 import { systolicArray } from "./units/systolic-array.js";
 import { vectorDsp } from "./units/vector-dsp.js";
+import { imcCrossbar } from "./units/imc-crossbar.js";
 import type { ResolvedUnitBase, UnitModel } from "./unit-model.js";
 import { replicated } from "./replication.js";
 
@@ -11,6 +12,7 @@ import { replicated } from "./replication.js";
 export const UNIT_MODELS = {
   systolic: replicated(systolicArray),
   dsp: replicated(vectorDsp),
+  imc: replicated(imcCrossbar),
 } as const;
 
 export type UnitKind = keyof typeof UNIT_MODELS;

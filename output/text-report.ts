@@ -10,7 +10,7 @@ export function textReport(r: Result): string {
     ["latency", `${si(r.latencySeconds, "s")} (${Math.round(r.latencyCycles).toLocaleString("en-US")} cycles at ${si(r.frequencyHz, "Hz")})`],
     ["energy", `${si(r.energyJ, "J")} (dynamic ${si(r.dynamicEnergyPj * 1e-12, "J")}, leakage ${si(r.leakageEnergyPj * 1e-12, "J")})`],
     ["average power", si(r.averagePowerW, "W")],
-    ["peak power", `${si(r.peakPowerW, "W")} (largest op; leakage ${si(r.leakagePowerW, "W")} included)`],
+    ["peak power", `${si(r.peakPowerW, "W")} (highest ${si(r.powerWindowSeconds, "s")} window average; leakage ${si(r.leakagePowerW, "W")} included)`],
     ["MACs", `${si(r.macs, "MAC")}  (${percent(r.utilization)} of peak MAC throughput over the run)`],
     ["ops per off-chip byte", Number.isFinite(r.opsPerByte) ? r.opsPerByte.toFixed(1) : "no off-chip traffic"],
     ["peak memory", `${bytes(r.peakMemoryBytes)} (weights ${bytes(r.weightBytes)}, activations + KV ${bytes(r.peakActivationBytes)})`],

@@ -113,9 +113,28 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     return { computeCycles, latencyCycles, boundBy, dynamicPj: dynamic, unitDynamicPj: unitDynamic, macs: cost.macs, cost };
   };
 
+  // Matmuls whose B operand is not a weight (QK^T, AV) may go to their own unit.
+  const unitOf = (i: number): number => {
+    const op = trace.ops[i]!;
+    if (op.kind === "matmul" && !placement.operands[i]!.inputs[1]!.isWeight) return design.mapping.dynamicMatmulUnit;
+    return design.mapping.unitByKind[op.kind];
+  };
+  // Weight bytes each unit's matmuls read as B (distinct tensors): IMC residency needs it.
+  const unitWeightBytes = new Float64Array(units.length);
+  {
+    const seen = new Set<number>();
+    trace.ops.forEach((op, i) => {
+      if (op.kind !== "matmul") return;
+      const t = layout.opInputs[i]![1]!;
+      if (!placement.operands[i]!.inputs[1]!.isWeight || seen.has(t)) return;
+      seen.add(t);
+      unitWeightBytes[unitOf(i)]! += layout.tensors[t]!.bytes;
+    });
+  }
+
   for (let i = 0; i < trace.ops.length; i++) {
     const op = trace.ops[i]!;
-    const u = design.mapping.unitByKind[op.kind];
+    const u = unitOf(i);
     const unit = units[u]!;
     const model = unitModel(unit.kind);
     if (!model.supports(op)) {
@@ -123,7 +142,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       continue;
     }
     const operands = placement.operands[i]!;
-    const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory };
+    const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory, unitWeightBytes: unitWeightBytes[u]! };
     const feasible = model.check(unit, op, ctx);
     if (!feasible.ok) {
       reasons.push({ opId: op.id, unit: unit.name, reason: feasible.reason });
@@ -294,6 +313,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     energyPj, energyJ: energyPj / PJ_PER_J, dynamicEnergyPj: dynamicPj, leakageEnergyPj: leakagePj,
     averagePowerW: latencySeconds > 0 ? energyPj / PJ_PER_J / latencySeconds : 0,
     peakPowerW: peakDynamicW + leakW,
+    powerWindowSeconds: windowCycles / fRef,
     macs, opsPerByte: outer > 0 ? (2 * macs) / outer : Infinity,
     bytesByLevel,
     peakMemoryBytes: layout.peakMemoryBytes, peakActivationBytes: layout.peakActivationBytes, weightBytes: layout.totalWeightBytes,

@@ -183,7 +183,9 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
   }
   if (spills > 5) overflows.push(`... and ${spills - 5} more tensors that do not fit`);
   const peakBytesByLevel = occupancy.map((occ) => occ.reduce((m, v) => Math.max(m, v), 0));
-  const operand = (t: number): Operand => ({ precision: trace.tensors[t]!.precision, level: levelOf[t]!, bytes: layout.tensors[t]!.bytes });
+  const operand = (t: number): Operand => ({
+    precision: trace.tensors[t]!.precision, level: levelOf[t]!, bytes: layout.tensors[t]!.bytes, isWeight: trace.tensors[t]!.role === "weight",
+  });
   const operands = trace.ops.map((_, i) => ({ inputs: layout.opInputs[i]!.map(operand), output: operand(layout.opOutput[i]!) }));
   return { levelOf, operands, peakBytesByLevel, overflows };
 }

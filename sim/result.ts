@@ -106,8 +106,9 @@ export interface Result {
   dynamicEnergyPj: number;
   leakageEnergyPj: number;
   averagePowerW: number;
-  /** Largest average power over any window of the configured length (default 1 us) on the timeline. */
+  /** Largest average power over any window of `powerWindowSeconds` on the timeline. */
   peakPowerW: number;
+  powerWindowSeconds: number;
   macs: number;
   /** 2 x MACs / bytes moved at the outermost level. */
   opsPerByte: number;

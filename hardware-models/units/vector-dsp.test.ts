@@ -10,7 +10,7 @@ const env = { file: "t.yaml", path: "/units/dsp", name: "dsp", nodeNm: 45, volta
 const dsp = (extra: Record<string, unknown> = {}): DspSpec =>
   vectorDsp.resolve({ kind: "dsp", lanes: 16, laneBits: 32, precisions: ["fp16", "fp32", "int8"], localMemory: "64 KiB", ...extra }, env);
 const level = { name: "sram", index: 0, capacityBytes: 1 << 30, bandwidthBytesPerSecond: 1e12 } as MemoryLevel;
-const ctx = (p: "fp16" | "int8" = "fp16"): OpContext => ({ inputs: [{ precision: p, level: 0, bytes: 1 << 20 }], output: { precision: p, level: 0, bytes: 1 << 20 }, memory: [level] });
+const ctx = (p: "fp16" | "int8" = "fp16"): OpContext => ({ inputs: [{ precision: p, level: 0, bytes: 1 << 20, isWeight: false }], output: { precision: p, level: 0, bytes: 1 << 20, isWeight: false }, memory: [level] });
 const softmax: SoftmaxOp = { id: "s", layer: 0, kind: "softmax", rows: 1, cols: 1024, batchCount: 1, inputs: ["x"], outputs: ["y"] };
 
 describe("vector DSP lowering", () => {
@@ -49,7 +49,7 @@ describe("vector DSP lowering", () => {
     const c = vectorDsp.cost(small, wide, ctx());
     expect(c.readBytes[0]).toBe(3 * 4096 * 2 + 4096 * 2); // x three times + the stored exponentials
     const ln: LayerNormOp = { id: "n", layer: 0, kind: "layernorm", rows: 1, cols: 4096, norm: "layer", inputs: ["x", "g", "b"], outputs: ["y"] };
-    const lnCtx: OpContext = { ...ctx(), inputs: [0, 1, 2].map(() => ({ precision: "fp16" as const, level: 0, bytes: 4096 * 2 })) };
+    const lnCtx: OpContext = { ...ctx(), inputs: [0, 1, 2].map(() => ({ precision: "fp16" as const, level: 0, bytes: 4096 * 2, isWeight: false })) };
     expect(vectorDsp.cost(small, ln, lnCtx).readBytes[0]).toBe(2 * 4096 * 2 + 2 * 4096 * 2);
   });
 
@@ -97,7 +97,7 @@ describe("attention-specific DSP instructions", () => {
 
   it("an int8 dot-product instruction runs a DSP matmul with 4x the MACs per instruction", () => {
     const mm = { id: "m", layer: 0, kind: "matmul" as const, m: 16, n: 256, k: 64, batchCount: 1, inputs: ["a", "b"], outputs: ["c"] };
-    const mmCtx: OpContext = { inputs: [{ precision: "int8", level: 0, bytes: 1 << 20 }, { precision: "int8", level: 0, bytes: 1 << 20 }], output: { precision: "int8", level: 0, bytes: 1 << 20 }, memory: [level] };
+    const mmCtx: OpContext = { inputs: [{ precision: "int8", level: 0, bytes: 1 << 20, isWeight: false }, { precision: "int8", level: 0, bytes: 1 << 20, isWeight: false }], output: { precision: "int8", level: 0, bytes: 1 << 20, isWeight: false }, memory: [level] };
     const issued = (s: DspSpec) => vectorDsp.cost(s, mm, mmCtx).actionCounts[s.actions.findIndex((a) => a.name === "instruction")];
     expect(issued(dsp())).toBe(16 * 64 * Math.ceil(256 / 16)); // int32 accumulator lanes: 16
     expect(issued(dsp({ instructions: { dot: {} } }))).toBe(16 * 64 * Math.ceil(256 / 64)); // 4 int8 MACs per 32-bit lane: 64
