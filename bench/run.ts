@@ -6,7 +6,8 @@
  * Each figure is the median of several timed rounds after a warm-up.
  */
 import { performance } from "node:perf_hooks";
-import { loadDesign } from "../hardware-models/design-loader.js";
+import { loadDesign, locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
+import { readDocument } from "../common/document.js";
 import { buildPresetTrace } from "../workloads/transformer-builder.js";
 import { simulate } from "../sim/engine.js";
 import type { Design } from "../hardware-models/design.js";
@@ -50,12 +51,22 @@ function evaluations(label: string, design: Design, trace: Trace, perOp: boolean
 }
 
 const bert512 = buildPresetTrace("bert-base", { seqLen: 512 });
-console.log("Full-model evaluations per second (one core; target >= 5,000/s for bert-base seq 512 on edge-npu)");
+function fusedEdge(): Design {
+  const file = locateDesign("edge-npu");
+  const doc = structuredClone(readDocument(file)) as { mapping: Record<string, unknown> };
+  doc.mapping.fusedAttention = true;
+  return resolveDesign(doc, file);
+}
+console.log("Full-model evaluations per second, timeline (concurrent units) on (one core; target >= 5,000/s for bert-base seq 512 on edge-npu)");
 evaluations("bert-base seq 512, edge-npu, summary only (sweep mode)", loadDesign("edge-npu"), bert512, false);
 evaluations("bert-base seq 512, edge-npu, with per-op results", loadDesign("edge-npu"), bert512, true);
 evaluations("bert-base seq 512, tpuv1-like, summary only", loadDesign("tpuv1-like"), bert512, false);
 evaluations("deit-tiny seq 197, mcu-class, summary only", loadDesign("mcu-class"), buildPresetTrace("deit-tiny"), false);
 evaluations("llama2-7b decode ctx 4096, tpuv1-like, summary only", loadDesign("tpuv1-like"), buildPresetTrace("llama2-7b", { phase: "decode", contextLen: 4096 }), false);
+evaluations("bert-base seq 512, heterogeneous (CIM+array+DSP), summary", loadDesign("heterogeneous"), bert512, false);
+evaluations("bert-base seq 512, rram-imc-edge, summary only", loadDesign("rram-imc-edge"), bert512, false);
+evaluations("bert-base seq 512, a100-like (108 cores), summary only", loadDesign("a100-like"), buildPresetTrace("bert-base", { seqLen: 512, precision: "fp16" }), false);
+evaluations("bert-base seq 512, edge-npu, fused attention", fusedEdge(), bert512, false);
 
 console.log("\nTrace building (target: bert-base block-sparse seq 4096 well under 1 s; 1,000-token decode trace small on disk)");
 const time = (label: string, build: () => Trace) => {

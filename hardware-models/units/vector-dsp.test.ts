@@ -103,3 +103,24 @@ describe("attention-specific DSP instructions", () => {
     expect(issued(dsp({ instructions: { dot: {} } }))).toBe(16 * 64 * Math.ceil(256 / 64)); // 4 int8 MACs per 32-bit lane: 64
   });
 });
+
+describe("the same trace on a DSP with and without attention instructions (presets)", () => {
+  it("mcu-helium-attn spends fewer cycles and less energy per softmax and layernorm element than mcu-helium", async () => {
+    const { loadDesign } = await import("../design-loader.js");
+    const { simulate } = await import("../../sim/engine.js");
+    const { buildPresetTrace } = await import("../../workloads/transformer-builder.js");
+    const trace = buildPresetTrace("deit-tiny");
+    const per = (name: string, kind: string) => {
+      const o = simulate(loadDesign(name), trace);
+      if (!o.ok) throw new Error(o.infeasible.reasons[0]!.reason);
+      const ops = o.result.ops.filter((x) => x.kind === kind);
+      const elements = kind === "softmax" ? 12 * 3 * 197 * 197 : 25 * 197 * 192;
+      return { cycles: ops.reduce((s, x) => s + x.computeCycles, 0) / elements, energy: ops.reduce((s, x) => s + x.dynamicEnergyPj, 0) / elements };
+    };
+    for (const kind of ["softmax", "layernorm"]) {
+      const base = per("mcu-helium", kind), attn = per("mcu-helium-attn", kind);
+      expect(attn.cycles).toBeLessThan(base.cycles);
+      expect(attn.energy).toBeLessThan(base.energy);
+    }
+  });
+});
