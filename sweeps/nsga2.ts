@@ -1,0 +1,159 @@
+/**
+ * NSGA-II (Deb, Pratap, Agarwal & Meyarivan, IEEE TEVC 2002) over genes in [0, 1]^d, minimising every
+ * objective. Ask/tell: `ask()` returns the genes to evaluate, `tell()` their objective vectors
+ * (Infinity for a point that is infeasible or breaks a constraint: it is dominated by every feasible
+ * point). Variation: binary tournament on (rank, crowding), simulated binary crossover (eta 15, p 0.9)
+ * and polynomial mutation (eta 20, p 1/d), the paper's operators and usual parameters. Seeded.
+ */
+import { mulberry32 } from "./samplers.js";
+
+export interface Individual {
+  genes: number[];
+  objectives: number[];
+  rank: number;
+  crowding: number;
+}
+
+export class Nsga2 {
+  private readonly rand: () => number;
+  private population: Individual[] = [];
+  private pending: number[][] = [];
+  generation = 0;
+
+  constructor(private readonly dims: number, private readonly size: number, seed: number) {
+    this.rand = mulberry32(seed);
+    if (size % 2 !== 0) this.size = size + 1;
+  }
+
+  /** Genes to evaluate next: the initial population, then each generation's offspring. */
+  ask(): number[][] {
+    if (this.population.length === 0) {
+      this.pending = Array.from({ length: this.size }, () => Array.from({ length: this.dims }, () => this.rand()));
+    } else {
+      const children: number[][] = [];
+      while (children.length < this.size) {
+        const [a, b] = this.crossover(this.tournament().genes, this.tournament().genes);
+        children.push(this.mutate(a), this.mutate(b));
+      }
+      this.pending = children.slice(0, this.size);
+    }
+    return this.pending;
+  }
+
+  /** Objective vectors of the last `ask()`, in order. */
+  tell(objectives: number[][]): void {
+    const evaluated = this.pending.map((genes, i) => ({ genes, objectives: objectives[i]!, rank: 0, crowding: 0 }));
+    this.population = select([...this.population, ...evaluated], this.size);
+    this.generation++;
+  }
+
+  /** The current first front. */
+  front(): Individual[] {
+    return this.population.filter((p) => p.rank === 0);
+  }
+
+  private tournament(): Individual {
+    const a = this.population[Math.floor(this.rand() * this.population.length)]!;
+    const b = this.population[Math.floor(this.rand() * this.population.length)]!;
+    if (a.rank !== b.rank) return a.rank < b.rank ? a : b;
+    return a.crowding >= b.crowding ? a : b;
+  }
+
+  private crossover(p1: number[], p2: number[]): [number[], number[]] {
+    const c1 = [...p1], c2 = [...p2];
+    if (this.rand() > 0.9) return [c1, c2];
+    const eta = 15;
+    for (let i = 0; i < this.dims; i++) {
+      if (this.rand() > 0.5 || Math.abs(p1[i]! - p2[i]!) < 1e-14) continue;
+      const u = this.rand();
+      const beta = u <= 0.5 ? (2 * u) ** (1 / (eta + 1)) : (1 / (2 * (1 - u))) ** (1 / (eta + 1));
+      c1[i] = clamp(0.5 * ((1 + beta) * p1[i]! + (1 - beta) * p2[i]!));
+      c2[i] = clamp(0.5 * ((1 - beta) * p1[i]! + (1 + beta) * p2[i]!));
+    }
+    return [c1, c2];
+  }
+
+  private mutate(x: number[]): number[] {
+    const eta = 20;
+    return x.map((v) => {
+      if (this.rand() > 1 / this.dims) return v;
+      const u = this.rand();
+      const delta = u < 0.5 ? (2 * u) ** (1 / (eta + 1)) - 1 : 1 - (2 * (1 - u)) ** (1 / (eta + 1));
+      return clamp(v + delta);
+    });
+  }
+}
+
+function clamp(v: number): number {
+  return Math.min(1, Math.max(0, v));
+}
+
+function dominates(a: number[], b: number[]): boolean {
+  let better = false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! > b[i]!) return false;
+    if (a[i]! < b[i]!) better = true;
+  }
+  return better;
+}
+
+/** Fast non-dominated sorting + crowding distance; keep the best `size`. */
+export function select(pool: Individual[], size: number): Individual[] {
+  const fronts = nonDominatedFronts(pool);
+  const next: Individual[] = [];
+  for (const front of fronts) {
+    assignCrowding(front);
+    if (next.length + front.length <= size) next.push(...front);
+    else {
+      front.sort((a, b) => b.crowding - a.crowding);
+      next.push(...front.slice(0, size - next.length));
+      break;
+    }
+  }
+  return next;
+}
+
+export function nonDominatedFronts(pool: Individual[]): Individual[][] {
+  const n = pool.length;
+  const dominatedBy: number[][] = Array.from({ length: n }, () => []);
+  const count = new Array<number>(n).fill(0);
+  const fronts: Individual[][] = [[]];
+  for (let p = 0; p < n; p++) {
+    for (let q = 0; q < n; q++) {
+      if (p === q) continue;
+      if (dominates(pool[p]!.objectives, pool[q]!.objectives)) dominatedBy[p]!.push(q);
+      else if (dominates(pool[q]!.objectives, pool[p]!.objectives)) count[p]!++;
+    }
+    if (count[p] === 0) {
+      pool[p]!.rank = 0;
+      fronts[0]!.push(pool[p]!);
+    }
+  }
+  let i = 0;
+  while (fronts[i]!.length > 0) {
+    const next: Individual[] = [];
+    for (const p of fronts[i]!) {
+      for (const q of dominatedBy[pool.indexOf(p)]!) {
+        if (--count[q]! === 0) {
+          pool[q]!.rank = i + 1;
+          next.push(pool[q]!);
+        }
+      }
+    }
+    fronts.push(next);
+    i++;
+  }
+  return fronts.filter((f) => f.length > 0);
+}
+
+function assignCrowding(front: Individual[]): void {
+  for (const p of front) p.crowding = 0;
+  const m = front[0]?.objectives.length ?? 0;
+  for (let k = 0; k < m; k++) {
+    front.sort((a, b) => a.objectives[k]! - b.objectives[k]!);
+    const lo = front[0]!.objectives[k]!, hi = front[front.length - 1]!.objectives[k]!;
+    front[0]!.crowding = front[front.length - 1]!.crowding = Infinity;
+    if (!(hi > lo) || !Number.isFinite(hi - lo)) continue;
+    for (let i = 1; i < front.length - 1; i++) front[i]!.crowding += (front[i + 1]!.objectives[k]! - front[i - 1]!.objectives[k]!) / (hi - lo);
+  }
+}
