@@ -2,11 +2,14 @@
 import { InputError } from "../common/input-error.js";
 import { runCommand, RUN_HELP } from "./run.js";
 import { traceCommand, TRACE_HELP } from "./trace.js";
+import { mergeCommand, MERGE_HELP, sweepCommand, SWEEP_HELP } from "./sweep.js";
 import { EXIT, processIo, type Io } from "./io.js";
 
 const COMMANDS = {
   run: { fn: runCommand, help: RUN_HELP },
   trace: { fn: traceCommand, help: TRACE_HELP },
+  sweep: { fn: sweepCommand, help: SWEEP_HELP },
+  merge: { fn: mergeCommand, help: MERGE_HELP },
 } as const;
 
 const USAGE = `attnsim: energy, latency and memory of transformer attention on accelerator designs

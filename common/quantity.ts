@@ -50,6 +50,9 @@ export function parseQuantity(
   if (typeof value !== "string") {
     throw new InputError(where.file, { path: where.path, expected, found: describeValue(value) });
   }
+  const memoKey = `${value}\u0000${kind.unit}`;
+  const memo = parsed.get(memoKey);
+  if (memo !== undefined) return memo;
   let result: number;
   try {
     result = mathjs().unit(value.trim()).toNumber(kind.unit);
@@ -60,5 +63,10 @@ export function parseQuantity(
   if (!Number.isFinite(result)) {
     throw new InputError(where.file, { path: where.path, expected: `a finite ${expected}`, found: describeValue(value) });
   }
+  if (parsed.size > 10_000) parsed.clear();
+  parsed.set(memoKey, result);
   return result;
 }
+
+/** Parsed quantities by (text, unit): sweeps resolve the same strings in every design point. */
+const parsed = new Map<string, number>();

@@ -35,6 +35,12 @@ export interface SimulateOptions {
 
 const PJ_PER_J = 1e12;
 
+/** Plain arrays, not typed arrays: allocating typed arrays per evaluation is slow and contends
+ *  across worker threads (their backing stores go through a process-wide allocator). */
+function zeros(n: number): number[] {
+  return new Array<number>(n).fill(0);
+}
+
 /** One execution of one op, priced and timed. */
 interface Evaluation {
   computeCycles: number;
@@ -60,13 +66,13 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
 
   const fRef = design.technology.frequencyHz;
   const units = design.units;
-  const unitActionCounts = units.map((u) => new Float64Array(u.actions.length));
-  const unitDynamicPj = new Float64Array(units.length);
-  const unitBusySeconds = new Float64Array(units.length);
-  const unitMacs = new Float64Array(units.length);
-  const levelRead = new Float64Array(nLevels);
-  const levelWrite = new Float64Array(nLevels);
-  const levelPeakBw = new Float64Array(nLevels);
+  const unitActionCounts = units.map((u) => zeros(u.actions.length));
+  const unitDynamicPj = zeros(units.length);
+  const unitBusySeconds = zeros(units.length);
+  const unitMacs = zeros(units.length);
+  const levelRead = zeros(nLevels);
+  const levelWrite = zeros(nLevels);
+  const levelPeakBw = zeros(nLevels);
   const layers = new Map<number, LayerResult>();
   const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
   const ops: OpResult[] = [];
@@ -76,11 +82,11 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
 
   let serialCycles = 0, dynamicPj = 0, macs = 0;
   const nOps = trace.ops.length;
-  const tlUnit = new Int32Array(nOps);
-  const tlDuration = new Float64Array(nOps);
-  const tlBytes = new Float64Array(nOps * nLevels);
-  const tlDynamic = new Float64Array(nOps);
-  const tlBatch = new Int32Array(nOps).fill(1);
+  const tlUnit = zeros(nOps);
+  const tlDuration = zeros(nOps);
+  const tlBytes = zeros(nOps * nLevels);
+  const tlDynamic = zeros(nOps);
+  const tlBatch = zeros(nOps).fill(1);
 
   const evaluate = (u: number, op: Op, ctx: OpContext): Evaluation => {
     const unit = units[u]!;
@@ -120,7 +126,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     return design.mapping.unitByKind[op.kind];
   };
   // Weight bytes each unit's matmuls read as B (distinct tensors): IMC residency needs it.
-  const unitWeightBytes = new Float64Array(units.length);
+  const unitWeightBytes = zeros(units.length);
   {
     const seen = new Set<number>();
     trace.ops.forEach((op, i) => {
@@ -209,9 +215,9 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   // The timeline: overlap across units, bandwidth shared (sim/timeline.ts).
   const concurrency = options.concurrency ?? true;
   const timeline = schedule({
-    unit: concurrency ? tlUnit : new Int32Array(nOps), duration: tlDuration, bytes: tlBytes, dynamicPj: tlDynamic,
-    batch: concurrency ? tlBatch : new Int32Array(nOps).fill(1), deps: layout.opDeps, levels: nLevels,
-    bandwidth: Float64Array.from(memory, (l) => l.bandwidthBytesPerSecond / fRef), maxChunks: options.maxChunks ?? 4,
+    unit: concurrency ? tlUnit : zeros(nOps), duration: tlDuration, bytes: tlBytes, dynamicPj: tlDynamic,
+    batch: concurrency ? tlBatch : zeros(nOps).fill(1), deps: layout.opDeps, levels: nLevels,
+    bandwidth: memory.map((l) => l.bandwidthBytesPerSecond / fRef), maxChunks: options.maxChunks ?? 4,
   }, options.keepTimeline ?? false);
   const totalCycles = timeline.makespan;
   const latencySeconds = totalCycles / fRef;

@@ -17,20 +17,20 @@
 
 export interface TimelineInput {
   /** Unit index per op. */
-  unit: Int32Array;
+  unit: number[];
   /** Standalone duration (reference cycles) per op (already weighted and summed over repeats). */
-  duration: Float64Array;
+  duration: number[];
   /** Bytes per level per op: bytes[op * levels + level]. */
-  bytes: Float64Array;
+  bytes: number[];
   /** Dynamic energy per op, pJ. */
-  dynamicPj: Float64Array;
+  dynamicPj: number[];
   /** Batch items per op that may be split into chunks (1 = do not split). */
-  batch: Int32Array;
+  batch: number[];
   /** Producer op indices per op. */
   deps: number[][];
   levels: number;
   /** Bandwidth per level, bytes per reference cycle. */
-  bandwidth: Float64Array;
+  bandwidth: number[];
   /** Largest number of chunks an op is split into. */
   maxChunks: number;
 }
@@ -47,11 +47,11 @@ export interface TimelineEvent {
 export interface TimelineResult {
   makespan: number;
   /** First start and last end per op. */
-  start: Float64Array;
-  end: Float64Array;
+  start: number[];
+  end: number[];
   events: TimelineEvent[];
   /** Piecewise-constant dynamic power: [t0, t1, pJ per cycle] per segment. */
-  segments: Float64Array;
+  segments: number[];
   segmentCount: number;
 }
 
@@ -77,7 +77,7 @@ interface TimelinePlan {
   units: number;
 }
 
-const planCache = new WeakMap<number[][], Map<number, { unit: Int32Array; batch: Int32Array; maxChunks: number; plan: TimelinePlan }[]>>();
+const planCache = new WeakMap<number[][], Map<number, { unit: number[]; batch: number[]; maxChunks: number; plan: TimelinePlan }[]>>();
 
 /** FNV-1a over the unit and batch arrays: a cheap key; hits are confirmed element by element. */
 function planKey(t: TimelineInput): number {
@@ -89,7 +89,7 @@ function planKey(t: TimelineInput): number {
   return h >>> 0;
 }
 
-function sameArrays(a: Int32Array, b: Int32Array): boolean {
+function sameArrays(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -161,20 +161,21 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
   const p = plan(t);
   const { chunks, taskOp, taskChunk, dependentsStart, dependents, queueStart, queue, units } = p;
   const tasks = taskOp.length;
-  const pending = p.depCount.slice();
-  const head = queueStart.slice(0, units);
-  const busy = new Int32Array(units).fill(-1);
-  const remaining = new Float64Array(tasks).fill(1);
-  const taskStart = new Float64Array(tasks);
-  const start = new Float64Array(n).fill(Infinity);
-  const end = new Float64Array(n);
+  // Plain arrays: per-run typed arrays are slow to allocate and contend across worker threads.
+  const pending = Array.from(p.depCount);
+  const head = Array.from(queueStart.subarray(0, units));
+  const busy = new Array<number>(units).fill(-1);
+  const remaining = new Array<number>(tasks).fill(1);
+  const taskStart = new Array<number>(tasks).fill(0);
+  const start = new Array<number>(n).fill(Infinity);
+  const end = new Array<number>(n).fill(0);
   const events: TimelineEvent[] = [];
-  const segments = new Float64Array(3 * (tasks + 1));
+  const segments = new Array<number>(3 * (tasks + 1)).fill(0);
   let segmentCount = 0;
-  const running = new Int32Array(units);
+  const running = new Array<number>(units).fill(0);
   let runningCount = 0;
-  const speed = new Float64Array(units);
-  const demand = new Float64Array(L);
+  const speed = new Array<number>(units).fill(0);
+  const demand = new Array<number>(L).fill(0);
   let now = 0;
   let done = 0;
 
@@ -260,11 +261,11 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
  * cycle). Segments are contiguous. The best window of such a signal starts at a segment start or
  * ends at a segment end, so two monotone sweeps over the segments find it in linear time.
  */
-export function peakWindowAverage(segments: Float64Array, count: number, window: number): number {
+export function peakWindowAverage(segments: ArrayLike<number>, count: number, window: number): number {
   if (count === 0) return 0;
   const t0 = segments[0]!, tEnd = segments[(count - 1) * 3 + 1]!;
   const total = tEnd - t0;
-  const cumulative = new Float64Array(count + 1);
+  const cumulative = new Array<number>(count + 1).fill(0);
   for (let i = 0; i < count; i++) cumulative[i + 1] = cumulative[i]! + (segments[i * 3 + 1]! - segments[i * 3]!) * segments[i * 3 + 2]!;
   if (window >= total) return total > 0 ? cumulative[count]! / total : 0;
   // Energy from t0 to x, with a cursor that only moves forward.

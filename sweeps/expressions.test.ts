@@ -6,6 +6,8 @@ describe("sweep expressions", () => {
     expect(evaluateExpression("rows", { rows: 32 })).toBe(32);
     expect(evaluateExpression("2^k KiB", { k: 8 })).toBe("256 KiB");
     expect(evaluateExpression("2 * glb", { glb: "64 KiB" })).toBe("128 KiB");
+    expect(evaluateExpression("2^12 KiB", {})).toBe("4096 KiB");
+    expect(evaluateExpression("3 * 8 GB/s", {})).toBe("24 GB/s");
     expect(evaluateExpression("areaMm2 <= 4 and latencySeconds < 0.01", { areaMm2: 3, latencySeconds: 0.001 })).toBe(true);
   });
 

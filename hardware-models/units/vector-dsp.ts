@@ -240,6 +240,8 @@ export interface DspSpec extends ResolvedUnitBase {
   instructions: Record<Instruction, InstructionSpec | undefined>;
   /** Action index of each (instruction, precision) lane-op; instruction overhead; local read/write. */
   laneActionIndex: Record<string, number>;
+  /** Identifies the instruction set for caching compiled lowerings. */
+  signature: string;
 }
 
 const OVERHEAD = 0, LOCAL_READ = 1, LOCAL_WRITE = 2;
@@ -402,6 +404,9 @@ export const vectorDsp: UnitModel<DspSpec> = {
       lanes, laneBits, subwordSimd: (user.subwordSimd as boolean | undefined) ?? true, precisions, localMemoryBytes, registerFileBytes,
       overlapLoadStore: (user.overlapLoadStore as boolean | undefined) ?? true,
       instructions, laneActionIndex,
+      // What a compiled lowering depends on: lanes, the instructions present, their cycles, and where
+      // their lane actions sit in the action table.
+      signature: JSON.stringify([lanes, laneBits, (user.subwordSimd as boolean | undefined) ?? true, precisions, ALL_INSTRUCTIONS.map((i) => instructions[i]?.cycles ?? null), laneActionIndex]),
     };
   },
 
@@ -509,7 +514,9 @@ interface CompiledLowering {
   perRow: CompiledMix;
 }
 
-const compiledCache = new WeakMap<DspSpec, WeakMap<Op, CompiledLowering & { p: Precision; L: number }>>();
+/** Compiled lowerings by the spec's instruction-set signature (designs in a sweep that differ only
+ *  elsewhere share them), then by op. */
+const compiledCache = new Map<string, WeakMap<Op, CompiledLowering & { p: Precision; L: number }>>();
 
 /**
  * The lowering of an op, expanded into this DSP's instructions (native where it has them, baseline
@@ -517,8 +524,11 @@ const compiledCache = new WeakMap<DspSpec, WeakMap<Op, CompiledLowering & { p: P
  * tree reductions). Cached per (spec, op): sweeps evaluate the same trace's ops many times.
  */
 function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): CompiledLowering {
-  let perSpec = compiledCache.get(spec);
-  if (!perSpec) compiledCache.set(spec, (perSpec = new WeakMap()));
+  let perSpec = compiledCache.get(spec.signature);
+  if (!perSpec) {
+    if (compiledCache.size > 256) compiledCache.clear();
+    compiledCache.set(spec.signature, (perSpec = new WeakMap()));
+  }
   const hit = perSpec.get(op);
   if (hit && hit.p === p && hit.L === L) return hit;
   const low = lowering(op, (i) => spec.instructions[i] !== undefined);

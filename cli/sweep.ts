@@ -1,0 +1,101 @@
+/** `attnsim sweep` and `attnsim merge`: run a sweep spec over worker threads; join shard outputs. */
+import cliProgress from "cli-progress";
+import { InputError } from "../common/input-error.js";
+import { loadSweep } from "../sweeps/spec.js";
+import { defaultWorkers, mergeSweeps, runSweep, type Progress } from "../sweeps/runner.js";
+import type { SweepSummary } from "../sweeps/aggregate.js";
+import { CLI, parse, positiveInt } from "./args.js";
+import { EXIT, type Io } from "./io.js";
+
+export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel workers
+
+  attnsim sweep SPEC.yaml [--out DIR] [--workers N] [--resume] [--shard i/N] [--batch N]
+
+  SPEC          a sweep spec (docs/sweeps.md; examples/sweeps/)
+  --out DIR     output folder (default: sweep-<name>): results.jsonl, results.csv, pareto.csv, summary.json
+  --workers N   worker threads (default: the available cores; 0 = this thread)
+  --resume      skip the points already in DIR/results.jsonl (after a kill, or to extend a sweep)
+  --shard i/N   evaluate the points with index = i mod N (one of N machines); join with attnsim merge
+  --batch N     points per worker task (default 64)
+
+Interrupt (Ctrl-C) stops proposing points, records the ones in flight and writes the aggregates.`;
+
+export const MERGE_HELP = `attnsim merge: join the outputs of sharded sweeps
+
+  attnsim merge DIR... --out DIR`;
+
+function printSummary(s: SweepSummary, out: string, io: Io): void {
+  io.out(`${s.name}: ${s.rows} rows (${s.ok} ok, ${s.violates} violate constraints, ${s.infeasible} infeasible, ${s.errors} errors), ${s.paretoPoints} on the Pareto front`);
+  if (s.pointsPerSecond !== undefined) io.out(`${s.evaluatedThisRun} evaluated in ${s.wallSeconds?.toFixed(1)} s (${Math.round(s.pointsPerSecond)} points/s, ${s.workers} workers)`);
+  for (const [objective, best] of Object.entries(s.best)) if (best) io.out(`best ${objective}: ${best.value.toPrecision(4)} at ${JSON.stringify(best.params)} (workload ${best.workload})`);
+  for (const r of s.reasons.slice(0, 5)) io.out(`${r.count} ${r.status}: ${r.reason.split("\n")[0]}`);
+  io.out(`wrote ${out}/results.jsonl, results.csv, pareto.csv, summary.json`);
+}
+
+export async function sweepCommand(args: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parse(args, {
+    out: { type: "string", short: "o" }, workers: { type: "string" }, resume: { type: "boolean" }, shard: { type: "string" },
+    batch: { type: "string" }, help: { type: "boolean", short: "h" },
+  });
+  const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
+  if (v.help) {
+    io.out(SWEEP_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new InputError(CLI, { path: "SPEC", expected: "one sweep spec file", found: `${positionals.length}` });
+  const spec = loadSweep(positionals[0]!);
+  let shard: { index: number; count: number } | undefined;
+  if (str("shard") !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(str("shard")!);
+    if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) < 1) throw new InputError(CLI, { path: "--shard", expected: "i/N with 0 <= i < N", found: JSON.stringify(str("shard")) });
+    shard = { index: Number(m[1]), count: Number(m[2]) };
+  }
+  const workersText = str("workers");
+  const workers = workersText === undefined ? defaultWorkers() : workersText === "0" ? 0 : positiveInt(workersText, "--workers")!;
+  const out = str("out") ?? `sweep-${spec.name}`;
+  const controller = new AbortController();
+  const onSignal = (signal: string) => {
+    if (controller.signal.aborted) process.exit(130);
+    io.err(`\n${signal}: finishing the points in flight (again to quit at once)`);
+    controller.abort();
+  };
+  const sigint = () => onSignal("SIGINT"), sigterm = () => onSignal("SIGTERM");
+  process.on("SIGINT", sigint);
+  process.on("SIGTERM", sigterm);
+  const tty = process.stderr.isTTY === true;
+  const bar = tty ? new cliProgress.SingleBar({ format: "{bar} {percentage}% | {value}/{total} points | {rate}/s | ETA {eta_formatted}", hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+  let lastLine = 0;
+  let started = false;
+  const onProgress = (p: Progress) => {
+    if (bar) {
+      if (!started) bar.start(p.total, 0, { rate: 0 });
+      started = true;
+      bar.update(p.done, { rate: Math.round(p.ratePerSecond) });
+    } else if (performance.now() - lastLine > 5000 || p.done === p.total) {
+      lastLine = performance.now();
+      io.err(`${p.done}/${p.total} points (${p.skipped} already done, ${p.errors} errors), ${Math.round(p.ratePerSecond)}/s, ETA ${Number.isFinite(p.etaSeconds) ? `${Math.round(p.etaSeconds)} s` : "?"}`);
+    }
+  };
+  try {
+    const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize: positiveInt(str("batch"), "--batch"), onProgress, signal: controller.signal });
+    bar?.stop();
+    printSummary(summary, out, io);
+    return controller.signal.aborted ? 130 : EXIT.ok;
+  } finally {
+    process.off("SIGINT", sigint);
+    process.off("SIGTERM", sigterm);
+  }
+}
+
+export async function mergeCommand(args: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parse(args, { out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } });
+  if (v.help) {
+    io.out(MERGE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0) throw new InputError(CLI, { path: "DIR", expected: "one or more sweep output folders", found: "none" });
+  if (typeof v.out !== "string") throw new InputError(CLI, { path: "--out", expected: "an output folder", found: "nothing" });
+  const summary = await mergeSweeps(positionals, v.out);
+  printSummary(summary, v.out, io);
+  return EXIT.ok;
+}

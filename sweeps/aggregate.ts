@@ -1,0 +1,134 @@
+/**
+ * Aggregation, streamed from results.jsonl (never whole in memory, so it works the same after a
+ * resume or a merge): each key once (the first row wins), results.csv with one column per
+ * parameter and metric (loadable by pandas), an incremental Pareto front per workload over the
+ * objectives (pareto.csv), and summary.json (counts by status and reason, best point per
+ * objective, wall time and rate).
+ */
+import { createReadStream, createWriteStream, writeFileSync, type WriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import type { Row } from "./evaluate-point.js";
+import { METRICS, type ResolvedSweep } from "./spec.js";
+
+export interface Objective {
+  metric: string;
+  sense: "minimize" | "maximize";
+}
+
+export interface SweepSummary {
+  name: string;
+  rows: number;
+  ok: number;
+  violates: number;
+  infeasible: number;
+  errors: number;
+  /** Most frequent reasons (infeasible, violated constraint, error) with their counts. */
+  reasons: { status: string; reason: string; count: number }[];
+  best: Record<string, { value: number; key: string; workload: number; params: Record<string, unknown> } | null>;
+  paretoPoints: number;
+  wallSeconds?: number;
+  pointsPerSecond?: number;
+  evaluatedThisRun?: number;
+  workers?: number;
+  shard?: string;
+}
+
+function value(row: Row, metric: string): number {
+  const m = row.metrics?.[metric];
+  if (m !== undefined) return m;
+  const p = row.params[metric];
+  return typeof p === "number" ? p : NaN;
+}
+
+/** a dominates b over the objectives (sense-adjusted). */
+function dominates(a: Row, b: Row, objectives: Objective[]): boolean {
+  let better = false;
+  for (const o of objectives) {
+    const sign = o.sense === "minimize" ? 1 : -1;
+    const va = sign * value(a, o.metric), vb = sign * value(b, o.metric);
+    if (va > vb) return false;
+    if (va < vb) better = true;
+  }
+  return better;
+}
+
+export class ParetoFront {
+  private readonly fronts = new Map<number, Row[]>();
+  constructor(private readonly objectives: Objective[]) {}
+  add(row: Row): void {
+    if (row.status !== "ok") return;
+    const front = this.fronts.get(row.workload) ?? [];
+    if (front.some((f) => dominates(f, row, this.objectives) || this.objectives.every((o) => value(f, o.metric) === value(row, o.metric)))) return;
+    this.fronts.set(row.workload, [...front.filter((f) => !dominates(row, f, this.objectives)), row]);
+  }
+  rows(): Row[] {
+    return [...this.fronts.entries()].sort(([a], [b]) => a - b).flatMap(([, f]) => f.sort((x, y) => value(x, this.objectives[0]!.metric) - value(y, this.objectives[0]!.metric)));
+  }
+}
+
+const csvCell = (v: unknown): string => {
+  if (v === undefined || v === null) return "";
+  const s = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "") : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export function csvHeader(spec: Pick<ResolvedSweep, "parameters">): string[] {
+  return ["index", "key", "workload", "status", "reason", ...spec.parameters.map((p) => p.name), ...METRICS];
+}
+
+export function csvLine(spec: Pick<ResolvedSweep, "parameters">, row: Row): string {
+  return [row.index, row.key, row.workload, row.status, row.reason, ...spec.parameters.map((p) => row.params[p.name]), ...METRICS.map((m) => row.metrics?.[m])].map(csvCell).join(",");
+}
+
+async function writeAll(stream: WriteStream, text: string): Promise<void> {
+  if (!stream.write(text)) await new Promise<void>((resolve) => stream.once("drain", () => resolve()));
+}
+
+/** Stream results.jsonl into results.csv, pareto.csv and the summary (returned and written). */
+export async function aggregate(spec: Pick<ResolvedSweep, "name" | "parameters" | "objectives">, dir: string, extra: Partial<SweepSummary> = {}): Promise<SweepSummary> {
+  const seen = new Set<string>();
+  const front = new ParetoFront(spec.objectives);
+  const counts = { ok: 0, violates: 0, infeasible: 0, error: 0 };
+  const reasons = new Map<string, number>();
+  const best: SweepSummary["best"] = Object.fromEntries(spec.objectives.map((o) => [`${o.sense} ${o.metric}`, null]));
+  const csv = createWriteStream(join(dir, "results.csv"));
+  await writeAll(csv, `${csvHeader(spec).join(",")}\n`);
+  const lines = createInterface({ input: createReadStream(join(dir, "results.jsonl")), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === "") continue;
+    let row: Row;
+    try {
+      row = JSON.parse(line) as Row;
+    } catch {
+      continue; // a line torn by a kill mid-write: that point is simply not done
+    }
+    if (seen.has(row.key)) continue;
+    seen.add(row.key);
+    counts[row.status]++;
+    if (row.reason) reasons.set(`${row.status}\u0000${row.reason}`, (reasons.get(`${row.status}\u0000${row.reason}`) ?? 0) + 1);
+    front.add(row);
+    if (row.status === "ok") {
+      for (const o of spec.objectives) {
+        const v = value(row, o.metric);
+        const k = `${o.sense} ${o.metric}`;
+        const cur = best[k];
+        if (cur === null || cur === undefined || (o.sense === "minimize" ? v < cur.value : v > cur.value)) best[k] = { value: v, key: row.key, workload: row.workload, params: row.params };
+      }
+    }
+    await writeAll(csv, `${csvLine(spec, row)}\n`);
+  }
+  await new Promise<void>((resolve) => csv.end(() => resolve()));
+  const pareto = front.rows();
+  writeFileSync(join(dir, "pareto.csv"), [csvHeader(spec).join(","), ...pareto.map((r) => csvLine(spec, r))].join("\n") + "\n");
+  const summary: SweepSummary = {
+    name: spec.name, rows: seen.size, ok: counts.ok, violates: counts.violates, infeasible: counts.infeasible, errors: counts.error,
+    reasons: [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, count]) => {
+      const [status, reason] = k.split("\u0000") as [string, string];
+      return { status, reason, count };
+    }),
+    best, paretoPoints: pareto.length, ...extra,
+  };
+  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}

@@ -1,0 +1,119 @@
+/**
+ * One sweep point: parameters applied to the base design document and the workload section, the
+ * design resolved, the trace built, simulated, metrics and constraints recorded. Pure and
+ * serialisable in and out (workers run it). Expensive steps are cached per worker: resolved designs
+ * by their design parameters, traces by their workload section.
+ */
+import { resolveDesign } from "../hardware-models/design-loader.js";
+import type { Design } from "../hardware-models/design.js";
+import { buildWorkload } from "../workloads/transformer-builder.js";
+import { parseWorkloadSection } from "../workloads/workload-file.js";
+import type { Trace } from "../workloads/trace.js";
+import { simulate } from "../sim/engine.js";
+import { InputError } from "../common/input-error.js";
+import { evaluateExpression, type ExprValue } from "./expressions.js";
+import { METRICS, type ResolvedSweep } from "./spec.js";
+
+export type RowStatus = "ok" | "violates" | "infeasible" | "error";
+
+/** One line of results.jsonl. */
+export interface Row {
+  index: number;
+  key: string;
+  workload: number;
+  params: Record<string, ExprValue>;
+  status: RowStatus;
+  /** Why a point is infeasible, violates a constraint, or failed. */
+  reason?: string;
+  metrics?: Record<string, number>;
+}
+
+export interface PointTask {
+  index: number;
+  key: string;
+  workload: number;
+  params: Record<string, ExprValue>;
+}
+
+interface Caches {
+  designs: Map<string, Design | Error>;
+  traces: Map<string, Trace | Error>;
+}
+
+const cachesBySpec = new WeakMap<ResolvedSweep, Caches>();
+
+function setPath(target: unknown, path: string[], value: ExprValue): void {
+  let cur = target as Record<string, unknown>;
+  for (const seg of path.slice(0, -1)) {
+    if (cur[seg] === undefined || cur[seg] === null || typeof cur[seg] !== "object") cur[seg] = {};
+    cur = cur[seg] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]!] = value;
+}
+
+export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
+  let caches = cachesBySpec.get(spec);
+  if (!caches) cachesBySpec.set(spec, (caches = { designs: new Map(), traces: new Map() }));
+  const row: Row = { index: task.index, key: task.key, workload: task.workload, params: task.params, status: "ok" };
+  try {
+    const designParams = spec.parameters.filter((p) => p.target?.root === "design");
+    const workloadParams = spec.parameters.filter((p) => p.target?.root === "workload");
+    const designKey = JSON.stringify(designParams.map((p) => task.params[p.name]));
+    let design = caches.designs.get(designKey);
+    if (!design) {
+      const doc = structuredClone(spec.design);
+      for (const p of designParams) setPath(doc, p.target!.path, task.params[p.name]!);
+      try {
+        design = resolveDesign(doc, spec.designFile);
+      } catch (err) {
+        design = err instanceof Error ? err : new Error(String(err));
+      }
+      if (caches.designs.size > 64) caches.designs.clear(); // points sharing a design come together
+      caches.designs.set(designKey, design);
+    }
+    if (design instanceof Error) throw design;
+    const section = structuredClone(spec.workloads[task.workload]!);
+    for (const p of workloadParams) setPath(section, p.target!.path, task.params[p.name]!);
+    const traceKey = JSON.stringify(section);
+    let trace = caches.traces.get(traceKey);
+    if (!trace) {
+      try {
+        trace = buildWorkload(parseWorkloadSection(section, spec.file, `/workloads/${task.workload}`), spec.file);
+      } catch (err) {
+        trace = err instanceof Error ? err : new Error(String(err));
+      }
+      if (caches.traces.size > 256) caches.traces.clear();
+      caches.traces.set(traceKey, trace);
+    }
+    if (trace instanceof Error) throw trace;
+    const outcome = simulate(design, trace, { perOp: false });
+    if (!outcome.ok) {
+      row.status = "infeasible";
+      row.reason = outcome.infeasible.reasons[0]!.reason;
+      return row;
+    }
+    const r = outcome.result;
+    const outer = Object.values(r.bytesByLevel)[0]!;
+    const metrics: Record<string, number> = {
+      latencySeconds: r.latencySeconds, latencyCycles: r.latencyCycles, energyJ: r.energyJ, averagePowerW: r.averagePowerW,
+      peakPowerW: r.peakPowerW, macs: r.macs, areaMm2: r.areaMm2, peakMemoryBytes: r.peakMemoryBytes, peakActivationBytes: r.peakActivationBytes,
+      weightBytes: r.weightBytes, leakagePowerW: r.leakagePowerW, utilization: r.utilization, opsPerByte: Number.isFinite(r.opsPerByte) ? r.opsPerByte : 0,
+      outerBytes: outer.readBytes + outer.writeBytes, edpJs: r.energyJ * r.latencySeconds,
+    };
+    row.metrics = metrics;
+    const scope: Record<string, ExprValue> = { ...task.params, ...metrics };
+    for (const c of spec.constraints) {
+      if (evaluateExpression(c, scope) !== true) {
+        row.status = "violates";
+        row.reason = c;
+        break;
+      }
+    }
+  } catch (err) {
+    row.status = "error";
+    row.reason = err instanceof InputError ? err.message : err instanceof Error ? err.message : String(err);
+  }
+  return row;
+}
+
+export { METRICS };

@@ -1,0 +1,215 @@
+/**
+ * Running a sweep: the sampler proposes points, workers (a piscina pool, or this thread with
+ * `workers: 0`) evaluate them in batches, and this thread records every finished batch in
+ * results.jsonl at once, so a kill (SIGINT, SIGTERM, even SIGKILL) loses at most the points in
+ * flight; `resume` skips the keys already recorded, so a resumed sweep ends with every point exactly
+ * once. Points in flight are bounded (memory stays flat whatever the sweep's size). A point that
+ * throws is an error row; the sweep goes on. `shard: i/N` evaluates the points whose index is
+ * i mod N (for batch schedulers); `attnsim merge` joins shards.
+ */
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
+import { packageRoot } from "../common/package-root.js";
+import type { PointTask, Row } from "./evaluate-point.js";
+import { aggregate, type SweepSummary } from "./aggregate.js";
+import { assign, dimensions, pointKey, type ResolvedSweep } from "./spec.js";
+import { gridSampler, lhsSampler, randomSampler, type IndexSampler } from "./samplers.js";
+import { Nsga2 } from "./nsga2.js";
+import { evaluateBatch, type WorkerResult, type WorkerTask } from "./worker.js";
+
+export interface Progress {
+  done: number;
+  total: number;
+  skipped: number;
+  errors: number;
+  ratePerSecond: number;
+  etaSeconds: number;
+}
+
+export interface SweepOptions {
+  outDir: string;
+  /** Worker threads; 0 evaluates in this thread. Default: available cores. */
+  workers?: number;
+  resume?: boolean;
+  shard?: { index: number; count: number };
+  batchSize?: number;
+  onProgress?: (p: Progress) => void;
+  /** Stop proposing points; the points in flight are finished and recorded. */
+  signal?: AbortSignal;
+}
+
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+async function recordedRows(file: string, keep: (row: Row) => void): Promise<void> {
+  if (!existsSync(file)) return;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    try {
+      keep(JSON.parse(line) as Row);
+    } catch {
+      // torn last line of a killed run: not done
+    }
+  }
+}
+
+export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Promise<SweepSummary> {
+  const started = performance.now();
+  mkdirSync(options.outDir, { recursive: true });
+  const file = join(options.outDir, "results.jsonl");
+  const done = new Set<string>();
+  const known = new Map<string, Row>(); // NSGA-II only: objectives of recorded points
+  if (options.resume) await recordedRows(file, (r) => {
+    done.add(r.key);
+    if (spec.sampler.kind === "nsga2") known.set(r.key, r);
+  });
+  else if (existsSync(file)) closeSync(openSync(file, "w"));
+  // What merge and later aggregation need to know about the sweep (names, objectives).
+  writeFileSync(join(options.outDir, "sweep.json"), `${JSON.stringify({ name: spec.name, file: spec.file, parameters: spec.parameters.map((p) => ({ name: p.name })), objectives: spec.objectives }, null, 2)}\n`);
+  const fd = openSync(file, "a");
+  const workers = options.workers ?? defaultWorkers();
+  const batchSize = options.batchSize ?? 64;
+  const pool = workers > 0
+    ? new Piscina({
+      filename: join(packageRoot(), "dist", "sweeps", "worker.js"), minThreads: workers, maxThreads: workers, idleTimeout: 60_000,
+      // A larger young generation: evaluation allocates many short-lived objects, and fewer scavenges
+      // leave the other core to the other worker.
+      resourceLimits: { maxYoungGenerationSizeMb: 256 },
+    })
+    : undefined;
+  const wantRows = spec.sampler.kind === "nsga2";
+  const evaluate = async (points: PointTask[]): Promise<WorkerResult> =>
+    pool ? ((await pool.run({ specFile: spec.file, points, wantRows } satisfies WorkerTask)) as WorkerResult) : evaluateBatch(spec, points, wantRows);
+
+  const W = spec.workloads.length;
+  const dims = dimensions(spec);
+  const sizes = dims.map((d) => d.values!.length);
+  let evaluated = 0, skipped = 0, errors = 0;
+  const report = (total: number) => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = evaluated / Math.max(seconds, 1e-9);
+    options.onProgress?.({ done: evaluated + skipped, total, skipped, errors, ratePerSecond: rate, etaSeconds: rate > 0 ? (total - evaluated - skipped) / rate : Infinity });
+  };
+  const record = (result: WorkerResult) => {
+    if (result.count === 0) return;
+    writeSync(fd, result.lines);
+    evaluated += result.count;
+    errors += result.errors;
+  };
+
+  try {
+    if (spec.sampler.kind === "nsga2") {
+      await runNsga2(spec, sizes, W, evaluate, record, known, done, options, report);
+    } else {
+      const sampler: IndexSampler = spec.sampler.kind === "grid" ? gridSampler(sizes)
+        : spec.sampler.kind === "random" ? randomSampler(sizes, spec.sampler.samples!, spec.sampler.seed)
+        : lhsSampler(sizes, spec.sampler.samples!, spec.sampler.seed);
+      const total = sampler.count * W;
+      const shard = options.shard ?? { index: 0, count: 1 };
+      const shardTotal = Math.ceil((total - shard.index) / shard.count);
+      const inFlight = new Set<Promise<void>>();
+      const maxInFlight = Math.max(2, 2 * Math.max(1, workers));
+      let batch: PointTask[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        const points = batch;
+        batch = [];
+        const job = evaluate(points).then((result) => {
+          record(result);
+          report(shardTotal);
+        });
+        const tracked = job.finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
+        if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      };
+      for (let i = shard.index; i < total; i += shard.count) {
+        if (options.signal?.aborted) break;
+        const point = Math.floor(i / W), workload = i % W;
+        const params = assign(spec, sampler.point(point));
+        const key = pointKey(params, workload);
+        if (done.has(key)) {
+          skipped++;
+          continue;
+        }
+        batch.push({ index: i, key, workload, params });
+        done.add(key); // samplers can propose the same point twice (LHS over few values): once is enough
+        if (batch.length >= batchSize) await flush();
+      }
+      if (!options.signal?.aborted) await flush();
+      await Promise.all(inFlight);
+      report(shardTotal);
+    }
+  } finally {
+    closeSync(fd);
+    await pool?.destroy();
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  return aggregate(spec, options.outDir, {
+    wallSeconds, evaluatedThisRun: evaluated, pointsPerSecond: evaluated / Math.max(wallSeconds, 1e-9), workers,
+    ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
+  });
+}
+
+async function runNsga2(
+  spec: ResolvedSweep, sizes: number[], W: number,
+  evaluate: (p: PointTask[]) => Promise<WorkerResult>, record: (result: WorkerResult) => void,
+  known: Map<string, Row>, done: Set<string>, options: SweepOptions, report: (total: number) => void,
+): Promise<void> {
+  const { population = 32, generations = 20, seed } = spec.sampler;
+  const opt = new Nsga2(sizes.length, population, seed);
+  const total = (generations + 1) * population * W;
+  for (let gen = 0; gen <= generations && !options.signal?.aborted; gen++) {
+    const genes = opt.ask();
+    const tasks: PointTask[] = [];
+    const keysPerPoint = genes.map((g, p) => {
+      const params = assign(spec, g.map((x, d) => Math.min(sizes[d]! - 1, Math.floor(x * sizes[d]!))));
+      return Array.from({ length: W }, (_, w) => {
+        const key = pointKey(params, w);
+        if (!done.has(key) && !tasks.some((t) => t.key === key)) tasks.push({ index: gen * population * W + p * W + w, key, workload: w, params });
+        return key;
+      });
+    });
+    for (let i = 0; i < tasks.length; i += options.batchSize ?? 64) {
+      const result = await evaluate(tasks.slice(i, i + (options.batchSize ?? 64)));
+      record(result);
+      for (const r of result.rows ?? []) {
+        known.set(r.key, r);
+        done.add(r.key);
+      }
+      report(total);
+    }
+    // Objectives: the mean over workloads; a point that is not ok on every workload is dominated.
+    opt.tell(keysPerPoint.map((keys) => spec.objectives.map((o) => {
+      const rows = keys.map((k) => known.get(k));
+      if (rows.some((r) => !r || r.status !== "ok")) return Infinity;
+      const mean = rows.reduce((s, r) => s + (r!.metrics![o.metric] ?? Number(r!.params[o.metric])), 0) / rows.length;
+      return o.sense === "minimize" ? mean : -mean;
+    })));
+  }
+}
+
+/** Join shard outputs: rows of every results.jsonl, each key once, aggregated again in `outDir`. */
+export async function mergeSweeps(dirs: string[], outDir: string): Promise<SweepSummary> {
+  mkdirSync(outDir, { recursive: true });
+  const meta = JSON.parse((await import("node:fs")).readFileSync(join(dirs[0]!, "sweep.json"), "utf8")) as Pick<ResolvedSweep, "name" | "objectives"> & { parameters: { name: string }[] };
+  writeFileSync(join(outDir, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
+  const fd = openSync(join(outDir, "results.jsonl"), "w");
+  const seen = new Set<string>();
+  try {
+    for (const dir of dirs) {
+      await recordedRows(join(dir, "results.jsonl"), (r) => {
+        if (seen.has(r.key)) return;
+        seen.add(r.key);
+        writeSync(fd, `${JSON.stringify(r)}\n`);
+      });
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return aggregate({ name: meta.name, objectives: meta.objectives, parameters: meta.parameters as ResolvedSweep["parameters"] }, outDir, { shard: `merged from ${dirs.length}` });
+}
