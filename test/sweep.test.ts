@@ -1,0 +1,180 @@
+/** Sweeps end to end: outputs, error rows, resume after SIGKILL, shards and merge, spec errors. */
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { loadSweep } from "../sweeps/spec.js";
+import { mergeSweeps, runSweep } from "../sweeps/runner.js";
+import { packageRoot } from "../common/package-root.js";
+import { InputError } from "../common/input-error.js";
+
+const dir = mkdtempSync(join(tmpdir(), "attnsim-sweep-"));
+
+function specFile(name: string, body: string): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `version: 1\nname: ${name}\ndesign: edge-npu\n${body}`);
+  return file;
+}
+
+const small = (name: string, extra = "") => specFile(name, `workloads:
+  - { model: bert-base, seq: 64 }
+  - { model: deit-tiny }
+parameters:
+  rows: { path: design.units.npu.rows, values: [8, 16, 32] }
+  cols: { path: design.units.npu.cols, expr: rows }
+  kib: { values: [16, 64] }
+  glb: { path: design.memory.1.capacity, expr: "kib KiB" }
+objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]
+${extra}`);
+
+const jsonl = (out: string) => readFileSync(join(out, "results.jsonl"), "utf8").split("\n").filter((l) => l.trim()).flatMap((l) => {
+  try {
+    return [JSON.parse(l) as { key: string; status: string; reason?: string; params: Record<string, unknown> }];
+  } catch {
+    return [];
+  }
+});
+
+describe("sweep outputs", () => {
+  it("a grid over 6 design points x 2 workloads gives 12 rows, a CSV pandas can load, a front and a summary", async () => {
+    const out = join(dir, "grid");
+    const summary = await runSweep(loadSweep(small("grid")), { outDir: out, workers: 0 });
+    expect(summary.rows).toBe(12);
+    expect(summary.ok).toBe(12);
+    const csv = readFileSync(join(out, "results.csv"), "utf8").trim().split("\n");
+    expect(csv[0]).toBe("index,key,workload,status,reason,rows,cols,kib,glb,latencySeconds,latencyCycles,energyJ,averagePowerW,peakPowerW,macs,areaMm2,peakMemoryBytes,peakActivationBytes,weightBytes,leakagePowerW,utilization,opsPerByte,outerBytes,edpJs");
+    expect(csv).toHaveLength(13);
+    expect(csv.every((line) => line.split(",").length === csv[0]!.split(",").length)).toBe(true);
+    expect(readFileSync(join(out, "pareto.csv"), "utf8").trim().split("\n").length).toBeGreaterThan(1);
+    expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).best["minimize energyJ"].value).toBeGreaterThan(0);
+  });
+
+  it("a point that throws becomes an error row with the message; the sweep goes on", async () => {
+    const file = specFile("errors", `workloads: [{ model: bert-base, seq: 32 }]
+parameters:
+  rows: { path: design.units.npu.rows, values: [16, -4, 32] }
+objectives: [{ minimize: energyJ }]`);
+    const out = join(dir, "errors");
+    const summary = await runSweep(loadSweep(file), { outDir: out, workers: 0 });
+    expect(summary.ok).toBe(2);
+    expect(summary.errors).toBe(1);
+    const bad = jsonl(out).find((r) => r.status === "error")!;
+    expect(bad.params.rows).toBe(-4);
+    expect(bad.reason).toMatch(/\/units\/npu\/rows: expected a value that must be >= 1/);
+  });
+
+  it("constraints mark violating points; infeasible points carry their reason", async () => {
+    const file = specFile("constrained", `workloads: [{ model: bert-base, seq: 64 }, { model: llama2-7b, seq: 16 }]
+parameters:
+  rows: { path: design.units.npu.rows, values: [8, 64] }
+constraints: ["areaMm2 < 10 and rows < 32"]
+objectives: [{ minimize: energyJ }]`);
+    const summary = await runSweep(loadSweep(file), { outDir: join(dir, "constrained"), workers: 0 });
+    expect(summary.violates).toBe(1);
+    expect(summary.infeasible).toBe(2);
+    expect(summary.reasons.map((r) => r.status)).toEqual(expect.arrayContaining(["violates", "infeasible"]));
+  });
+
+  it("runs in piscina workers with the same results as in this thread", async () => {
+    const spec = loadSweep(small("workers"));
+    await runSweep(spec, { outDir: join(dir, "w0"), workers: 0 });
+    await runSweep(spec, { outDir: join(dir, "w2"), workers: 2, batchSize: 2 });
+    const byKey = (out: string) => Object.fromEntries(jsonl(out).map((r) => [r.key, r]));
+    expect(byKey(join(dir, "w2"))).toEqual(byKey(join(dir, "w0")));
+  });
+
+  it("shards partition the points and merge joins them into the same result set", async () => {
+    const spec = loadSweep(small("shards"));
+    await runSweep(spec, { outDir: join(dir, "all"), workers: 0 });
+    await runSweep(spec, { outDir: join(dir, "s0"), workers: 0, shard: { index: 0, count: 2 } });
+    await runSweep(spec, { outDir: join(dir, "s1"), workers: 0, shard: { index: 1, count: 2 } });
+    const merged = await mergeSweeps([join(dir, "s0"), join(dir, "s1")], join(dir, "merged"));
+    expect(merged.rows).toBe(12);
+    const keys = (out: string) => jsonl(out).map((r) => r.key).sort();
+    expect(keys(join(dir, "merged"))).toEqual(keys(join(dir, "all")));
+    expect(jsonl(join(dir, "s0")).length + jsonl(join(dir, "s1")).length).toBe(12);
+  });
+
+  it("NSGA-II proposes, the workers evaluate, and a front comes out", async () => {
+    const file = specFile("nsga", `workloads: [{ model: bert-base, seq: 64 }]
+parameters:
+  rows: { path: design.units.npu.rows, range: { from: 4, to: 64, step: 4 } }
+  kib: { values: [8, 16, 32, 64, 128] }
+  ifmap: { path: design.units.npu.buffers.ifmap, expr: "kib KiB" }
+objectives: [{ minimize: energyJ }, { minimize: areaMm2 }]
+sampler: { kind: nsga2, population: 8, generations: 3, seed: 3 }`);
+    const summary = await runSweep(loadSweep(file), { outDir: join(dir, "nsga"), workers: 0 });
+    expect(summary.rows).toBeGreaterThan(8);
+    expect(summary.paretoPoints).toBeGreaterThan(1);
+  });
+});
+
+describe("resume after a kill", () => {
+  it("SIGKILL mid-sweep, then --resume: every point exactly once", async () => {
+    const file = specFile("killed", `workloads: [{ model: bert-base, seq: 64 }]
+parameters:
+  rows: { path: design.units.npu.rows, range: { from: 2, to: 80, step: 2 } }
+  kib: { values: [8, 16, 32, 64, 128] }
+  ifmap: { path: design.units.npu.buffers.ifmap, expr: "kib KiB" }
+objectives: [{ minimize: energyJ }]`);
+    const out = join(dir, "killed");
+    const bin = join(packageRoot(), "bin", "attnsim.js");
+    const child = spawn(process.execPath, [bin, "sweep", file, "--workers", "1", "--batch", "4", "--out", out], { stdio: "ignore" });
+    // Kill it once some, but not all, batches are recorded.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const lines = existsSync(join(out, "results.jsonl")) ? jsonl(out).length : 0;
+        if (lines >= 12) {
+          clearInterval(timer);
+          child.kill("SIGKILL");
+          resolve();
+        }
+      }, 20);
+      child.on("exit", () => {
+        clearInterval(timer);
+        reject(new Error("the sweep finished before it could be killed"));
+      });
+    });
+    await new Promise((r) => child.once("exit", r));
+    const before = jsonl(out).length;
+    expect(before).toBeLessThan(200);
+    const summary = await runSweep(loadSweep(file), { outDir: out, workers: 0, resume: true });
+    const rows = jsonl(out);
+    const keys = rows.map((r) => r.key);
+    expect(new Set(keys).size).toBe(200);
+    expect(keys.length).toBe(200); // nothing recorded twice
+    expect(summary.rows).toBe(200);
+    expect(summary.evaluatedThisRun).toBe(200 - before);
+  });
+});
+
+describe("spec errors", () => {
+  const bad = (name: string, body: string) => () => loadSweep(specFile(name, body));
+  it("an expression may only use parameters declared before it", () => {
+    expect(bad("later", `workloads: [{ model: bert-base }]
+parameters:
+  cols: { path: design.units.npu.cols, expr: rows }
+  rows: { path: design.units.npu.rows, values: [8] }
+objectives: [{ minimize: energyJ }]`)).toThrow(/expr: expected an expression over parameters declared before cols/);
+  });
+  it("an unknown objective lists the metrics", () => {
+    expect(bad("objective", `workloads: [{ model: bert-base }]
+parameters:
+  rows: { path: design.units.npu.rows, values: [8] }
+objectives: [{ minimize: joules }]`)).toThrow(/\/objectives\/0: expected a metric/);
+  });
+  it("a malicious constraint is refused", () => {
+    expect(bad("evil", `workloads: [{ model: bert-base }]
+parameters:
+  rows: { path: design.units.npu.rows, values: [8] }
+constraints: ['import({x: 1}, {override: true})']
+objectives: [{ minimize: energyJ }]`)).toThrow(InputError);
+  });
+  it("a parameter needs exactly one of values, range, expr", () => {
+    expect(bad("two", `workloads: [{ model: bert-base }]
+parameters:
+  rows: { path: design.units.npu.rows, values: [8], expr: "8" }
+objectives: [{ minimize: energyJ }]`)).toThrow(/exactly one of values, range or expr/);
+  });
+});
