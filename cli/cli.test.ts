@@ -159,3 +159,18 @@ describe("timeline export", () => {
     expect(trace.traceEvents.some((e) => e.ph === "C")).toBe(true);
   });
 });
+
+describe("attnsim sweep", () => {
+  it("runs an example sweep in 2 workers and prints a summary", async () => {
+    const out = join(dir, "sweep-cli");
+    const r = await cli("sweep", "examples/sweeps/sram-vs-bandwidth.yaml", "--workers", "2", "--out", out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/sram-vs-bandwidth: 35 rows \(35 ok/);
+    expect(readFileSync(join(out, "pareto.csv"), "utf8").split("\n").length).toBeGreaterThan(2);
+  });
+  it("a bad shard is refused with the flag named", async () => {
+    const r = await cli("sweep", "examples/sweeps/sram-vs-bandwidth.yaml", "--shard", "2/2");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--shard: expected i\/N with 0 <= i < N/);
+  });
+});
