@@ -75,12 +75,7 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   const workers = options.workers ?? defaultWorkers();
   const batchSize = options.batchSize ?? 64;
   const pool = workers > 0
-    ? new Piscina({
-      filename: join(packageRoot(), "dist", "sweeps", "worker.js"), minThreads: workers, maxThreads: workers, idleTimeout: 60_000,
-      // A larger young generation: evaluation allocates many short-lived objects, and fewer scavenges
-      // leave the other core to the other worker.
-      resourceLimits: { maxYoungGenerationSizeMb: 256 },
-    })
+    ? new Piscina({ filename: join(packageRoot(), "dist", "sweeps", "worker.js"), minThreads: workers, maxThreads: workers, idleTimeout: 60_000 })
     : undefined;
   const wantRows = spec.sampler.kind === "nsga2";
   const evaluate = async (points: PointTask[]): Promise<WorkerResult> =>
@@ -137,7 +132,9 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
           continue;
         }
         batch.push({ index: i, key, workload, params });
-        done.add(key); // samplers can propose the same point twice (LHS over few values): once is enough
+        // Random and LHS samplers can propose a point twice (few values per parameter): once is
+        // enough. A grid never repeats, so its keys are not kept (memory stays flat).
+        if (spec.sampler.kind !== "grid") done.add(key);
         if (batch.length >= batchSize) await flush();
       }
       if (!options.signal?.aborted) await flush();
