@@ -7,17 +7,9 @@
  *           is cut into n strata and every stratum holds exactly one of the n samples
  * NSGA-II (nsga2.ts) proposes points generation by generation instead.
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../common/random.js";
 
+export { mulberry32 };
 /** A seeded stream for (seed, a, b): independent draws per point and dimension. */
 function streamFor(seed: number, a: number, b = 0): () => number {
   return mulberry32(Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(a + 1, 0xc2b2ae35) ^ Math.imul(b + 7, 0x27d4eb2f));

@@ -17,6 +17,8 @@
  * A block is kept when any element of it is in the pattern; a block-sparse kernel computes whole
  * blocks, so MACs and elements are counted at block granularity (edge blocks are partial).
  */
+import { mulberry32 } from "../common/random.js";
+
 export const MASK_PATTERNS = ["block-random", "block-diagonal", "local", "strided", "fixed", "bigbird", "longformer"] as const;
 export type MaskPattern = (typeof MASK_PATTERNS)[number];
 
@@ -49,18 +51,6 @@ export interface MaskGrid {
   nnzElements: number;
   /** Kept blocks per block row. */
   rowBlockNnz: Int32Array;
-}
-
-/** Deterministic PRNG (mulberry32) for seeded layouts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** k distinct picks from `candidates`, seeded (partial Fisher-Yates). */
@@ -216,7 +206,7 @@ function buildGrid(m: BlockMask): MaskGrid {
         const allowed = allowedCols(r);
         const k = Math.max(1, Math.round(m.density! * allowed.length));
         const chosen = m.pattern === "block-random"
-          ? pick(allowed, k, prng(((m.seed ?? 1) * 2654435761) ^ abs))
+          ? pick(allowed, k, mulberry32(((m.seed ?? 1) * 2654435761) ^ abs))
           : [...allowed].sort((x, y) => Math.abs(x - abs) - Math.abs(y - abs) || x - y).slice(0, k);
         chosen.forEach(set);
         break;
@@ -228,7 +218,7 @@ function buildGrid(m: BlockMask): MaskGrid {
         const fixed = allowed.filter((c) => abs < g || c < g || Math.abs(c - abs) <= half);
         fixed.forEach(set);
         const rest = allowed.filter((c) => !fixed.includes(c));
-        pick(rest, rand, prng(((m.seed ?? 1) * 2654435761) ^ abs)).forEach(set);
+        pick(rest, rand, mulberry32(((m.seed ?? 1) * 2654435761) ^ abs)).forEach(set);
         break;
       }
       default: {
