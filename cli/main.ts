@@ -3,6 +3,7 @@ import { InputError } from "../common/input-error.js";
 import { runCommand, RUN_HELP } from "./run.js";
 import { traceCommand, TRACE_HELP } from "./trace.js";
 import { mergeCommand, MERGE_HELP, sweepCommand, SWEEP_HELP } from "./sweep.js";
+import { plotCommand, PLOT_HELP } from "./plot.js";
 import { EXIT, processIo, type Io } from "./io.js";
 
 const COMMANDS = {
@@ -10,6 +11,7 @@ const COMMANDS = {
   trace: { fn: traceCommand, help: TRACE_HELP },
   sweep: { fn: sweepCommand, help: SWEEP_HELP },
   merge: { fn: mergeCommand, help: MERGE_HELP },
+  plot: { fn: plotCommand, help: PLOT_HELP },
 } as const;
 
 const USAGE = `attnsim: energy, latency and memory of transformer attention on accelerator designs

@@ -1,5 +1,6 @@
 /** `attnsim run`: one design, one workload, one Result. */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeRunPlots } from "../output/plots.js";
 import { InputError } from "../common/input-error.js";
 import { loadDesign } from "../hardware-models/design-loader.js";
 import { loadScalesimConfig, scalesimDesign } from "../hardware-models/scalesim-config.js";
@@ -22,6 +23,7 @@ export const RUN_HELP = `attnsim run: simulate one workload on one design
 ${WORKLOAD_HELP}
   --json        print the full Result as JSON; --out FILE writes it to FILE instead
   --timeline F  write the op timeline (Chrome trace-event JSON; open in ui.perfetto.dev)
+  --plots DIR   write charts (PNG + CSV: energy breakdowns, roofline, power over time) and report.html
   --power-window T   window of the peak-power average, e.g. "10 us" (default 1 us)
   --serial      run one op at a time (no overlap between units)
   --scalesim-config, --topology
@@ -29,7 +31,7 @@ ${WORKLOAD_HELP}
 
 Exit codes: 0 ok, 2 bad input, 3 the design cannot run the workload (reasons printed).`;
 
-export function runCommand(args: string[], io: Io): number {
+export async function runCommand(args: string[], io: Io): Promise<number> {
   const { values: v } = parse(args, {
     ...WORKLOAD_OPTIONS,
     design: { type: "string" },
@@ -38,6 +40,7 @@ export function runCommand(args: string[], io: Io): number {
     "scalesim-config": { type: "string" },
     topology: { type: "string" },
     timeline: { type: "string" },
+    plots: { type: "string" },
     "power-window": { type: "string" },
     serial: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -64,7 +67,7 @@ export function runCommand(args: string[], io: Io): number {
   const timelineFile = str("timeline");
   const window = str("power-window");
   const outcome = simulate(design, trace, {
-    keepTimeline: timelineFile !== undefined,
+    keepTimeline: timelineFile !== undefined || str("plots") !== undefined,
     concurrency: !v.serial,
     ...(window !== undefined ? { powerWindowSeconds: parseQuantity(window, QUANTITY.timeSeconds, { file: CLI, path: "--power-window" }) } : {}),
   });
@@ -77,6 +80,12 @@ export function runCommand(args: string[], io: Io): number {
   if (timelineFile !== undefined) {
     writeFileSync(timelineFile, `${JSON.stringify(chromeTrace(outcome.result))}\n`);
     io.err(`wrote ${timelineFile} (Chrome trace-event format: open it in ui.perfetto.dev)`);
+  }
+  if (str("plots") !== undefined) {
+    const inputs: Record<string, string> = { workload: outcome.result.workload };
+    if (design.origin && existsSync(design.origin)) inputs[design.origin] = readFileSync(design.origin, "utf8");
+    const files = await writeRunPlots(str("plots")!, outcome.result, inputs);
+    io.err(`wrote ${str("plots")}/: ${files.join(", ")}`);
   }
   if (str("out") !== undefined) {
     writeFileSync(str("out")!, `${toJson(payload)}\n`);

@@ -6,10 +6,11 @@ import { defaultWorkers, mergeSweeps, runSweep, type Progress } from "../sweeps/
 import type { SweepSummary } from "../sweeps/aggregate.js";
 import { CLI, parse, positiveInt } from "./args.js";
 import { EXIT, type Io } from "./io.js";
+import { writeSweepPlots } from "../output/plots.js";
 
 export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel workers
 
-  attnsim sweep SPEC.yaml [--out DIR] [--workers N] [--resume] [--shard i/N] [--batch N]
+  attnsim sweep SPEC.yaml [--out DIR] [--workers N] [--resume] [--shard i/N] [--batch N] [--plots]
 
   SPEC          a sweep spec (docs/sweeps.md; examples/sweeps/)
   --out DIR     output folder (default: sweep-<name>): results.jsonl, results.csv, pareto.csv, summary.json
@@ -17,6 +18,7 @@ export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel wor
   --resume      skip the points already in DIR/results.jsonl (after a kill, or to extend a sweep)
   --shard i/N   evaluate the points with index = i mod N (one of N machines); join with attnsim merge
   --batch N     points per worker task (default 64)
+  --plots       also write DIR/plots: Pareto scatter, tornado charts (PNG + CSV) and report.html
 
 Interrupt (Ctrl-C) stops proposing points, records the ones in flight and writes the aggregates.`;
 
@@ -35,7 +37,7 @@ function printSummary(s: SweepSummary, out: string, io: Io): void {
 export async function sweepCommand(args: string[], io: Io): Promise<number> {
   const { values: v, positionals } = parse(args, {
     out: { type: "string", short: "o" }, workers: { type: "string" }, resume: { type: "boolean" }, shard: { type: "string" },
-    batch: { type: "string" }, help: { type: "boolean", short: "h" },
+    batch: { type: "string" }, plots: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   if (v.help) {
@@ -80,6 +82,10 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize: positiveInt(str("batch"), "--batch"), onProgress, signal: controller.signal });
     bar?.stop();
     printSummary(summary, out, io);
+    if (v.plots) {
+      const files = await writeSweepPlots(out);
+      io.out(`wrote ${out}/plots/: ${files.join(", ")}`);
+    }
     return controller.signal.aborted ? 130 : EXIT.ok;
   } finally {
     process.off("SIGINT", sigint);

@@ -272,7 +272,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     const leak = unit.leakagePowerW * latencySeconds * PJ_PER_J;
     const busyCycles = unitBusySeconds[u]! * unit.frequencyHz;
     return {
-      unit: unit.name, kind: unit.kind, busyCycles, macs: unitMacs[u]!,
+      unit: unit.name, kind: unit.kind, peakMacsPerSecond: unit.peakMacsPerCycle * unit.frequencyHz, busyCycles, macs: unitMacs[u]!,
       utilization: busyCycles > 0 ? unitMacs[u]! / (unit.peakMacsPerCycle * busyCycles) : 0,
       areaMm2: unit.areaMm2,
       dynamicEnergyPj: unitDynamicPj[u]!, leakageEnergyPj: leak, energyPj: unitDynamicPj[u]! + leak,
@@ -287,7 +287,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     bytesByLevel[level.name] = { readBytes: levelRead[l]!, writeBytes: levelWrite[l]! };
     const leak = level.leakagePowerW * latencySeconds * PJ_PER_J;
     return {
-      level: level.name, readBytes: levelRead[l]!, writeBytes: levelWrite[l]!,
+      level: level.name, bandwidthBytesPerSecond: level.bandwidthBytesPerSecond, readBytes: levelRead[l]!, writeBytes: levelWrite[l]!,
       averageBandwidthBytesPerSecond: latencySeconds > 0 ? (levelRead[l]! + levelWrite[l]!) / latencySeconds : 0,
       peakBandwidthBytesPerSecond: levelPeakBw[l]!,
       peakResidentBytes: placement.peakBytesByLevel[l]!, capacityBytes: level.capacityBytes,

@@ -66,6 +66,8 @@ export interface ExitPoint {
 export interface UnitResult extends EnergyBreakdownEntry {
   unit: string;
   kind: string;
+  /** Peak MAC rate of the unit (all replicas), MACs per second: its compute roof. */
+  peakMacsPerSecond: number;
   busyCycles: number;
   macs: number;
   utilization: number;
@@ -74,6 +76,8 @@ export interface UnitResult extends EnergyBreakdownEntry {
 
 export interface LevelResult extends EnergyBreakdownEntry, LevelBytes {
   level: string;
+  /** The level's bandwidth: its roof. */
+  bandwidthBytesPerSecond: number;
   /** Bytes moved / total latency. */
   averageBandwidthBytesPerSecond: number;
   /** Largest bytes-per-second of any single op at this level. */

@@ -1,0 +1,63 @@
+/** `attnsim plot`: charts and report.html of a sweep folder, or a sequence-length scaling study. */
+import { writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { InputError } from "../common/input-error.js";
+import { loadDesign } from "../hardware-models/design-loader.js";
+import { simulate } from "../sim/engine.js";
+import { buildWorkload } from "../workloads/transformer-builder.js";
+import { parseVariantText } from "../workloads/workload-spec.js";
+import { writeCharts, writeSweepPlots } from "../output/plots.js";
+import { scalingChart } from "../output/charts/result-charts.js";
+import { reportHtml } from "../output/report.js";
+import { CLI, parse, positiveInt } from "./args.js";
+import { EXIT, type Io } from "./io.js";
+
+export const PLOT_HELP = `attnsim plot: charts (PNG + CSV) and a self-contained report.html
+
+  attnsim plot SWEEP_DIR [--out DIR]
+      Pareto scatter of the first two objectives, a tornado per objective (default DIR: SWEEP_DIR/plots)
+  attnsim plot --scaling --design D --model M [--seqs 128,256,512,1024] [--variants dense,local,performer] [--out DIR]
+      latency and energy against sequence length, one line per attention variant
+
+Runs draw their own plots with attnsim run ... --plots DIR; sweeps with attnsim sweep ... --plots.`;
+
+export async function plotCommand(args: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parse(args, {
+    out: { type: "string", short: "o" }, scaling: { type: "boolean" }, design: { type: "string" }, model: { type: "string" },
+    seqs: { type: "string" }, variants: { type: "string" }, help: { type: "boolean", short: "h" },
+  });
+  const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
+  if (v.help) {
+    io.out(PLOT_HELP);
+    return EXIT.ok;
+  }
+  if (v.scaling) {
+    const design = loadDesign(str("design") ?? "edge-npu");
+    const model = str("model") ?? "bert-base";
+    const seqs = (str("seqs") ?? "128,256,512,1024,2048").split(",").map((s) => positiveInt(s.trim(), "--seqs")!);
+    const variants = (str("variants") ?? "dense,local,performer").split(",").map((s) => s.trim());
+    const points: { variant: string; seq: number; latencySeconds: number; energyJ: number }[] = [];
+    for (const variant of variants) {
+      const attention = parseVariantText("attention", variant, "--variants");
+      for (const seq of seqs) {
+        const o = simulate(design, buildWorkload({ model, seq, attention }), { perOp: false });
+        if (o.ok) points.push({ variant, seq, latencySeconds: o.result.latencySeconds, energyJ: o.result.energyJ });
+        else io.err(`${variant} at ${seq}: ${o.infeasible.reasons[0]!.reason}`);
+      }
+    }
+    const out = str("out") ?? "scaling-plots";
+    const charts = [scalingChart(points, "latencySeconds"), scalingChart(points, "energyJ")];
+    const files = await writeCharts(out, charts);
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "report.html"), reportHtml(`${model} on ${design.name}: scaling with sequence length`, charts, [
+      { title: "Points", table: { header: ["variant", "seq", "latency (s)", "energy (J)"], rows: points.map((p) => [p.variant, p.seq, p.latencySeconds, p.energyJ]) } },
+    ], { "study": `design ${design.origin}\nmodel ${model}\nseqs ${seqs.join(",")}\nvariants ${variants.join(" ")}` }));
+    io.out(`wrote ${out}/${[...files, "report.html"].join(`, `)}`);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new InputError(CLI, { path: "SWEEP_DIR", expected: "a sweep output folder (or --scaling)", found: `${positionals.length} arguments` });
+  const out = str("out") ?? join(positionals[0]!, "plots");
+  const files = await writeSweepPlots(positionals[0]!, out);
+  io.out(`wrote ${out}/: ${files.join(", ")}`);
+  return EXIT.ok;
+}
