@@ -174,3 +174,18 @@ describe("attnsim sweep", () => {
     expect(r.err).toMatch(/--shard: expected i\/N with 0 <= i < N/);
   });
 });
+
+describe("attnsim plot", () => {
+  it("--compare draws several designs side by side", async () => {
+    const out = join(dir, "compare");
+    const r = await cli("plot", "--compare", "--designs", "edge-npu,tpuv1-like,heterogeneous", "--model", "bert-base", "--seq", "128", "--out", out);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(out, "energy-by-unit.csv"), "utf8").trim().split("\n")).toHaveLength(4);
+  });
+  it("--scaling writes latency and energy charts", async () => {
+    const out = join(dir, "scaling");
+    const r = await cli("plot", "--scaling", "--design", "edge-npu", "--model", "bert-base", "--seqs", "128,256", "--variants", "dense,performer", "--out", out);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(out, "scaling-energy.csv"), "utf8").trim().split("\n")).toHaveLength(5);
+  });
+});

@@ -7,7 +7,7 @@ import { simulate } from "../sim/engine.js";
 import { buildWorkload } from "../workloads/transformer-builder.js";
 import { parseVariantText } from "../workloads/workload-spec.js";
 import { writeCharts, writeSweepPlots } from "../output/plots.js";
-import { scalingChart } from "../output/charts/result-charts.js";
+import { energyBreakdownChart, scalingChart } from "../output/charts/result-charts.js";
 import { reportHtml } from "../output/report.js";
 import { CLI, parse, positiveInt } from "./args.js";
 import { EXIT, type Io } from "./io.js";
@@ -18,17 +18,38 @@ export const PLOT_HELP = `attnsim plot: charts (PNG + CSV) and a self-contained 
       Pareto scatter of the first two objectives, a tornado per objective (default DIR: SWEEP_DIR/plots)
   attnsim plot --scaling --design D --model M [--seqs 128,256,512,1024] [--variants dense,local,performer] [--out DIR]
       latency and energy against sequence length, one line per attention variant
+  attnsim plot --compare --designs A,B,C --model M [--seq N] [--out DIR]
+      energy per unit, memory level and op kind of several designs side by side
 
 Runs draw their own plots with attnsim run ... --plots DIR; sweeps with attnsim sweep ... --plots.`;
 
 export async function plotCommand(args: string[], io: Io): Promise<number> {
   const { values: v, positionals } = parse(args, {
     out: { type: "string", short: "o" }, scaling: { type: "boolean" }, design: { type: "string" }, model: { type: "string" },
-    seqs: { type: "string" }, variants: { type: "string" }, help: { type: "boolean", short: "h" },
+    seqs: { type: "string" }, variants: { type: "string" }, compare: { type: "boolean" }, designs: { type: "string" }, seq: { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   if (v.help) {
     io.out(PLOT_HELP);
+    return EXIT.ok;
+  }
+  if (v.compare) {
+    const names = (str("designs") ?? "edge-npu,tpuv1-like").split(",").map((d) => d.trim());
+    const model = str("model") ?? "bert-base";
+    const trace = buildWorkload({ model, seq: positiveInt(str("seq"), "--seq") });
+    const results = names.flatMap((name) => {
+      const o = simulate(loadDesign(name), trace, { perOp: false });
+      if (!o.ok) io.err(`${name}: ${o.infeasible.reasons[0]!.reason}`);
+      return o.ok ? [o.result] : [];
+    });
+    const out = str("out") ?? "compare-plots";
+    const charts = (["unit", "level", "opKind"] as const).map((by) => energyBreakdownChart(results, by));
+    const files = await writeCharts(out, charts);
+    writeFileSync(join(out, "report.html"), reportHtml(`${model}: designs compared`, charts, [
+      { title: "Designs", table: { header: ["design", "latency (s)", "energy (J)", "average power (W)", "area (mm^2)"], rows: results.map((r) => [r.design, r.latencySeconds, r.energyJ, r.averagePowerW, r.areaMm2]) } },
+    ], { study: `designs ${names.join(", ")}\nworkload ${trace.model.name} seq ${trace.model.seqLen}` }));
+    io.out(`wrote ${out}/${[...files, "report.html"].join(", ")}`);
     return EXIT.ok;
   }
   if (v.scaling) {
