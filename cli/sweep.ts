@@ -2,7 +2,7 @@
 import cliProgress from "cli-progress";
 import { InputError } from "../common/input-error.js";
 import { loadSweep } from "../sweeps/spec.js";
-import { defaultWorkers, mergeSweeps, runSweep, type Progress } from "../sweeps/runner.js";
+import { defaultWorkers, MIN_WORKER_HEAP_MB, mergeSweeps, runSweep, type Progress } from "../sweeps/runner.js";
 import type { SweepSummary } from "../sweeps/aggregate.js";
 import { CLI, parse, positiveInt } from "./args.js";
 import { EXIT, type Io } from "./io.js";
@@ -10,7 +10,7 @@ import { writeSweepPlots } from "../output/plots.js";
 
 export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel workers
 
-  attnsim sweep SPEC.yaml [--out DIR] [--workers N] [--resume] [--shard i/N] [--batch N] [--plots]
+  attnsim sweep SPEC.yaml [--out DIR] [--workers N] [--resume] [--shard i/N] [--batch N] [--worker-heap MB] [--plots]
 
   SPEC          a sweep spec (docs/sweeps.md; examples/sweeps/)
   --out DIR     output folder (default: sweep-<name>): results.jsonl, results.csv, pareto.csv, summary.json
@@ -18,6 +18,8 @@ export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel wor
   --resume      skip the points already in DIR/results.jsonl (after a kill, or to extend a sweep)
   --shard i/N   evaluate the points with index = i mod N (one of N machines); join with attnsim merge
   --batch N     points per worker task (default 64)
+  --worker-heap MB
+                cap each worker's V8 old generation (lower peak RSS, ~12% slower at 160)
   --plots       also write DIR/plots: Pareto scatter, tornado charts (PNG + CSV) and report.html
 
 Interrupt (Ctrl-C) stops proposing points, records the ones in flight and writes the aggregates.`;
@@ -37,7 +39,7 @@ function printSummary(s: SweepSummary, out: string, io: Io): void {
 export async function sweepCommand(args: string[], io: Io): Promise<number> {
   const { values: v, positionals } = parse(args, {
     out: { type: "string", short: "o" }, workers: { type: "string" }, resume: { type: "boolean" }, shard: { type: "string" },
-    batch: { type: "string" }, plots: { type: "boolean" }, help: { type: "boolean", short: "h" },
+    batch: { type: "string" }, "worker-heap": { type: "string" }, plots: { type: "boolean" }, help: { type: "boolean", short: "h" },
   });
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   if (v.help) {
@@ -51,6 +53,10 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     const m = /^(\d+)\/(\d+)$/.exec(str("shard")!);
     if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) < 1) throw new InputError(CLI, { path: "--shard", expected: "i/N with 0 <= i < N", found: JSON.stringify(str("shard")) });
     shard = { index: Number(m[1]), count: Number(m[2]) };
+  }
+  const workerHeapMb = positiveInt(str("worker-heap"), "--worker-heap");
+  if (workerHeapMb !== undefined && workerHeapMb < MIN_WORKER_HEAP_MB) {
+    throw new InputError(CLI, { path: "--worker-heap", expected: `at least ${MIN_WORKER_HEAP_MB} (MB; a worker needs ~40 MB to load its modules and a trace)`, found: String(workerHeapMb) });
   }
   const workersText = str("workers");
   const workers = workersText === undefined ? defaultWorkers() : workersText === "0" ? 0 : positiveInt(workersText, "--workers")!;
@@ -79,7 +85,7 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     }
   };
   try {
-    const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize: positiveInt(str("batch"), "--batch"), onProgress, signal: controller.signal });
+    const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize: positiveInt(str("batch"), "--batch"), workerHeapMb, onProgress, signal: controller.signal });
     bar?.stop();
     printSummary(summary, out, io);
     if (v.plots) {

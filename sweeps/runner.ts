@@ -36,9 +36,29 @@ export interface SweepOptions {
   resume?: boolean;
   shard?: { index: number; count: number };
   batchSize?: number;
+  /**
+   * Cap on each worker's V8 old generation, MB (piscina resourceLimits.maxOldGenerationSizeMb).
+   * Unset, V8 lets a worker's heap grow with its garbage (~300 MB per worker over a long sweep);
+   * 160 keeps a 2-worker sweep under ~470 MB RSS for ~12% fewer points/s. A batch whose worker
+   * runs out of it becomes error rows, and the sweep goes on.
+   */
+  workerHeapMb?: number;
   onProgress?: (p: Progress) => void;
   /** Stop proposing points; the points in flight are finished and recorded. */
   signal?: AbortSignal;
+}
+
+export const MIN_WORKER_HEAP_MB = 64;
+
+/** Error rows for a batch whose worker failed as a whole. */
+export function failedBatch(points: PointTask[], reason: string, wantRows: boolean): WorkerResult {
+  const rows: Row[] = points.map((p) => ({ index: p.index, key: p.key, workload: p.workload, params: p.params, status: "error", reason }));
+  return {
+    lines: rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : ""),
+    count: rows.length,
+    errors: rows.length,
+    ...(wantRows ? { rows } : {}),
+  };
 }
 
 export function defaultWorkers(): number {
@@ -73,13 +93,37 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   writeFileSync(join(options.outDir, "sweep.json"), `${JSON.stringify({ name: spec.name, file: spec.file, parameters: spec.parameters.map((p) => ({ name: p.name })), objectives: spec.objectives }, null, 2)}\n`);
   const fd = openSync(file, "a");
   const workers = options.workers ?? defaultWorkers();
+  if (options.workerHeapMb !== undefined && !(options.workerHeapMb >= MIN_WORKER_HEAP_MB)) {
+    throw new RangeError(`workerHeapMb: at least ${MIN_WORKER_HEAP_MB} MB (a worker needs ~40 MB to load mathjs, ajv and a trace), got ${options.workerHeapMb}`);
+  }
   const batchSize = options.batchSize ?? 64;
   const pool = workers > 0
-    ? new Piscina({ filename: join(packageRoot(), "dist", "sweeps", "worker.js"), minThreads: workers, maxThreads: workers, idleTimeout: 60_000 })
+    ? new Piscina({
+      filename: join(packageRoot(), "dist", "sweeps", "worker.js"), minThreads: workers, maxThreads: workers, idleTimeout: 60_000,
+      ...(options.workerHeapMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb } } : {}),
+    })
     : undefined;
+  // A worker that dies outside a task (at start-up, say) is replaced by piscina; without a listener
+  // its 'error' event would end the process. Workers that keep dying before finishing anything
+  // would leave the queued tasks waiting forever: then the pool is destroyed, which rejects them,
+  // and they become error rows below.
+  let deathsSinceProgress = 0;
+  pool?.on("error", () => {
+    if (++deathsSinceProgress >= 3 * workers) void pool.destroy();
+  });
   const wantRows = spec.sampler.kind === "nsga2";
-  const evaluate = async (points: PointTask[]): Promise<WorkerResult> =>
-    pool ? ((await pool.run({ specFile: spec.file, points, wantRows } satisfies WorkerTask)) as WorkerResult) : evaluateBatch(spec, points, wantRows);
+  const evaluate = async (points: PointTask[]): Promise<WorkerResult> => {
+    if (!pool) return evaluateBatch(spec, points, wantRows);
+    try {
+      const result = (await pool.run({ specFile: spec.file, points, wantRows } satisfies WorkerTask)) as WorkerResult;
+      deathsSinceProgress = 0;
+      return result;
+    } catch (err) {
+      // The worker itself died (out of heap, a native crash): its batch becomes error rows, so
+      // the sweep goes on and the record says which points to look at; piscina starts a new worker.
+      return failedBatch(points, `worker failed on a batch of ${points.length} points: ${err instanceof Error ? err.message : String(err)}`, wantRows);
+    }
+  };
 
   const W = spec.workloads.length;
   const dims = dimensions(spec);

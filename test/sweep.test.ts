@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { loadSweep } from "../sweeps/spec.js";
-import { mergeSweeps, runSweep } from "../sweeps/runner.js";
+import { failedBatch, mergeSweeps, runSweep } from "../sweeps/runner.js";
 import { packageRoot } from "../common/package-root.js";
 import { InputError } from "../common/input-error.js";
 
@@ -82,6 +82,26 @@ objectives: [{ minimize: energyJ }]`);
     await runSweep(spec, { outDir: join(dir, "w2"), workers: 2, batchSize: 2 });
     const byKey = (out: string) => Object.fromEntries(jsonl(out).map((r) => [r.key, r]));
     expect(byKey(join(dir, "w2"))).toEqual(byKey(join(dir, "w0")));
+  });
+
+  it("a worker heap cap gives the same results; a cap too small to load a worker is refused", async () => {
+    const spec = loadSweep(small("heap"));
+    await runSweep(spec, { outDir: join(dir, "h0"), workers: 0 });
+    await runSweep(spec, { outDir: join(dir, "h1"), workers: 1, batchSize: 3, workerHeapMb: 64 });
+    const byKey = (out: string) => Object.fromEntries(jsonl(out).map((r) => [r.key, r]));
+    expect(byKey(join(dir, "h1"))).toEqual(byKey(join(dir, "h0")));
+    await expect(runSweep(spec, { outDir: join(dir, "h2"), workers: 1, workerHeapMb: 8 })).rejects.toThrow(/at least 64 MB/);
+  });
+
+  it("a batch whose worker died becomes error rows naming every point", () => {
+    const points = [0, 1, 2].map((i) => ({ index: i, key: `k${i}`, workload: 0, params: { rows: 8 * (i + 1) } }));
+    const result = failedBatch(points, "worker failed on a batch of 3 points: out of memory", true);
+    expect(result.count).toBe(3);
+    expect(result.errors).toBe(3);
+    const lines = result.lines.trimEnd().split("\n").map((l) => JSON.parse(l) as { key: string; status: string; reason: string });
+    expect(lines.map((r) => r.key)).toEqual(["k0", "k1", "k2"]);
+    expect(lines.every((r) => r.status === "error" && r.reason.includes("out of memory"))).toBe(true);
+    expect(result.rows?.map((r) => r.params.rows)).toEqual([8, 16, 24]);
   });
 
   it("shards partition the points and merge joins them into the same result set", async () => {
