@@ -7,7 +7,7 @@
  * throws is an error row; the sweep goes on. `shard: i/N` evaluates the points whose index is
  * i mod N (for batch schedulers); `attnsim merge` joins shards.
  */
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
@@ -49,6 +49,20 @@ export interface SweepOptions {
 }
 
 export const MIN_WORKER_HEAP_MB = 64;
+
+/** True when the file is empty or missing, or its last byte is a newline. */
+function endsWithNewline(file: string): boolean {
+  const size = existsSync(file) ? statSync(file).size : 0;
+  if (size === 0) return true;
+  const fd = openSync(file, "r");
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Error rows for a batch whose worker failed as a whole. */
 export function failedBatch(points: PointTask[], reason: string, wantRows: boolean): WorkerResult {
@@ -92,6 +106,9 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   // What merge and later aggregation need to know about the sweep (names, objectives).
   writeFileSync(join(options.outDir, "sweep.json"), `${JSON.stringify({ name: spec.name, file: spec.file, parameters: spec.parameters.map((p) => ({ name: p.name })), objectives: spec.objectives }, null, 2)}\n`);
   const fd = openSync(file, "a");
+  // A kill can tear the last line mid-write: start on a fresh line, or the first new row would be
+  // glued to the fragment and lost with it.
+  if (options.resume && !endsWithNewline(file)) writeSync(fd, "\n");
   const workers = options.workers ?? defaultWorkers();
   if (options.workerHeapMb !== undefined && !(options.workerHeapMb >= MIN_WORKER_HEAP_MB)) {
     throw new RangeError(`workerHeapMb: at least ${MIN_WORKER_HEAP_MB} MB (a worker needs ~40 MB to load mathjs, ajv and a trace), got ${options.workerHeapMb}`);
@@ -193,7 +210,7 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   return aggregate(spec, options.outDir, {
     wallSeconds, evaluatedThisRun: evaluated, pointsPerSecond: evaluated / Math.max(wallSeconds, 1e-9), workers,
     ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
-  });
+  }, { keysUnique: true });
 }
 
 async function runNsga2(
@@ -252,5 +269,5 @@ export async function mergeSweeps(dirs: string[], outDir: string): Promise<Sweep
   } finally {
     closeSync(fd);
   }
-  return aggregate({ name: meta.name, objectives: meta.objectives, parameters: meta.parameters as ResolvedSweep["parameters"] }, outDir, { shard: `merged from ${dirs.length}` });
+  return aggregate({ name: meta.name, objectives: meta.objectives, parameters: meta.parameters as ResolvedSweep["parameters"] }, outDir, { shard: `merged from ${dirs.length}` }, { keysUnique: true });
 }

@@ -167,6 +167,23 @@ objectives: [{ minimize: energyJ }]`);
     expect(summary.rows).toBe(200);
     expect(summary.evaluatedThisRun).toBe(200 - before);
   });
+
+  it("a last line torn mid-write is re-evaluated, and the next row is not glued to it", async () => {
+    const spec = loadSweep(small("torn"));
+    const out = join(dir, "torn");
+    await runSweep(spec, { outDir: out, workers: 0 });
+    const text = readFileSync(join(out, "results.jsonl"), "utf8");
+    const lines = text.trimEnd().split("\n");
+    expect(lines.length).toBe(12);
+    // keep 9 whole rows and half of the 10th, no newline after it: what a kill mid-write leaves
+    writeFileSync(join(out, "results.jsonl"), `${lines.slice(0, 9).join("\n")}\n${lines[9]!.slice(0, 40)}`);
+    const summary = await runSweep(spec, { outDir: out, workers: 0, resume: true });
+    expect(summary.evaluatedThisRun).toBe(3);
+    const keys = jsonl(out).map((r) => r.key);
+    expect(keys.length).toBe(12);
+    expect(new Set(keys).size).toBe(12);
+    expect(summary.rows).toBe(12);
+  });
 });
 
 describe("spec errors", () => {
