@@ -11,10 +11,11 @@ export const CLI = "<command line>";
 
 export type ArgValues = Record<string, string | boolean | undefined>;
 
-export function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>): { values: ArgValues; positionals: string[] } {
+export function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>): { values: ArgValues; positionals: string[]; str: (key: string) => string | undefined } {
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as ArgValues, positionals };
+    const v = values as ArgValues;
+    return { values: v, positionals, str: (key) => (typeof v[key] === "string" ? (v[key] as string) : undefined) };
   } catch (err) {
     throw new InputError(CLI, { path: "", expected: "known options (see --help)", found: err instanceof Error ? err.message : String(err) });
   }

@@ -24,12 +24,11 @@ export const PLOT_HELP = `attnsim plot: charts (PNG + CSV) and a self-contained 
 Runs draw their own plots with attnsim run ... --plots DIR; sweeps with attnsim sweep ... --plots.`;
 
 export async function plotCommand(args: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parse(args, {
+  const { values: v, positionals, str } = parse(args, {
     out: { type: "string", short: "o" }, scaling: { type: "boolean" }, design: { type: "string" }, model: { type: "string" },
     seqs: { type: "string" }, variants: { type: "string" }, compare: { type: "boolean" }, designs: { type: "string" }, seq: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
-  const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   if (v.help) {
     io.out(PLOT_HELP);
     return EXIT.ok;

@@ -32,7 +32,7 @@ ${WORKLOAD_HELP}
 Exit codes: 0 ok, 2 bad input, 3 the design cannot run the workload (reasons printed).`;
 
 export async function runCommand(args: string[], io: Io): Promise<number> {
-  const { values: v } = parse(args, {
+  const { values: v, str } = parse(args, {
     ...WORKLOAD_OPTIONS,
     design: { type: "string" },
     json: { type: "boolean" },
@@ -45,7 +45,6 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     serial: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
-  const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   if (v.help) {
     io.out(RUN_HELP);
     return EXIT.ok;

@@ -17,13 +17,12 @@ ${WORKLOAD_HELP}
   --list        list the model presets and every workload variant with its keys`;
 
 export function traceCommand(args: string[], io: Io): number {
-  const { values: v } = parse(args, {
+  const { values: v, str } = parse(args, {
     ...WORKLOAD_OPTIONS,
     out: { type: "string", short: "o" },
     list: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
-  const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   if (v.help) {
     io.out(TRACE_HELP);
     return EXIT.ok;

@@ -54,17 +54,14 @@ export function splitForReplicas(op: Op, count: number): ReplicaSplit {
       const r = even(op.rows, perItem);
       return { op: { ...op, batchCount: 1, rows: r.share }, replicas: op.batchCount * r.used, copies: [1, 1] };
     }
-    case "layernorm": {
+    case "layernorm":
+    case "gather": {
       const r = even(op.rows, count);
       return { op: { ...op, rows: r.share }, replicas: r.used, copies: [1, 1] };
     }
     case "elementwise": {
       const e = even(op.elements, count);
       return { op: { ...op, elements: e.share }, replicas: e.used, copies: [1, 1] };
-    }
-    case "gather": {
-      const r = even(op.rows, count);
-      return { op: { ...op, rows: r.share }, replicas: r.used, copies: [1, 1] };
     }
     case "sort": {
       const b = even(op.batchCount, count);

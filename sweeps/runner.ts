@@ -38,8 +38,9 @@ export interface SweepOptions {
   batchSize?: number;
   /**
    * Cap on each worker's V8 old generation, MB (piscina resourceLimits.maxOldGenerationSizeMb).
-   * Unset, V8 lets a worker's heap grow with its garbage (~300 MB per worker over a long sweep);
-   * 160 keeps a 2-worker sweep under ~470 MB RSS for ~12% fewer points/s. A batch whose worker
+   * Unset, V8 lets a worker's heap grow with its garbage (heapUsed ~230 MB after 10k points, ~47 MB
+   * of it live); 160 kept a 2-worker 1M-point sweep at 498 MB peak RSS for 13-16% fewer points/s
+   * (docs/sweeps.md, Throughput). A batch whose worker
    * runs out of it becomes error rows, and the sweep goes on.
    */
   workerHeapMb?: number;
@@ -111,7 +112,7 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   if (options.resume && !endsWithNewline(file)) writeSync(fd, "\n");
   const workers = options.workers ?? defaultWorkers();
   if (options.workerHeapMb !== undefined && !(options.workerHeapMb >= MIN_WORKER_HEAP_MB)) {
-    throw new RangeError(`workerHeapMb: at least ${MIN_WORKER_HEAP_MB} MB (a worker needs ~40 MB to load mathjs, ajv and a trace), got ${options.workerHeapMb}`);
+    throw new RangeError(`workerHeapMb: at least ${MIN_WORKER_HEAP_MB} MB (a worker's heap holds ~45 MB once it has loaded mathjs, ajv and the models and run one point), got ${options.workerHeapMb}`);
   }
   const batchSize = options.batchSize ?? 64;
   const pool = workers > 0
