@@ -6,7 +6,9 @@
  *   latency(op) = max( compute cycles / unit clock , max over levels of bytes moved / bandwidth )
  *
  * i.e. compute and memory overlap perfectly (double-buffered), and the slower one sets the pace;
- * stall = latency - compute. Ops run one after another (a later issue adds concurrent units).
+ * stall = latency - compute. With the timeline on (the default) the units run concurrently as the
+ * ops' dependencies allow, sharing each level's bandwidth (sim/timeline.ts); `concurrency: false`
+ * runs the ops one after another.
  * Energy = sum of actions x price (dynamic) + (sum of leakage powers) x latency. An op with
  * execution probability w (early exit) contributes w x its latency and energy; an op repeated
  * `count` times (generation) contributes each step, with its growing shape.
