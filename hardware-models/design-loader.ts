@@ -11,7 +11,7 @@ import { packageRoot } from "../common/package-root.js";
 import { parseQuantity, QUANTITY } from "../common/quantity.js";
 import { OP_KINDS, type OpKind } from "../workloads/trace.js";
 import { designSchema } from "./design-schema.js";
-import type { Design } from "./design.js";
+import type { Design, SystemModel } from "./design.js";
 import { resolveMemoryLevel, type MemoryLevel } from "./memory-hierarchy.js";
 import { EnergyTable } from "./technology/energy-table.js";
 import { MEMORY_KINDS, type MemoryKind } from "./technology/memory-kinds.js";
@@ -30,6 +30,7 @@ export interface DesignDocument {
   units: Record<string, Record<string, unknown> & { kind: string }>;
   mapping: { default: string; weights?: string; fusedAttention?: boolean; dynamicMatmul?: string } & Partial<Record<OpKind, string>>;
   energy?: Record<string, string>;
+  system?: { opOverhead?: Record<string, string>; opEfficiency?: Record<string, number>; staticPower?: string };
 }
 
 export function designPresetDir(): string {
@@ -135,6 +136,7 @@ export function resolveDesign(data: unknown, file: string): Design {
     }
   }
 
+  const system = resolveSystem(doc.system, file);
   const areaMm2 = memory.reduce((s, l) => s + l.areaMm2, 0) + units.reduce((s, u) => s + u.areaMm2, 0);
   const leakagePowerW = memory.reduce((s, l) => s + l.leakagePowerW, 0) + units.reduce((s, u) => s + u.leakagePowerW, 0);
   return Object.freeze({
@@ -143,8 +145,26 @@ export function resolveDesign(data: unknown, file: string): Design {
     memory: memory.map((l) => Object.freeze(l)), units, mapping: Object.freeze({
       unitByKind, weightsLevel, fusedAttention: doc.mapping.fusedAttention ?? false,
       dynamicMatmulUnit: doc.mapping.dynamicMatmul === undefined ? unitByKind.matmul : unitIndex(doc.mapping.dynamicMatmul, "/mapping/dynamicMatmul"),
-    }), energy, areaMm2, leakagePowerW,
+    }), energy, system, areaMm2, leakagePowerW,
   });
+}
+
+/** The `system:` section: per-kind values fall back to `default`, then to 0 s / 1 / 0 W. */
+function resolveSystem(section: DesignDocument["system"], file: string): SystemModel {
+  const overhead = section?.opOverhead ?? {};
+  const efficiency = section?.opEfficiency ?? {};
+  const seconds = (key: string) => parseQuantity(overhead[key], QUANTITY.timeSeconds, { file, path: `/system/opOverhead/${key}` });
+  const opOverheadSeconds = {} as Record<OpKind, number>;
+  const opEfficiency = {} as Record<OpKind, number>;
+  const defaultOverhead = overhead.default === undefined ? 0 : seconds("default");
+  for (const kind of OP_KINDS) {
+    opOverheadSeconds[kind] = overhead[kind] === undefined ? defaultOverhead : seconds(kind);
+    if (opOverheadSeconds[kind] < 0) throw new InputError(file, { path: `/system/opOverhead/${overhead[kind] === undefined ? "default" : kind}`, expected: "a time >= 0", found: String(overhead[kind] ?? overhead.default) });
+    opEfficiency[kind] = efficiency[kind] ?? efficiency.default ?? 1;
+  }
+  const staticPowerW = section?.staticPower === undefined ? 0 : parseQuantity(section.staticPower, QUANTITY.powerW, { file, path: "/system/staticPower" });
+  if (staticPowerW < 0) throw new InputError(file, { path: "/system/staticPower", expected: "a power >= 0", found: section!.staticPower! });
+  return Object.freeze({ opOverheadSeconds: Object.freeze(opOverheadSeconds), opEfficiency: Object.freeze(opEfficiency), staticPowerW });
 }
 
 function positive(value: number, file: string, path: string, found: string): number {

@@ -79,6 +79,26 @@ export const designSchema = {
         fusedAttention: { type: "boolean", description: "FlashAttention-style fused QK^T -> softmax -> AV: scores stay on chip (default false)" },
       },
     },
+    system: {
+      type: "object",
+      additionalProperties: false,
+      description: "What the hardware model does not see: the software stack's fixed cost per op, the fraction of the modelled rate it achieves, and the static power of the rest of the board (see docs/validation.md). Calibration writes these.",
+      properties: {
+        opOverhead: {
+          type: "object",
+          additionalProperties: false,
+          description: "time added to every execution of an op (kernel launch, framework dispatch), per op kind or default",
+          properties: Object.fromEntries(["default", ...OP_KINDS].map((k) => [k, quantity])),
+        },
+        opEfficiency: {
+          type: "object",
+          additionalProperties: false,
+          description: "fraction (0, 1] of the modelled rate an op kind achieves: its modelled time is divided by it",
+          properties: Object.fromEntries(["default", ...OP_KINDS].map((k) => [k, { type: "number", exclusiveMinimum: 0, maximum: 1 }])),
+        },
+        staticPower: { ...quantity, description: "power drawn by the rest of the system (host, DRAM refresh, regulators) for the whole run" },
+      },
+    },
     energy: {
       type: "object",
       additionalProperties: false,

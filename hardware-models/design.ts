@@ -27,6 +27,17 @@ export interface Mapping {
   fusedAttention: boolean;
 }
 
+/**
+ * What the hardware model does not see (design `system:` section): the software stack's fixed time
+ * per op execution, the fraction of the modelled rate each op kind achieves, and the static power of
+ * the rest of the board. Defaults (0 s, 1, 0 W) leave the hardware model's numbers unchanged.
+ */
+export interface SystemModel {
+  opOverheadSeconds: Record<OpKind, number>;
+  opEfficiency: Record<OpKind, number>;
+  staticPowerW: number;
+}
+
 export interface Design {
   name: string;
   /** Where it came from (file path or "preset:NAME"), for messages. */
@@ -38,6 +49,7 @@ export interface Design {
   units: ResolvedUnitBase[];
   mapping: Mapping;
   energy: EnergyTable;
+  system: SystemModel;
   areaMm2: number;
   leakagePowerW: number;
 }

@@ -8,7 +8,7 @@ export function textReport(r: Result): string {
   out.push("");
   out.push(table(["total", "value"], [
     ["latency", `${si(r.latencySeconds, "s")} (${Math.round(r.latencyCycles).toLocaleString("en-US")} cycles at ${si(r.frequencyHz, "Hz")})`],
-    ["energy", `${si(r.energyJ, "J")} (dynamic ${si(r.dynamicEnergyPj * 1e-12, "J")}, leakage ${si(r.leakageEnergyPj * 1e-12, "J")})`],
+    ["energy", `${si(r.energyJ, "J")} (dynamic ${si(r.dynamicEnergyPj * 1e-12, "J")}, leakage ${si(r.leakageEnergyPj * 1e-12, "J")}${r.systemEnergyPj > 0 ? `, system ${si(r.systemEnergyPj * 1e-12, "J")}` : ""})`],
     ["average power", si(r.averagePowerW, "W")],
     ["peak power", `${si(r.peakPowerW, "W")} (highest ${si(r.powerWindowSeconds, "s")} window average; leakage ${si(r.leakagePowerW, "W")} included)`],
     ["MACs", `${si(r.macs, "MAC")}  (${percent(r.utilization)} of peak MAC throughput over the run)`],

@@ -26,23 +26,46 @@ function variant(preset: string, edit: (doc: Record<string, any>) => void): Desi
   return resolveDesign(doc, file);
 }
 
+const withSystem = () => variant("edge-npu", (doc) => {
+  doc.system = { opOverhead: { default: "2 us", matmul: "5 us" }, opEfficiency: { softmax: 0.5 }, staticPower: "3 W" };
+});
+
 describe("engine: breakdowns sum to totals", () => {
-  for (const preset of ["edge-npu", "tpuv1-like", "mcu-class"]) {
+  for (const preset of ["edge-npu", "tpuv1-like", "mcu-class", "edge-npu + system"]) {
     it(preset, () => {
-      const r = run(loadDesign(preset), preset === "mcu-class" ? "deit-tiny" : "bert-base");
+      const design = preset.endsWith("system") ? withSystem() : loadDesign(preset);
+      const r = run(design, preset === "mcu-class" ? "deit-tiny" : "bert-base");
       close(sum(r.ops.map((o) => o.energyPj)), r.energyPj);
       close(sum(r.ops.map((o) => o.latencyCycles)), r.serialLatencyCycles);
       close(sum(r.breakdown.byLayer.map((l) => l.latencyCycles)), r.serialLatencyCycles);
       close(sum(r.breakdown.byLayer.map((l) => l.energyPj)), r.energyPj);
       close(sum(Object.values(r.breakdown.byOpKind).map((k) => k.energyPj)), r.energyPj);
-      close(sum(r.breakdown.byUnit.map((u) => u.energyPj)) + sum(r.breakdown.byLevel.map((l) => l.energyPj)), r.energyPj);
+      close(sum(r.breakdown.byUnit.map((u) => u.energyPj)) + sum(r.breakdown.byLevel.map((l) => l.energyPj)) + r.systemEnergyPj, r.energyPj);
       close(sum(Object.values(r.breakdown.byAction).map((a) => a.energyPj)), r.dynamicEnergyPj);
-      close(r.dynamicEnergyPj + r.leakageEnergyPj, r.energyPj);
+      close(r.dynamicEnergyPj + r.leakageEnergyPj + r.systemEnergyPj, r.energyPj);
+      close(sum(r.ops.map((o) => o.systemEnergyPj ?? 0)), r.systemEnergyPj);
       close(sum(r.ops.map((o) => o.macs)), r.macs);
       expect(r.peakPowerW).toBeGreaterThanOrEqual(r.averagePowerW);
       for (const o of r.ops) expect(o.stallCycles).toBeGreaterThanOrEqual(-1e-9);
     });
   }
+});
+
+describe("engine: the design's system section", () => {
+  it("adds opOverhead per op execution, divides by opEfficiency and charges static power x latency", () => {
+    const base = run(loadDesign("edge-npu"));
+    const sys = run(withSystem());
+    const f = base.frequencyHz;
+    for (const [i, o] of sys.ops.entries()) {
+      const b = base.ops[i]!;
+      const overhead = (o.kind === "matmul" ? 5e-6 : 2e-6) * f * o.weight * o.count;
+      close(o.latencyCycles, overhead + b.latencyCycles / (o.kind === "softmax" ? 0.5 : 1));
+      close(o.dynamicEnergyPj, b.dynamicEnergyPj);
+    }
+    close(sys.systemEnergyPj, 3 * sys.latencySeconds * 1e12);
+    expect(sys.latencySeconds).toBeGreaterThan(base.latencySeconds);
+    expect(base.systemEnergyPj).toBe(0);
+  });
 });
 
 describe("engine: energy = sum of actions x table", () => {

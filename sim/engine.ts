@@ -9,7 +9,15 @@
  * stall = latency - compute. With the timeline on (the default) the units run concurrently as the
  * ops' dependencies allow, sharing each level's bandwidth (sim/timeline.ts); `concurrency: false`
  * runs the ops one after another.
- * Energy = sum of actions x price (dynamic) + (sum of leakage powers) x latency. An op with
+ * Energy = sum of actions x price (dynamic) + (sum of leakage powers) x latency, plus the
+ * design's system static power x latency (the rest of the board, `system.staticPower`). The
+ * design's `system` section also adds a fixed time to every op execution (`opOverhead`: kernel
+ * launch, framework dispatch) and divides an op kind's modelled time by its `opEfficiency`:
+ *
+ *   latency(op) = opOverhead[kind] + latency_model(op) / opEfficiency[kind]
+ *
+ * (both default to no change; calibration against measurements fits them, docs/validation.md).
+ * An op with
  * execution probability w (early exit) contributes w x its latency and energy; an op repeated
  * `count` times (generation) contributes each step, with its growing shape.
  */
@@ -159,6 +167,8 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
 
     const w = op.weight ?? 1;
+    const overheadCycles = design.system.opOverheadSeconds[op.kind] * fRef;
+    const slowdown = 1 / design.system.opEfficiency[op.kind];
     const count = opCount(op);
     const steps = op.repeat?.grow ? count : 1; // a repeat without growth costs the same every step
     const multiplicity = op.repeat?.grow ? 1 : count;
@@ -168,7 +178,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     for (let s = 0; s < steps; s++) {
       const e = evaluate(u, s === 0 ? op : opAtStep(op, s), ctx);
       const scale = w * multiplicity;
-      opCycles += e.latencyCycles * scale;
+      opCycles += (overheadCycles + e.latencyCycles * slowdown) * scale;
       opCompute += e.computeCycles * scale;
       opDynamic += e.dynamicPj * scale;
       opMacs += e.macs * scale;
@@ -224,6 +234,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const totalCycles = timeline.makespan;
   const latencySeconds = totalCycles / fRef;
   const leakagePj = leakW * latencySeconds * PJ_PER_J;
+  const systemPj = design.system.staticPowerW * latencySeconds * PJ_PER_J;
   const windowCycles = (options.powerWindowSeconds ?? 1e-6) * fRef;
   const peakDynamicW = peakWindowAverage(timeline.segments, timeline.segmentCount, windowCycles) * fRef / PJ_PER_J;
 
@@ -231,6 +242,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     const op = trace.ops[rec.i]!;
     // Leakage over the makespan, shared among ops by their standalone time (so the shares sum).
     const leak = serialCycles > 0 ? (leakagePj * rec.opCycles) / serialCycles : 0;
+    const sys = serialCycles > 0 ? (systemPj * rec.opCycles) / serialCycles : 0;
     let layer = layers.get(op.layer);
     if (!layer) {
       layer = { layer: op.layer, latencyCycles: 0, macs: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0, latencyCyclesIfRun: 0, energyPjIfRun: 0 };
@@ -240,23 +252,25 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     layer.macs += rec.opMacs;
     layer.dynamicEnergyPj += rec.opDynamic;
     layer.leakageEnergyPj += leak;
-    layer.energyPj += rec.opDynamic + leak;
+    layer.energyPj += rec.opDynamic + leak + sys;
+    if (sys > 0) layer.systemEnergyPj = (layer.systemEnergyPj ?? 0) + sys;
     if (rec.w > 0) {
       layer.latencyCyclesIfRun += rec.opCycles / rec.w;
-      layer.energyPjIfRun += (rec.opDynamic + leak) / rec.w;
+      layer.energyPjIfRun += (rec.opDynamic + leak + sys) / rec.w;
     }
     const kind = (byOpKind[op.kind] ??= { latencyCycles: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0 });
     kind.latencyCycles += rec.opCycles;
     kind.dynamicEnergyPj += rec.opDynamic;
     kind.leakageEnergyPj += leak;
-    kind.energyPj += rec.opDynamic + leak;
+    kind.energyPj += rec.opDynamic + leak + sys;
+    if (sys > 0) kind.systemEnergyPj = (kind.systemEnergyPj ?? 0) + sys;
     if (rec.opBytes) {
       const unit = units[rec.u]!;
       ops.push({
         id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: rec.w, count: rec.count,
         latencyCycles: rec.opCycles, computeCycles: rec.opCompute, stallCycles: rec.opCycles - rec.opCompute, latencySeconds: rec.opCycles / fRef,
         startCycles: timeline.start[rec.i]!, endCycles: timeline.end[rec.i]!,
-        energyPj: rec.opDynamic + leak, dynamicEnergyPj: rec.opDynamic, leakageEnergyPj: leak, macs: rec.opMacs,
+        energyPj: rec.opDynamic + leak + sys, dynamicEnergyPj: rec.opDynamic, leakageEnergyPj: leak, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: rec.opMacs,
         bytesByLevel: rec.opBytes,
         utilization: rec.opCompute > 0 ? rec.opMacs / (unit.peakMacsPerCycle * rec.opCompute * (unit.frequencyHz / fRef)) : 0,
         boundBy: rec.boundBy,
@@ -311,16 +325,16 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   for (const level of memory) if (level.areaMm2 > 0) areaByComponentMm2[level.name] = level.areaMm2;
   for (const unit of units) for (const [part, a] of Object.entries(unit.areaByComponentMm2)) areaByComponentMm2[`${unit.name}.${part}`] = a;
 
-  const energyPj = dynamicPj + leakagePj;
+  const energyPj = dynamicPj + leakagePj + systemPj;
   const outer = levelRead[0]! + levelWrite[0]!;
   const peakMacRate = units.reduce((s, u) => s + u.peakMacsPerCycle * u.frequencyHz, 0);
   const byLayer = [...layers.values()].sort((a, b) => a.layer - b.layer);
   const result: Result = {
     design: design.name, workload, frequencyHz: fRef,
     latencyCycles: totalCycles, latencySeconds, serialLatencyCycles: serialCycles,
-    energyPj, energyJ: energyPj / PJ_PER_J, dynamicEnergyPj: dynamicPj, leakageEnergyPj: leakagePj,
+    energyPj, energyJ: energyPj / PJ_PER_J, dynamicEnergyPj: dynamicPj, leakageEnergyPj: leakagePj, systemEnergyPj: systemPj,
     averagePowerW: latencySeconds > 0 ? energyPj / PJ_PER_J / latencySeconds : 0,
-    peakPowerW: peakDynamicW + leakW,
+    peakPowerW: peakDynamicW + leakW + design.system.staticPowerW,
     powerWindowSeconds: windowCycles / fRef,
     macs, opsPerByte: outer > 0 ? (2 * macs) / outer : Infinity,
     bytesByLevel,
@@ -334,7 +348,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       ? {
         timeline: timeline.events.map((e) => ({ op: trace.ops[e.op]!.id, unit: units[e.unit]!.name, chunk: e.chunk, chunks: e.chunks, startCycles: e.start, endCycles: e.end })),
         powerTrace: Array.from({ length: timeline.segmentCount }, (_, k) => ({
-          startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * fRef) / PJ_PER_J + leakW,
+          startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * fRef) / PJ_PER_J + leakW + design.system.staticPowerW,
         })),
       }
       : {}),

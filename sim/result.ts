@@ -30,6 +30,8 @@ export interface OpResult {
   dynamicEnergyPj: number;
   /** The op's share of the run's leakage (in proportion to its standalone latency). */
   leakageEnergyPj: number;
+  /** Share of the system static power, present when the design has one. */
+  systemEnergyPj?: number;
   macs: number;
   /** Shared memory levels and unit buffers ("unit.buffer"). */
   bytesByLevel: Record<string, LevelBytes>;
@@ -43,6 +45,8 @@ export interface EnergyBreakdownEntry {
   energyPj: number;
   dynamicEnergyPj: number;
   leakageEnergyPj: number;
+  /** Share of the system static power (design `system.staticPower`), present when it is not zero. */
+  systemEnergyPj?: number;
 }
 
 export interface LayerResult extends EnergyBreakdownEntry {
@@ -109,6 +113,8 @@ export interface Result {
   energyJ: number;
   dynamicEnergyPj: number;
   leakageEnergyPj: number;
+  /** System static power (design `system.staticPower`: the rest of the board) x latency. energyPj = dynamic + leakage + system. */
+  systemEnergyPj: number;
   averagePowerW: number;
   /** Largest average power over any window of `powerWindowSeconds` on the timeline. */
   peakPowerW: number;

@@ -17,6 +17,7 @@
  * Generation: the prefill, then one decode step's ops repeated `generate` times, the key length
  * growing by one per step (ops carry `repeat`), so the trace stays one step long on disk.
  */
+import { buildOperatorTrace } from "./operator.js";
 import { MODEL_PRESETS, isModelPreset, MODEL_PRESET_NAMES, type ModelPresetName } from "./model-presets.js";
 import { TRACE_VERSION, type ModelShape, type Phase, type Trace } from "./trace.js";
 import type { Precision } from "./precision.js";
@@ -104,6 +105,7 @@ function toPrecisionChoice(p: BuildOptions["precision"]): VariantChoice {
 
 /** Build a trace from a workload spec (CLI, YAML, sweeps). */
 export function buildWorkload(spec: WorkloadSpec, where = "<cli>"): Trace {
+  if (spec.operator) return buildOperatorTrace(spec.operator);
   return buildPresetTrace(spec.model, {
     seqLen: spec.seq, batch: spec.batch, phase: spec.phase, contextLen: spec.context, kvHeads: spec.kvHeads, generate: spec.generate,
     precision: spec.precision, attention: spec.attention, tokens: spec.tokens, exit: spec.exit, ffn: spec.ffn,

@@ -6,6 +6,8 @@ import workloadSchema from "./schema/workload.schema.json" with { type: "json" }
 import { readDocument, validateAgainst } from "../common/document.js";
 import { parseVariantObject, type WorkloadSpec } from "./workload-spec.js";
 import { VARIANT_CATEGORIES } from "./variants/registry.js";
+import { operatorName, parseOperatorSection } from "./operator.js";
+import { InputError } from "../common/input-error.js";
 
 export { workloadSchema };
 
@@ -16,6 +18,13 @@ export function loadWorkloadFile(file: string): WorkloadSpec {
 
 /** A validated `workload:` object -> WorkloadSpec, variant keys checked with precise paths. */
 export function parseWorkloadSection(section: Record<string, unknown>, file: string, path: string): WorkloadSpec {
+  if ((section.model === undefined) === (section.operator === undefined)) {
+    throw new InputError(file, { path, expected: "either model: (a preset) or operator: (one matmul, softmax, layernorm or elementwise op)", found: section.model === undefined ? "neither" : "both" });
+  }
+  if (section.operator !== undefined) {
+    const operator = parseOperatorSection(section, file, path);
+    return { model: operatorName(operator), operator };
+  }
   const spec: WorkloadSpec = { model: section.model as string };
   for (const key of ["seq", "batch", "context", "kvHeads", "generate"] as const) {
     if (section[key] !== undefined) spec[key] = section[key] as number;

@@ -7,6 +7,7 @@
 import { InputError } from "../common/input-error.js";
 import { isPrecision, PRECISION_NAMES } from "./precision.js";
 import type { Phase } from "./trace.js";
+import type { OperatorSpec } from "./operator.js";
 import { kindsOf, VARIANTS, type VariantCategory, type VariantKind } from "./variants/registry.js";
 
 export type ParamValue = number | string | number[];
@@ -17,7 +18,10 @@ export interface VariantChoice {
 }
 
 export interface WorkloadSpec {
+  /** A model preset, or (with `operator`) the operator's name. */
   model: string;
+  /** One operator on its own instead of a model (workloads/operator.ts). */
+  operator?: OperatorSpec;
   seq?: number;
   batch?: number;
   phase?: Phase;
