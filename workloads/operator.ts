@@ -30,6 +30,8 @@ export interface OperatorSpec {
   elements?: number;
   fn?: ElementwiseFn;
   batch?: number;
+  /** Run the op this many times in a row (each with its own launch overhead); default 1. */
+  count?: number;
   precision?: Precision;
 }
 
@@ -40,7 +42,7 @@ const FIELDS: Record<OperatorKind, readonly (keyof OperatorSpec)[]> = {
   layernorm: ["rows", "cols"],
   elementwise: ["elements", "fn"],
 };
-const ALL_FIELDS = ["operator", "m", "n", "k", "rows", "cols", "elements", "fn", "batch", "precision"];
+const ALL_FIELDS = ["operator", "m", "n", "k", "rows", "cols", "elements", "fn", "batch", "count", "precision"];
 
 /** Check an operator section (from YAML, a measured-data row or a sweep) and fill defaults. */
 export function parseOperatorSection(section: Record<string, unknown>, file: string, path: string): OperatorSpec {
@@ -52,12 +54,13 @@ export function parseOperatorSection(section: Record<string, unknown>, file: str
   const op = kind as OperatorKind;
   for (const key of Object.keys(section)) {
     if (!ALL_FIELDS.includes(key)) throw new InputError(file, { path: at(key), expected: `a key of an operator workload: ${ALL_FIELDS.join(", ")}`, found: "an unknown key" });
-    if (key !== "operator" && key !== "batch" && key !== "precision" && !FIELDS[op].includes(key as keyof OperatorSpec)) {
-      throw new InputError(file, { path: at(key), expected: `only ${FIELDS[op].join(", ")}, batch, precision for a ${op}`, found: key });
+    if (key !== "operator" && key !== "batch" && key !== "count" && key !== "precision" && !FIELDS[op].includes(key as keyof OperatorSpec)) {
+      throw new InputError(file, { path: at(key), expected: `only ${FIELDS[op].join(", ")}, batch, count, precision for a ${op}`, found: key });
     }
   }
   const spec: OperatorSpec = { operator: op, batch: 1, precision: "fp16" };
-  for (const key of [...FIELDS[op].filter((f) => f !== "fn"), "batch"] as const) {
+  for (const key of [...FIELDS[op].filter((f) => f !== "fn"), "batch", "count"] as const) {
+    if (key === "count" && section.count === undefined) continue;
     const value = section[key] ?? spec[key as "batch"];
     if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
       throw new InputError(file, { path: at(key), expected: "a positive integer", found: JSON.stringify(value ?? null) });
@@ -81,7 +84,7 @@ export function parseOperatorSection(section: Record<string, unknown>, file: str
 
 /** A short name: "matmul 64x12288x12288", "softmax 4096x32", "elementwise gelu 1024". */
 export function operatorName(spec: OperatorSpec): string {
-  const batch = (spec.batch ?? 1) > 1 ? ` batch ${spec.batch}` : "";
+  const batch = ((spec.batch ?? 1) > 1 ? ` batch ${spec.batch}` : "") + ((spec.count ?? 1) > 1 ? ` x${spec.count}` : "");
   switch (spec.operator) {
     case "matmul":
       return `matmul ${spec.m}x${spec.n}x${spec.k}${batch} ${spec.precision}`;
@@ -133,6 +136,7 @@ export function buildOperatorTrace(spec: OperatorSpec): Trace {
       break;
     }
   }
+  if ((spec.count ?? 1) > 1) op.repeat = { count: spec.count! };
   return {
     version: TRACE_VERSION,
     model: {

@@ -1,0 +1,258 @@
+/**
+ * Calibration: fit chosen design parameters (a path into the design document, a unit, bounds) to
+ * measured rows, minimising the sum of squared relative errors  sum_i ((p_i(theta) - m_i) / m_i)^2.
+ *
+ * Linear or not is decided by probing, not declared: the predictions are evaluated at the lower
+ * bounds, at each parameter moved alone, and at a random interior point; if that point matches the
+ * affine prediction to 1e-9 (energy in per-action energies, latency in per-op overheads and
+ * 1/efficiency, static power), the problem is solved exactly by bounded non-negative least squares
+ * (least-squares.ts). Otherwise Levenberg-Marquardt (ml-levenberg-marquardt, the mljs
+ * implementation, bounds by projection) runs on the parameters scaled to [0, 1].
+ *
+ * Never only the training error: k-fold cross-validation (rows shuffled with the seed, k folds,
+ * each fitted on the other k - 1 and predicted) gives the error to expect on rows the fit did not
+ * see. Uncertainty: the asymptotic standard error of each fitted value, sqrt(diag(s^2 (J^T J)^-1))
+ * with J the Jacobian of the relative residuals and s^2 = RSS / (n - p) (parameters at a bound
+ * excluded), and the spread of the values across the k fold fits.
+ */
+import { inv } from "mathjs";
+import { parseDocument as parseYamlDocument } from "yaml";
+import { levenbergMarquardt } from "ml-levenberg-marquardt";
+import { mulberry32 } from "../common/random.js";
+import type { CalibrationParameter, CalibrationSpec, MeasuredData, MeasuredRow } from "./measured.js";
+import { boundedLeastSquares } from "./least-squares.js";
+import { Predictor, summarizeRows, type MetricSummary, type Override, type RowOutcome } from "./validate.js";
+import { relativeError } from "./stats.js";
+
+export interface FittedParameter {
+  name: string;
+  path: string[];
+  unit?: string;
+  min: number;
+  max: number;
+  value: number;
+  /** Asymptotic standard error (NaN at a bound or when the fit does not determine it). */
+  standardError: number;
+  atBound: boolean;
+  /** The value each fold's fit gave. */
+  foldValues: number[];
+}
+
+export interface CalibrationResult {
+  method: "bounded-nnls" | "levenberg-marquardt";
+  rows: number;
+  /** Rows left out because they could not be simulated (id: reason). */
+  excluded: Record<string, string>;
+  folds: number;
+  parameters: FittedParameter[];
+  /** Before: the design as written. Training: fitted on all rows, evaluated on all. Cross-validated: each row predicted by the fit that did not see it. */
+  before: MetricSummary[];
+  training: MetricSummary[];
+  crossValidated: MetricSummary[];
+  /** Per row: measured, before, after (all rows fit), cross-validated prediction. */
+  table: { id: string; metric: string; measured: number; before: number; after: number; crossValidated: number }[];
+}
+
+export function overridesFor(parameters: readonly CalibrationParameter[], values: readonly number[]): Override[] {
+  return parameters.map((p, j) => ({ path: p.path, value: p.unit ? `${values[j]} ${p.unit}` : values[j]! }));
+}
+
+interface Problem {
+  rows: MeasuredRow[];
+  parameters: CalibrationParameter[];
+  predict: (rows: MeasuredRow[], theta: number[]) => number[];
+}
+
+export function calibrate(data: MeasuredData, spec: CalibrationSpec, predictor = new Predictor()): CalibrationResult {
+  const parameters = spec.parameters;
+  const wanted = data.rows.filter((r) => !spec.metrics || spec.metrics.includes(r.metric));
+  const predict = (rows: MeasuredRow[], theta: number[]) => predictor.predict(rows, overridesFor(parameters, theta));
+
+  // Rows that cannot be simulated at the initial values are left out (and reported).
+  const failures = new Map<string, string>();
+  const initial = parameters.map((p) => p.initial);
+  const probe = predictor.predict(wanted, overridesFor(parameters, initial), failures);
+  const rows = wanted.filter((_, i) => Number.isFinite(probe[i]!));
+  if (rows.length === 0) throw new Error(`no row can be simulated with the initial parameter values (${[...failures.values()][0] ?? "no rows"})`);
+  const problem: Problem = { rows, parameters, predict };
+
+  const linear = isAffine(problem);
+  const fit = (train: MeasuredRow[]) => (linear ? fitLinear({ ...problem, rows: train }) : fitNonlinear({ ...problem, rows: train }));
+
+  const theta = fit(rows);
+  const after = predict(rows, theta);
+
+  // k-fold cross-validation.
+  const k = Math.min(spec.folds, rows.length);
+  const order = shuffled(rows.length, spec.seed);
+  const foldOf = new Array<number>(rows.length);
+  order.forEach((rowIndex, position) => (foldOf[rowIndex] = position % k));
+  const cv = new Array<number>(rows.length).fill(NaN);
+  const foldValues: number[][] = parameters.map(() => []);
+  for (let f = 0; f < k; f++) {
+    const train = rows.filter((_, i) => foldOf[i] !== f);
+    const testIdx = rows.map((_, i) => i).filter((i) => foldOf[i] === f);
+    if (train.length === 0 || testIdx.length === 0) continue;
+    const t = fit(train);
+    t.forEach((v, j) => foldValues[j]!.push(v));
+    const pred = predict(testIdx.map((i) => rows[i]!), t);
+    testIdx.forEach((i, n) => (cv[i] = pred[n]!));
+  }
+
+  const before = predictor.predict(rows);
+  const outcomes = (values: number[]): RowOutcome[] => rows.map((r, i) => ({
+    id: r.id, board: r.board, design: r.designFile, workload: r.workload.model, metric: r.metric, measured: r.value, predicted: values[i]!,
+    error: relativeError(values[i]!, r.value), source: r.source,
+  }));
+  const se = standardErrors(problem, theta);
+  return {
+    method: linear ? "bounded-nnls" : "levenberg-marquardt",
+    rows: rows.length,
+    excluded: Object.fromEntries(failures),
+    folds: k,
+    parameters: parameters.map((p, j) => ({
+      name: p.name, path: p.path, ...(p.unit ? { unit: p.unit } : {}), min: p.min, max: p.max, value: theta[j]!,
+      standardError: se[j]!, atBound: atBound(p, theta[j]!), foldValues: foldValues[j]!,
+    })),
+    before: summarizeRows(outcomes(before)),
+    training: summarizeRows(outcomes(after)),
+    crossValidated: summarizeRows(outcomes(cv)),
+    table: rows.map((r, i) => ({ id: r.id, metric: r.metric, measured: r.value, before: before[i]!, after: after[i]!, crossValidated: cv[i]! })),
+  };
+}
+
+function atBound(p: CalibrationParameter, v: number): boolean {
+  const tol = 1e-9 * (p.max - p.min);
+  return v <= p.min + tol || v >= p.max - tol;
+}
+
+/** Deterministic permutation of 0..n-1 (Fisher-Yates with mulberry32). */
+function shuffled(n: number, seed: number): number[] {
+  const random = mulberry32(seed);
+  const out = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Columns of the affine model f(theta) = f(lo) + A (theta - lo), by moving one parameter at a time. */
+function affineColumns(problem: Problem): { f0: number[]; A: number[][] } {
+  const lo = problem.parameters.map((p) => p.min);
+  const f0 = problem.predict(problem.rows, lo);
+  const cols = problem.parameters.map((p, j) => {
+    const theta = lo.slice();
+    const step = (p.max - p.min) / 2;
+    theta[j] = p.min + step;
+    const f = problem.predict(problem.rows, theta);
+    return f.map((v, i) => (v - f0[i]!) / step);
+  });
+  return { f0, A: problem.rows.map((_, i) => cols.map((c) => c[i]!)) };
+}
+
+function isAffine(problem: Problem): boolean {
+  const { f0, A } = affineColumns(problem);
+  if (f0.some((v) => !Number.isFinite(v)) || A.some((row) => row.some((v) => !Number.isFinite(v)))) return false;
+  const random = mulberry32(12345);
+  for (let trial = 0; trial < 2; trial++) {
+    const theta = problem.parameters.map((p) => p.min + (0.1 + 0.8 * random()) * (p.max - p.min));
+    const f = problem.predict(problem.rows, theta);
+    for (let i = 0; i < f.length; i++) {
+      const expected = f0[i]! + A[i]!.reduce((s, a, j) => s + a * (theta[j]! - problem.parameters[j]!.min), 0);
+      if (!(Math.abs(f[i]! - expected) <= 1e-9 * Math.max(Math.abs(expected), Math.abs(f[i]!)))) return false;
+    }
+  }
+  return true;
+}
+
+/** Exact fit of the affine model, relative residuals: rows scaled by 1/m_i. */
+function fitLinear(problem: Problem): number[] {
+  const { f0, A } = affineColumns(problem);
+  const m = problem.rows.map((r) => r.value);
+  const As = A.map((row, i) => row.map((a) => a / m[i]!));
+  const bs = m.map((mi, i) => (mi - f0[i]!) / mi);
+  const span = problem.parameters.map((p) => p.max - p.min);
+  const phi = boundedLeastSquares(As, bs, span);
+  return phi.map((v, j) => problem.parameters[j]!.min + v);
+}
+
+function fitNonlinear(problem: Problem): number[] {
+  const { parameters, rows } = problem;
+  const toTheta = (u: readonly number[]) => u.map((v, j) => parameters[j]!.min + Math.min(1, Math.max(0, v)) * (parameters[j]!.max - parameters[j]!.min));
+  let cacheKey = "", cache: number[] = [];
+  const ratios = (u: number[]) => {
+    const key = u.join(",");
+    if (key !== cacheKey) {
+      const pred = problem.predict(rows, toTheta(u));
+      cache = pred.map((p, i) => (Number.isFinite(p) ? p / rows[i]!.value : 1e6));
+      cacheKey = key;
+    }
+    return cache;
+  };
+  const start = parameters.map((p) => (p.initial - p.min) / (p.max - p.min));
+  const result = levenbergMarquardt(
+    { x: rows.map((_, i) => i), y: rows.map(() => 1) },
+    (u: number[]) => (i: number) => ratios(u)[i]!,
+    {
+      initialValues: start, minValues: parameters.map(() => 0), maxValues: parameters.map(() => 1),
+      damping: 1e-2, gradientDifference: 1e-4, centralDifference: true, maxIterations: 200, errorTolerance: 1e-12,
+    },
+  );
+  return toTheta(result.parameterValues);
+}
+
+/** sqrt(diag(s^2 (J^T J)^-1)) over the parameters not at a bound; NaN for the others. */
+function standardErrors(problem: Problem, theta: number[]): number[] {
+  const { rows, parameters } = problem;
+  const n = rows.length;
+  const free = parameters.map((p, j) => j).filter((j) => !atBound(parameters[j]!, theta[j]!));
+  const out = parameters.map(() => NaN);
+  if (free.length === 0 || n <= free.length) return out;
+  const base = problem.predict(rows, theta);
+  const residual = base.map((p, i) => relativeError(p, rows[i]!.value));
+  const rss = residual.reduce((s, r) => s + r * r, 0);
+  const J = rows.map(() => new Array<number>(free.length).fill(0));
+  free.forEach((j, c) => {
+    const p = parameters[j]!;
+    const h = 1e-4 * (p.max - p.min);
+    const up = theta.slice(), down = theta.slice();
+    up[j] = Math.min(p.max, theta[j]! + h);
+    down[j] = Math.max(p.min, theta[j]! - h);
+    const fu = problem.predict(rows, up), fd = problem.predict(rows, down);
+    rows.forEach((r, i) => (J[i]![c] = (fu[i]! - fd[i]!) / (up[j]! - down[j]!) / r.value));
+  });
+  const jtj = free.map((_, a) => free.map((_, b) => J.reduce((s, row) => s + row[a]! * row[b]!, 0)));
+  try {
+    const covariance = inv(jtj) as number[][];
+    const s2 = rss / (n - free.length);
+    free.forEach((j, c) => (out[j] = Math.sqrt(Math.max(0, s2 * covariance[c]![c]!))));
+  } catch {
+    // singular: the data do not determine these parameters separately
+  }
+  return out;
+}
+
+/**
+ * The design file with the fitted values written in (comments and layout kept) and a `sources`
+ * line saying where they came from; `run` and `sweep` accept it like any design.
+ */
+export function calibratedDesignText(designText: string, result: CalibrationResult, measuredFile: string): string {
+  const doc = parseYamlDocument(designText);
+  for (const p of result.parameters) {
+    const path = p.path.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    const value = p.unit ? `${formatValue(p.value)} ${p.unit}` : Number(formatValue(p.value));
+    doc.setIn(path, value);
+  }
+  const cv = result.crossValidated.map((s) => `${s.metric} MAPE ${(s.mape * 100).toFixed(1)}%`).join(", ");
+  const fitted = result.parameters.map((p) => `${p.name} = ${formatValue(p.value)}${p.unit ? ` ${p.unit}` : ""}${Number.isFinite(p.standardError) ? ` +- ${formatValue(p.standardError)}` : p.atBound ? " (at bound)" : ""}`).join("; ");
+  const line = `Calibrated by attnsim calibrate against ${measuredFile} (${result.rows} rows, ${result.method}): ${fitted}. ${result.folds}-fold cross-validated ${cv}.`;
+  const sources = doc.get("sources");
+  if (sources && typeof sources === "object" && "add" in sources) (sources as { add: (v: unknown) => void }).add(line);
+  else doc.set("sources", [line]);
+  return doc.toString({ lineWidth: 0 });
+}
+
+function formatValue(v: number): string {
+  return Number(v.toPrecision(6)).toString();
+}

@@ -1,0 +1,171 @@
+/**
+ * Predicting measured rows and comparing. Each row's design file is read once; a row's operating
+ * conditions (frequency, voltage) are written into its copy of the design before it is resolved, and
+ * its batch into the workload. What each metric predicts, from the Result:
+ *
+ *   latency     latencySeconds (one run of the workload: the whole batch)
+ *   energy      energyJ / batch (energy per inference, as MLPerf's power runs report it)
+ *   power       averagePowerW
+ *   throughput  batch / latencySeconds (inferences per second)
+ *
+ * Calibration predicts the same rows many times with parameter values written into the design
+ * documents (`overrides`); resolved designs and built traces are cached.
+ */
+import { readDocument } from "../common/document.js";
+import { resolveDesign } from "../hardware-models/design-loader.js";
+import type { Design } from "../hardware-models/design.js";
+import { buildWorkload } from "../workloads/transformer-builder.js";
+import type { Trace } from "../workloads/trace.js";
+import type { WorkloadSpec } from "../workloads/workload-spec.js";
+import { simulate } from "../sim/engine.js";
+import type { Result } from "../sim/result.js";
+import type { MeasuredData, MeasuredRow, MetricName } from "./measured.js";
+import { METRIC_NAMES } from "./measured.js";
+import { relativeError, summarize, type ErrorSummary } from "./stats.js";
+
+/** A value written at a dotted path of every design document before it is resolved. */
+export interface Override {
+  path: string[];
+  value: number | string;
+}
+
+export function batchOf(workload: WorkloadSpec): number {
+  return (workload.operator ? workload.operator.batch : workload.batch) ?? 1;
+}
+
+export function metricOf(result: Result, metric: MetricName, batch: number): number {
+  switch (metric) {
+    case "latency":
+      return result.latencySeconds;
+    case "energy":
+      return result.energyJ / batch;
+    case "power":
+      return result.averagePowerW;
+    case "throughput":
+      return batch / result.latencySeconds;
+  }
+}
+
+export function setPath(doc: unknown, path: string[], value: unknown): void {
+  let cur = doc as Record<string, unknown>;
+  for (const seg of path.slice(0, -1)) {
+    if (cur[seg] === undefined || cur[seg] === null || typeof cur[seg] !== "object") cur[seg] = {};
+    cur = cur[seg] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]!] = value;
+}
+
+/** Predicts rows; holds the design documents and traces so that calibration's many calls are cheap. */
+export class Predictor {
+  private readonly documents = new Map<string, unknown>();
+  private readonly traces = new Map<string, Trace | Error>();
+
+  /** The design document of a file, as read (not resolved). */
+  document(file: string): unknown {
+    let doc = this.documents.get(file);
+    if (doc === undefined) this.documents.set(file, (doc = readDocument(file)));
+    return doc;
+  }
+
+  design(row: MeasuredRow, overrides: readonly Override[] = []): Design {
+    const doc = structuredClone(this.document(row.designFile)) as Record<string, unknown>;
+    for (const o of overrides) setPath(doc, o.path, o.value);
+    if (row.conditionsText.frequency) setPath(doc, ["technology", "frequency"], row.conditionsText.frequency);
+    if (row.conditionsText.voltage) setPath(doc, ["technology", "voltage"], row.conditionsText.voltage);
+    return resolveDesign(doc, row.designFile);
+  }
+
+  trace(row: MeasuredRow): Trace {
+    const key = JSON.stringify(row.workload);
+    let trace = this.traces.get(key);
+    if (!trace) {
+      try {
+        trace = buildWorkload(row.workload, row.where);
+      } catch (err) {
+        trace = err instanceof Error ? err : new Error(String(err));
+      }
+      this.traces.set(key, trace);
+    }
+    if (trace instanceof Error) throw trace;
+    return trace;
+  }
+
+  /** Predicted values (NaN where a row cannot be simulated; `failures` says why). */
+  predict(rows: readonly MeasuredRow[], overrides: readonly Override[] = [], failures?: Map<string, string>): number[] {
+    const designs = new Map<string, Design | Error>();
+    return rows.map((row) => {
+      const key = `${row.designFile}|${row.conditionsText.frequency ?? ""}|${row.conditionsText.voltage ?? ""}`;
+      let design = designs.get(key);
+      if (!design) {
+        try {
+          design = this.design(row, overrides);
+        } catch (err) {
+          design = err instanceof Error ? err : new Error(String(err));
+        }
+        designs.set(key, design);
+      }
+      try {
+        if (design instanceof Error) throw design;
+        const outcome = simulate(design, this.trace(row), { perOp: false });
+        if (!outcome.ok) throw new Error(`infeasible: ${outcome.infeasible.reasons.map((r) => r.reason).join("; ")}`);
+        return metricOf(outcome.result, row.metric, batchOf(row.workload));
+      } catch (err) {
+        failures?.set(row.id, err instanceof Error ? err.message : String(err));
+        return NaN;
+      }
+    });
+  }
+}
+
+export interface RowOutcome {
+  id: string;
+  board: string;
+  design: string;
+  workload: string;
+  metric: MetricName;
+  measured: number;
+  predicted: number;
+  /** Signed relative error (predicted - measured) / measured; NaN when the row failed. */
+  error: number;
+  failure?: string;
+  source: string;
+}
+
+export interface MetricSummary extends ErrorSummary {
+  metric: MetricName;
+  /** Row id of the worst error. */
+  worstId: string;
+  failed: number;
+}
+
+export interface ValidationReport {
+  file: string;
+  description?: string;
+  rows: RowOutcome[];
+  /** Per metric over the rows that share it (rank correlation only makes sense within a metric). */
+  byMetric: MetricSummary[];
+}
+
+export function summarizeRows(rows: readonly RowOutcome[]): MetricSummary[] {
+  const out: MetricSummary[] = [];
+  for (const metric of METRIC_NAMES) {
+    const mine = rows.filter((r) => r.metric === metric);
+    if (mine.length === 0) continue;
+    const ok = mine.filter((r) => Number.isFinite(r.predicted));
+    const s = summarize(ok.map((r) => r.predicted), ok.map((r) => r.measured));
+    out.push({ ...s, metric, worstId: ok[s.worstIndex]?.id ?? "", failed: mine.length - ok.length });
+  }
+  return out;
+}
+
+export function validate(data: MeasuredData, predictor = new Predictor(), overrides: readonly Override[] = []): ValidationReport {
+  const failures = new Map<string, string>();
+  const predicted = predictor.predict(data.rows, overrides, failures);
+  const rows: RowOutcome[] = data.rows.map((row, i) => ({
+    id: row.id, board: row.board, design: row.designFile, workload: row.workload.model, metric: row.metric,
+    measured: row.value, predicted: predicted[i]!, error: Number.isFinite(predicted[i]!) ? relativeError(predicted[i]!, row.value) : NaN,
+    ...(failures.has(row.id) ? { failure: failures.get(row.id)! } : {}),
+    source: row.source,
+  }));
+  return { file: data.file, ...(data.description ? { description: data.description } : {}), rows, byMetric: summarizeRows(rows) };
+}
