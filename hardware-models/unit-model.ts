@@ -140,3 +140,66 @@ export function chargeFetch(cost: UnitCost, ctx: OpContext, level: number, fetch
   }
   cost.readBytes[level]! += fetchBytes;
 }
+
+export interface MatmulOperand {
+  /** Shared level the operand lives in. */
+  level: number;
+  /** Bytes the unit fetches over the op (all passes, all batch items). */
+  fetchBytes: number;
+  /** The operand's size (all batch items). */
+  bytes: number;
+}
+
+/**
+ * Charge a matmul's A [m x k] and B [k x n] fetches. Each operand alone goes through chargeFetch
+ * (re-fetches served by an inner level that holds it whole). When an operand fits no inner level,
+ * its re-fetches would all go back to its home level; a compiler blocks the matmul at an on-chip
+ * level instead (the L2 or global-buffer tiling of Timeloop/ZigZag-style multi-level mappings): a
+ * block of A's rows stays resident while B streams past it once per block (or the symmetric
+ * B-stationary order),
+ *
+ *   home traffic = |A| + |B| ceil(m / floor(C / (k eA)))    or    |B| + |A| ceil(n / floor(C / (k eB)))
+ *
+ * per batch item, C the level's capacity, each operand's home traffic capped by what the unit
+ * fetches anyway. The cheapest of these and the per-operand rule is charged; the unit's fetches
+ * beyond the home traffic are read from the blocking level (which the home traffic is written into).
+ * A larger inner level never adds traffic.
+ */
+export function chargeMatmulFetch(cost: UnitCost, ctx: OpContext, a: MatmulOperand, b: MatmulOperand, shape: { m: number; n: number; k: number; batch: number }): void {
+  const levels = ctx.memory;
+  const fitsInner = (x: MatmulOperand) => {
+    for (let l = levels.length - 1; l > x.level; l--) {
+      const m = levels[l]!;
+      if (!m.offChip && m.writable && m.capacityBytes >= x.bytes) return true;
+    }
+    return false;
+  };
+  const homeOf = (x: MatmulOperand) => (x.fetchBytes > x.bytes && fitsInner(x) ? x.bytes : x.fetchBytes);
+  const directHome = homeOf(a) + homeOf(b);
+  let best: { level: number; homeA: number; homeB: number } | undefined;
+  if (directHome > a.bytes + b.bytes && a.level < levels.length && b.level < levels.length) {
+    const batch = Math.max(1, shape.batch);
+    const eA = a.bytes / batch / (shape.m * shape.k), eB = b.bytes / batch / (shape.k * shape.n);
+    for (let l = levels.length - 1; l > Math.max(a.level, b.level); l--) {
+      const level = levels[l]!;
+      if (level.offChip || !level.writable) continue;
+      const rowsA = Math.floor(level.capacityBytes / (shape.k * eA));
+      const colsB = Math.floor(level.capacityBytes / (shape.k * eB));
+      const options: [number, number][] = [];
+      if (rowsA >= 1) options.push([Math.min(a.fetchBytes, a.bytes), Math.min(b.fetchBytes, b.bytes * Math.ceil(shape.m / rowsA))]);
+      if (colsB >= 1) options.push([Math.min(a.fetchBytes, a.bytes * Math.ceil(shape.n / colsB)), Math.min(b.fetchBytes, b.bytes)]);
+      for (const [homeA, homeB] of options) {
+        if (homeA + homeB < (best ? best.homeA + best.homeB : directHome)) best = { level: l, homeA, homeB };
+      }
+    }
+  }
+  if (!best) {
+    chargeFetch(cost, ctx, a.level, a.fetchBytes, a.bytes);
+    chargeFetch(cost, ctx, b.level, b.fetchBytes, b.bytes);
+    return;
+  }
+  cost.readBytes[a.level]! += best.homeA;
+  cost.readBytes[b.level]! += best.homeB;
+  cost.writeBytes[best.level]! += best.homeA + best.homeB;
+  cost.readBytes[best.level]! += Math.max(0, a.fetchBytes + b.fetchBytes - best.homeA - best.homeB);
+}

@@ -40,6 +40,8 @@ export interface FittedParameter {
 
 export interface CalibrationResult {
   method: "bounded-nnls" | "levenberg-marquardt";
+  /** bounded-nnls: the coordinate each parameter is affine in (a value or its reciprocal). */
+  coordinates?: Record<string, "identity" | "reciprocal">;
   rows: number;
   /** Rows left out because they could not be simulated (id: reason). */
   excluded: Record<string, string>;
@@ -76,8 +78,8 @@ export function calibrate(data: MeasuredData, spec: CalibrationSpec, predictor =
   if (rows.length === 0) throw new Error(`no row can be simulated with the initial parameter values (${[...failures.values()][0] ?? "no rows"})`);
   const problem: Problem = { rows, parameters, predict };
 
-  const linear = isAffine(problem);
-  const fit = (train: MeasuredRow[]) => (linear ? fitLinear({ ...problem, rows: train }) : fitNonlinear({ ...problem, rows: train }));
+  const linear = affineCoordinates(problem);
+  const fit = (train: MeasuredRow[]) => (linear ? fitLinear({ ...problem, rows: train }, linear) : fitNonlinear({ ...problem, rows: train }));
 
   const theta = fit(rows);
   const after = predict(rows, theta);
@@ -107,6 +109,7 @@ export function calibrate(data: MeasuredData, spec: CalibrationSpec, predictor =
   const se = standardErrors(problem, theta);
   return {
     method: linear ? "bounded-nnls" : "levenberg-marquardt",
+    ...(linear ? { coordinates: Object.fromEntries(parameters.map((p, j) => [p.name, linear.transforms[j]!])) } : {}),
     rows: rows.length,
     excluded: Object.fromEntries(failures),
     folds: k,
@@ -137,44 +140,90 @@ function shuffled(n: number, seed: number): number[] {
   return out;
 }
 
-/** Columns of the affine model f(theta) = f(lo) + A (theta - lo), by moving one parameter at a time. */
-function affineColumns(problem: Problem): { f0: number[]; A: number[][] } {
-  const lo = problem.parameters.map((p) => p.min);
-  const f0 = problem.predict(problem.rows, lo);
-  const cols = problem.parameters.map((p, j) => {
-    const theta = lo.slice();
-    const step = (p.max - p.min) / 2;
-    theta[j] = p.min + step;
-    const f = problem.predict(problem.rows, theta);
-    return f.map((v, i) => (v - f0[i]!) / step);
-  });
-  return { f0, A: problem.rows.map((_, i) => cols.map((c) => c[i]!)) };
+/**
+ * Coordinates in which the predictions may be affine: a parameter itself (energies, overheads,
+ * static power) or its reciprocal (an efficiency or a rate that divides a time). z ranges over
+ * [a, b]: [min, max], or [1/max, 1/min] for a reciprocal.
+ */
+type Transform = "identity" | "reciprocal";
+
+interface Coordinates {
+  transforms: Transform[];
+  a: number[];
+  b: number[];
 }
 
-function isAffine(problem: Problem): boolean {
-  const { f0, A } = affineColumns(problem);
-  if (f0.some((v) => !Number.isFinite(v)) || A.some((row) => row.some((v) => !Number.isFinite(v)))) return false;
-  const random = mulberry32(12345);
-  for (let trial = 0; trial < 2; trial++) {
-    const theta = problem.parameters.map((p) => p.min + (0.1 + 0.8 * random()) * (p.max - p.min));
-    const f = problem.predict(problem.rows, theta);
-    for (let i = 0; i < f.length; i++) {
-      const expected = f0[i]! + A[i]!.reduce((s, a, j) => s + a * (theta[j]! - problem.parameters[j]!.min), 0);
-      if (!(Math.abs(f[i]! - expected) <= 1e-9 * Math.max(Math.abs(expected), Math.abs(f[i]!)))) return false;
-    }
+function coordinates(problem: Problem, transforms: Transform[]): Coordinates {
+  const a = problem.parameters.map((p, j) => (transforms[j] === "identity" ? p.min : 1 / p.max));
+  const b = problem.parameters.map((p, j) => (transforms[j] === "identity" ? p.max : 1 / p.min));
+  return { transforms, a, b };
+}
+
+function thetaOf(c: Coordinates, z: number[]): number[] {
+  return z.map((v, j) => (c.transforms[j] === "identity" ? v : 1 / v));
+}
+
+/** Columns of the affine model f = f(a) + A (z - a), by moving one coordinate at a time. */
+function affineColumns(problem: Problem, c: Coordinates): { f0: number[]; A: number[][] } {
+  const f0 = problem.predict(problem.rows, thetaOf(c, c.a));
+  const cols = c.a.map((aj, j) => {
+    const z = c.a.slice();
+    const step = (c.b[j]! - aj) / 2;
+    z[j] = aj + step;
+    const f = problem.predict(problem.rows, thetaOf(c, z));
+    return f.map((v, i) => (v - f0[i]!) / step);
+  });
+  return { f0, A: problem.rows.map((_, i) => cols.map((col) => col[i]!)) };
+}
+
+function affineAt(problem: Problem, c: Coordinates, model: { f0: number[]; A: number[][] }, z: number[]): boolean {
+  const f = problem.predict(problem.rows, thetaOf(c, z));
+  for (let i = 0; i < f.length; i++) {
+    const expected = model.f0[i]! + model.A[i]!.reduce((s, aij, j) => s + aij * (z[j]! - c.a[j]!), 0);
+    if (!(Math.abs(f[i]! - expected) <= 1e-9 * Math.max(Math.abs(expected), Math.abs(f[i]!)))) return false;
   }
   return true;
 }
 
+/**
+ * The coordinates in which the problem is affine, if any: each parameter alone is tried as itself,
+ * then as its reciprocal (when its range excludes 0); then all together at two random points.
+ */
+function affineCoordinates(problem: Problem): Coordinates | undefined {
+  const n = problem.parameters.length;
+  const transforms: Transform[] = [];
+  for (let j = 0; j < n; j++) {
+    const options: Transform[] = problem.parameters[j]!.min > 0 ? ["identity", "reciprocal"] : ["identity"];
+    const found = options.find((t) => {
+      const trial = Array.from({ length: n }, (_, q) => (q === j ? t : "identity") as Transform);
+      const c = coordinates(problem, trial);
+      const model = affineColumns(problem, c);
+      if (model.f0.some((v) => !Number.isFinite(v)) || model.A.some((row) => row.some((v) => !Number.isFinite(v)))) return false;
+      const z = c.a.slice();
+      z[j] = c.a[j]! + 0.83 * (c.b[j]! - c.a[j]!);
+      return affineAt(problem, c, model, z);
+    });
+    if (!found) return undefined;
+    transforms.push(found);
+  }
+  const c = coordinates(problem, transforms);
+  const model = affineColumns(problem, c);
+  const random = mulberry32(12345);
+  for (let trial = 0; trial < 2; trial++) {
+    if (!affineAt(problem, c, model, c.a.map((aj, j) => aj + (0.1 + 0.8 * random()) * (c.b[j]! - aj)))) return undefined;
+  }
+  return c;
+}
+
 /** Exact fit of the affine model, relative residuals: rows scaled by 1/m_i. */
-function fitLinear(problem: Problem): number[] {
-  const { f0, A } = affineColumns(problem);
+function fitLinear(problem: Problem, c: Coordinates): number[] {
+  const { f0, A } = affineColumns(problem, c);
   const m = problem.rows.map((r) => r.value);
   const As = A.map((row, i) => row.map((a) => a / m[i]!));
   const bs = m.map((mi, i) => (mi - f0[i]!) / mi);
-  const span = problem.parameters.map((p) => p.max - p.min);
+  const span = c.a.map((aj, j) => c.b[j]! - aj);
   const phi = boundedLeastSquares(As, bs, span);
-  return phi.map((v, j) => problem.parameters[j]!.min + v);
+  return thetaOf(c, phi.map((v, j) => c.a[j]! + v));
 }
 
 function fitNonlinear(problem: Problem): number[] {
@@ -190,16 +239,24 @@ function fitNonlinear(problem: Problem): number[] {
     }
     return cache;
   };
-  const start = parameters.map((p) => (p.initial - p.min) / (p.max - p.min));
-  const result = levenbergMarquardt(
-    { x: rows.map((_, i) => i), y: rows.map(() => 1) },
-    (u: number[]) => (i: number) => ratios(u)[i]!,
-    {
-      initialValues: start, minValues: parameters.map(() => 0), maxValues: parameters.map(() => 1),
-      damping: 1e-2, gradientDifference: 1e-4, centralDifference: true, maxIterations: 200, errorTolerance: 1e-12,
-    },
-  );
-  return toTheta(result.parameterValues);
+  // Rounds of 10 iterations until the sum of squares stops improving (the library itself runs to
+  // maxIterations unless the error drops below an absolute tolerance).
+  let u = parameters.map((p) => (p.initial - p.min) / (p.max - p.min));
+  let previous = Infinity;
+  for (let round = 0; round < 30; round++) {
+    const result = levenbergMarquardt(
+      { x: rows.map((_, i) => i), y: rows.map(() => 1) },
+      (v: number[]) => (i: number) => ratios(v)[i]!,
+      {
+        initialValues: u, minValues: parameters.map(() => 0), maxValues: parameters.map(() => 1),
+        damping: 1e-2, gradientDifference: 1e-4, centralDifference: true, maxIterations: 10, errorTolerance: 1e-14,
+      },
+    );
+    u = result.parameterValues.map((v) => Math.min(1, Math.max(0, v)));
+    if (!(result.parameterError < previous * (1 - 1e-9))) break;
+    previous = result.parameterError;
+  }
+  return toTheta(u);
 }
 
 /** sqrt(diag(s^2 (J^T J)^-1)) over the parameters not at a bound; NaN for the others. */

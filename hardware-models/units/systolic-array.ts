@@ -33,7 +33,7 @@ import { expandMask, maskDensity, tileStats } from "../../workloads/sparsity.js"
 import { bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
-import { chargeFetch, FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
+import { chargeMatmulFetch, FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
 import { parseQuantity, QUANTITY } from "../../common/quantity.js";
 import { InputError } from "../../common/input-error.js";
 import { scalesimDramWords } from "./scalesim-traffic.js";
@@ -438,8 +438,12 @@ export const systolicArray: UnitModel<SystolicSpec> = {
       if (index) cost.readBytes[index.level]! += index.bytes;
     }
     const aBytes = bytesFor(op.m * op.k, inA.precision) * (op.sparsity?.operand === "a" ? maskDensity(expandMask(op.sparsity.mask)) : 1);
-    chargeFetch(cost, ctx, inA.level, t.ifmapFetchBytes * batch, aBytes * batch);
-    chargeFetch(cost, ctx, inB.level, t.filterFetchBytes * batch, bytesFor(op.k * op.n, inB.precision) * batch);
+    chargeMatmulFetch(
+      cost, ctx,
+      { level: inA.level, fetchBytes: t.ifmapFetchBytes * batch, bytes: aBytes * batch },
+      { level: inB.level, fetchBytes: t.filterFetchBytes * batch, bytes: bytesFor(op.k * op.n, inB.precision) * batch },
+      { m: op.m, n: op.n, k: op.k, batch },
+    );
     cost.writeBytes[out.level]! += t.outputWriteBytes * batch;
     cost.readBytes[out.level]! += t.outputReadBytes * batch;
     c[IFMAP_WRITE] = t.ifmapFetchBytes * batch;
