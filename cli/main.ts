@@ -4,6 +4,7 @@ import { runCommand, RUN_HELP } from "./run.js";
 import { traceCommand, TRACE_HELP } from "./trace.js";
 import { mergeCommand, MERGE_HELP, sweepCommand, SWEEP_HELP } from "./sweep.js";
 import { plotCommand, PLOT_HELP } from "./plot.js";
+import { calibrateCommand, CALIBRATE_HELP, validateCommand, VALIDATE_HELP } from "./validate.js";
 import { EXIT, processIo, type Io } from "./io.js";
 
 const COMMANDS = {
@@ -12,6 +13,8 @@ const COMMANDS = {
   sweep: { fn: sweepCommand, help: SWEEP_HELP },
   merge: { fn: mergeCommand, help: MERGE_HELP },
   plot: { fn: plotCommand, help: PLOT_HELP },
+  validate: { fn: validateCommand, help: VALIDATE_HELP },
+  calibrate: { fn: calibrateCommand, help: CALIBRATE_HELP },
 } as const;
 
 const USAGE = `attnsim: energy, latency and memory of transformer attention on accelerator designs
@@ -19,7 +22,7 @@ const USAGE = `attnsim: energy, latency and memory of transformer attention on a
 usage: attnsim <command> [options]     (attnsim <command> --help for its options)
 
 commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)}${c.help.split("\n")[0]!.replace(/^attnsim \w+: /, "")}`).join("\n")}`;
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.help.split("\n")[0]!.replace(/^attnsim \w+: /, "")}`).join("\n")}`;
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,0 +1,105 @@
+/** `attnsim validate` and `attnsim calibrate`: the model against measured boards. */
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { InputError } from "../common/input-error.js";
+import { readDocument } from "../common/document.js";
+import { loadMeasured, parseCalibrationDocument } from "../validation/measured.js";
+import { validate } from "../validation/validate.js";
+import { calibrate, calibratedDesignText } from "../validation/calibrate.js";
+import { calibrationCsv, calibrationText, validationText, writeValidation } from "../output/validation-report.js";
+import { predictedVsMeasuredChart } from "../output/charts/validation-charts.js";
+import { writeCharts } from "../output/plots.js";
+import { toJson } from "../output/json.js";
+import { CLI, parse, positiveInt } from "./args.js";
+import { EXIT, type Io } from "./io.js";
+
+export const VALIDATE_HELP = `attnsim validate: predicted vs measured for every row of a measured-data file
+
+  attnsim validate FILE [--out DIR] [--no-plots] [--rows N]
+
+FILE is YAML/JSON or CSV (docs/validation.md; examples in examples/measured/). Prints each row's
+measured and predicted value and signed relative error, then per metric: MAPE, median, bias, worst
+row, Spearman and Kendall rank correlation. Writes DIR/validation.csv, validation.json, a
+predicted-vs-measured log-log plot per metric and report.html (default DIR: <file name>-validation).
+  --rows N      print the first N rows only (the CSV has all)`;
+
+export const CALIBRATE_HELP = `attnsim calibrate: fit design parameters to measured rows, with k-fold cross-validation
+
+  attnsim calibrate FILE [--spec SPEC] [--out DIR] [--folds K] [--seed S] [--no-plots]
+
+The parameters (paths into the design, units, bounds) come from FILE's calibration: section or
+from SPEC (a YAML/JSON file with a calibration: section). Problems affine in the parameters or their
+reciprocals are solved exactly (bounded NNLS), others by Levenberg-Marquardt. Prints the fitted
+values with standard errors and fold spread, and the error before, after (training) and
+cross-validated. Writes DIR/calibration.json, calibration.csv, <design>.calibrated.yaml for each
+design the rows use (run and sweep accept it), and plots (default DIR: <file name>-calibration).`;
+
+function stem(file: string): string {
+  return basename(file, extname(file));
+}
+
+export async function validateCommand(args: string[], io: Io): Promise<number> {
+  const { values: v, positionals, str } = parse(args, { out: { type: "string", short: "o" }, "no-plots": { type: "boolean" }, rows: { type: "string" }, help: { type: "boolean", short: "h" } });
+  if (v.help) {
+    io.out(VALIDATE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new InputError(CLI, { path: "FILE", expected: "one measured-data file", found: `${positionals.length} arguments` });
+  const data = loadMeasured(positionals[0]!);
+  const report = validate(data);
+  io.out(validationText(report, positiveInt(str("rows"), "--rows") ?? Infinity));
+  const out = str("out") ?? `${stem(positionals[0]!)}-validation`;
+  const files = await writeValidation(out, report, !v["no-plots"]);
+  io.out(`\nwrote ${out}/: ${files.join(", ")}`);
+  return report.rows.every((r) => r.failure) ? EXIT.infeasible : EXIT.ok;
+}
+
+export async function calibrateCommand(args: string[], io: Io): Promise<number> {
+  const { values: v, positionals, str } = parse(args, {
+    spec: { type: "string" }, out: { type: "string", short: "o" }, folds: { type: "string" }, seed: { type: "string" }, "no-plots": { type: "boolean" }, help: { type: "boolean", short: "h" },
+  });
+  if (v.help) {
+    io.out(CALIBRATE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new InputError(CLI, { path: "FILE", expected: "one measured-data file", found: `${positionals.length} arguments` });
+  const file = positionals[0]!;
+  const data = loadMeasured(file);
+  const specFile = str("spec");
+  const spec = specFile ? parseCalibrationDocument(readDocument(specFile), specFile) : data.calibration;
+  if (!spec) throw new InputError(file, { path: "/calibration", expected: "a calibration section (or --spec FILE)", found: "nothing" });
+  const folds = positiveInt(str("folds"), "--folds");
+  if (folds !== undefined) {
+    if (folds < 2) throw new InputError(CLI, { path: "--folds", expected: "at least 2 folds", found: String(folds) });
+    spec.folds = folds;
+  }
+  const seed = str("seed");
+  if (seed !== undefined) {
+    if (!Number.isInteger(Number(seed))) throw new InputError(CLI, { path: "--seed", expected: "an integer", found: JSON.stringify(seed) });
+    spec.seed = Number(seed);
+  }
+  const result = calibrate(data, spec);
+  io.out(calibrationText(result));
+  const out = str("out") ?? `${stem(file)}-calibration`;
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "calibration.json"), toJson({ measured: file, spec, result }));
+  writeFileSync(join(out, "calibration.csv"), calibrationCsv(result));
+  const files = ["calibration.json", "calibration.csv"];
+  const designs = [...new Set(data.rows.map((r) => r.designFile))];
+  for (const designFile of designs) {
+    const name = `${stem(designFile)}.calibrated.yaml`;
+    writeFileSync(join(out, name), calibratedDesignText(readFileSync(designFile, "utf8"), result, file));
+    files.push(name);
+  }
+  if (!v["no-plots"]) {
+    const rows = (which: "before" | "after" | "crossValidated") => result.table.map((t) => {
+      const row = data.rows.find((r) => r.id === t.id)!;
+      return { id: t.id, board: which === "before" ? "before calibration" : which === "after" ? "calibrated (fit on all rows)" : "cross-validated", design: row.designFile, workload: row.workload.model, metric: row.metric, measured: t.measured, predicted: t[which], error: t[which] / t.measured - 1, source: row.source };
+    });
+    const all = [...rows("before"), ...rows("crossValidated")];
+    const charts = [...new Set(result.table.map((t) => t.metric))].map((m) => predictedVsMeasuredChart(all, m as never, `Calibration: ${m} before and cross-validated`, `calibration-${m}`));
+    files.push(...(await writeCharts(out, charts)));
+  }
+  io.out(`\nwrote ${out}/: ${files.join(", ")}`);
+  return EXIT.ok;
+}
