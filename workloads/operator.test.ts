@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { buildOperatorTrace, parseOperatorSection } from "./operator.js";
+import { parseWorkloadSection } from "./workload-file.js";
+import { buildWorkload } from "./transformer-builder.js";
+import { opMacs, opElements } from "./trace.js";
+
+describe("operator workloads", () => {
+  it("a matmul is one op with its MACs, operands and precision", () => {
+    const trace = buildOperatorTrace(parseOperatorSection({ operator: "matmul", m: 64, n: 128, k: 256, batch: 3 }, "f.yaml", "/workload"));
+    expect(trace.ops).toHaveLength(1);
+    expect(opMacs(trace.ops[0]!)).toBe(64 * 128 * 256 * 3);
+    expect(trace.tensors.map((t) => t.precision)).toEqual(["fp16", "fp16", "fp16"]);
+    expect(trace.model.name).toBe("matmul 64x128x256 batch 3 fp16");
+  });
+
+  it("softmax, layernorm and elementwise shapes; count becomes a repeat", () => {
+    const softmax = buildOperatorTrace(parseOperatorSection({ operator: "softmax", rows: 4, cols: 8, batch: 2, count: 3 }, "f", "/w"));
+    expect(opElements(softmax.ops[0]!)).toBe(64);
+    expect(softmax.ops[0]!.repeat).toEqual({ count: 3 });
+    const ln = buildOperatorTrace(parseOperatorSection({ operator: "layernorm", rows: 16, cols: 32, precision: "int8" }, "f", "/w"));
+    expect(opElements(ln.ops[0]!)).toBe(512);
+    const gelu = buildOperatorTrace(parseOperatorSection({ operator: "elementwise", fn: "gelu", elements: 1000 }, "f", "/w"));
+    expect(gelu.ops[0]).toMatchObject({ kind: "elementwise", fn: "gelu", elements: 1000 });
+  });
+
+  it("workload sections take either model or operator, with precise errors", () => {
+    expect(buildWorkload(parseWorkloadSection({ operator: "matmul", m: 2, n: 2, k: 2 }, "f", "/workload")).ops).toHaveLength(1);
+    expect(() => parseWorkloadSection({}, "f.yaml", "/workload")).toThrow(/f\.yaml: \/workload: expected either model: .* or operator: .*found neither/);
+    expect(() => parseWorkloadSection({ model: "bert-base", operator: "matmul" }, "f.yaml", "/workload")).toThrow(/found both/);
+    expect(() => parseWorkloadSection({ operator: "matmul", m: 2, n: 2 }, "f.yaml", "/workload")).toThrow(/\/workload\/k: expected a positive integer/);
+    expect(() => parseWorkloadSection({ operator: "softmax", rows: 2, cols: 2, k: 3 }, "f.yaml", "/workload")).toThrow(/\/workload\/k: expected only rows, cols, batch, count, precision for a softmax/);
+    expect(() => parseWorkloadSection({ operator: "elementwise", elements: 2, fn: "tanh" }, "f.yaml", "/workload")).toThrow(/\/workload\/fn: expected a function: add, mul/);
+    expect(() => parseWorkloadSection({ operator: "conv", m: 1 }, "f.yaml", "/workload")).toThrow(/\/workload\/operator: expected an operator: matmul, softmax, layernorm, elementwise/);
+  });
+});
