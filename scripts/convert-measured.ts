@@ -163,6 +163,16 @@ Orin NX rows are left out (a different GPU, no design file for it yet).`, {
     sources: ["mlcommons/inference_results_v2.1, v3.0, v3.1 closed/NVIDIA (via ../shared/reference/measured/mlperf_inference_bert_edge.csv)"],
     defaults: { design: "../designs/jetson-orin-like.yaml" },
     rows: out,
+    calibration: {
+      // The rest of the board (CPU, LPDDR5, regulators, carrier board) is what a wall-power meter sees
+      // beyond the GPU model. Energy and power are affine in it, so the fit is exact NNLS; fitting the
+      // GPU's achieved rate as well (opEfficiency) couples with it and needs Levenberg-Marquardt over
+      // batch-384 BERT-Large traces (minutes), and 4 latency rows cannot pin it down anyway.
+      parameters: [{ path: "system.staticPower", unit: "W", min: 0, max: 40, initial: 10 }],
+      metrics: ["energy", "power"],
+      folds: 4,
+      seed: 1,
+    },
   });
 }
 
