@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { InputError } from "../common/input-error.js";
 import { readDocument } from "../common/document.js";
+import { locateDesign } from "../hardware-models/design-loader.js";
 import { loadMeasured, parseCalibrationDocument } from "../validation/measured.js";
 import { validate } from "../validation/validate.js";
 import { calibrate, calibratedDesignText } from "../validation/calibrate.js";
@@ -15,12 +16,14 @@ import { EXIT, type Io } from "./io.js";
 
 export const VALIDATE_HELP = `attnsim validate: predicted vs measured for every row of a measured-data file
 
-  attnsim validate FILE [--out DIR] [--no-plots] [--rows N]
+  attnsim validate FILE [--design D] [--out DIR] [--no-plots] [--rows N]
 
 FILE is YAML/JSON or CSV (docs/validation.md; examples in examples/measured/). Prints each row's
 measured and predicted value and signed relative error, then per metric: MAPE, median, bias, worst
 row, Spearman and Kendall rank correlation. Writes DIR/validation.csv, validation.json, a
 predicted-vs-measured log-log plot per metric and report.html (default DIR: <file name>-validation).
+  --design D    use design D (file or preset) for every row instead of the rows' own, e.g. a
+                design written by attnsim calibrate, to test it on rows it was not fitted to
   --rows N      print the first N rows only (the CSV has all)`;
 
 export const CALIBRATE_HELP = `attnsim calibrate: fit design parameters to measured rows, with k-fold cross-validation
@@ -39,13 +42,18 @@ function stem(file: string): string {
 }
 
 export async function validateCommand(args: string[], io: Io): Promise<number> {
-  const { values: v, positionals, str } = parse(args, { out: { type: "string", short: "o" }, "no-plots": { type: "boolean" }, rows: { type: "string" }, help: { type: "boolean", short: "h" } });
+  const { values: v, positionals, str } = parse(args, { design: { type: "string" }, out: { type: "string", short: "o" }, "no-plots": { type: "boolean" }, rows: { type: "string" }, help: { type: "boolean", short: "h" } });
   if (v.help) {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new InputError(CLI, { path: "FILE", expected: "one measured-data file", found: `${positionals.length} arguments` });
   const data = loadMeasured(positionals[0]!);
+  const design = str("design");
+  if (design !== undefined) {
+    const file = locateDesign(design);
+    for (const row of data.rows) row.designFile = file;
+  }
   const report = validate(data);
   io.out(validationText(report, positiveInt(str("rows"), "--rows") ?? Infinity));
   const out = str("out") ?? `${stem(positionals[0]!)}-validation`;
