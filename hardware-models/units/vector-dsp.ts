@@ -27,7 +27,9 @@
  *
  * Traffic to home levels: inputs are read and outputs written once when a row (plus its output)
  * fits in half the local memory; otherwise softmax streams the row three times (max, exp-sum,
- * normalise: the exponentials are written out and read back) and the norms twice. Matmul keeps
+ * normalise: the exponentials are written out and read back) and the norms twice; the passes after
+ * the first, and the exponentials, go to the innermost on-chip shared level that holds a row (the
+ * L2 or global buffer the first pass staged it through), or home when there is none. Matmul keeps
  * B resident when it fits in half the local memory, otherwise re-reads B for every block of A rows
  * that fits in the other quarter.
  */
@@ -477,14 +479,23 @@ export const vectorDsp: UnitModel<DspSpec> = {
         const streamed = i === 0 || op.kind === "elementwise";
         const bytes = streamed ? bytesFor(primary, input.precision) : Math.min(input.bytes, bytesFor(primary, input.precision));
         const reads = i === 0 ? passes : 1;
-        cost.readBytes[input.level]! += bytes * reads;
+        // A spilled row's passes after the first come from an on-chip level that holds the row
+        // (the L2 / global buffer the first pass staged it in), else from home again.
+        const stage = reads > 1 ? stagingLevel(ctx, input.level, rowBytes) : -1;
+        if (stage >= 0) {
+          cost.readBytes[input.level]! += bytes;
+          cost.writeBytes[stage]! += bytes;
+          cost.readBytes[stage]! += bytes * (reads - 1);
+        } else cost.readBytes[input.level]! += bytes * reads;
         homeReadTotal += bytes * reads;
         localRead += bytes * (i === 0 ? low.passesIfSpilled : 1);
       }
       if (spilled && low.spillsIntermediate) {
         const intermediate = bytesFor(space.elements, p);
-        cost.writeBytes[out.level]! += intermediate;
-        cost.readBytes[out.level]! += intermediate;
+        const stage = stagingLevel(ctx, out.level, rowBytes);
+        const level = stage >= 0 ? stage : out.level;
+        cost.writeBytes[level]! += intermediate;
+        cost.readBytes[level]! += intermediate;
       }
     }
     cost.writeBytes[out.level]! += outBytes;
@@ -500,6 +511,15 @@ export const vectorDsp: UnitModel<DspSpec> = {
     return cost;
   },
 };
+
+/** The innermost on-chip writable shared level below `home` that holds `bytes` (-1: none). */
+function stagingLevel(ctx: OpContext, home: number, bytes: number): number {
+  for (let l = ctx.memory.length - 1; l > home; l--) {
+    const m = ctx.memory[l]!;
+    if (!m.offChip && m.writable && m.capacityBytes >= bytes) return l;
+  }
+  return -1;
+}
 
 /** An instruction mix resolved to this DSP: instructions and cycles per issue, lane-ops per action. */
 interface CompiledMix {
