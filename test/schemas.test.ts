@@ -23,3 +23,19 @@ describe("generated variant table", () => {
     expect(readFileSync(VARIANT_TABLE_FILE, "utf8")).toBe(variantTableText());
   });
 });
+
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { MEASURED_DIR, REFERENCE_DIR, measuredExamples } from "../scripts/convert-measured.js";
+import { loadMeasured } from "../validation/measured.js";
+
+describe("examples/measured", () => {
+  it("every file loads (designs, workloads and values resolve)", () => {
+    const files = readdirSync(MEASURED_DIR).filter((f) => /\.(ya?ml|csv)$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const f of files) expect(loadMeasured(join(MEASURED_DIR, f)).rows.length).toBeGreaterThan(0);
+  });
+  it.runIf(existsSync(REFERENCE_DIR))("the generated files match ../shared/reference/measured (run `npm run measured`)", () => {
+    for (const [name, text] of Object.entries(measuredExamples())) expect(readFileSync(join(MEASURED_DIR, name), "utf8")).toBe(text);
+  });
+});
