@@ -31,6 +31,8 @@ export function predictedVsMeasuredChart(rows: readonly RowOutcome[], metric: Me
   options.scales.x.max = hi;
   options.scales.y.min = lo;
   options.scales.y.max = hi;
+  // Intl number format (serialisable, unlike a tick callback): 0.01, 30, 100000 rather than 100,000.000.
+  for (const axis of ["x", "y"]) options.scales[axis].ticks = { format: { maximumSignificantDigits: 3, useGrouping: false } };
   return {
     name: name ?? `predicted-vs-measured-${metric}`,
     title: heading,
