@@ -30,6 +30,7 @@ export const QUANTITY = {
   lengthNm: { unit: "nm", example: '"28 nm"' },
   areaMm2: { unit: "mm^2", example: '"0.5 mm^2"' },
   timeSeconds: { unit: "s", example: '"10 ns"' },
+  carbonIntensityGPerKWh: { unit: "g/kWh", example: '"400 g/kWh"' },
 } as const satisfies Record<string, QuantityKind>;
 
 /**

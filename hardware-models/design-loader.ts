@@ -17,6 +17,7 @@ import { EnergyTable } from "./technology/energy-table.js";
 import { MEMORY_KINDS, type MemoryKind } from "./technology/memory-kinds.js";
 import { NODE_RANGE_NM, type Flavor } from "./technology/node-scaling.js";
 import { unitModel } from "./unit-registry.js";
+import { ACT_FAB_INTENSITY } from "./technology/embodied-carbon.js";
 import type { ResolvedUnitBase } from "./unit-model.js";
 
 /** The user form of a design file (after schema validation; quantities still strings). */
@@ -25,12 +26,15 @@ export interface DesignDocument {
   name: string;
   description?: string;
   sources?: string[];
-  technology: { node: string; flavor?: Flavor; voltage: string; frequency: string };
+  technology: { node: string; flavor?: Flavor; voltage: string; frequency: string; dvfs?: { voltage: string; frequency: string }[] };
   memory: { name: string; kind: MemoryKind; capacity: string; bandwidth: string; readEnergy?: string; writeEnergy?: string; leakage?: string }[];
   units: Record<string, Record<string, unknown> & { kind: string }>;
   mapping: { default: string; weights?: string; fusedAttention?: boolean; dynamicMatmul?: string } & Partial<Record<OpKind, string>>;
   energy?: Record<string, string>;
-  system?: { opOverhead?: Record<string, string>; opEfficiency?: Record<string, number>; staticPower?: string };
+  system?: {
+    opOverhead?: Record<string, string>; opEfficiency?: Record<string, number>; staticPower?: string;
+    carbon?: { gridIntensity: string; pue?: number; fab?: string; abatement?: 95 | 97 | 99; lifetime?: string; dutyCycle?: number };
+  };
 }
 
 export function designPresetDir(): string {
@@ -71,6 +75,13 @@ export function resolveDesign(data: unknown, file: string): Design {
   const frequencyHz = parseQuantity(doc.technology.frequency, QUANTITY.frequencyHz, at("/technology/frequency"));
   if (!(frequencyHz > 0)) throw new InputError(file, { path: "/technology/frequency", expected: "a positive frequency", found: doc.technology.frequency });
   const flavor = doc.technology.flavor ?? "hp";
+  const dvfs = doc.technology.dvfs?.map((p, i) => {
+    const voltage = parseQuantity(p.voltage, QUANTITY.voltageV, at(`/technology/dvfs/${i}/voltage`));
+    if (!(voltage >= 0.3 && voltage <= 2)) throw new InputError(file, { path: `/technology/dvfs/${i}/voltage`, expected: "a supply voltage from 0.3 V to 2 V", found: p.voltage });
+    const frequency = parseQuantity(p.frequency, QUANTITY.frequencyHz, at(`/technology/dvfs/${i}/frequency`));
+    if (!(frequency > 0)) throw new InputError(file, { path: `/technology/dvfs/${i}/frequency`, expected: "a positive frequency", found: p.frequency });
+    return Object.freeze({ voltageV: voltage, frequencyHz: frequency });
+  });
 
   const overrides: Record<string, number> = {};
   for (const [key, value] of Object.entries(doc.energy ?? {})) {
@@ -141,7 +152,7 @@ export function resolveDesign(data: unknown, file: string): Design {
   const leakagePowerW = memory.reduce((s, l) => s + l.leakagePowerW, 0) + units.reduce((s, u) => s + u.leakagePowerW, 0);
   return Object.freeze({
     name: doc.name, origin: file, description: doc.description,
-    technology: Object.freeze({ nodeNm, flavor, voltageV, frequencyHz }),
+    technology: Object.freeze({ nodeNm, flavor, voltageV, frequencyHz, ...(dvfs ? { dvfs } : {}) }),
     memory: memory.map((l) => Object.freeze(l)), units, mapping: Object.freeze({
       unitByKind, weightsLevel, fusedAttention: doc.mapping.fusedAttention ?? false,
       dynamicMatmulUnit: doc.mapping.dynamicMatmul === undefined ? unitByKind.matmul : unitIndex(doc.mapping.dynamicMatmul, "/mapping/dynamicMatmul"),
@@ -164,7 +175,24 @@ function resolveSystem(section: DesignDocument["system"], file: string): SystemM
   }
   const staticPowerW = section?.staticPower === undefined ? 0 : parseQuantity(section.staticPower, QUANTITY.powerW, { file, path: "/system/staticPower" });
   if (staticPowerW < 0) throw new InputError(file, { path: "/system/staticPower", expected: "a power >= 0", found: section!.staticPower! });
-  return Object.freeze({ opOverheadSeconds: Object.freeze(opOverheadSeconds), opEfficiency: Object.freeze(opEfficiency), staticPowerW });
+  const carbon = section?.carbon ? Object.freeze(resolveCarbon(section.carbon, file, "/system/carbon")) : undefined;
+  return Object.freeze({ opOverheadSeconds: Object.freeze(opOverheadSeconds), opEfficiency: Object.freeze(opEfficiency), staticPowerW, ...(carbon ? { carbon } : {}) });
+}
+
+const FOUR_YEARS_S = 4 * 365.25 * 86400;
+
+/** A `carbon:` section (design `system.carbon`, or a study's) with its defaults: PUE 1, fab in Taiwan, ACT's 97% abatement, 4 years, duty cycle 1. */
+export function resolveCarbon(c: NonNullable<NonNullable<DesignDocument["system"]>["carbon"]>, file: string, path: string): NonNullable<SystemModel["carbon"]> {
+  const gridIntensityGPerKWh = parseQuantity(c.gridIntensity, QUANTITY.carbonIntensityGPerKWh, { file, path: `${path}/gridIntensity` });
+  if (!(gridIntensityGPerKWh >= 0)) throw new InputError(file, { path: `${path}/gridIntensity`, expected: "an intensity >= 0", found: c.gridIntensity });
+  let fabIntensityGPerKWh = ACT_FAB_INTENSITY.taiwan!;
+  if (c.fab !== undefined) {
+    const named = ACT_FAB_INTENSITY[c.fab.toLowerCase()];
+    fabIntensityGPerKWh = named ?? parseQuantity(c.fab, QUANTITY.carbonIntensityGPerKWh, { file, path: `${path}/fab` });
+  }
+  const lifetimeSeconds = c.lifetime === undefined ? FOUR_YEARS_S : parseQuantity(c.lifetime, QUANTITY.timeSeconds, { file, path: `${path}/lifetime` });
+  if (!(lifetimeSeconds > 0)) throw new InputError(file, { path: `${path}/lifetime`, expected: "a positive time", found: c.lifetime! });
+  return { gridIntensityGPerKWh, pue: c.pue ?? 1, fabIntensityGPerKWh, abatement: c.abatement ?? 97, lifetimeSeconds, dutyCycle: c.dutyCycle ?? 1 };
 }
 
 function positive(value: number, file: string, path: string, found: string): number {

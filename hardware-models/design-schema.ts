@@ -33,6 +33,12 @@ export const designSchema = {
         flavor: { enum: ["hp", "lp"] },
         voltage: quantity,
         frequency: quantity,
+        dvfs: {
+          type: "array",
+          minItems: 1,
+          description: "operating points the chip supports (voltage and frequency), e.g. from a datasheet; `attnsim study` picks among them. Without it, studies derive f(V) from the Stillmaker & Baas delay fit (docs/studies.md)",
+          items: { type: "object", additionalProperties: false, required: ["voltage", "frequency"], properties: { voltage: quantity, frequency: quantity } },
+        },
       },
     },
     memory: {
@@ -97,6 +103,20 @@ export const designSchema = {
           properties: Object.fromEntries(["default", ...OP_KINDS].map((k) => [k, { type: "number", exclusiveMinimum: 0, maximum: 1 }])),
         },
         staticPower: { ...quantity, description: "power drawn by the rest of the system (host, DRAM refresh, regulators) for the whole run" },
+        carbon: {
+          type: "object",
+          additionalProperties: false,
+          required: ["gridIntensity"],
+          description: "where the chip runs: with it, Results carry operational and embodied carbon (docs/studies.md)",
+          properties: {
+            gridIntensity: { ...quantity, description: "grid carbon intensity, e.g. \"400 g/kWh\" (g CO2e per kWh)" },
+            pue: { type: "number", minimum: 1, description: "facility power usage effectiveness (default 1)" },
+            fab: { type: "string", description: "fab location (ACT: taiwan, korea, japan, usa, europe, ...) or an intensity such as \"583 g/kWh\" (default taiwan)" },
+            abatement: { enum: [95, 97, 99], description: "fab greenhouse-gas abatement, ACT's tables (default 97)" },
+            lifetime: { ...quantity, description: "service life, e.g. \"4 years\" (default 4 years)" },
+            dutyCycle: { type: "number", exclusiveMinimum: 0, maximum: 1, description: "fraction of the lifetime spent running inferences (default 1)" },
+          },
+        },
       },
     },
     energy: {

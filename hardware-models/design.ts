@@ -14,6 +14,8 @@ export interface Technology {
   flavor: Flavor;
   voltageV: number;
   frequencyHz: number;
+  /** Operating points the chip supports (design `technology.dvfs`), when given. */
+  dvfs?: readonly { voltageV: number; frequencyHz: number }[];
 }
 
 export interface Mapping {
@@ -36,6 +38,15 @@ export interface SystemModel {
   opOverheadSeconds: Record<OpKind, number>;
   opEfficiency: Record<OpKind, number>;
   staticPowerW: number;
+  /** Where the chip runs (design `system.carbon`): Results then carry carbon (sim/carbon.ts). */
+  carbon?: {
+    gridIntensityGPerKWh: number;
+    pue: number;
+    fabIntensityGPerKWh: number;
+    abatement: 95 | 97 | 99;
+    lifetimeSeconds: number;
+    dutyCycle: number;
+  };
 }
 
 export interface Design {

@@ -15,6 +15,7 @@ export function textReport(r: Result): string {
     ["ops per off-chip byte", Number.isFinite(r.opsPerByte) ? r.opsPerByte.toFixed(1) : "no off-chip traffic"],
     ["peak memory", `${bytes(r.peakMemoryBytes)} (weights ${bytes(r.weightBytes)}, activations + KV ${bytes(r.peakActivationBytes)})`],
     ["area", `${r.areaMm2.toFixed(3)} mm^2`],
+    ...(r.carbon ? [["carbon", `${si(r.carbon.totalG, "g")} CO2e (operational ${si(r.carbon.operationalG, "g")} at ${r.carbon.gridIntensityGPerKWh} g/kWh, PUE ${r.carbon.pue}; embodied share ${si(r.carbon.embodiedG, "g")} of ${si(r.carbon.embodiedDieG, "g")} for the die)`]] : []),
   ]));
   out.push("");
   out.push(table(

@@ -28,6 +28,7 @@ import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
 import { peakWindowAverage, schedule } from "./timeline.js";
 import { fuseAttention } from "./attention-fusion.js";
+import { carbonOf } from "./carbon.js";
 import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
@@ -354,6 +355,8 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       : {}),
     ops,
   };
+  // Operational and embodied carbon when the design says where it runs (sim/carbon.ts).
+  if (design.system.carbon) result.carbon = carbonOf(result, design, design.system.carbon, trace.model.batch);
   return { ok: true, result };
 }
 

@@ -3,6 +3,7 @@
  * action) each add up to the totals (up to floating-point rounding; tests check 1e-9 relative).
  */
 import type { OpKind } from "../workloads/trace.js";
+import type { CarbonResult } from "./carbon.js";
 
 export interface LevelBytes {
   readBytes: number;
@@ -146,6 +147,8 @@ export interface Result {
   timeline?: TimelineEntry[];
   /** Power (dynamic + leakage) from each time to the next, with SimulateOptions.keepTimeline. */
   powerTrace?: { startCycles: number; powerW: number }[];
+  /** Operational and embodied carbon, when the design gives a grid intensity (`system.carbon`). */
+  carbon?: CarbonResult;
   ops: OpResult[];
 }
 

@@ -1,0 +1,98 @@
+/**
+ * Dynamic voltage and frequency scaling: the same design and workload at several operating points.
+ *
+ * An operating point (V, f) is written into the design's `technology` (voltage and the reference
+ * clock; units without a clock of their own follow it; memory levels keep their bandwidth, DRAM is
+ * on its own clock) and the design is resolved again, so every energy is re-priced at V by the
+ * Stillmaker & Baas energy fit (dynamic energy ~ C V^2: hardware-models/technology/node-scaling.ts)
+ * and leakage power scales with V (technology/area.ts) and accrues over the run's latency.
+ *
+ * Operating points come from the design's `technology.dvfs` table (a datasheet's points) or, given
+ * only voltages, from the delay fit of the same paper: the highest clock at V is
+ *
+ *   f_max(V) = f_ref x D(node, V_ref) / D(node, V)
+ *
+ * with (V_ref, f_ref) the design's own operating point (gate delay D scales the critical path).
+ * For a latency target (SLO) the minimum-energy point is the one of least energy among those that
+ * meet it; when none does, the study says so and names the fastest.
+ */
+import { parseQuantity, QUANTITY } from "../common/quantity.js";
+import { resolveDesign } from "../hardware-models/design-loader.js";
+import type { Design } from "../hardware-models/design.js";
+import { delayFactor } from "../hardware-models/technology/node-scaling.js";
+import type { Trace } from "../workloads/trace.js";
+import { simulate } from "./engine.js";
+
+export interface OperatingPoint {
+  voltageV: number;
+  frequencyHz: number;
+}
+
+/** The highest clock the delay fit allows at `voltageV`, from the design's own operating point. */
+export function maxFrequencyHz(design: Design, voltageV: number): number {
+  const t = design.technology;
+  return (t.frequencyHz * delayFactor(t.nodeNm, t.voltageV, t.flavor)) / delayFactor(t.nodeNm, voltageV, t.flavor);
+}
+
+/** The design's DVFS table, or points at the given voltages with f = f_max(V). */
+export function operatingPoints(design: Design, voltagesV?: readonly number[]): OperatingPoint[] {
+  if (voltagesV && voltagesV.length > 0) return voltagesV.map((v) => ({ voltageV: v, frequencyHz: maxFrequencyHz(design, v) }));
+  if (design.technology.dvfs) return design.technology.dvfs.map((p) => ({ ...p }));
+  return [{ voltageV: design.technology.voltageV, frequencyHz: design.technology.frequencyHz }];
+}
+
+/** The design document at an operating point, resolved. */
+export function designAt(doc: unknown, file: string, point: OperatingPoint): Design {
+  const copy = structuredClone(doc) as { technology: Record<string, unknown> };
+  copy.technology.voltage = `${point.voltageV} V`;
+  copy.technology.frequency = `${point.frequencyHz} Hz`;
+  return resolveDesign(copy, file);
+}
+
+export interface DvfsPoint extends OperatingPoint {
+  latencySeconds: number;
+  energyJ: number;
+  dynamicEnergyJ: number;
+  /** Leakage plus system static energy. */
+  staticEnergyJ: number;
+  averagePowerW: number;
+  meetsSlo: boolean;
+}
+
+export interface DvfsStudy {
+  points: DvfsPoint[];
+  sloSeconds?: number;
+  /** The minimum-energy point meeting the SLO (or of all points, without an SLO). */
+  best?: DvfsPoint;
+  /** Why there is no best point. */
+  reason?: string;
+}
+
+export function dvfsStudy(doc: unknown, file: string, trace: Trace, points: readonly OperatingPoint[], sloSeconds?: number): DvfsStudy {
+  const out: DvfsPoint[] = [];
+  for (const p of points) {
+    const outcome = simulate(designAt(doc, file, p), trace, { perOp: false });
+    if (!outcome.ok) throw new Error(`${file} at ${p.voltageV} V, ${p.frequencyHz} Hz: ${outcome.infeasible.reasons[0]?.reason}`);
+    const r = outcome.result;
+    out.push({
+      ...p, latencySeconds: r.latencySeconds, energyJ: r.energyJ, dynamicEnergyJ: r.dynamicEnergyPj * 1e-12,
+      staticEnergyJ: (r.leakageEnergyPj + r.systemEnergyPj) * 1e-12, averagePowerW: r.averagePowerW,
+      meetsSlo: sloSeconds === undefined || r.latencySeconds <= sloSeconds,
+    });
+  }
+  return { points: out, ...(sloSeconds !== undefined ? { sloSeconds } : {}), ...pickBest(out, sloSeconds) };
+}
+
+export function pickBest(points: readonly DvfsPoint[], sloSeconds?: number): { best?: DvfsPoint; reason?: string } {
+  const ok = points.filter((p) => p.meetsSlo);
+  if (ok.length === 0) {
+    const fastest = points.reduce((a, b) => (b.latencySeconds < a.latencySeconds ? b : a));
+    return { reason: `no operating point meets the ${sloSeconds} s target; the fastest (${fastest.voltageV} V, ${fastest.frequencyHz} Hz) takes ${fastest.latencySeconds} s` };
+  }
+  return { best: ok.reduce((a, b) => (b.energyJ < a.energyJ ? b : a)) };
+}
+
+/** "0.7 V" -> 0.7 (errors name the study file and path). */
+export function voltageOf(text: string, where: { file: string; path: string }): number {
+  return parseQuantity(text, QUANTITY.voltageV, where);
+}
