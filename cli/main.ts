@@ -5,6 +5,7 @@ import { traceCommand, TRACE_HELP } from "./trace.js";
 import { mergeCommand, MERGE_HELP, sweepCommand, SWEEP_HELP } from "./sweep.js";
 import { plotCommand, PLOT_HELP } from "./plot.js";
 import { calibrateCommand, CALIBRATE_HELP, validateCommand, VALIDATE_HELP } from "./validate.js";
+import { studyCommand, STUDY_HELP } from "./study.js";
 import { EXIT, processIo, type Io } from "./io.js";
 
 const COMMANDS = {
@@ -15,6 +16,7 @@ const COMMANDS = {
   plot: { fn: plotCommand, help: PLOT_HELP },
   validate: { fn: validateCommand, help: VALIDATE_HELP },
   calibrate: { fn: calibrateCommand, help: CALIBRATE_HELP },
+  study: { fn: studyCommand, help: STUDY_HELP },
 } as const;
 
 const USAGE = `attnsim: energy, latency and memory of transformer attention on accelerator designs

@@ -82,7 +82,10 @@ export function traceLayout(trace: Trace): TraceLayout {
   const all = new Float64Array(trace.ops.length + 1);
   const acts = new Float64Array(trace.ops.length + 1);
   let totalWeightBytes = 0;
-  for (const t of tensors) {
+  for (const [i, t] of tensors.entries()) {
+    // A tensor kept inside the units (fused attention's scores) never exists whole in memory: its
+    // tiles live in the units' buffers, which the design already sizes.
+    if (trace.tensors[i]!.onChip) continue;
     all[t.start]! += t.bytes;
     all[t.end + 1]! -= t.bytes;
     if (t.role === "weight" || t.role === "index") totalWeightBytes += t.bytes;

@@ -4,6 +4,7 @@
  * serialisable in and out (workers run it). Expensive steps are cached per worker: resolved designs
  * by their design parameters, traces by their workload section.
  */
+import { setPath } from "../common/set-path.js";
 import { resolveDesign } from "../hardware-models/design-loader.js";
 import type { Design } from "../hardware-models/design.js";
 import { buildWorkload } from "../workloads/transformer-builder.js";
@@ -42,14 +43,6 @@ interface Caches {
 
 const cachesBySpec = new WeakMap<ResolvedSweep, Caches>();
 
-function setPath(target: unknown, path: string[], value: ExprValue): void {
-  let cur = target as Record<string, unknown>;
-  for (const seg of path.slice(0, -1)) {
-    if (cur[seg] === undefined || cur[seg] === null || typeof cur[seg] !== "object") cur[seg] = {};
-    cur = cur[seg] as Record<string, unknown>;
-  }
-  cur[path[path.length - 1]!] = value;
-}
 
 export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
   let caches = cachesBySpec.get(spec);

@@ -11,6 +11,8 @@
  * Calibration predicts the same rows many times with parameter values written into the design
  * documents (`overrides`); resolved designs and built traces are cached.
  */
+import { setPath } from "../common/set-path.js";
+export { setPath };
 import { readDocument } from "../common/document.js";
 import { resolveDesign } from "../hardware-models/design-loader.js";
 import type { Design } from "../hardware-models/design.js";
@@ -46,14 +48,6 @@ export function metricOf(result: Result, metric: MetricName, batch: number): num
   }
 }
 
-export function setPath(doc: unknown, path: string[], value: unknown): void {
-  let cur = doc as Record<string, unknown>;
-  for (const seg of path.slice(0, -1)) {
-    if (cur[seg] === undefined || cur[seg] === null || typeof cur[seg] !== "object") cur[seg] = {};
-    cur = cur[seg] as Record<string, unknown>;
-  }
-  cur[path[path.length - 1]!] = value;
-}
 
 /** Predicts rows; holds the design documents and traces so that calibration's many calls are cheap. */
 export class Predictor {

@@ -1,0 +1,113 @@
+/**
+ * Charts of studies: energy and latency per operating point (DVFS), per batch size (batching),
+ * carbon before and after scheduling per job, the accuracy-energy front, and a compare section's
+ * cases side by side.
+ */
+import type { SectionResult } from "../../studies/study.js";
+import { baseOptions, color, type ChartSpec } from "./chart.js";
+
+type Of<K extends SectionResult["kind"]> = Extract<SectionResult, { kind: K }>;
+
+/** Energy (bars, left axis) and latency (line, right axis) at each operating point; the SLO as a line. */
+export function dvfsChart(s: Of<"dvfs">): ChartSpec {
+  const labels = s.study.points.map((p) => `${p.voltageV.toFixed(2)} V / ${(p.frequencyHz / 1e6).toFixed(0)} MHz`);
+  const title = `${s.name}: energy and latency per operating point (${s.design}, ${s.workload})`;
+  const options = baseOptions(title, { title: "operating point (supply voltage / clock)", type: "category" }, { title: "energy (mJ)", type: "linear" }) as Record<string, any>;
+  options.scales.y2 = { type: "linear", position: "right", title: { display: true, text: "latency (ms)" }, grid: { drawOnChartArea: false } };
+  const datasets: object[] = [
+    { type: "bar", label: "dynamic energy (mJ)", data: s.study.points.map((p) => p.dynamicEnergyJ * 1e3), backgroundColor: color(0), stack: "e" },
+    { type: "bar", label: "static energy (mJ)", data: s.study.points.map((p) => p.staticEnergyJ * 1e3), backgroundColor: color(1), stack: "e" },
+    { type: "line", label: "latency (ms)", data: s.study.points.map((p) => p.latencySeconds * 1e3), borderColor: color(3), backgroundColor: color(3), yAxisID: "y2" },
+  ];
+  if (s.study.sloSeconds !== undefined) datasets.push({ type: "line", label: "latency target (ms)", data: s.study.points.map(() => s.study.sloSeconds! * 1e3), borderColor: "#000000", borderDash: [6, 4], pointRadius: 0, yAxisID: "y2" });
+  options.scales.x.stacked = true;
+  options.scales.y.stacked = true;
+  return {
+    name: `${s.name}-dvfs`, title,
+    config: { type: "bar", data: { labels, datasets: datasets as never }, options: options as never },
+    table: { header: ["voltage_V", "frequency_Hz", "latency_s", "energy_J", "dynamic_energy_J", "static_energy_J", "average_power_W", "meets_slo", "best"], rows: s.study.points.map((p) => [p.voltageV, p.frequencyHz, p.latencySeconds, p.energyJ, p.dynamicEnergyJ, p.staticEnergyJ, p.averagePowerW, p.meetsSlo ? 1 : 0, p === s.study.best ? 1 : 0]) },
+  };
+}
+
+export function batchingChart(s: Of<"batching">): ChartSpec {
+  const ok = s.study.points.filter((p) => !p.infeasible);
+  const title = `${s.name}: energy per inference and latency per batch size (${s.design}, ${s.workload})`;
+  const options = baseOptions(title, { title: "batch size", type: "category" }, { title: "energy per inference (mJ)", type: "linear" }) as Record<string, any>;
+  options.scales.y2 = { type: "linear", position: "right", title: { display: true, text: "latency of the batch (ms)" }, grid: { drawOnChartArea: false } };
+  const datasets: object[] = [
+    { type: "bar", label: "energy per inference (mJ)", data: ok.map((p) => p.energyPerInferenceJ * 1e3), backgroundColor: color(0) },
+    { type: "line", label: "latency (ms)", data: ok.map((p) => p.latencySeconds * 1e3), borderColor: color(3), backgroundColor: color(3), yAxisID: "y2" },
+  ];
+  if (s.study.sloSeconds !== undefined) datasets.push({ type: "line", label: "latency target (ms)", data: ok.map(() => s.study.sloSeconds! * 1e3), borderColor: "#000000", borderDash: [6, 4], pointRadius: 0, yAxisID: "y2" });
+  return {
+    name: `${s.name}-batching`, title,
+    config: { type: "bar", data: { labels: ok.map((p) => String(p.batch)), datasets: datasets as never }, options: options as never },
+    table: { header: ["batch", "latency_s", "throughput_per_s", "energy_per_inference_J", "average_power_W", "peak_memory_B", "meets_slo"], rows: s.study.points.map((p) => [p.batch, p.latencySeconds, p.throughputPerSecond, p.energyPerInferenceJ, p.averagePowerW, p.peakMemoryBytes, p.meetsSlo ? 1 : 0]) },
+  };
+}
+
+/** Carbon per job, run now vs scheduled, and the totals. */
+export function scheduleChart(s: Of<"schedule">): ChartSpec {
+  const rows = s.result.assignments;
+  const labels = [...rows.map((a) => a.job), "total"];
+  const title = `${s.name}: carbon before (run now) and after carbon-aware scheduling`;
+  return {
+    name: `${s.name}-carbon`, title,
+    config: {
+      type: "bar",
+      data: { labels, datasets: [
+        { label: "run now (kg CO2e)", backgroundColor: color(1), data: [...rows.map((a) => a.baselineCarbonG / 1e3), s.result.baselineG / 1e3] },
+        { label: "scheduled (kg CO2e)", backgroundColor: color(2), data: [...rows.map((a) => a.carbonG / 1e3), s.result.totalG / 1e3] },
+      ] as never },
+      options: baseOptions(title, { title: "job", type: "category" }, { title: "carbon (kg CO2e)", type: "linear" }),
+    },
+    table: { header: ["job", "region", "start_hour", "baseline_g", "scheduled_g"], rows: rows.map((a) => [a.job, a.region, a.startHour, a.baselineCarbonG, a.carbonG]) },
+  };
+}
+
+export function accuracyChart(s: Of<"accuracy">): ChartSpec {
+  const title = `${s.name}: accuracy vs energy per inference`;
+  const front = s.points.filter((p) => p.onFront).sort((a, b) => a.energyPerInferenceJ - b.energyPerInferenceJ);
+  return {
+    name: `${s.name}-accuracy-energy`, title,
+    config: {
+      type: "scatter",
+      data: { datasets: [
+        { type: "scatter", label: "settings", backgroundColor: `${color(0)}cc`, pointRadius: 5, data: s.points.map((p) => ({ x: p.energyPerInferenceJ * 1e3, y: p.accuracy })) },
+        { type: "line", label: "Pareto front", borderColor: "#000000", backgroundColor: "#000000", pointStyle: "rectRot", pointRadius: 5, fill: false, data: front.map((p) => ({ x: p.energyPerInferenceJ * 1e3, y: p.accuracy })) },
+      ] as never },
+      options: baseOptions(title, { title: "energy per inference (mJ)", type: "linear" }, { title: "accuracy", type: "linear" }),
+    },
+    table: { header: ["setting", "accuracy", "energy_per_inference_J", "on_front"], rows: s.points.map((p) => [p.name, p.accuracy, p.energyPerInferenceJ, p.onFront ? 1 : 0]) },
+  };
+}
+
+export function compareChart(s: Of<"compare">): ChartSpec {
+  const title = `${s.name}: energy per inference by case`;
+  return {
+    name: `${s.name}-energy`, title,
+    config: {
+      type: "bar",
+      data: { labels: s.cases.map((c) => c.name), datasets: [{ label: "energy per inference (mJ)", backgroundColor: color(0), data: s.cases.map((c) => c.energyPerInferenceJ * 1e3) }] as never },
+      options: baseOptions(title, { title: "case", type: "category" }, { title: "energy per inference (mJ)", type: "linear" }),
+    },
+    table: { header: ["case", "design", "workload", "energy_per_inference_J", "latency_s", "peak_memory_B", "carbon_per_inference_g"], rows: s.cases.map((c) => [c.name, c.design, c.workload, c.energyPerInferenceJ, c.latencySeconds, c.peakMemoryBytes, c.carbonPerInferenceG ?? ""]) },
+  };
+}
+
+export function studyCharts(sections: readonly SectionResult[]): ChartSpec[] {
+  return sections.map((s) => {
+    switch (s.kind) {
+      case "compare":
+        return compareChart(s);
+      case "dvfs":
+        return dvfsChart(s);
+      case "batching":
+        return batchingChart(s);
+      case "schedule":
+        return scheduleChart(s);
+      case "accuracy":
+        return accuracyChart(s);
+    }
+  });
+}

@@ -1,0 +1,280 @@
+/**
+ * Study files (`attnsim study FILE`): energy-aware co-design questions over a design and a workload,
+ * in sections, with the source's claims printed next to what attnsim predicts. Schema:
+ * studies/schema/study.schema.json; docs/studies.md.
+ *
+ *   compare   named cases (a design and a workload, or a mix of workloads by share of inferences)
+ *   dvfs      operating points (the design's table, or voltages with f from the delay fit); min-energy point for an SLO
+ *   batching  batch sizes; the largest meeting an SLO
+ *   schedule  carbon-aware scheduling of jobs over an hourly intensity CSV (sim/carbon-schedule.ts)
+ *   accuracy  a user accuracy table joined with simulated energy; the accuracy-energy Pareto front
+ *
+ * Every section publishes named numbers (`<section>_<case>_<metric>`, `<section>_savedFraction`, ...);
+ * a claim's `predicted` is an expression over them (the restricted mathjs of sweep specs).
+ */
+import { dirname, resolve as resolvePath } from "node:path";
+import { existsSync } from "node:fs";
+import studySchema from "./schema/study.schema.json" with { type: "json" };
+import { readDocument, readTextFile, validateAgainst } from "../common/document.js";
+import { InputError } from "../common/input-error.js";
+import { parseQuantity, QUANTITY } from "../common/quantity.js";
+import { locateDesign, resolveCarbon, resolveDesign } from "../hardware-models/design-loader.js";
+import type { Design } from "../hardware-models/design.js";
+import { parseWorkloadSection } from "../workloads/workload-file.js";
+import { buildWorkload } from "../workloads/transformer-builder.js";
+import type { WorkloadSpec } from "../workloads/workload-spec.js";
+import { simulate } from "../sim/engine.js";
+import { carbonOf, type CarbonSetting } from "../sim/carbon.js";
+import { dvfsStudy, operatingPoints, type DvfsStudy } from "../sim/dvfs.js";
+import { batchingStudy, type BatchingStudy } from "../sim/batching.js";
+import { parseIntensityCsv, scheduleJobs, type CarbonJob, type ScheduleResult } from "../sim/carbon-schedule.js";
+import { evaluateExpression } from "../sweeps/expressions.js";
+import { setPath } from "../common/set-path.js";
+
+export { studySchema };
+
+type Obj = Record<string, unknown>;
+
+export interface CaseResult {
+  name: string;
+  design: string;
+  workload: string;
+  /** Per inference, blended over the mix by share of inferences. */
+  energyPerInferenceJ: number;
+  latencySeconds: number;
+  peakMemoryBytes: number;
+  /** Peak of live activations (and KV cache): the working set in on-chip SRAM when weights stay in flash or DRAM. */
+  peakActivationBytes: number;
+  averagePowerW: number;
+  areaMm2: number;
+  /** With a carbon setting: operational + embodied per inference, g CO2e. */
+  carbonPerInferenceG?: number;
+  operationalPerInferenceG?: number;
+  embodiedPerInferenceG?: number;
+}
+
+export type SectionResult =
+  | { kind: "compare"; name: string; cases: CaseResult[] }
+  | { kind: "dvfs"; name: string; design: string; workload: string; study: DvfsStudy }
+  | { kind: "batching"; name: string; design: string; workload: string; study: BatchingStudy }
+  | { kind: "schedule"; name: string; result: ScheduleResult; jobs: CarbonJob[]; pue: number; intensityFile: string }
+  | { kind: "accuracy"; name: string; source?: string; points: { name: string; accuracy: number; energyPerInferenceJ: number; onFront: boolean }[] };
+
+export interface ClaimResult {
+  name: string;
+  /** NaN: a breakdown line the source gives no number for. */
+  claimed: number;
+  predicted: number;
+  unit?: string;
+  source?: string;
+  expression: string;
+}
+
+export interface StudyReport {
+  name: string;
+  file: string;
+  description?: string;
+  sources: string[];
+  assumptions: string[];
+  sections: SectionResult[];
+  values: Record<string, number>;
+  claims: ClaimResult[];
+}
+
+interface StudyDoc {
+  name: string;
+  description?: string;
+  sources?: string[];
+  assumptions?: string[];
+  design?: string;
+  workload?: Obj;
+  carbon?: Parameters<typeof resolveCarbon>[0];
+  sections: (Obj & { kind: SectionResult["kind"]; name: string })[];
+  claims?: { name: string; predicted: string; claimed?: number; unit?: string; source?: string }[];
+}
+
+/** A design with values changed at dotted paths (a case's `set:`), resolved again. */
+function withValues(base: { doc: unknown; file: string }, set: Obj, file: string, path: string): { doc: unknown; file: string; design: Design } {
+  const doc = structuredClone(base.doc) as Obj;
+  for (const [key, value] of Object.entries(set)) setPath(doc, key.split("."), value);
+  try {
+    return { doc, file: base.file, design: resolveDesign(doc, base.file) };
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(file, { path, expected: "values that keep the design valid", found: err.message });
+    throw err;
+  }
+}
+
+export function runStudyFile(file: string): StudyReport {
+  const doc = validateAgainst<StudyDoc>(studySchema, readDocument(file), file);
+  return runStudy(doc, file);
+}
+
+export function runStudy(doc: StudyDoc, file: string): StudyReport {
+  const dir = dirname(resolvePath(file));
+  const designs = new Map<string, { doc: unknown; file: string; design: Design }>();
+  const loadDesignAt = (arg: string | undefined, path: string) => {
+    const name = arg ?? doc.design;
+    if (!name) throw new InputError(file, { path, expected: "a design (here or at the top of the study)", found: "nothing" });
+    let found = designs.get(name);
+    if (!found) {
+      const candidate = resolvePath(dir, name);
+      let designFile: string;
+      try {
+        designFile = existsSync(candidate) ? candidate : locateDesign(name);
+      } catch {
+        throw new InputError(file, { path, expected: "a design file (relative to the study) or a preset name", found: JSON.stringify(name) });
+      }
+      const designDoc = readDocument(designFile);
+      found = { doc: designDoc, file: designFile, design: resolveDesign(designDoc, designFile) };
+      designs.set(name, found);
+    }
+    return found;
+  };
+  const workloadAt = (raw: Obj | undefined, path: string): WorkloadSpec => {
+    const section = raw ?? doc.workload;
+    if (!section) throw new InputError(file, { path, expected: "a workload (here or at the top of the study)", found: "nothing" });
+    return parseWorkloadSection(section, file, raw ? path : "/workload");
+  };
+  const studyCarbon = doc.carbon ? resolveCarbon(doc.carbon, file, "/carbon") : undefined;
+  const values: Record<string, number> = {};
+  const caseEnergy = new Map<string, number>();
+  const sections: SectionResult[] = [];
+
+  doc.sections.forEach((s, i) => {
+    const at = `/sections/${i}`;
+    switch (s.kind) {
+      case "compare": {
+        const cases = (s.cases as Obj[]).map((c, k) => {
+          const cpath = `${at}/cases/${k}`;
+          const base = loadDesignAt(c.design as string | undefined, `${cpath}/design`);
+          const d = c.set ? withValues(base, c.set as Obj, file, `${cpath}/set`) : base;
+          const mix = (c.mix as { share: number; workload: Obj }[] | undefined) ?? [{ share: 1, workload: c.workload as Obj | undefined }];
+          const total = mix.reduce((a, m) => a + m.share, 0);
+          if (Math.abs(total - 1) > 1e-9) throw new InputError(file, { path: `${cpath}/mix`, expected: "shares summing to 1", found: String(total) });
+          const carbon: CarbonSetting | undefined = c.carbon ? resolveCarbon(c.carbon as never, file, `${cpath}/carbon`) : (d.design.system.carbon ?? studyCarbon);
+          const r: CaseResult = { name: c.name as string, design: d.design.name, workload: "", energyPerInferenceJ: 0, latencySeconds: 0, peakMemoryBytes: 0, peakActivationBytes: 0, averagePowerW: 0, areaMm2: d.design.areaMm2 };
+          const names: string[] = [];
+          mix.forEach((m, j) => {
+            const spec = workloadAt(m.workload, c.mix ? `${cpath}/mix/${j}/workload` : `${cpath}/workload`);
+            const trace = buildWorkload(spec, file);
+            const outcome = simulate(d.design, trace, { perOp: false });
+            if (!outcome.ok) throw new InputError(file, { path: cpath, expected: `a case the design can run`, found: outcome.infeasible.reasons[0]?.reason ?? "infeasible" });
+            const res = outcome.result;
+            const batch = trace.model.batch;
+            names.push(`${mix.length > 1 ? `${m.share} x ` : ""}${res.workload}`);
+            r.energyPerInferenceJ += (m.share * res.energyJ) / batch;
+            r.latencySeconds += m.share * res.latencySeconds;
+            r.peakMemoryBytes = Math.max(r.peakMemoryBytes, res.peakMemoryBytes);
+            r.peakActivationBytes = Math.max(r.peakActivationBytes, res.peakActivationBytes);
+            r.averagePowerW += m.share * res.averagePowerW;
+            if (carbon) {
+              const co2 = carbonOf(res, d.design, carbon, batch);
+              r.carbonPerInferenceG = (r.carbonPerInferenceG ?? 0) + m.share * co2.perInferenceG;
+              r.operationalPerInferenceG = (r.operationalPerInferenceG ?? 0) + (m.share * co2.operationalG) / batch;
+              r.embodiedPerInferenceG = (r.embodiedPerInferenceG ?? 0) + (m.share * co2.embodiedG) / batch;
+            }
+          });
+          r.workload = names.join(" + ");
+          for (const key of ["energyPerInferenceJ", "latencySeconds", "peakMemoryBytes", "peakActivationBytes", "averagePowerW", "areaMm2", "carbonPerInferenceG", "operationalPerInferenceG", "embodiedPerInferenceG"] as const) {
+            if (r[key] !== undefined) values[`${s.name}_${r.name}_${key}`] = r[key]!;
+          }
+          caseEnergy.set(`${s.name}.${r.name}`, r.energyPerInferenceJ);
+          return r;
+        });
+        sections.push({ kind: "compare", name: s.name, cases });
+        break;
+      }
+      case "dvfs": {
+        const d = loadDesignAt(s.design as string | undefined, `${at}/design`);
+        const spec = workloadAt(s.workload as Obj | undefined, `${at}/workload`);
+        const voltages = (s.voltages as string[] | undefined)?.map((v, k) => parseQuantity(v, QUANTITY.voltageV, { file, path: `${at}/voltages/${k}` }));
+        const slo = s.slo === undefined ? undefined : parseQuantity(s.slo, QUANTITY.timeSeconds, { file, path: `${at}/slo` });
+        const trace = buildWorkload(spec, file);
+        const study = dvfsStudy(d.doc, d.file, trace, operatingPoints(d.design, voltages), slo);
+        if (study.best) {
+          values[`${s.name}_bestEnergyJ`] = study.best.energyJ;
+          values[`${s.name}_bestVoltageV`] = study.best.voltageV;
+          values[`${s.name}_bestFrequencyHz`] = study.best.frequencyHz;
+          values[`${s.name}_bestLatencySeconds`] = study.best.latencySeconds;
+        }
+        sections.push({ kind: "dvfs", name: s.name, design: d.design.name, workload: trace.model.name, study });
+        break;
+      }
+      case "batching": {
+        const d = loadDesignAt(s.design as string | undefined, `${at}/design`);
+        const spec = workloadAt(s.workload as Obj | undefined, `${at}/workload`);
+        const slo = s.slo === undefined ? undefined : parseQuantity(s.slo, QUANTITY.timeSeconds, { file, path: `${at}/slo` });
+        const study = batchingStudy(d.design, spec, s.batches as number[], slo);
+        if (study.best) {
+          values[`${s.name}_bestBatch`] = study.best.batch;
+          values[`${s.name}_bestEnergyPerInferenceJ`] = study.best.energyPerInferenceJ;
+        }
+        sections.push({ kind: "batching", name: s.name, design: d.design.name, workload: spec.model, study });
+        break;
+      }
+      case "schedule": {
+        const intensityFile = resolvePath(dir, s.intensity as string);
+        const series = parseIntensityCsv(readTextFile(intensityFile, "an hourly intensity CSV (time,<region>,...)"), intensityFile, (path, expected, found) => {
+          throw new InputError(intensityFile, { path, expected, found });
+        });
+        const jobs = (s.jobs as Obj[]).map((j, k): CarbonJob => {
+          const jpath = `${at}/jobs/${k}`;
+          let energyKWh: number;
+          if (j.energy !== undefined) energyKWh = parseQuantity(j.energy, QUANTITY.energyPj, { file, path: `${jpath}/energy` }) * 1e-12 / 3.6e6;
+          else if (j.case !== undefined && j.inferences !== undefined) {
+            const e = caseEnergy.get(j.case as string);
+            if (e === undefined) throw new InputError(file, { path: `${jpath}/case`, expected: `a case of an earlier compare section (${[...caseEnergy.keys()].join(", ")})`, found: JSON.stringify(j.case) });
+            energyKWh = (e * (j.inferences as number)) / 3.6e6;
+          } else throw new InputError(file, { path: jpath, expected: "energy, or case and inferences", found: "neither" });
+          const durationHours = parseQuantity(j.duration, QUANTITY.timeSeconds, { file, path: `${jpath}/duration` }) / 3600;
+          if (!(durationHours > 0)) throw new InputError(file, { path: `${jpath}/duration`, expected: "a positive duration", found: String(j.duration) });
+          const home = j.home as string;
+          if (!series.regions.includes(home)) throw new InputError(file, { path: `${jpath}/home`, expected: `a region of ${s.intensity} (${series.regions.join(", ")})`, found: JSON.stringify(home) });
+          const releaseHour = (j.release as number | undefined) ?? 0;
+          const deadlineHour = j.deadline as number;
+          if (deadlineHour < releaseHour + durationHours) throw new InputError(file, { path: `${jpath}/deadline`, expected: `at least release + duration (${releaseHour + durationHours} h)`, found: String(deadlineHour) });
+          return { id: j.id as string, energyKWh, durationHours, releaseHour, deadlineHour, deferrable: (j.deferrable as boolean | undefined) ?? true, home, ...(j.regions ? { regions: j.regions as string[] } : {}) };
+        });
+        const pue = (s.pue as number | undefined) ?? studyCarbon?.pue ?? 1;
+        const result = scheduleJobs(jobs, series, { pue, chooseRegion: (s.chooseRegion as boolean | undefined) ?? false, ...(s.capacity !== undefined ? { capacity: s.capacity as number } : {}) });
+        values[`${s.name}_baselineG`] = result.baselineG;
+        values[`${s.name}_scheduledG`] = result.totalG;
+        values[`${s.name}_savedFraction`] = result.savedFraction;
+        const energy = jobs.reduce((a, j) => a + j.energyKWh, 0);
+        values[`${s.name}_baselineGPerKWh`] = result.baselineG / energy;
+        values[`${s.name}_scheduledGPerKWh`] = result.totalG / energy;
+        sections.push({ kind: "schedule", name: s.name, result, jobs, pue, intensityFile });
+        break;
+      }
+      case "accuracy": {
+        const d = loadDesignAt(s.design as string | undefined, `${at}/design`);
+        const points = (s.settings as { name: string; workload: Obj; accuracy: number }[]).map((st, k) => {
+          const trace = buildWorkload(workloadAt(st.workload, `${at}/settings/${k}/workload`), file);
+          const outcome = simulate(d.design, trace, { perOp: false });
+          if (!outcome.ok) throw new InputError(file, { path: `${at}/settings/${k}`, expected: "a setting the design can run", found: outcome.infeasible.reasons[0]?.reason ?? "infeasible" });
+          return { name: st.name, accuracy: st.accuracy, energyPerInferenceJ: outcome.result.energyJ / trace.model.batch, onFront: false };
+        });
+        // Front: no other setting has accuracy >= and energy <= with one strict.
+        for (const p of points) {
+          p.onFront = !points.some((q) => q !== p && q.accuracy >= p.accuracy && q.energyPerInferenceJ <= p.energyPerInferenceJ && (q.accuracy > p.accuracy || q.energyPerInferenceJ < p.energyPerInferenceJ));
+        }
+        values[`${s.name}_frontSize`] = points.filter((p) => p.onFront).length;
+        sections.push({ kind: "accuracy", name: s.name, ...(s.source ? { source: s.source as string } : {}), points });
+        break;
+      }
+    }
+  });
+
+  const claims = (doc.claims ?? []).map((c, i): ClaimResult => {
+    let predicted: number;
+    try {
+      const v = evaluateExpression(c.predicted, values);
+      predicted = typeof v === "number" ? v : NaN;
+    } catch (err) {
+      throw new InputError(file, { path: `/claims/${i}/predicted`, expected: `an expression over ${Object.keys(values).join(", ")}`, found: `${JSON.stringify(c.predicted)} (${err instanceof Error ? err.message : String(err)})` });
+    }
+    return { name: c.name, claimed: c.claimed ?? NaN, predicted, ...(c.unit ? { unit: c.unit } : {}), ...(c.source ? { source: c.source } : {}), expression: c.predicted };
+  });
+  return { name: doc.name, file, ...(doc.description ? { description: doc.description } : {}), sources: doc.sources ?? [], assumptions: doc.assumptions ?? [], sections, values, claims };
+}
