@@ -39,3 +39,14 @@ describe("examples/measured", () => {
     for (const [name, text] of Object.entries(measuredExamples())) expect(readFileSync(join(MEASURED_DIR, name), "utf8")).toBe(text);
   });
 });
+
+import { syntheticIntensityCsv } from "../scripts/synthetic-grid-intensity.js";
+import { packageRoot } from "../common/package-root.js";
+
+describe("examples/studies/grid-intensity-synthetic.csv", () => {
+  it("is what scripts/synthetic-grid-intensity.ts generates (labelled synthetic)", () => {
+    const text = readFileSync(join(packageRoot(), "examples", "studies", "grid-intensity-synthetic.csv"), "utf8");
+    expect(text).toBe(syntheticIntensityCsv());
+    expect(text.split("\n")[0]).toMatch(/^# SYNTHETIC/);
+  });
+});
