@@ -2,7 +2,7 @@
 import { InputError } from "../common/input-error.js";
 import { runCommand, RUN_HELP } from "./run.js";
 import { traceCommand, TRACE_HELP } from "./trace.js";
-import { mergeCommand, MERGE_HELP, sweepCommand, SWEEP_HELP } from "./sweep.js";
+import { mergeCommand, MERGE_HELP, sweepCommand, SWEEP_HELP, workerCommand, WORKER_HELP } from "./sweep.js";
 import { plotCommand, PLOT_HELP } from "./plot.js";
 import { calibrateCommand, CALIBRATE_HELP, validateCommand, VALIDATE_HELP } from "./validate.js";
 import { studyCommand, STUDY_HELP } from "./study.js";
@@ -13,6 +13,7 @@ const COMMANDS = {
   trace: { fn: traceCommand, help: TRACE_HELP },
   sweep: { fn: sweepCommand, help: SWEEP_HELP },
   merge: { fn: mergeCommand, help: MERGE_HELP },
+  worker: { fn: workerCommand, help: WORKER_HELP },
   plot: { fn: plotCommand, help: PLOT_HELP },
   validate: { fn: validateCommand, help: VALIDATE_HELP },
   calibrate: { fn: calibrateCommand, help: CALIBRATE_HELP },

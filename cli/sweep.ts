@@ -7,10 +7,13 @@ import type { SweepSummary } from "../sweeps/aggregate.js";
 import { CLI, parse, positiveInt } from "./args.js";
 import { EXIT, type Io } from "./io.js";
 import { writeSweepPlots } from "../output/plots.js";
+import { redisBackend, runWorker } from "../sweeps/distributed.js";
+import { availableParallelism } from "node:os";
 
 export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel workers
 
   attnsim sweep SPEC.yaml [--out DIR] [--workers N] [--resume] [--shard i/N] [--batch N] [--worker-heap MB] [--plots]
+                          [--backend redis://HOST:PORT [--in-flight N]]
 
   SPEC          a sweep spec (docs/sweeps.md; examples/sweeps/)
   --out DIR     output folder (default: sweep-<name>): results.jsonl, results.csv, pareto.csv, summary.json
@@ -21,6 +24,10 @@ export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel wor
   --worker-heap MB
                 cap each worker's V8 old generation (lower peak RSS; 160: <500 MB at 1M points, ~15% slower)
   --plots       also write DIR/plots: Pareto scatter, tornado charts (PNG + CSV) and report.html
+  --backend URL evaluate on workers anywhere through Redis (BullMQ): start them with
+                attnsim worker URL; redis://:PASSWORD@HOST:PORT/DB, rediss:// for TLS, or the
+                password in ATTNSIM_REDIS_PASSWORD (docs/sweeps.md, Distributed)
+  --in-flight N batches queued at once with --backend (default 64)
 
 Interrupt (Ctrl-C) stops proposing points, records the ones in flight and writes the aggregates.`;
 
@@ -30,7 +37,7 @@ export const MERGE_HELP = `attnsim merge: join the outputs of sharded sweeps
 
 function printSummary(s: SweepSummary, out: string, io: Io): void {
   io.out(`${s.name}: ${s.rows} rows (${s.ok} ok, ${s.violates} violate constraints, ${s.infeasible} infeasible, ${s.errors} errors), ${s.paretoPoints} on the Pareto front`);
-  if (s.pointsPerSecond !== undefined) io.out(`${s.evaluatedThisRun} evaluated in ${s.wallSeconds?.toFixed(1)} s (${Math.round(s.pointsPerSecond)} points/s, ${s.workers} workers)`);
+  if (s.pointsPerSecond !== undefined) io.out(`${s.evaluatedThisRun} evaluated in ${s.wallSeconds?.toFixed(1)} s (${Math.round(s.pointsPerSecond)} points/s, ${s.backend ? `on ${s.backend}` : `${s.workers} workers`})`);
   for (const [objective, best] of Object.entries(s.best)) if (best) io.out(`best ${objective}: ${best.value.toPrecision(4)} at ${JSON.stringify(best.params)} (workload ${best.workload})`);
   for (const r of s.reasons.slice(0, 5)) io.out(`${r.count} ${r.status}: ${r.reason.split("\n")[0]}`);
   io.out(`wrote ${out}/results.jsonl, results.csv, pareto.csv, summary.json`);
@@ -39,7 +46,8 @@ function printSummary(s: SweepSummary, out: string, io: Io): void {
 export async function sweepCommand(args: string[], io: Io): Promise<number> {
   const { values: v, positionals, str } = parse(args, {
     out: { type: "string", short: "o" }, workers: { type: "string" }, resume: { type: "boolean" }, shard: { type: "string" },
-    batch: { type: "string" }, "worker-heap": { type: "string" }, plots: { type: "boolean" }, help: { type: "boolean", short: "h" },
+    batch: { type: "string" }, "worker-heap": { type: "string" }, plots: { type: "boolean" }, backend: { type: "string" }, "in-flight": { type: "string" },
+    help: { type: "boolean", short: "h" },
   });
   if (v.help) {
     io.out(SWEEP_HELP);
@@ -83,8 +91,17 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
       io.err(`${p.done}/${p.total} points (${p.skipped} already done, ${p.errors} errors), ${Math.round(p.ratePerSecond)}/s, ETA ${Number.isFinite(p.etaSeconds) ? `${Math.round(p.etaSeconds)} s` : "?"}`);
     }
   };
+  const url = str("backend");
+  if (url !== undefined && (shard || workerHeapMb !== undefined || workersText !== undefined)) {
+    throw new InputError(CLI, { path: "--backend", expected: "no --shard, --workers or --worker-heap with it (workers are separate processes: attnsim worker URL --workers N)", found: "both" });
+  }
+  const backend = url === undefined ? undefined : await redisBackend(url, spec, { maxInFlight: positiveInt(str("in-flight"), "--in-flight") });
+  if (backend && url) {
+    const shown = url.replace(/\/\/[^@/]*@/, "//"); // no password on screen
+    io.err(`queue ${backend.queue} on ${shown}: start workers with attnsim worker ${shown}`);
+  }
   try {
-    const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize: positiveInt(str("batch"), "--batch"), workerHeapMb, onProgress, signal: controller.signal });
+    const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize: positiveInt(str("batch"), "--batch"), workerHeapMb, onProgress, signal: controller.signal, ...(backend ? { backend } : {}) });
     bar?.stop();
     printSummary(summary, out, io);
     if (v.plots) {
@@ -109,4 +126,37 @@ export async function mergeCommand(args: string[], io: Io): Promise<number> {
   const summary = await mergeSweeps(positionals, v.out);
   printSummary(summary, v.out, io);
   return EXIT.ok;
+}
+
+export const WORKER_HELP = `attnsim worker: evaluate distributed sweeps' points from Redis (BullMQ)
+
+  attnsim worker redis://HOST:PORT [--workers N] [--lock-seconds S]
+
+Joins every sweep a coordinator (attnsim sweep SPEC --backend URL) has queued on that Redis, and
+any started later; leaves each when it finishes. Runs N worker threads (default: the available
+cores). Start as many as you like, on any machine, at any time; stop with Ctrl-C or SIGTERM (jobs in
+progress finish first). A worker killed outright loses nothing: its job returns to the queue after
+about S seconds (default 30) and another worker takes it. Password and TLS as for sweep --backend.`;
+
+export async function workerCommand(args: string[], io: Io): Promise<number> {
+  const { values: v, positionals, str } = parse(args, { workers: { type: "string" }, "lock-seconds": { type: "string" }, help: { type: "boolean", short: "h" } });
+  if (v.help) {
+    io.out(WORKER_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new InputError(CLI, { path: "URL", expected: "the Redis URL (redis://HOST:PORT)", found: `${positionals.length} arguments` });
+  const threads = positiveInt(str("workers"), "--workers") ?? availableParallelism();
+  const lockSeconds = positiveInt(str("lock-seconds"), "--lock-seconds");
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    const done = await runWorker(positionals[0]!, { threads, ...(lockSeconds ? { lockSeconds } : {}), signal: controller.signal, log: (line) => io.err(line) });
+    io.err(`worker: ${done.jobs} batches, ${done.points} points`);
+    return EXIT.ok;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }

@@ -31,6 +31,8 @@ export interface SweepSummary {
   pointsPerSecond?: number;
   evaluatedThisRun?: number;
   workers?: number;
+  /** Where the points were evaluated when not in local threads (e.g. "redis://host:6379, queue attnsim-..."). */
+  backend?: string;
   shard?: string;
 }
 

@@ -47,6 +47,21 @@ export interface SweepOptions {
   onProgress?: (p: Progress) => void;
   /** Stop proposing points; the points in flight are finished and recorded. */
   signal?: AbortSignal;
+  /**
+   * Evaluate batches somewhere else (sweeps/distributed.ts: a BullMQ queue on Redis) instead of a
+   * local pool; sampling, resume, recording and aggregation stay here.
+   */
+  backend?: SweepBackend;
+}
+
+/** Where batches are evaluated when not in this process's pool. */
+export interface SweepBackend {
+  /** Batches kept in flight (enough to keep every remote worker busy). */
+  maxInFlight: number;
+  /** What summary.json says ran the sweep. */
+  label: string;
+  evaluate(points: PointTask[], wantRows: boolean): Promise<WorkerResult>;
+  close(): Promise<void>;
 }
 
 export const MIN_WORKER_HEAP_MB = 64;
@@ -110,7 +125,8 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   // A kill can tear the last line mid-write: start on a fresh line, or the first new row would be
   // glued to the fragment and lost with it.
   if (options.resume && !endsWithNewline(file)) writeSync(fd, "\n");
-  const workers = options.workers ?? defaultWorkers();
+  const backend = options.backend;
+  const workers = backend ? 0 : (options.workers ?? defaultWorkers());
   if (options.workerHeapMb !== undefined && !(options.workerHeapMb >= MIN_WORKER_HEAP_MB)) {
     throw new RangeError(`workerHeapMb: at least ${MIN_WORKER_HEAP_MB} MB (a worker's heap holds ~45 MB once it has loaded mathjs, ajv and the models and run one point), got ${options.workerHeapMb}`);
   }
@@ -131,6 +147,13 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   });
   const wantRows = spec.sampler.kind === "nsga2";
   const evaluate = async (points: PointTask[]): Promise<WorkerResult> => {
+    if (backend) {
+      try {
+        return await backend.evaluate(points, wantRows);
+      } catch (err) {
+        return failedBatch(points, `batch of ${points.length} points failed on every attempt: ${err instanceof Error ? err.message : String(err)}`, wantRows);
+      }
+    }
     if (!pool) return evaluateBatch(spec, points, wantRows);
     try {
       const result = (await pool.run({ specFile: spec.file, points, wantRows } satisfies WorkerTask)) as WorkerResult;
@@ -170,7 +193,7 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
       const shard = options.shard ?? { index: 0, count: 1 };
       const shardTotal = Math.ceil((total - shard.index) / shard.count);
       const inFlight = new Set<Promise<void>>();
-      const maxInFlight = Math.max(2, 2 * Math.max(1, workers));
+      const maxInFlight = backend ? backend.maxInFlight : Math.max(2, 2 * Math.max(1, workers));
       let batch: PointTask[] = [];
       const flush = async () => {
         if (batch.length === 0) return;
@@ -206,10 +229,11 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   } finally {
     closeSync(fd);
     await pool?.destroy();
+    await backend?.close();
   }
   const wallSeconds = (performance.now() - started) / 1000;
   return aggregate(spec, options.outDir, {
-    wallSeconds, evaluatedThisRun: evaluated, pointsPerSecond: evaluated / Math.max(wallSeconds, 1e-9), workers,
+    wallSeconds, evaluatedThisRun: evaluated, pointsPerSecond: evaluated / Math.max(wallSeconds, 1e-9), workers, ...(backend ? { backend: backend.label } : {}),
     ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
   }, { keysUnique: true });
 }

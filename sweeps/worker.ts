@@ -9,6 +9,9 @@ import { loadSweep, type ResolvedSweep } from "./spec.js";
 
 export interface WorkerTask {
   specFile: string;
+  /** The resolved spec itself, when the worker cannot read the file (a remote worker); cached by specId. */
+  spec?: ResolvedSweep;
+  specId?: string;
   points: PointTask[];
   /** Return the rows too (NSGA-II needs their objectives). */
   wantRows: boolean;
@@ -35,6 +38,7 @@ export function evaluateBatch(spec: ResolvedSweep, points: PointTask[], wantRows
 }
 
 export default function run(task: WorkerTask): WorkerResult {
-  if (!current || current.file !== task.specFile) current = { file: task.specFile, spec: loadSweep(task.specFile) };
+  const id = task.specId ?? task.specFile;
+  if (!current || current.file !== id) current = { file: id, spec: task.spec ?? loadSweep(task.specFile) };
   return evaluateBatch(current.spec, task.points, task.wantRows);
 }
