@@ -83,9 +83,13 @@ export async function redisBackend(url: string, spec: ResolvedSweep, options: Re
   const events = new QueueEvents(name, { connection: bull });
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
   const attempts = options.attempts ?? 3;
+  const maxInFlight = options.maxInFlight ?? 64;
+  // Every awaited job listens for the queue closing and for its own completion.
+  queue.setMaxListeners(maxInFlight + 16);
+  events.setMaxListeners(maxInFlight + 16);
   return {
     queue: name,
-    maxInFlight: options.maxInFlight ?? 64,
+    maxInFlight,
     label: `${url.replace(/\/\/[^@/]*@/, "//")} queue ${name}`,
     async evaluate(points: PointTask[], wantRows: boolean): Promise<WorkerResult> {
       const jobId = createHash("sha1").update(points.map((p) => p.key).join("\n")).digest("hex");

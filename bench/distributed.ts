@@ -1,0 +1,73 @@
+/**
+ * Distributed sweep throughput (issue 9): points/s of a 10,000-point bert-base sweep through a local
+ * redis-server with 1, 2 and 4 `attnsim worker` processes of one thread each, against the same sweep
+ * in-process with 1 local worker thread. On one machine the workers share its cores (this one has
+ * 2), so the figures say what the queue costs, not how a cluster scales. Needs redis-server on PATH.
+ * Run: `npm run build && node dist/bench/distributed.js`.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../common/package-root.js";
+import { loadSweep } from "../sweeps/spec.js";
+import { runSweep } from "../sweeps/runner.js";
+import { redisBackend } from "../sweeps/distributed.js";
+
+const dir = mkdtempSync(join(tmpdir(), "attnsim-bench-dist-"));
+const file = join(dir, "sweep.yaml");
+writeFileSync(file, `version: 1
+name: bench-distributed
+design: edge-npu
+workloads:
+  - { model: bert-base, seq: 128 }
+parameters:
+  rows: { path: design.units.npu.rows, range: { from: 4, to: 40, step: 4 } }
+  cols: { path: design.units.npu.cols, range: { from: 4, to: 40, step: 4 } }
+  bw: { path: design.memory.0.bandwidth, range: { from: "2 GB/s", to: "20 GB/s", step: 2 } }
+  kib: { range: { from: 8, to: 80, step: 8 } }
+  ifmap: { path: design.units.npu.buffers.ifmap, expr: "kib KiB" }
+objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]
+sampler: { kind: grid }
+`);
+
+if (spawnSync("redis-server", ["--version"]).status !== 0) {
+  console.log("\nDistributed sweep throughput: skipped (redis-server not on PATH; apt-get install redis-server)");
+  process.exit(0);
+}
+const port = await new Promise<number>((resolve) => {
+  const s = createServer().listen(0, "127.0.0.1", () => {
+    const p = (s.address() as { port: number }).port;
+    s.close(() => resolve(p));
+  });
+});
+const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+const url = `redis://127.0.0.1:${port}`;
+await new Promise((r) => setTimeout(r, 500));
+const bin = join(packageRoot(), "bin", "attnsim.js");
+const spec = loadSweep(file);
+
+async function run(workers: number): Promise<number> {
+  const procs: ChildProcess[] = Array.from({ length: workers }, () => spawn(process.execPath, [bin, "worker", url, "--workers", "1"], { stdio: "ignore" }));
+  await new Promise((r) => setTimeout(r, 1500)); // workers load the models before the clock starts
+  const out = mkdtempSync(join(tmpdir(), "attnsim-bench-dist-out-"));
+  const backend = await redisBackend(url, spec, { maxInFlight: 64 });
+  const summary = await runSweep(spec, { outDir: out, batchSize: 64, backend });
+  for (const p of procs) p.kill("SIGTERM");
+  rmSync(out, { recursive: true, force: true });
+  return summary.pointsPerSecond!;
+}
+
+try {
+  console.log("\nDistributed sweep throughput (10,000-point bert-base seq 128 grid on edge-npu, batches of 64, local redis-server)");
+  const local = await runSweep(spec, { outDir: join(dir, "local"), workers: 1, batchSize: 64 });
+  console.log(`in-process, 1 worker thread : ${Math.round(local.pointsPerSecond!).toLocaleString("en-US").padStart(6)} points/s`);
+  for (const n of [1, 2, 4]) {
+    const rate = await run(n);
+    console.log(`${n} worker process${n > 1 ? "es" : "  "} x 1 thread : ${Math.round(rate).toLocaleString("en-US").padStart(6)} points/s`);
+  }
+} finally {
+  redis.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+}
