@@ -15,8 +15,8 @@
  *   never failed for stalling). A job whose processing throws is retried (`attempts`), then its
  *   points become error rows. Results are written by the coordinator only, once per job it awaited,
  *   and resume skips recorded keys: every point appears exactly once.
- * - Password and TLS: `redis://:PASSWORD@HOST:PORT/DB`, `rediss://` for TLS, or the password in
- *   ATTNSIM_REDIS_PASSWORD (kept out of process listings).
+ * - Password and TLS: `redis://:PASSWORD@HOST:PORT/DB`, `rediss://` for TLS, the password in
+ *   ATTNSIM_REDIS_PASSWORD (kept out of process listings), a private CA in ATTNSIM_REDIS_CA (a PEM file).
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -25,6 +25,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import { Piscina } from "piscina";
 import { packageRoot } from "../common/package-root.js";
 import { InputError } from "../common/input-error.js";
+import { readTextFile } from "../common/document.js";
 import type { PointTask } from "./evaluate-point.js";
 import type { ResolvedSweep } from "./spec.js";
 import type { SweepBackend } from "./runner.js";
@@ -52,7 +53,7 @@ export function redisOptions(url: string): RedisOptions {
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(password ? { password } : {}),
     ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
-    ...(u.protocol === "rediss:" ? { tls: {} } : {}),
+    ...(u.protocol === "rediss:" ? { tls: process.env.ATTNSIM_REDIS_CA ? { ca: readTextFile(process.env.ATTNSIM_REDIS_CA, "a PEM certificate file (ATTNSIM_REDIS_CA)") } : {} } : {}),
     maxRetriesPerRequest: null,
   };
 }
