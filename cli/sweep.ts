@@ -95,13 +95,16 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
   if (url !== undefined && (shard || workerHeapMb !== undefined || workersText !== undefined)) {
     throw new InputError(CLI, { path: "--backend", expected: "no --shard, --workers or --worker-heap with it (workers are separate processes: attnsim worker URL --workers N)", found: "both" });
   }
-  const backend = url === undefined ? undefined : await redisBackend(url, spec, { maxInFlight: positiveInt(str("in-flight"), "--in-flight") });
+  // Every flag is checked before connecting: an error after would leave the queue registered.
+  const batchSize = positiveInt(str("batch"), "--batch");
+  const maxInFlight = positiveInt(str("in-flight"), "--in-flight");
+  const backend = url === undefined ? undefined : await redisBackend(url, spec, maxInFlight !== undefined ? { maxInFlight } : {});
   if (backend && url) {
     const shown = url.replace(/\/\/[^@/]*@/, "//"); // no password on screen
     io.err(`queue ${backend.queue} on ${shown}: start workers with attnsim worker ${shown}`);
   }
   try {
-    const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize: positiveInt(str("batch"), "--batch"), workerHeapMb, onProgress, signal: controller.signal, ...(backend ? { backend } : {}) });
+    const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize, workerHeapMb, onProgress, signal: controller.signal, ...(backend ? { backend } : {}) });
     bar?.stop();
     printSummary(summary, out, io);
     if (v.plots) {
@@ -110,6 +113,7 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     }
     return controller.signal.aborted ? 130 : EXIT.ok;
   } finally {
+    await backend?.close();
     process.off("SIGINT", sigint);
     process.off("SIGTERM", sigterm);
   }

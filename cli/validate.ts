@@ -93,7 +93,11 @@ export async function calibrateCommand(args: string[], io: Io): Promise<number> 
   writeFileSync(join(out, "calibration.json"), toJson({ measured: file, spec, result }));
   writeFileSync(join(out, "calibration.csv"), calibrationCsv(result));
   const files = ["calibration.json", "calibration.csv"];
-  const designs = [...new Set(data.rows.map((r) => r.designFile))];
+  // One calibrated file per design the fitted rows use (rows of other metrics, or that could not be
+  // simulated, do not count); several designs share one fit, which the note below says.
+  const fitted = new Set(result.table.map((t) => t.id));
+  const designs = [...new Set(data.rows.filter((r) => fitted.has(r.id)).map((r) => r.designFile))];
+  if (designs.length > 1) io.err(`note: one fit is shared by ${designs.length} designs (${designs.map((d) => stem(d)).join(", ")}); calibrate their rows separately to fit each on its own`);
   for (const designFile of designs) {
     const name = `${stem(designFile)}.calibrated.yaml`;
     writeFileSync(join(out, name), calibratedDesignText(readFileSync(designFile, "utf8"), result, file));

@@ -47,6 +47,6 @@ export function batchingStudy(design: Design, workload: WorkloadSpec, batches: r
   const best = ok.length > 0 ? ok.reduce((a, b) => (b.batch > a.batch ? b : a)) : undefined;
   return {
     points, ...(sloSeconds !== undefined ? { sloSeconds } : {}),
-    ...(best ? { best } : { reason: `no batch size meets the ${sloSeconds} s target` }),
+    ...(best ? { best } : { reason: sloSeconds === undefined ? "the design cannot run any of the batch sizes" : `no batch size meets the ${sloSeconds} s target` }),
   };
 }

@@ -4,7 +4,8 @@
  * the hours (and, when allowed, the region) where their energy emits least, within their window;
  * the rest run at release in their home region. The baseline runs every job at release, at home.
  *
- * A job's energy is drawn evenly over its duration; starts are on hour boundaries; its carbon is
+ * A job's energy is drawn evenly over its duration; it starts at its release or on an hour boundary
+ * after it; its carbon is
  *
  *   C(job, region, s) = PUE x (E / d) x sum over hours h of overlap([s, s + d), [h, h + 1)) x I_region(h)
  *
@@ -94,8 +95,12 @@ function candidates(job: CarbonJob, series: IntensitySeries, options: ScheduleOp
   if (!job.deferrable) return [{ region: job.home, start: job.releaseHour, carbon: jobCarbonG(job, job.home, job.releaseHour, series, pue) }];
   const regions = options.chooseRegion ? (job.regions ?? series.regions) : [job.home];
   const out: Candidate[] = [];
+  // Starts: the release itself (running now is always a choice), then every hour boundary after it.
+  const starts = [job.releaseHour];
+  for (let s = Math.floor(job.releaseHour) + 1; s + job.durationHours <= job.deadlineHour + 1e-9; s++) starts.push(s);
   for (const region of regions) {
-    for (let s = Math.ceil(job.releaseHour); s + job.durationHours <= job.deadlineHour + 1e-9; s++) {
+    for (const s of starts) {
+      if (s + job.durationHours > job.deadlineHour + 1e-9) continue;
       const carbon = jobCarbonG(job, region, s, series, pue);
       if (Number.isFinite(carbon)) out.push({ region, start: s, carbon });
     }
@@ -180,8 +185,13 @@ export function scheduleJobs(jobs: readonly CarbonJob[], series: IntensitySeries
     }
   };
   search(0, 0);
-  if (!best) throw new Error(`no schedule fits ${capacity} job(s) at once per region (the jobs that cannot move already overlap)`);
-  return finish(best, !exhausted, exhausted ? "greedy" : "branch-and-bound");
+  if (!best) {
+    throw new Error(exhausted
+      ? `no schedule within ${capacity} job(s) at once per region found in ${budget} search nodes (greedy placement failed too)`
+      : `no schedule fits ${capacity} job(s) at once per region (the jobs that cannot move already overlap)`);
+  }
+  // Out of budget: the best found (greedy's, or better), not proven optimal.
+  return finish(best, !exhausted, exhausted && best === greedy ? "greedy" : "branch-and-bound");
 }
 
 /**
@@ -189,20 +199,23 @@ export function scheduleJobs(jobs: readonly CarbonJob[], series: IntensitySeries
  * hour, g CO2e/kWh. Errors name the line and column.
  */
 export function parseIntensityCsv(text: string, file: string, fail: (path: string, expected: string, found: string) => never): IntensitySeries {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  // Keep each line's number in the file (comments and blank lines are skipped, not renumbered).
+  const numbered = text.split(/\r?\n/).map((l, i) => ({ l, n: i + 1 })).filter(({ l }) => l.trim() !== "" && !l.startsWith("#"));
+  const lines = numbered.map((x) => x.l);
   if (lines.length < 2) fail("", "a header (time,region,...) and at least one hourly row", `${lines.length} lines`);
   const header = lines[0]!.split(",").map((h) => h.trim());
   const regions = header.slice(1);
-  if (regions.length === 0 || regions.some((r) => r === "")) fail("line 1", "time,<region>,<region>... (one column per region)", lines[0]!);
+  if (regions.length === 0 || regions.some((r) => r === "")) fail(`line ${numbered[0]!.n}`, "time,<region>,<region>... (one column per region)", lines[0]!);
   const hourly: Record<string, number[]> = Object.fromEntries(regions.map((r) => [r, []]));
   const times: string[] = [];
   lines.slice(1).forEach((line, i) => {
+    const at = numbered[i + 1]!.n;
     const cells = line.split(",").map((c) => c.trim());
-    if (cells.length !== header.length) fail(`line ${i + 2}`, `${header.length} cells`, `${cells.length}`);
+    if (cells.length !== header.length) fail(`line ${at}`, `${header.length} cells`, `${cells.length}`);
     times.push(cells[0]!);
     regions.forEach((r, k) => {
       const v = Number(cells[k + 1]);
-      if (!Number.isFinite(v) || v < 0) fail(`line ${i + 2}, column ${r}`, "an intensity >= 0 in g CO2e/kWh", JSON.stringify(cells[k + 1]));
+      if (!Number.isFinite(v) || v < 0) fail(`line ${at}, column ${r}`, "an intensity >= 0 in g CO2e/kWh", JSON.stringify(cells[k + 1]));
       hourly[r]!.push(v);
     });
   });

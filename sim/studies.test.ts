@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { designAt, dvfsStudy, maxFrequencyHz, operatingPoints, pickBest, type DvfsPoint } from "./dvfs.js";
-import { jobCarbonG, scheduleJobs, type CarbonJob, type IntensitySeries } from "./carbon-schedule.js";
+import { jobCarbonG, parseIntensityCsv, scheduleJobs, type CarbonJob, type IntensitySeries } from "./carbon-schedule.js";
 import { carbonPerAreaGPerCm2, embodiedDieG, operationalG } from "./carbon.js";
 import { batchingStudy } from "./batching.js";
 import { simulate } from "./engine.js";
@@ -185,6 +185,22 @@ describe("carbon-aware scheduling", () => {
       close(result.totalG, expected, 1e-9);
       if (capacity === undefined) expect(result.totalG).toBeLessThanOrEqual(result.baselineG + 1e-9);
     }), { numRuns: 300 });
+  });
+
+  it("a fractional release can still run at once: the schedule never emits more than running now", () => {
+    const job: CarbonJob = { id: "half", energyKWh: 1, durationHours: 1, releaseHour: 0.5, deadlineHour: 3, deferrable: true, home: "a" };
+    const odd: IntensitySeries = { regions: ["a"], hourly: { a: [100, 500, 500, 500] } };
+    const r = scheduleJobs([job], odd);
+    expect(r.assignments[0]!.startHour).toBe(0.5);
+    close(r.totalG, r.baselineG);
+    expect(r.savedFraction).toBeGreaterThanOrEqual(0);
+  });
+
+  it("intensity CSV errors give the line in the file (comments counted)", () => {
+    const fail = (path: string, expected: string, found: string): never => {
+      throw new Error(`${path}: expected ${expected}, found ${found}`);
+    };
+    expect(() => parseIntensityCsv("# a comment\ntime,a\n0,100\n1,x\n", "f.csv", fail)).toThrow(/^line 4, column a: expected an intensity >= 0/);
   });
 
   it("by hand: a deferrable job moves to the cheapest window, a fixed one stays, region choice finds the other grid", () => {

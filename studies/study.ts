@@ -152,9 +152,11 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
           const mix = (c.mix as { share: number; workload: Obj }[] | undefined) ?? [{ share: 1, workload: c.workload as Obj | undefined }];
           const total = mix.reduce((a, m) => a + m.share, 0);
           if (Math.abs(total - 1) > 1e-9) throw new InputError(file, { path: `${cpath}/mix`, expected: "shares summing to 1", found: String(total) });
-          const carbon: CarbonSetting | undefined = c.carbon ? resolveCarbon(c.carbon as never, file, `${cpath}/carbon`) : (d.design.system.carbon ?? studyCarbon);
+          // The most specific setting wins: the case's, the study's, then the design's system.carbon.
+          const carbon: CarbonSetting | undefined = c.carbon ? resolveCarbon(c.carbon as never, file, `${cpath}/carbon`) : (studyCarbon ?? d.design.system.carbon);
           const r: CaseResult = { name: c.name as string, design: d.design.name, workload: "", energyPerInferenceJ: 0, latencySeconds: 0, peakMemoryBytes: 0, peakActivationBytes: 0, averagePowerW: 0, areaMm2: d.design.areaMm2 };
           const names: string[] = [];
+          let busySeconds = 0; // per inference, blended: average power = energy / time, not a mean of powers
           mix.forEach((m, j) => {
             const spec = workloadAt(m.workload, c.mix ? `${cpath}/mix/${j}/workload` : `${cpath}/workload`);
             const trace = buildWorkload(spec, file);
@@ -167,7 +169,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
             r.latencySeconds += m.share * res.latencySeconds;
             r.peakMemoryBytes = Math.max(r.peakMemoryBytes, res.peakMemoryBytes);
             r.peakActivationBytes = Math.max(r.peakActivationBytes, res.peakActivationBytes);
-            r.averagePowerW += m.share * res.averagePowerW;
+            busySeconds += (m.share * res.latencySeconds) / batch;
             if (carbon) {
               const co2 = carbonOf(res, d.design, carbon, batch);
               r.carbonPerInferenceG = (r.carbonPerInferenceG ?? 0) + m.share * co2.perInferenceG;
@@ -176,6 +178,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
             }
           });
           r.workload = names.join(" + ");
+          r.averagePowerW = busySeconds > 0 ? r.energyPerInferenceJ / busySeconds : 0;
           for (const key of ["energyPerInferenceJ", "latencySeconds", "peakMemoryBytes", "peakActivationBytes", "averagePowerW", "areaMm2", "carbonPerInferenceG", "operationalPerInferenceG", "embodiedPerInferenceG"] as const) {
             if (r[key] !== undefined) values[`${s.name}_${r.name}_${key}`] = r[key]!;
           }
@@ -188,10 +191,20 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
       case "dvfs": {
         const d = loadDesignAt(s.design as string | undefined, `${at}/design`);
         const spec = workloadAt(s.workload as Obj | undefined, `${at}/workload`);
-        const voltages = (s.voltages as string[] | undefined)?.map((v, k) => parseQuantity(v, QUANTITY.voltageV, { file, path: `${at}/voltages/${k}` }));
+        const voltages = (s.voltages as string[] | undefined)?.map((v, k) => {
+          const volts = parseQuantity(v, QUANTITY.voltageV, { file, path: `${at}/voltages/${k}` });
+          if (!(volts >= 0.3 && volts <= 2)) throw new InputError(file, { path: `${at}/voltages/${k}`, expected: "a supply voltage from 0.3 V to 2 V", found: v });
+          return volts;
+        });
         const slo = s.slo === undefined ? undefined : parseQuantity(s.slo, QUANTITY.timeSeconds, { file, path: `${at}/slo` });
         const trace = buildWorkload(spec, file);
-        const study = dvfsStudy(d.doc, d.file, trace, operatingPoints(d.design, voltages), slo);
+        let study: DvfsStudy;
+        try {
+          study = dvfsStudy(d.doc, d.file, trace, operatingPoints(d.design, voltages), slo);
+        } catch (err) {
+          if (err instanceof InputError) throw err;
+          throw new InputError(file, { path: at, expected: "operating points the design can run the workload at", found: err instanceof Error ? err.message : String(err) });
+        }
         if (study.best) {
           values[`${s.name}_bestEnergyJ`] = study.best.energyJ;
           values[`${s.name}_bestVoltageV`] = study.best.voltageV;
@@ -234,10 +247,20 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
           const releaseHour = (j.release as number | undefined) ?? 0;
           const deadlineHour = j.deadline as number;
           if (deadlineHour < releaseHour + durationHours) throw new InputError(file, { path: `${jpath}/deadline`, expected: `at least release + duration (${releaseHour + durationHours} h)`, found: String(deadlineHour) });
+          const hours = series.hourly[home]!.length;
+          if (deadlineHour > hours) throw new InputError(file, { path: `${jpath}/deadline`, expected: `at most the ${hours} hours of ${s.intensity}`, found: String(deadlineHour) });
+          for (const [r, region] of ((j.regions as string[] | undefined) ?? []).entries()) {
+            if (!series.regions.includes(region)) throw new InputError(file, { path: `${jpath}/regions/${r}`, expected: `a region of ${s.intensity} (${series.regions.join(", ")})`, found: JSON.stringify(region) });
+          }
           return { id: j.id as string, energyKWh, durationHours, releaseHour, deadlineHour, deferrable: (j.deferrable as boolean | undefined) ?? true, home, ...(j.regions ? { regions: j.regions as string[] } : {}) };
         });
         const pue = (s.pue as number | undefined) ?? studyCarbon?.pue ?? 1;
-        const result = scheduleJobs(jobs, series, { pue, chooseRegion: (s.chooseRegion as boolean | undefined) ?? false, ...(s.capacity !== undefined ? { capacity: s.capacity as number } : {}) });
+        let result: ScheduleResult;
+        try {
+          result = scheduleJobs(jobs, series, { pue, chooseRegion: (s.chooseRegion as boolean | undefined) ?? false, ...(s.capacity !== undefined ? { capacity: s.capacity as number } : {}) });
+        } catch (err) {
+          throw new InputError(file, { path: `${at}/jobs`, expected: "jobs that can be scheduled", found: err instanceof Error ? err.message : String(err) });
+        }
         values[`${s.name}_baselineG`] = result.baselineG;
         values[`${s.name}_scheduledG`] = result.totalG;
         values[`${s.name}_savedFraction`] = result.savedFraction;

@@ -19,6 +19,7 @@
  *   ATTNSIM_REDIS_PASSWORD (kept out of process listings), a private CA in ATTNSIM_REDIS_CA (a PEM file).
  */
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
@@ -33,6 +34,26 @@ import type { WorkerResult, WorkerTask } from "./worker.js";
 
 export const SWEEPS_SET = "attnsim:sweeps";
 const specKey = (queue: string) => `attnsim:spec:${queue}`;
+const leaseKey = (queue: string) => `attnsim:coordinator:${queue}`;
+/** A coordinator holds its sweep's lease, refreshed every third of this; a killed one's expires. */
+const LEASE_MS = 10_000;
+
+/** A client that reached the server (PING within 5 s), or an InputError naming the flag. */
+async function connected(options: RedisOptions, flag: string, url: string): Promise<Redis> {
+  const client = new Redis({ ...options, lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  client.on("error", () => undefined); // reported below, not as an unhandled event
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    client.disconnect();
+    throw new InputError("<command line>", { path: flag, expected: "a reachable Redis server", found: `${url.replace(/\/\/[^@/]*@/, "//")}: ${err instanceof Error ? err.message : String(err)}` });
+  }
+  client.disconnect();
+  const live = new Redis(options);
+  live.on("error", () => undefined); // ioredis reconnects by itself; BullMQ reports what fails
+  return live;
+}
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ needs maxRetriesPerRequest: null). */
 export function redisOptions(url: string): RedisOptions {
@@ -76,7 +97,20 @@ export interface RedisBackendOptions {
 export async function redisBackend(url: string, spec: ResolvedSweep, options: RedisBackendOptions = {}): Promise<SweepBackend & { queue: string }> {
   const connection = redisOptions(url);
   const name = queueName(spec);
-  const client = new Redis(connection);
+  const client = await connected(connection, "--backend", url);
+  // One coordinator per sweep: a second one would share the queue and, finishing first, delete it
+  // under the other. A killed coordinator's lease expires within LEASE_MS, so --resume waits that out.
+  const token = createHash("sha1").update(`${process.pid}:${Date.now()}:${Math.random()}`).digest("hex");
+  const deadline = Date.now() + 2 * LEASE_MS;
+  while ((await client.set(leaseKey(name), token, "PX", LEASE_MS, "NX")) !== "OK") {
+    if (Date.now() > deadline) {
+      client.disconnect();
+      throw new InputError("<command line>", { path: "--backend", expected: `no other coordinator running this sweep (queue ${name})`, found: "one that keeps its lease: wait for it to finish, or stop it and use --resume" });
+    }
+    await sleep(500);
+  }
+  let closed = false;
+  const renew = setInterval(() => void client.pexpire(leaseKey(name), LEASE_MS), LEASE_MS / 3);
   await client.set(specKey(name), JSON.stringify(spec));
   await client.sadd(SWEEPS_SET, name);
   const bull = connection as ConnectionOptions; // ioredis options; bullmq's own type names its bundled copy
@@ -93,6 +127,7 @@ export async function redisBackend(url: string, spec: ResolvedSweep, options: Re
     maxInFlight,
     label: `${url.replace(/\/\/[^@/]*@/, "//")} queue ${name}`,
     async evaluate(points: PointTask[], wantRows: boolean): Promise<WorkerResult> {
+      // attempts: 3 is three tries in all (two retries) before the points become error rows.
       const jobId = createHash("sha1").update(points.map((p) => p.key).join("\n")).digest("hex");
       const job = await queue.add("batch", { points, wantRows }, { jobId, attempts, backoff: { type: "fixed", delay: 1000 }, removeOnComplete: false, removeOnFail: false });
       const result = (await job.waitUntilFinished(events)) as WorkerResult;
@@ -102,10 +137,14 @@ export async function redisBackend(url: string, spec: ResolvedSweep, options: Re
       return result;
     },
     async close(): Promise<void> {
+      if (closed) return; // the runner closes it, and the CLI again in case the runner never started
+      closed = true;
+      clearInterval(renew);
       await client.srem(SWEEPS_SET, name);
       await client.del(specKey(name));
       await queue.obliterate({ force: true }).catch(() => undefined);
       await Promise.all([queue.close(), events.close()]);
+      if ((await client.get(leaseKey(name))) === token) await client.del(leaseKey(name));
       client.disconnect();
     },
   };
@@ -125,7 +164,7 @@ export interface WorkerOptions {
 /** The worker's side: joins every active sweep's queue, evaluates its jobs in a local piscina pool. */
 export async function runWorker(url: string, options: WorkerOptions): Promise<{ jobs: number; points: number }> {
   const connection = redisOptions(url);
-  const client = new Redis(connection);
+  const client = await connected(connection, "URL", url);
   const log = options.log ?? (() => undefined);
   const pool = new Piscina({ filename: join(packageRoot(), "dist", "sweeps", "worker.js"), minThreads: options.threads, maxThreads: options.threads, idleTimeout: 60_000 });
   const lockDuration = (options.lockSeconds ?? 30) * 1000;
@@ -156,13 +195,7 @@ export async function runWorker(url: string, options: WorkerOptions): Promise<{ 
         active.delete(name);
         log(`left ${name} (finished)`);
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, (options.pollSeconds ?? 1) * 1000);
-        options.signal?.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      });
+      await sleep((options.pollSeconds ?? 1) * 1000, undefined, options.signal ? { signal: options.signal } : undefined).catch(() => undefined);
     }
   } finally {
     // Graceful: the jobs being processed finish and are acknowledged before the worker leaves.

@@ -134,6 +134,14 @@ describe("distributed sweeps (BullMQ on a real redis-server)", () => {
     expect(await exited(worker)).toBe(0);
   }, 120_000);
 
+  it("an unreachable Redis is an input error naming the URL, not a hang", async () => {
+    const port = await freePort();
+    const r = spawnSync(process.execPath, [bin, "sweep", specFile, "--backend", `redis://:secret@127.0.0.1:${port}`, "--out", join(dir, "unreachable")], { cwd: root, encoding: "utf8", timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`--backend: expected a reachable Redis server, found redis://127.0.0.1:${port}`);
+    expect(r.stderr).not.toContain("secret");
+  }, 40_000);
+
   it("a bad backend URL is refused with the flag named", () => {
     const r = spawnSync(process.execPath, [bin, "sweep", specFile, "--backend", "http://localhost:6379"], { cwd: root, encoding: "utf8" });
     expect(r.status).toBe(2);

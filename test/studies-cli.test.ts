@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 
 const bin = join(packageRoot(), "bin", "attnsim.js");
+const root = () => packageRoot();
 const out = mkdtempSync(join(tmpdir(), "attnsim-study-"));
 const attnsim = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: packageRoot(), encoding: "utf8" });
 
@@ -29,6 +30,22 @@ describe("attnsim study on examples/studies", () => {
       for (const c of report.claims) expect(Number.isFinite(c.predicted), c.name).toBe(true);
     });
   }
+
+  it("schedule and DVFS mistakes are input errors at their study paths, not internal errors", () => {
+    const file = join(out, "bad-jobs.yaml");
+    writeFileSync(file, [
+      "version: 1", "name: badjobs", "design: edge-npu", "workload: { model: bert-base }", "sections:",
+      `  - { kind: schedule, name: s, intensity: ${join(root(), "examples", "studies", "grid-intensity-synthetic.csv")}, chooseRegion: true, jobs: [{ id: j, energy: "1 kWh", duration: "1 h", deadline: 5, home: solar-heavy, regions: [mars] }] }`,
+    ].join("\n"));
+    const r = attnsim("study", file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${file}: /sections/0/jobs/0/regions/0: expected a region of`);
+    const volts = join(out, "bad-volts.yaml");
+    writeFileSync(volts, "version: 1\nname: v\ndesign: edge-npu\nworkload: { model: bert-base }\nsections:\n  - { kind: dvfs, name: d, voltages: [\"0.25 V\"] }\n");
+    const v = attnsim("study", volts);
+    expect(v.status).toBe(2);
+    expect(v.stderr).toContain(`${volts}: /sections/0/voltages/0: expected a supply voltage from 0.3 V to 2 V`);
+  });
 
   it("a bad study names the file and the path", () => {
     const file = join(out, "bad.yaml");

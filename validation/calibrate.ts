@@ -3,10 +3,11 @@
  * measured rows, minimising the sum of squared relative errors  sum_i ((p_i(theta) - m_i) / m_i)^2.
  *
  * Linear or not is decided by probing, not declared: the predictions are evaluated at the lower
- * bounds, at each parameter moved alone, and at a random interior point; if that point matches the
- * affine prediction to 1e-9 (energy in per-action energies, latency in per-op overheads and
- * 1/efficiency, static power), the problem is solved exactly by bounded non-negative least squares
- * (least-squares.ts). Otherwise Levenberg-Marquardt (ml-levenberg-marquardt, the mljs
+ * bounds, at each parameter moved alone (as itself or its reciprocal), at two random interior points
+ * and near the far end of every range; if those match the affine prediction to 1e-9 (energy in per-action energies, latency in per-op overheads and
+ * 1/efficiency, static power), the problem is solved by bounded non-negative least squares
+ * (least-squares.ts: exact NNLS, upper bounds by clamp-and-refit, exact unless several upper bounds
+ * bind at once). Otherwise Levenberg-Marquardt (ml-levenberg-marquardt, the mljs
  * implementation, bounds by projection) runs on the parameters scaled to [0, 1].
  *
  * Never only the training error: k-fold cross-validation (rows shuffled with the seed, k folds,
@@ -16,6 +17,7 @@
  * excluded), and the spread of the values across the k fold fits.
  */
 import { inv } from "mathjs";
+import { InputError } from "../common/input-error.js";
 import { parseDocument as parseYamlDocument } from "yaml";
 import { levenbergMarquardt } from "ml-levenberg-marquardt";
 import { mulberry32 } from "../common/random.js";
@@ -75,7 +77,9 @@ export function calibrate(data: MeasuredData, spec: CalibrationSpec, predictor =
   const initial = parameters.map((p) => p.initial);
   const probe = predictor.predict(wanted, overridesFor(parameters, initial), failures);
   const rows = wanted.filter((_, i) => Number.isFinite(probe[i]!));
-  if (rows.length === 0) throw new Error(`no row can be simulated with the initial parameter values (${[...failures.values()][0] ?? "no rows"})`);
+  if (rows.length === 0) {
+    throw new InputError(data.file, { path: "/calibration/parameters", expected: "parameters (paths, units, initial values) with which the rows can be simulated", found: wanted.length === 0 ? "no rows of the chosen metrics" : `every row failing, e.g. ${[...failures.values()][0]}` });
+  }
   const problem: Problem = { rows, parameters, predict };
 
   const linear = affineCoordinates(problem);
@@ -212,6 +216,8 @@ function affineCoordinates(problem: Problem): Coordinates | undefined {
   for (let trial = 0; trial < 2; trial++) {
     if (!affineAt(problem, c, model, c.a.map((aj, j) => aj + (0.1 + 0.8 * random()) * (c.b[j]! - aj)))) return undefined;
   }
+  // And every coordinate near its far end at once (a kink in the last tenth of a range).
+  if (!affineAt(problem, c, model, c.a.map((aj, j) => aj + 0.97 * (c.b[j]! - aj)))) return undefined;
   return c;
 }
 

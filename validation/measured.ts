@@ -182,7 +182,8 @@ function resolveRow(f: Fields, file: string, dir: string, at: (key: string) => s
 /** A measured value with its unit, in SI; "544 /s" and "544 samples/s" are throughputs. */
 function parseMetricValue(raw: unknown, metric: MetricName, file: string, path: string, allowZero = false): number {
   let value: unknown = raw;
-  if (metric === "throughput" && typeof raw === "string") value = raw.replace(/\s*[A-Za-z]*\s*\/\s*s$/, " Hz").replace(/\s*\/\s*s$/, " Hz");
+  // "544 /s", "544 samples/s", "544 inferences/s", "1.2 k/s": a count per second is a rate in Hz.
+  if (metric === "throughput" && typeof raw === "string") value = raw.replace(/\s*(?:samples|inferences|queries|images|tokens)?\s*\/\s*s$/, " Hz").replace(/(\d)\s*([kMG])\s+Hz$/, "$1 $2Hz");
   if (typeof raw === "number") {
     throw new InputError(file, { path, expected: `a ${metric} with its unit, such as ${METRIC_UNITS[metric].kind.example}`, found: String(raw) });
   }

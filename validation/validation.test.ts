@@ -229,6 +229,14 @@ describe("calibrate", () => {
   });
 });
 
+describe("calibration input mistakes", () => {
+  it("a parameter path that breaks every row is an input error naming the calibration section", () => {
+    const design = designWith("typo");
+    const data = loadMeasured(synthetic("typo", design, design, 0, { parameters: [{ path: "system.opOverheadd.matmul", unit: "us", min: 0, max: 5 }] }, OPERATORS_ONLY));
+    expect(() => calibrate(data, data.calibration!)).toThrow(/typo\.yaml: \/calibration\/parameters: expected parameters .* with which the rows can be simulated, found every row failing/);
+  });
+});
+
 describe("malformed measured data gives precise errors", () => {
   const write = (name: string, text: string) => {
     const file = join(dir, name);
