@@ -6,31 +6,18 @@
  * Run: `npm run build && node dist/bench/distributed.js`.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { benchSpec } from "./bench-spec.js";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
 import { redisBackend } from "../sweeps/distributed.js";
 
-const dir = mkdtempSync(join(tmpdir(), "attnsim-bench-dist-"));
-const file = join(dir, "sweep.yaml");
-writeFileSync(file, `version: 1
-name: bench-distributed
-design: edge-npu
-workloads:
-  - { model: bert-base, seq: 128 }
-parameters:
-  rows: { path: design.units.npu.rows, range: { from: 4, to: 40, step: 4 } }
-  cols: { path: design.units.npu.cols, range: { from: 4, to: 40, step: 4 } }
-  bw: { path: design.memory.0.bandwidth, range: { from: "2 GB/s", to: "20 GB/s", step: 2 } }
-  kib: { range: { from: 8, to: 80, step: 8 } }
-  ifmap: { path: design.units.npu.buffers.ifmap, expr: "kib KiB" }
-objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]
-sampler: { kind: grid }
-`);
+const file = benchSpec("10k", "bench-distributed");
+const dir = dirname(file);
 
 if (spawnSync("redis-server", ["--version"]).status !== 0) {
   console.log("\nDistributed sweep throughput: skipped (redis-server not on PATH; apt-get install redis-server)");
