@@ -184,7 +184,7 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
 
   try {
     if (spec.sampler.kind === "nsga2") {
-      await runNsga2(spec, sizes, W, evaluate, record, known, done, options, report);
+      await runNsga2(spec, sizes, W, backend ? backend.maxInFlight : Math.max(1, workers), evaluate, record, known, done, options, report);
     } else {
       const sampler: IndexSampler = spec.sampler.kind === "grid" ? gridSampler(sizes)
         : spec.sampler.kind === "random" ? randomSampler(sizes, spec.sampler.samples!, spec.sampler.seed)
@@ -239,7 +239,7 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
 }
 
 async function runNsga2(
-  spec: ResolvedSweep, sizes: number[], W: number,
+  spec: ResolvedSweep, sizes: number[], W: number, maxInFlight: number,
   evaluate: (p: PointTask[]) => Promise<WorkerResult>, record: (result: WorkerResult) => void,
   known: Map<string, Row>, done: Set<string>, options: SweepOptions, report: (total: number) => void,
 ): Promise<void> {
@@ -257,15 +257,24 @@ async function runNsga2(
         return key;
       });
     });
-    for (let i = 0; i < tasks.length; i += options.batchSize ?? 64) {
-      const result = await evaluate(tasks.slice(i, i + (options.batchSize ?? 64)));
-      record(result);
-      for (const r of result.rows ?? []) {
-        known.set(r.key, r);
-        done.add(r.key);
+    // A generation's batches run at once (up to maxInFlight), so every worker, local or remote, is
+    // busy; the optimiser only needs them all before it proposes the next generation.
+    const batchSize = options.batchSize ?? 64;
+    const batches: PointTask[][] = [];
+    for (let i = 0; i < tasks.length; i += batchSize) batches.push(tasks.slice(i, i + batchSize));
+    let next = 0;
+    const lane = async () => {
+      while (next < batches.length) {
+        const result = await evaluate(batches[next++]!);
+        record(result);
+        for (const r of result.rows ?? []) {
+          known.set(r.key, r);
+          done.add(r.key);
+        }
+        report(total);
       }
-      report(total);
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(maxInFlight, batches.length)) }, lane));
     // Objectives: the mean over workloads; a point that is not ok on every workload is dominated.
     opt.tell(keysPerPoint.map((keys) => spec.objectives.map((o) => {
       const rows = keys.map((k) => known.get(k));

@@ -127,6 +127,10 @@ sampler: { kind: nsga2, population: 8, generations: 3, seed: 3 }`);
     const summary = await runSweep(loadSweep(file), { outDir: join(dir, "nsga"), workers: 0 });
     expect(summary.rows).toBeGreaterThan(8);
     expect(summary.paretoPoints).toBeGreaterThan(1);
+    // A generation's batches run at once on two workers (batches of 2 points): the same rows.
+    await runSweep(loadSweep(file), { outDir: join(dir, "nsga2w"), workers: 2, batchSize: 2 });
+    const rows = (out: string) => readFileSync(join(out, "results.jsonl"), "utf8").trim().split("\n").sort();
+    expect(rows(join(dir, "nsga2w"))).toEqual(rows(join(dir, "nsga")));
   });
 });
 
