@@ -7,7 +7,7 @@ import type { SweepSummary } from "../sweeps/aggregate.js";
 import { CLI, parse, positiveInt } from "./args.js";
 import { EXIT, type Io } from "./io.js";
 import { writeSweepPlots } from "../output/plots.js";
-import { redisBackend, runWorker } from "../sweeps/distributed.js";
+import { redactUrl, redisBackend, runWorker } from "../sweeps/distributed.js";
 import { availableParallelism } from "node:os";
 
 export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel workers
@@ -100,7 +100,7 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
   const maxInFlight = positiveInt(str("in-flight"), "--in-flight");
   const backend = url === undefined ? undefined : await redisBackend(url, spec, maxInFlight !== undefined ? { maxInFlight } : {});
   if (backend && url) {
-    const shown = url.replace(/\/\/[^@/]*@/, "//"); // no password on screen
+    const shown = redactUrl(url);
     io.err(`queue ${backend.queue} on ${shown}: start workers with attnsim worker ${shown}`);
   }
   try {

@@ -198,7 +198,7 @@ export function scheduleJobs(jobs: readonly CarbonJob[], series: IntensitySeries
  * Hourly intensity from CSV text: a header `time,<region>,<region>...` (or `hour,...`), one row per
  * hour, g CO2e/kWh. Errors name the line and column.
  */
-export function parseIntensityCsv(text: string, file: string, fail: (path: string, expected: string, found: string) => never): IntensitySeries {
+export function parseIntensityCsv(text: string, fail: (path: string, expected: string, found: string) => never): IntensitySeries {
   // Keep each line's number in the file (comments and blank lines are skipped, not renumbered).
   const numbered = text.split(/\r?\n/).map((l, i) => ({ l, n: i + 1 })).filter(({ l }) => l.trim() !== "" && !l.startsWith("#"));
   const lines = numbered.map((x) => x.l);
@@ -219,6 +219,5 @@ export function parseIntensityCsv(text: string, file: string, fail: (path: strin
       hourly[r]!.push(v);
     });
   });
-  void file;
   return { regions, hourly, times };
 }

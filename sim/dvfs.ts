@@ -16,7 +16,6 @@
  * For a latency target (SLO) the minimum-energy point is the one of least energy among those that
  * meet it; when none does, the study says so and names the fastest.
  */
-import { parseQuantity, QUANTITY } from "../common/quantity.js";
 import { resolveDesign } from "../hardware-models/design-loader.js";
 import type { Design } from "../hardware-models/design.js";
 import { delayFactor } from "../hardware-models/technology/node-scaling.js";
@@ -90,9 +89,4 @@ export function pickBest(points: readonly DvfsPoint[], sloSeconds?: number): { b
     return { reason: `no operating point meets the ${sloSeconds} s target; the fastest (${fastest.voltageV} V, ${fastest.frequencyHz} Hz) takes ${fastest.latencySeconds} s` };
   }
   return { best: ok.reduce((a, b) => (b.energyJ < a.energyJ ? b : a)) };
-}
-
-/** "0.7 V" -> 0.7 (errors name the study file and path). */
-export function voltageOf(text: string, where: { file: string; path: string }): number {
-  return parseQuantity(text, QUANTITY.voltageV, where);
 }

@@ -200,7 +200,7 @@ describe("carbon-aware scheduling", () => {
     const fail = (path: string, expected: string, found: string): never => {
       throw new Error(`${path}: expected ${expected}, found ${found}`);
     };
-    expect(() => parseIntensityCsv("# a comment\ntime,a\n0,100\n1,x\n", "f.csv", fail)).toThrow(/^line 4, column a: expected an intensity >= 0/);
+    expect(() => parseIntensityCsv("# a comment\ntime,a\n0,100\n1,x\n", fail)).toThrow(/^line 4, column a: expected an intensity >= 0/);
   });
 
   it("by hand: a deferrable job moves to the cheapest window, a fixed one stays, region choice finds the other grid", () => {

@@ -228,7 +228,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
       }
       case "schedule": {
         const intensityFile = resolvePath(dir, s.intensity as string);
-        const series = parseIntensityCsv(readTextFile(intensityFile, "an hourly intensity CSV (time,<region>,...)"), intensityFile, (path, expected, found) => {
+        const series = parseIntensityCsv(readTextFile(intensityFile, "an hourly intensity CSV (time,<region>,...)"), (path, expected, found) => {
           throw new InputError(intensityFile, { path, expected, found });
         });
         const jobs = (s.jobs as Obj[]).map((j, k): CarbonJob => {

@@ -47,12 +47,17 @@ async function connected(options: RedisOptions, flag: string, url: string): Prom
     await client.ping();
   } catch (err) {
     client.disconnect();
-    throw new InputError("<command line>", { path: flag, expected: "a reachable Redis server", found: `${url.replace(/\/\/[^@/]*@/, "//")}: ${err instanceof Error ? err.message : String(err)}` });
+    throw new InputError("<command line>", { path: flag, expected: "a reachable Redis server", found: `${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}` });
   }
   client.disconnect();
   const live = new Redis(options);
   live.on("error", () => undefined); // ioredis reconnects by itself; BullMQ reports what fails
   return live;
+}
+
+/** The URL without its password, for messages and summary.json. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//");
 }
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ needs maxRetriesPerRequest: null). */
@@ -125,7 +130,7 @@ export async function redisBackend(url: string, spec: ResolvedSweep, options: Re
   return {
     queue: name,
     maxInFlight,
-    label: `${url.replace(/\/\/[^@/]*@/, "//")} queue ${name}`,
+    label: `${redactUrl(url)} queue ${name}`,
     async evaluate(points: PointTask[], wantRows: boolean): Promise<WorkerResult> {
       // attempts: 3 is three tries in all (two retries) before the points become error rows.
       const jobId = createHash("sha1").update(points.map((p) => p.key).join("\n")).digest("hex");

@@ -269,7 +269,7 @@ function fitNonlinear(problem: Problem): number[] {
 function standardErrors(problem: Problem, theta: number[]): number[] {
   const { rows, parameters } = problem;
   const n = rows.length;
-  const free = parameters.map((p, j) => j).filter((j) => !atBound(parameters[j]!, theta[j]!));
+  const free = parameters.map((_, j) => j).filter((j) => !atBound(parameters[j]!, theta[j]!));
   const out = parameters.map(() => NaN);
   if (free.length === 0 || n <= free.length) return out;
   const base = problem.predict(rows, theta);

@@ -241,7 +241,7 @@ export function parseMeasuredCsv(text: string, file: string): MeasuredData {
       else if (column in CSV_CONDITION_COLUMNS) {
         const key = CSV_CONDITION_COLUMNS[column]!;
         conditions[key] = key === "batch" ? numberOrText(cell) : cell;
-      } else if (column === "workload") row.workload = /\.(ya?ml|json)$/i.test(cell) ? cell : keyValues(cell, file, `line ${info.lines}, column workload`, problems);
+      } else if (column === "workload") row.workload = /\.(ya?ml|json)$/i.test(cell) ? cell : keyValues(cell, `line ${info.lines}, column workload`, problems);
       else if (column === "repeats") row.repeats = numberOrText(cell);
       else row[column] = cell;
     }
@@ -260,7 +260,7 @@ function numberOrText(cell: string): number | string {
 }
 
 /** "model=bert-large;seq=384;precision=int8" -> { model: "bert-large", seq: 384, precision: "int8" }. */
-function keyValues(cell: string, file: string, path: string, problems: InputProblem[]): Fields {
+function keyValues(cell: string, path: string, problems: InputProblem[]): Fields {
   const out: Fields = {};
   for (const pair of cell.split(";")) {
     const i = pair.indexOf("=");

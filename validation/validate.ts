@@ -12,7 +12,6 @@
  * documents (`overrides`); resolved designs and built traces are cached.
  */
 import { setPath } from "../common/set-path.js";
-export { setPath };
 import { readDocument } from "../common/document.js";
 import { resolveDesign } from "../hardware-models/design-loader.js";
 import type { Design } from "../hardware-models/design.js";

@@ -38,7 +38,7 @@ import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow } from "../../w
 import { bitsOf, bytesFor, precisionFits, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
-import { chargeFetch, FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
+import { chargeFetch, FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
 import { parseQuantity, QUANTITY } from "../../common/quantity.js";
 import { InputError } from "../../common/input-error.js";
 import type { EnergyTable } from "../technology/energy-table.js";

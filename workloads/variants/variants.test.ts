@@ -103,7 +103,7 @@ describe("sparse attention patterns (block masks, exact block counting)", () => 
 });
 
 describe("low-rank and kernel attention", () => {
-  const d = 768, h = 12, dh = 64;
+  const d = 768, h = 12;
   const core = (t: Trace) => macs(layerOps(t, 0, isAttentionCore));
 
   it("Linformer: E K and F V (k x n x d each) plus n x k scores (Wang et al. 2020)", () => {
