@@ -4,7 +4,7 @@
  * (a file in examples/designs/).
  */
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { readDocument, validateAgainst } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { packageRoot } from "../common/package-root.js";
@@ -55,6 +55,36 @@ export function locateDesign(nameOrFile: string): string {
   throw new InputError(nameOrFile, { path: "", expected: `a design file or a preset name (${designPresetNames().join(", ")})`, found: "neither" });
 }
 
+/**
+ * A design named inside another file (measured data, a study): a path relative to that file's
+ * folder, else a preset name; an error names the naming file and the path in it.
+ */
+export function locateDesignFrom(name: string, dir: string, where: { file: string; path: string }): string {
+  const relative = resolve(dir, name);
+  if (existsSync(relative)) return relative;
+  try {
+    return locateDesign(name);
+  } catch {
+    throw new InputError(where.file, { path: where.path, expected: "a design file (relative to this file) or a preset name", found: JSON.stringify(name) });
+  }
+}
+
+/**
+ * Supply voltages a design or study may ask for. A sanity bound on input, not the range the
+ * Stillmaker & Baas fits were validated on: below ~0.3 V logic is sub-threshold, and no node's
+ * nominal supply is near 2 V.
+ */
+export const SUPPLY_RANGE_V = { min: 0.3, max: 2 } as const;
+
+/** A supply voltage ("0.8 V") in SUPPLY_RANGE_V, or an InputError at `where`. */
+export function parseSupplyVoltage(value: string, where: { file: string; path: string }): number {
+  const volts = parseQuantity(value, QUANTITY.voltageV, where);
+  if (!(volts >= SUPPLY_RANGE_V.min && volts <= SUPPLY_RANGE_V.max)) {
+    throw new InputError(where.file, { path: where.path, expected: `a supply voltage from ${SUPPLY_RANGE_V.min} V to ${SUPPLY_RANGE_V.max} V`, found: value });
+  }
+  return volts;
+}
+
 export function loadDesign(nameOrFile: string): Design {
   const file = locateDesign(nameOrFile);
   return resolveDesign(readDocument(file), file);
@@ -68,16 +98,12 @@ export function resolveDesign(data: unknown, file: string): Design {
   if (!(nodeNm >= NODE_RANGE_NM.min && nodeNm <= NODE_RANGE_NM.max)) {
     throw new InputError(file, { path: "/technology/node", expected: `a node from ${NODE_RANGE_NM.min} to ${NODE_RANGE_NM.max} nm (the range of the Stillmaker & Baas scaling fits)`, found: doc.technology.node });
   }
-  const voltageV = parseQuantity(doc.technology.voltage, QUANTITY.voltageV, at("/technology/voltage"));
-  if (!(voltageV >= 0.3 && voltageV <= 2)) {
-    throw new InputError(file, { path: "/technology/voltage", expected: "a supply voltage from 0.3 V to 2 V", found: doc.technology.voltage });
-  }
+  const voltageV = parseSupplyVoltage(doc.technology.voltage, at("/technology/voltage"));
   const frequencyHz = parseQuantity(doc.technology.frequency, QUANTITY.frequencyHz, at("/technology/frequency"));
   if (!(frequencyHz > 0)) throw new InputError(file, { path: "/technology/frequency", expected: "a positive frequency", found: doc.technology.frequency });
   const flavor = doc.technology.flavor ?? "hp";
   const dvfs = doc.technology.dvfs?.map((p, i) => {
-    const voltage = parseQuantity(p.voltage, QUANTITY.voltageV, at(`/technology/dvfs/${i}/voltage`));
-    if (!(voltage >= 0.3 && voltage <= 2)) throw new InputError(file, { path: `/technology/dvfs/${i}/voltage`, expected: "a supply voltage from 0.3 V to 2 V", found: p.voltage });
+    const voltage = parseSupplyVoltage(p.voltage, at(`/technology/dvfs/${i}/voltage`));
     const frequency = parseQuantity(p.frequency, QUANTITY.frequencyHz, at(`/technology/dvfs/${i}/frequency`));
     if (!(frequency > 0)) throw new InputError(file, { path: `/technology/dvfs/${i}/frequency`, expected: "a positive frequency", found: p.frequency });
     return Object.freeze({ voltageV: voltage, frequencyHz: frequency });

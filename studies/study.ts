@@ -13,12 +13,11 @@
  * a claim's `predicted` is an expression over them (the restricted mathjs of sweep specs).
  */
 import { dirname, resolve as resolvePath } from "node:path";
-import { existsSync } from "node:fs";
 import studySchema from "./schema/study.schema.json" with { type: "json" };
 import { readDocument, readTextFile, validateAgainst } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { parseQuantity, QUANTITY } from "../common/quantity.js";
-import { locateDesign, resolveCarbon, resolveDesign } from "../hardware-models/design-loader.js";
+import { locateDesignFrom, parseSupplyVoltage, resolveCarbon, resolveDesign } from "../hardware-models/design-loader.js";
 import type { Design } from "../hardware-models/design.js";
 import { parseWorkloadSection } from "../workloads/workload-file.js";
 import { buildWorkload } from "../workloads/transformer-builder.js";
@@ -118,13 +117,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
     if (!name) throw new InputError(file, { path, expected: "a design (here or at the top of the study)", found: "nothing" });
     let found = designs.get(name);
     if (!found) {
-      const candidate = resolvePath(dir, name);
-      let designFile: string;
-      try {
-        designFile = existsSync(candidate) ? candidate : locateDesign(name);
-      } catch {
-        throw new InputError(file, { path, expected: "a design file (relative to the study) or a preset name", found: JSON.stringify(name) });
-      }
+      const designFile = locateDesignFrom(name, dir, { file, path });
       const designDoc = readDocument(designFile);
       found = { doc: designDoc, file: designFile, design: resolveDesign(designDoc, designFile) };
       designs.set(name, found);
@@ -138,7 +131,6 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
   };
   const studyCarbon = doc.carbon ? resolveCarbon(doc.carbon, file, "/carbon") : undefined;
   const values: Record<string, number> = {};
-  const caseEnergy = new Map<string, number>();
   const sections: SectionResult[] = [];
 
   doc.sections.forEach((s, i) => {
@@ -182,7 +174,6 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
           for (const key of ["energyPerInferenceJ", "latencySeconds", "peakMemoryBytes", "peakActivationBytes", "averagePowerW", "areaMm2", "carbonPerInferenceG", "operationalPerInferenceG", "embodiedPerInferenceG"] as const) {
             if (r[key] !== undefined) values[`${s.name}_${r.name}_${key}`] = r[key]!;
           }
-          caseEnergy.set(`${s.name}.${r.name}`, r.energyPerInferenceJ);
           return r;
         });
         sections.push({ kind: "compare", name: s.name, cases });
@@ -191,11 +182,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
       case "dvfs": {
         const d = loadDesignAt(s.design as string | undefined, `${at}/design`);
         const spec = workloadAt(s.workload as Obj | undefined, `${at}/workload`);
-        const voltages = (s.voltages as string[] | undefined)?.map((v, k) => {
-          const volts = parseQuantity(v, QUANTITY.voltageV, { file, path: `${at}/voltages/${k}` });
-          if (!(volts >= 0.3 && volts <= 2)) throw new InputError(file, { path: `${at}/voltages/${k}`, expected: "a supply voltage from 0.3 V to 2 V", found: v });
-          return volts;
-        });
+        const voltages = (s.voltages as string[] | undefined)?.map((v, k) => parseSupplyVoltage(v, { file, path: `${at}/voltages/${k}` }));
         const slo = s.slo === undefined ? undefined : parseQuantity(s.slo, QUANTITY.timeSeconds, { file, path: `${at}/slo` });
         const trace = buildWorkload(spec, file);
         let study: DvfsStudy;
@@ -236,8 +223,10 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
           let energyKWh: number;
           if (j.energy !== undefined) energyKWh = parseQuantity(j.energy, QUANTITY.energyPj, { file, path: `${jpath}/energy` }) * 1e-12 / 3.6e6;
           else if (j.case !== undefined && j.inferences !== undefined) {
-            const e = caseEnergy.get(j.case as string);
-            if (e === undefined) throw new InputError(file, { path: `${jpath}/case`, expected: `a case of an earlier compare section (${[...caseEnergy.keys()].join(", ")})`, found: JSON.stringify(j.case) });
+            // "cases.optimised": case "optimised" of the earlier compare section "cases".
+            const cases = sections.flatMap((x) => (x.kind === "compare" ? x.cases.map((c) => ({ id: `${x.name}.${c.name}`, c })) : []));
+            const e = cases.find((x) => x.id === j.case)?.c.energyPerInferenceJ;
+            if (e === undefined) throw new InputError(file, { path: `${jpath}/case`, expected: `a case of an earlier compare section (${cases.map((x) => x.id).join(", ")})`, found: JSON.stringify(j.case) });
             energyKWh = (e * (j.inferences as number)) / 3.6e6;
           } else throw new InputError(file, { path: jpath, expected: "energy, or case and inferences", found: "neither" });
           const durationHours = parseQuantity(j.duration, QUANTITY.timeSeconds, { file, path: `${jpath}/duration` }) / 3600;

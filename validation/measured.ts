@@ -13,7 +13,7 @@ import measuredSchema from "./schema/measured.schema.json" with { type: "json" }
 import { parseText, readTextFile, validateAgainst } from "../common/document.js";
 import { InputError, type InputProblem } from "../common/input-error.js";
 import { parseQuantity, QUANTITY, type QuantityKind } from "../common/quantity.js";
-import { locateDesign } from "../hardware-models/design-loader.js";
+import { locateDesignFrom } from "../hardware-models/design-loader.js";
 import { loadWorkloadFile, parseWorkloadSection } from "../workloads/workload-file.js";
 import type { WorkloadSpec } from "../workloads/workload-spec.js";
 
@@ -134,14 +134,7 @@ function resolveRow(f: Fields, file: string, dir: string, at: (key: string) => s
     if (f[key] === undefined || f[key] === "") throw new InputError(file, { path: at(key), expected: `a ${key} (in the row or in defaults)`, found: "nothing" });
   }
   const metric = f.metric as MetricName;
-  const designArg = String(f.design);
-  const designPath = resolvePath(dir, designArg);
-  let designFile: string;
-  try {
-    designFile = existsSync(designPath) ? designPath : locateDesign(designArg);
-  } catch {
-    throw new InputError(file, { path: at("design"), expected: "a design file (relative to this file) or a preset name", found: JSON.stringify(designArg) });
-  }
+  const designFile = locateDesignFrom(String(f.design), dir, { file, path: at("design") });
   let workload: WorkloadSpec;
   if (typeof f.workload === "string") {
     const wf = resolvePath(dir, f.workload);
