@@ -83,9 +83,9 @@ export function calibrate(data: MeasuredData, spec: CalibrationSpec, predictor =
   const problem: Problem = { rows, parameters, predict };
 
   const linear = affineCoordinates(problem);
-  const fit = (train: MeasuredRow[]) => (linear ? fitLinear({ ...problem, rows: train }, linear) : fitNonlinear({ ...problem, rows: train }));
+  const fit = (train: number[]) => (linear ? fitLinear(problem, linear, train) : fitNonlinear({ ...problem, rows: train.map((i) => rows[i]!) }));
 
-  const theta = fit(rows);
+  const theta = fit(rows.map((_, i) => i));
   const after = predict(rows, theta);
 
   // k-fold cross-validation.
@@ -96,7 +96,7 @@ export function calibrate(data: MeasuredData, spec: CalibrationSpec, predictor =
   const cv = new Array<number>(rows.length).fill(NaN);
   const foldValues: number[][] = parameters.map(() => []);
   for (let f = 0; f < k; f++) {
-    const train = rows.filter((_, i) => foldOf[i] !== f);
+    const train = rows.map((_, i) => i).filter((i) => foldOf[i] !== f);
     const testIdx = rows.map((_, i) => i).filter((i) => foldOf[i] === f);
     if (train.length === 0 || testIdx.length === 0) continue;
     const t = fit(train);
@@ -167,8 +167,13 @@ function thetaOf(c: Coordinates, z: number[]): number[] {
   return z.map((v, j) => (c.transforms[j] === "identity" ? v : 1 / v));
 }
 
+interface AffineModel {
+  f0: number[];
+  A: number[][];
+}
+
 /** Columns of the affine model f = f(a) + A (z - a), by moving one coordinate at a time. */
-function affineColumns(problem: Problem, c: Coordinates): { f0: number[]; A: number[][] } {
+function affineColumns(problem: Problem, c: Coordinates): AffineModel {
   const f0 = problem.predict(problem.rows, thetaOf(c, c.a));
   const cols = c.a.map((aj, j) => {
     const z = c.a.slice();
@@ -180,7 +185,7 @@ function affineColumns(problem: Problem, c: Coordinates): { f0: number[]; A: num
   return { f0, A: problem.rows.map((_, i) => cols.map((col) => col[i]!)) };
 }
 
-function affineAt(problem: Problem, c: Coordinates, model: { f0: number[]; A: number[][] }, z: number[]): boolean {
+function affineAt(problem: Problem, c: Coordinates, model: AffineModel, z: number[]): boolean {
   const f = problem.predict(problem.rows, thetaOf(c, z));
   for (let i = 0; i < f.length; i++) {
     const expected = model.f0[i]! + model.A[i]!.reduce((s, aij, j) => s + aij * (z[j]! - c.a[j]!), 0);
@@ -193,7 +198,7 @@ function affineAt(problem: Problem, c: Coordinates, model: { f0: number[]; A: nu
  * The coordinates in which the problem is affine, if any: each parameter alone is tried as itself,
  * then as its reciprocal (when its range excludes 0); then all together at two random points.
  */
-function affineCoordinates(problem: Problem): Coordinates | undefined {
+function affineCoordinates(problem: Problem): (Coordinates & { model: AffineModel }) | undefined {
   const n = problem.parameters.length;
   const transforms: Transform[] = [];
   for (let j = 0; j < n; j++) {
@@ -218,15 +223,19 @@ function affineCoordinates(problem: Problem): Coordinates | undefined {
   }
   // And every coordinate near its far end at once (a kink in the last tenth of a range).
   if (!affineAt(problem, c, model, c.a.map((aj, j) => aj + 0.97 * (c.b[j]! - aj)))) return undefined;
-  return c;
+  return { ...c, model };
 }
 
-/** Exact fit of the affine model, relative residuals: rows scaled by 1/m_i. */
-function fitLinear(problem: Problem, c: Coordinates): number[] {
-  const { f0, A } = affineColumns(problem, c);
-  const m = problem.rows.map((r) => r.value);
-  const As = A.map((row, i) => row.map((a) => a / m[i]!));
-  const bs = m.map((mi, i) => (mi - f0[i]!) / mi);
+/**
+ * Fit of the affine model on some rows (indices into the model's rows: each row's prediction
+ * depends on that row alone, so a fold's model is the full one's rows, not a new probe), relative
+ * residuals: rows scaled by 1/m_i.
+ */
+function fitLinear(problem: Problem, c: Coordinates & { model: AffineModel }, rows: readonly number[]): number[] {
+  const { f0, A } = c.model;
+  const m = rows.map((i) => problem.rows[i]!.value);
+  const As = rows.map((i, k) => A[i]!.map((a) => a / m[k]!));
+  const bs = rows.map((i, k) => (m[k]! - f0[i]!) / m[k]!);
   const span = c.a.map((aj, j) => c.b[j]! - aj);
   const phi = boundedLeastSquares(As, bs, span);
   return thetaOf(c, phi.map((v, j) => c.a[j]! + v));
