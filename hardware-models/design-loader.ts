@@ -205,6 +205,10 @@ function resolveSystem(section: DesignDocument["system"], file: string): SystemM
   return Object.freeze({ opOverheadSeconds: Object.freeze(opOverheadSeconds), opEfficiency: Object.freeze(opEfficiency), staticPowerW, ...(carbon ? { carbon } : {}) });
 }
 
+/**
+ * Default service life for amortising embodied carbon: 4 years, an assumption (the 3-5 year refresh
+ * cycle of servers and phones, not a measured figure); a design or study sets its own `lifetime`.
+ */
 const FOUR_YEARS_S = 4 * 365.25 * 86400;
 
 /** A `carbon:` section (design `system.carbon`, or a study's) with its defaults: PUE 1, fab in Taiwan, ACT's 97% abatement, 4 years, duty cycle 1. */

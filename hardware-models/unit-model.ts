@@ -126,19 +126,23 @@ export function zeroCost(sharedLevels: number, actions: number, scratch?: UnitCo
  */
 export function chargeFetch(cost: UnitCost, ctx: OpContext, level: number, fetchBytes: number, operandBytes: number): void {
   const refetch = fetchBytes - operandBytes;
-  if (refetch <= 0 || level >= ctx.memory.length) {
+  const inner = refetch > 0 && level < ctx.memory.length ? innerLevelHolding(ctx.memory, level, operandBytes) : -1;
+  if (inner < 0) {
     cost.readBytes[level]! += fetchBytes;
     return;
   }
-  for (let l = ctx.memory.length - 1; l > level; l--) {
-    const m = ctx.memory[l]!;
-    if (m.offChip || !m.writable || m.capacityBytes < operandBytes) continue;
-    cost.readBytes[level]! += operandBytes;
-    cost.writeBytes[l]! += operandBytes;
-    cost.readBytes[l]! += refetch;
-    return;
+  cost.readBytes[level]! += operandBytes;
+  cost.writeBytes[inner]! += operandBytes;
+  cost.readBytes[inner]! += refetch;
+}
+
+/** The innermost on-chip writable shared level below `home` with room for `bytes` (-1: none). */
+export function innerLevelHolding(memory: OpContext["memory"], home: number, bytes: number): number {
+  for (let l = memory.length - 1; l > home; l--) {
+    const m = memory[l]!;
+    if (!m.offChip && m.writable && m.capacityBytes >= bytes) return l;
   }
-  cost.readBytes[level]! += fetchBytes;
+  return -1;
 }
 
 export interface MatmulOperand {
@@ -167,16 +171,10 @@ export interface MatmulOperand {
  */
 export function chargeMatmulFetch(cost: UnitCost, ctx: OpContext, a: MatmulOperand, b: MatmulOperand, shape: { m: number; n: number; k: number; batch: number }): void {
   const levels = ctx.memory;
-  const fitsInner = (x: MatmulOperand) => {
-    for (let l = levels.length - 1; l > x.level; l--) {
-      const m = levels[l]!;
-      if (!m.offChip && m.writable && m.capacityBytes >= x.bytes) return true;
-    }
-    return false;
-  };
-  const homeOf = (x: MatmulOperand) => (x.fetchBytes > x.bytes && fitsInner(x) ? x.bytes : x.fetchBytes);
+  const homeOf = (x: MatmulOperand) => (x.fetchBytes > x.bytes && innerLevelHolding(levels, x.level, x.bytes) >= 0 ? x.bytes : x.fetchBytes);
   const directHome = homeOf(a) + homeOf(b);
-  let best: { level: number; homeA: number; homeB: number } | undefined;
+  // The cheapest blocking, as scalars (this runs for every matmul a unit costs: no allocation).
+  let bestLevel = -1, bestA = 0, bestB = 0, bestHome = directHome;
   if (directHome > a.bytes + b.bytes && a.level < levels.length && b.level < levels.length) {
     const batch = Math.max(1, shape.batch);
     const eA = a.bytes / batch / (shape.m * shape.k), eB = b.bytes / batch / (shape.k * shape.n);
@@ -184,22 +182,34 @@ export function chargeMatmulFetch(cost: UnitCost, ctx: OpContext, a: MatmulOpera
       const level = levels[l]!;
       if (level.offChip || !level.writable) continue;
       const rowsA = Math.floor(level.capacityBytes / (shape.k * eA));
+      if (rowsA >= 1) {
+        const homeA = Math.min(a.fetchBytes, a.bytes), homeB = Math.min(b.fetchBytes, b.bytes * Math.ceil(shape.m / rowsA));
+        if (homeA + homeB < bestHome) {
+          bestLevel = l;
+          bestA = homeA;
+          bestB = homeB;
+          bestHome = homeA + homeB;
+        }
+      }
       const colsB = Math.floor(level.capacityBytes / (shape.k * eB));
-      const options: [number, number][] = [];
-      if (rowsA >= 1) options.push([Math.min(a.fetchBytes, a.bytes), Math.min(b.fetchBytes, b.bytes * Math.ceil(shape.m / rowsA))]);
-      if (colsB >= 1) options.push([Math.min(a.fetchBytes, a.bytes * Math.ceil(shape.n / colsB)), Math.min(b.fetchBytes, b.bytes)]);
-      for (const [homeA, homeB] of options) {
-        if (homeA + homeB < (best ? best.homeA + best.homeB : directHome)) best = { level: l, homeA, homeB };
+      if (colsB >= 1) {
+        const homeA = Math.min(a.fetchBytes, a.bytes * Math.ceil(shape.n / colsB)), homeB = Math.min(b.fetchBytes, b.bytes);
+        if (homeA + homeB < bestHome) {
+          bestLevel = l;
+          bestA = homeA;
+          bestB = homeB;
+          bestHome = homeA + homeB;
+        }
       }
     }
   }
-  if (!best) {
+  if (bestLevel < 0) {
     chargeFetch(cost, ctx, a.level, a.fetchBytes, a.bytes);
     chargeFetch(cost, ctx, b.level, b.fetchBytes, b.bytes);
     return;
   }
-  cost.readBytes[a.level]! += best.homeA;
-  cost.readBytes[b.level]! += best.homeB;
-  cost.writeBytes[best.level]! += best.homeA + best.homeB;
-  cost.readBytes[best.level]! += Math.max(0, a.fetchBytes + b.fetchBytes - best.homeA - best.homeB);
+  cost.readBytes[a.level]! += bestA;
+  cost.readBytes[b.level]! += bestB;
+  cost.writeBytes[bestLevel]! += bestHome;
+  cost.readBytes[bestLevel]! += Math.max(0, a.fetchBytes + b.fetchBytes - bestHome);
 }

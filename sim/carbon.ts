@@ -7,12 +7,12 @@
  *   embodied per inference = embodied die x latency / (lifetime x duty cycle)
  *
  * The ACT model and its data: hardware-models/technology/embodied-carbon.ts. Area is attnsim's (arrays,
- * SRAM, DSP datapaths; no I/O, no control, no packaging: ACT's 150 g per IC package is left out).
+ * SRAM, DSP datapaths; no I/O, no control, no packaging: ACT's 150 g per IC package, act/core/common.py CARBON_PER_IC_PACKAGE, is left out).
  */
 import type { Design } from "../hardware-models/design.js";
 import type { Result } from "./result.js";
 
-export { ACT_LOGIC, ACT_MPA_G_PER_CM2, ACT_YIELD, ACT_FAB_INTENSITY, ACT_PACKAGE_G, carbonPerAreaGPerCm2, embodiedDieG, type Abatement } from "../hardware-models/technology/embodied-carbon.js";
+export { ACT_LOGIC, ACT_MPA_G_PER_CM2, ACT_YIELD, ACT_FAB_INTENSITY, carbonPerAreaGPerCm2, embodiedDieG, type Abatement } from "../hardware-models/technology/embodied-carbon.js";
 import { embodiedDieG, type Abatement } from "../hardware-models/technology/embodied-carbon.js";
 
 export const J_PER_KWH = 3.6e6;

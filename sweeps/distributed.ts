@@ -172,7 +172,7 @@ export async function runWorker(url: string, options: WorkerOptions): Promise<{ 
   const client = await connected(connection, "URL", url);
   const log = options.log ?? (() => undefined);
   const pool = new Piscina({ filename: join(packageRoot(), "dist", "sweeps", "worker.js"), minThreads: options.threads, maxThreads: options.threads, idleTimeout: 60_000 });
-  const lockDuration = (options.lockSeconds ?? 30) * 1000;
+  const lockDuration = (options.lockSeconds ?? 30) * 1000; // BullMQ's own default lockDuration, 30 s
   const active = new Map<string, Worker>();
   let jobs = 0, points = 0;
   const attach = async (name: string) => {

@@ -40,8 +40,6 @@ export const ACT_YIELD = 0.875;
 export const ACT_FAB_INTENSITY: Record<string, number> = {
   taiwan: 583, korea: 430, japan: 485, usa: 380, europe: 295, singapore: 495, india: 725, australia: 597, world: 301, brazil: 82, iceland: 28,
 };
-/** ACT act/core/common.py CARBON_PER_IC_PACKAGE. */
-export const ACT_PACKAGE_G = 150;
 
 export type Abatement = 95 | 97 | 99;
 

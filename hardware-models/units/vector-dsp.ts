@@ -38,7 +38,7 @@ import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow } from "../../w
 import { bitsOf, bytesFor, precisionFits, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
-import { chargeFetch, FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
+import { chargeFetch, FEASIBLE, innerLevelHolding, zeroCost, type ActionPrice, type Feasibility, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
 import { parseQuantity, QUANTITY } from "../../common/quantity.js";
 import { InputError } from "../../common/input-error.js";
 import type { EnergyTable } from "../technology/energy-table.js";
@@ -481,7 +481,7 @@ export const vectorDsp: UnitModel<DspSpec> = {
         const reads = i === 0 ? passes : 1;
         // A spilled row's passes after the first come from an on-chip level that holds the row
         // (the L2 / global buffer the first pass staged it in), else from home again.
-        const stage = reads > 1 ? stagingLevel(ctx, input.level, rowBytes) : -1;
+        const stage = reads > 1 ? innerLevelHolding(ctx.memory, input.level, rowBytes) : -1;
         if (stage >= 0) {
           cost.readBytes[input.level]! += bytes;
           cost.writeBytes[stage]! += bytes;
@@ -492,7 +492,7 @@ export const vectorDsp: UnitModel<DspSpec> = {
       }
       if (spilled && low.spillsIntermediate) {
         const intermediate = bytesFor(space.elements, p);
-        const stage = stagingLevel(ctx, out.level, rowBytes);
+        const stage = innerLevelHolding(ctx.memory, out.level, rowBytes);
         const level = stage >= 0 ? stage : out.level;
         cost.writeBytes[level]! += intermediate;
         cost.readBytes[level]! += intermediate;
@@ -511,15 +511,6 @@ export const vectorDsp: UnitModel<DspSpec> = {
     return cost;
   },
 };
-
-/** The innermost on-chip writable shared level below `home` that holds `bytes` (-1: none). */
-function stagingLevel(ctx: OpContext, home: number, bytes: number): number {
-  for (let l = ctx.memory.length - 1; l > home; l--) {
-    const m = ctx.memory[l]!;
-    if (!m.offChip && m.writable && m.capacityBytes >= bytes) return l;
-  }
-  return -1;
-}
 
 /** An instruction mix resolved to this DSP: instructions and cycles per issue, lane-ops per action. */
 interface CompiledMix {
