@@ -7,3 +7,10 @@ export function setPath(target: unknown, path: readonly string[], value: unknown
   }
   cur[path[path.length - 1]!] = value;
 }
+
+/** A deep copy of `doc` with each value written at its path (a design or workload with parameters applied). */
+export function withValues<T>(doc: T, values: Iterable<readonly [readonly string[], unknown]>): T {
+  const copy = structuredClone(doc);
+  for (const [path, value] of values) setPath(copy, path, value);
+  return copy;
+}

@@ -17,6 +17,7 @@
  * meet it; when none does, the study says so and names the fastest.
  */
 import { resolveDesign } from "../hardware-models/design-loader.js";
+import { withValues } from "../common/set-path.js";
 import type { Design } from "../hardware-models/design.js";
 import { delayFactor } from "../hardware-models/technology/node-scaling.js";
 import type { Trace } from "../workloads/trace.js";
@@ -42,10 +43,7 @@ export function operatingPoints(design: Design, voltagesV?: readonly number[]): 
 
 /** The design document at an operating point, resolved. */
 export function designAt(doc: unknown, file: string, point: OperatingPoint): Design {
-  const copy = structuredClone(doc) as { technology: Record<string, unknown> };
-  copy.technology.voltage = `${point.voltageV} V`;
-  copy.technology.frequency = `${point.frequencyHz} Hz`;
-  return resolveDesign(copy, file);
+  return resolveDesign(withValues(doc, [[["technology", "voltage"], `${point.voltageV} V`], [["technology", "frequency"], `${point.frequencyHz} Hz`]]), file);
 }
 
 export interface DvfsPoint extends OperatingPoint {

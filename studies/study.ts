@@ -28,7 +28,7 @@ import { dvfsStudy, operatingPoints, type DvfsStudy } from "../sim/dvfs.js";
 import { batchingStudy, type BatchingStudy } from "../sim/batching.js";
 import { parseIntensityCsv, scheduleJobs, type CarbonJob, type ScheduleResult } from "../sim/carbon-schedule.js";
 import { evaluateExpression } from "../sweeps/expressions.js";
-import { setPath } from "../common/set-path.js";
+import { withValues } from "../common/set-path.js";
 
 export { studySchema };
 
@@ -93,9 +93,8 @@ interface StudyDoc {
 }
 
 /** A design with values changed at dotted paths (a case's `set:`), resolved again. */
-function withValues(base: { doc: unknown; file: string }, set: Obj, file: string, path: string): { doc: unknown; file: string; design: Design } {
-  const doc = structuredClone(base.doc) as Obj;
-  for (const [key, value] of Object.entries(set)) setPath(doc, key.split("."), value);
+function designWithValues(base: { doc: unknown; file: string }, set: Obj, file: string, path: string): { doc: unknown; file: string; design: Design } {
+  const doc = withValues(base.doc, Object.entries(set).map(([key, value]) => [key.split("."), value] as const));
   try {
     return { doc, file: base.file, design: resolveDesign(doc, base.file) };
   } catch (err) {
@@ -140,7 +139,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
         const cases = (s.cases as Obj[]).map((c, k) => {
           const cpath = `${at}/cases/${k}`;
           const base = loadDesignAt(c.design as string | undefined, `${cpath}/design`);
-          const d = c.set ? withValues(base, c.set as Obj, file, `${cpath}/set`) : base;
+          const d = c.set ? designWithValues(base, c.set as Obj, file, `${cpath}/set`) : base;
           const mix = (c.mix as { share: number; workload: Obj }[] | undefined) ?? [{ share: 1, workload: c.workload as Obj | undefined }];
           const total = mix.reduce((a, m) => a + m.share, 0);
           if (Math.abs(total - 1) > 1e-9) throw new InputError(file, { path: `${cpath}/mix`, expected: "shares summing to 1", found: String(total) });

@@ -4,7 +4,7 @@
  * serialisable in and out (workers run it). Expensive steps are cached per worker: resolved designs
  * by their design parameters, traces by their workload section.
  */
-import { setPath } from "../common/set-path.js";
+import { withValues } from "../common/set-path.js";
 import { resolveDesign } from "../hardware-models/design-loader.js";
 import type { Design } from "../hardware-models/design.js";
 import { buildWorkload } from "../workloads/transformer-builder.js";
@@ -54,8 +54,7 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
     const designKey = JSON.stringify(designParams.map((p) => task.params[p.name]));
     let design = caches.designs.get(designKey);
     if (!design) {
-      const doc = structuredClone(spec.design);
-      for (const p of designParams) setPath(doc, p.target!.path, task.params[p.name]!);
+      const doc = withValues(spec.design, designParams.map((p) => [p.target!.path, task.params[p.name]] as const));
       try {
         design = resolveDesign(doc, spec.designFile);
       } catch (err) {
@@ -65,8 +64,7 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       caches.designs.set(designKey, design);
     }
     if (design instanceof Error) throw design;
-    const section = structuredClone(spec.workloads[task.workload]!);
-    for (const p of workloadParams) setPath(section, p.target!.path, task.params[p.name]!);
+    const section = withValues(spec.workloads[task.workload]!, workloadParams.map((p) => [p.target!.path, task.params[p.name]] as const));
     const traceKey = JSON.stringify(section);
     let trace = caches.traces.get(traceKey);
     if (!trace) {

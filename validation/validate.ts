@@ -11,7 +11,7 @@
  * Calibration predicts the same rows many times with parameter values written into the design
  * documents (`overrides`); resolved designs and built traces are cached.
  */
-import { setPath } from "../common/set-path.js";
+import { withValues } from "../common/set-path.js";
 import { readDocument } from "../common/document.js";
 import { resolveDesign } from "../hardware-models/design-loader.js";
 import type { Design } from "../hardware-models/design.js";
@@ -61,11 +61,12 @@ export class Predictor {
   }
 
   design(row: MeasuredRow, overrides: readonly Override[] = []): Design {
-    const doc = structuredClone(this.document(row.designFile)) as Record<string, unknown>;
-    for (const o of overrides) setPath(doc, o.path, o.value);
-    if (row.conditionsText.frequency) setPath(doc, ["technology", "frequency"], row.conditionsText.frequency);
-    if (row.conditionsText.voltage) setPath(doc, ["technology", "voltage"], row.conditionsText.voltage);
-    return resolveDesign(doc, row.designFile);
+    const { frequency, voltage } = row.conditionsText;
+    return resolveDesign(withValues(this.document(row.designFile), [
+      ...overrides.map((o) => [o.path, o.value] as const),
+      ...(frequency ? [[["technology", "frequency"], frequency] as const] : []),
+      ...(voltage ? [[["technology", "voltage"], voltage] as const] : []),
+    ]), row.designFile);
   }
 
   trace(row: MeasuredRow): Trace {
