@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
+import type { Static, TSchema } from "@sinclair/typebox";
 import { InputError, describeValue, type InputProblem } from "./input-error.js";
 
 /** Parse YAML/JSON text; `file` names the source in errors. */
@@ -42,6 +43,14 @@ export function readDocument(file: string): unknown {
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const compiled = new WeakMap<object, ValidateFunction>();
+
+/**
+ * Validate `data` against a TypeBox schema; the result has the type the schema describes (the
+ * schema and the type are one definition, so this is the only place the two meet).
+ */
+export function validateSchema<T extends TSchema>(schema: T, data: unknown, file: string): Static<T> {
+  return validateAgainst<Static<T>>(schema, data, file);
+}
 
 /** Validate `data` against `schema`; throws one InputError listing every problem. */
 export function validateAgainst<T>(schema: object, data: unknown, file: string): T {

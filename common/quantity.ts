@@ -71,3 +71,10 @@ export function parseQuantity(
 
 /** Parsed quantities by (text, unit): sweeps resolve the same strings in every design point. */
 const parsed = new Map<string, number>();
+
+/** parseQuantity for a field that must be positive (sizes, bandwidths, clocks), else an InputError at its path. */
+export function parsePositiveQuantity(value: unknown, kind: QuantityKind, where: { file: string; path: string }): number {
+  const parsed = parseQuantity(value, kind, where);
+  if (!(parsed > 0)) throw new InputError(where.file, { path: where.path, expected: `a positive quantity in ${kind.unit}-compatible units such as ${kind.example}`, found: describeValue(value) });
+  return parsed;
+}

@@ -71,7 +71,7 @@ describe("design files", () => {
   });
 
   it("an unknown field lists the allowed ones", () => {
-    expect(errorOf(variant("extra", ["units", "npu", "colums"], 32)).message).toMatch(/\/units\/npu\/colums: expected no such field \(allowed: kind, description, rows, cols/);
+    expect(errorOf(variant("extra", ["units", "npu", "colums"], 32)).message).toMatch(/\/units\/npu\/colums: expected no such field \(allowed: kind, rows, cols/);
   });
 
   it("mapping to a unit that does not exist names the units", () => {

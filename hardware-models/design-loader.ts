@@ -5,37 +5,22 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readDocument, validateAgainst } from "../common/document.js";
+import { readDocument, validateSchema } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { packageRoot } from "../common/package-root.js";
-import { parseQuantity, QUANTITY } from "../common/quantity.js";
-import { OP_KINDS, type OpKind } from "../workloads/trace.js";
-import { designSchema } from "./design-schema.js";
+import { parsePositiveQuantity, parseQuantity, QUANTITY } from "../common/quantity.js";
+import { OP_KINDS, perOpKind, type OpKind } from "../workloads/trace.js";
+import { designSchema, type CarbonSection, type DesignDocument } from "./design-schema.js";
 import type { Design, SystemModel } from "./design.js";
 import { resolveMemoryLevel, type MemoryLevel } from "./memory-hierarchy.js";
-import { EnergyTable } from "./technology/energy-table.js";
-import { MEMORY_KINDS, type MemoryKind } from "./technology/memory-kinds.js";
-import { NODE_RANGE_NM, type Flavor } from "./technology/node-scaling.js";
-import { unitModel } from "./unit-registry.js";
+import { EnergyTable, memoryKindKey, type EnergyOrigin } from "./technology/energy-table.js";
+import { MEMORY_KINDS, OFF_CHIP_KINDS } from "./technology/memory-kinds.js";
+import { NODE_RANGE_NM } from "./technology/node-scaling.js";
+import { resolveUnit, unitRuns, type UnitSpec } from "./unit-registry.js";
 import { ACT_FAB_INTENSITY } from "./technology/embodied-carbon.js";
-import type { ResolvedUnitBase } from "./unit-model.js";
+import { repriced, type ActionPrice } from "./unit-model.js";
 
-/** The user form of a design file (after schema validation; quantities still strings). */
-export interface DesignDocument {
-  version: 1;
-  name: string;
-  description?: string;
-  sources?: string[];
-  technology: { node: string; flavor?: Flavor; voltage: string; frequency: string; dvfs?: { voltage: string; frequency: string }[] };
-  memory: { name: string; kind: MemoryKind; capacity: string; bandwidth: string; readEnergy?: string; writeEnergy?: string; leakage?: string }[];
-  units: Record<string, Record<string, unknown> & { kind: string }>;
-  mapping: { default: string; weights?: string; fusedAttention?: boolean; dynamicMatmul?: string } & Partial<Record<OpKind, string>>;
-  energy?: Record<string, string>;
-  system?: {
-    opOverhead?: Record<string, string>; opEfficiency?: Record<string, number>; staticPower?: string;
-    carbon?: { gridIntensity: string; pue?: number; fab?: string; abatement?: 95 | 97 | 99; lifetime?: string; dutyCycle?: number };
-  };
-}
+export type { DesignDocument };
 
 export function designPresetDir(): string {
   return join(packageRoot(), "examples", "designs");
@@ -91,7 +76,7 @@ export function loadDesign(nameOrFile: string): Design {
 }
 
 export function resolveDesign(data: unknown, file: string): Design {
-  const doc = validateAgainst<DesignDocument>(designSchema, data, file);
+  const doc = validateSchema(designSchema, data, file);
   const at = (path: string) => ({ file, path });
 
   const nodeNm = parseQuantity(doc.technology.node, QUANTITY.lengthNm, at("/technology/node"));
@@ -99,29 +84,27 @@ export function resolveDesign(data: unknown, file: string): Design {
     throw new InputError(file, { path: "/technology/node", expected: `a node from ${NODE_RANGE_NM.min} to ${NODE_RANGE_NM.max} nm (the range of the Stillmaker & Baas scaling fits)`, found: doc.technology.node });
   }
   const voltageV = parseSupplyVoltage(doc.technology.voltage, at("/technology/voltage"));
-  const frequencyHz = parseQuantity(doc.technology.frequency, QUANTITY.frequencyHz, at("/technology/frequency"));
-  if (!(frequencyHz > 0)) throw new InputError(file, { path: "/technology/frequency", expected: "a positive frequency", found: doc.technology.frequency });
+  const frequencyHz = parsePositiveQuantity(doc.technology.frequency, QUANTITY.frequencyHz, at("/technology/frequency"));
   const flavor = doc.technology.flavor ?? "hp";
   const dvfs = doc.technology.dvfs?.map((p, i) => {
     const voltage = parseSupplyVoltage(p.voltage, at(`/technology/dvfs/${i}/voltage`));
-    const frequency = parseQuantity(p.frequency, QUANTITY.frequencyHz, at(`/technology/dvfs/${i}/frequency`));
-    if (!(frequency > 0)) throw new InputError(file, { path: `/technology/dvfs/${i}/frequency`, expected: "a positive frequency", found: p.frequency });
+    const frequency = parsePositiveQuantity(p.frequency, QUANTITY.frequencyHz, at(`/technology/dvfs/${i}/frequency`));
     return Object.freeze({ voltageV: voltage, frequencyHz: frequency });
   });
 
-  const overrides: Record<string, number> = {};
-  for (const [key, value] of Object.entries(doc.energy ?? {})) {
-    overrides[key] = parseQuantity(value, QUANTITY.energyPj, at(`/energy/${key}`));
-  }
-  const energy = new EnergyTable({ nodeNm, voltageV, flavor }, overrides);
+  // Energy overrides: table entries here; unit actions (<unit>.<action>) after the units resolve.
+  const unitNames = Object.keys(doc.units);
+  const userEnergy = splitEnergySection(doc.energy, unitNames, file, "/energy");
+  const calibratedEnergy = splitEnergySection(doc.calibration?.energy, unitNames, file, "/calibration/energy");
+  const energy = new EnergyTable({ nodeNm, voltageV, flavor }, { user: userEnergy.table, calibrated: calibratedEnergy.table });
 
   const names = new Set<string>();
   const memory: MemoryLevel[] = doc.memory.map((level, i) => {
     const path = `/memory/${i}`;
     if (names.has(level.name)) throw new InputError(file, { path: `${path}/name`, expected: "a level name used once", found: JSON.stringify(level.name) });
     names.add(level.name);
-    const capacityBytes = positive(parseQuantity(level.capacity, QUANTITY.bytes, at(`${path}/capacity`)), file, `${path}/capacity`, level.capacity);
-    const bandwidthBytesPerSecond = positive(parseQuantity(level.bandwidth, QUANTITY.bandwidthBytesPerSecond, at(`${path}/bandwidth`)), file, `${path}/bandwidth`, level.bandwidth);
+    const capacityBytes = parsePositiveQuantity(level.capacity, QUANTITY.bytes, at(`${path}/capacity`));
+    const bandwidthBytesPerSecond = parsePositiveQuantity(level.bandwidth, QUANTITY.bandwidthBytesPerSecond, at(`${path}/bandwidth`));
     if (level.kind === "sram" && i === 0 && doc.memory.length > 1) {
       throw new InputError(file, { path: `${path}/kind`, expected: "off-chip memory outermost (levels are listed outermost first)", found: "sram" });
     }
@@ -140,10 +123,10 @@ export function resolveDesign(data: unknown, file: string): Design {
     );
   });
 
-  const unitNames = Object.keys(doc.units);
-  const units: ResolvedUnitBase[] = unitNames.map((name) => {
+  const units: UnitSpec[] = unitNames.map((name) => {
     const user = doc.units[name]!;
-    return Object.freeze(unitModel(user.kind).resolve(user, { file, path: `/units/${name}`, name, nodeNm, voltageV, frequencyHz, energy }));
+    const spec = resolveUnit(user, { file, path: `/units/${name}`, name, nodeNm, voltageV, frequencyHz, energy });
+    return Object.freeze(withActionOverrides(spec, calibratedEnergy.actions.get(name), userEnergy.actions.get(name), file));
   });
 
   const unitIndex = (name: string, path: string): number => {
@@ -155,7 +138,7 @@ export function resolveDesign(data: unknown, file: string): Design {
   const unitByKind = {} as Record<OpKind, number>;
   // A kind the mapping does not name goes to the default unit if that unit runs it, else to the
   // first unit (in file order) that does; if none does, ops of that kind make the run infeasible.
-  const runs = (u: number, kind: OpKind) => unitModel(units[u]!.kind).kinds.includes(kind);
+  const runs = (u: number, kind: OpKind) => unitRuns(units[u]!, kind);
   for (const kind of OP_KINDS) {
     const named = doc.mapping[kind];
     if (named !== undefined) unitByKind[kind] = unitIndex(named, `/mapping/${kind}`);
@@ -186,19 +169,71 @@ export function resolveDesign(data: unknown, file: string): Design {
   });
 }
 
+/**
+ * An `energy:` (or `calibration.energy:`) section split into energy-table entries (pJ; pJ/bit for
+ * memory kinds) and unit actions by unit name (`<unit>.<action>`: the value in the action's own
+ * unit, pJ per op or per instruction, pJ per byte for buffer actions). A key that is neither is an
+ * InputError naming what it may be.
+ */
+function splitEnergySection(section: Record<string, string> | undefined, unitNames: readonly string[], file: string, path: string): { table: Record<string, number>; actions: Map<string, Map<string, { value: string; path: string }>> } {
+  const table: Record<string, number> = {};
+  const actions = new Map<string, Map<string, { value: string; path: string }>>();
+  const tableKeys = new Set(EnergyTable.keys());
+  const memoryKeys = new Set(OFF_CHIP_KINDS.map(memoryKindKey));
+  for (const [key, value] of Object.entries(section ?? {})) {
+    const at = { file, path: `${path}/${key}` };
+    if (tableKeys.has(key)) {
+      table[key] = memoryKeys.has(key) ? parseNonNegative(value, QUANTITY.energyPjPerByte, at) / 8 : parseNonNegative(value, QUANTITY.energyPj, at);
+      continue;
+    }
+    const unit = unitNames.find((u) => key.startsWith(`${u}.`));
+    if (!unit) {
+      throw new InputError(file, { path: at.path, expected: `an energy-table entry (${[...tableKeys].slice(0, 4).join(", ")}, ..., instruction, dram.<kind>) or a unit action <unit>.<action> (units: ${unitNames.join(", ")})`, found: JSON.stringify(key) });
+    }
+    let perUnit = actions.get(unit);
+    if (!perUnit) actions.set(unit, (perUnit = new Map()));
+    perUnit.set(key.slice(unit.length + 1), { value, path: at.path });
+  }
+  return { table, actions };
+}
+
+/** A unit with its actions' prices overridden by name: calibrated values, then the user's (which win). */
+function withActionOverrides<S extends UnitSpec>(spec: S, calibrated: Map<string, { value: string; path: string }> | undefined, user: Map<string, { value: string; path: string }> | undefined, file: string): S {
+  if (!calibrated && !user) return spec;
+  const prices = new Map<string, Pick<ActionPrice, "energyPj" | "source" | "origin">>();
+  const apply = (given: Map<string, { value: string; path: string }> | undefined, origin: EnergyOrigin, source: string) => {
+    for (const [name, { value, path }] of given ?? []) {
+      const action = spec.actions.list.find((a) => a.name === name);
+      if (!action) throw new InputError(file, { path, expected: `an action of unit ${spec.name} (${spec.actions.list.map((a) => a.name).join(", ")})`, found: JSON.stringify(name) });
+      const kind = action.per === "byte" ? QUANTITY.energyPjPerByte : QUANTITY.energyPj;
+      prices.set(name, { energyPj: parseNonNegative(value, kind, { file, path }), source, origin });
+    }
+  };
+  apply(calibrated, "calibrated", "design file calibration.energy section (attnsim calibrate)");
+  apply(user, "user", "design file energy section");
+  return { ...spec, actions: repriced(spec.actions, prices) };
+}
+
+function parseNonNegative(value: string, kind: (typeof QUANTITY)[keyof typeof QUANTITY], where: { file: string; path: string }): number {
+  const parsed = parseQuantity(value, kind, where);
+  if (!(parsed >= 0)) throw new InputError(where.file, { path: where.path, expected: "an energy >= 0", found: JSON.stringify(value) });
+  return parsed;
+}
+
 /** The `system:` section: per-kind values fall back to `default`, then to 0 s / 1 / 0 W. */
 function resolveSystem(section: DesignDocument["system"], file: string): SystemModel {
   const overhead = section?.opOverhead ?? {};
   const efficiency = section?.opEfficiency ?? {};
-  const seconds = (key: string) => parseQuantity(overhead[key], QUANTITY.timeSeconds, { file, path: `/system/opOverhead/${key}` });
-  const opOverheadSeconds = {} as Record<OpKind, number>;
-  const opEfficiency = {} as Record<OpKind, number>;
-  const defaultOverhead = overhead.default === undefined ? 0 : seconds("default");
-  for (const kind of OP_KINDS) {
-    opOverheadSeconds[kind] = overhead[kind] === undefined ? defaultOverhead : seconds(kind);
-    if (opOverheadSeconds[kind] < 0) throw new InputError(file, { path: `/system/opOverhead/${overhead[kind] === undefined ? "default" : kind}`, expected: "a time >= 0", found: String(overhead[kind] ?? overhead.default) });
-    opEfficiency[kind] = efficiency[kind] ?? efficiency.default ?? 1;
-  }
+  const seconds = (key: OpKind | "default"): number | undefined => {
+    const text = overhead[key];
+    if (text === undefined) return undefined;
+    const value = parseQuantity(text, QUANTITY.timeSeconds, { file, path: `/system/opOverhead/${key}` });
+    if (!(value >= 0)) throw new InputError(file, { path: `/system/opOverhead/${key}`, expected: "a time >= 0", found: JSON.stringify(text) });
+    return value;
+  };
+  const defaultOverhead = seconds("default") ?? 0;
+  const opOverheadSeconds = perOpKind((kind) => seconds(kind) ?? defaultOverhead);
+  const opEfficiency = perOpKind((kind) => efficiency[kind] ?? efficiency.default ?? 1);
   const staticPowerW = section?.staticPower === undefined ? 0 : parseQuantity(section.staticPower, QUANTITY.powerW, { file, path: "/system/staticPower" });
   if (staticPowerW < 0) throw new InputError(file, { path: "/system/staticPower", expected: "a power >= 0", found: section!.staticPower! });
   const carbon = section?.carbon ? Object.freeze(resolveCarbon(section.carbon, file, "/system/carbon")) : undefined;
@@ -212,7 +247,7 @@ function resolveSystem(section: DesignDocument["system"], file: string): SystemM
 const FOUR_YEARS_S = 4 * 365.25 * 86400;
 
 /** A `carbon:` section (design `system.carbon`, or a study's) with its defaults: PUE 1, fab in Taiwan, ACT's 97% abatement, 4 years, duty cycle 1. */
-export function resolveCarbon(c: NonNullable<NonNullable<DesignDocument["system"]>["carbon"]>, file: string, path: string): NonNullable<SystemModel["carbon"]> {
+export function resolveCarbon(c: CarbonSection, file: string, path: string): NonNullable<SystemModel["carbon"]> {
   const gridIntensityGPerKWh = parseQuantity(c.gridIntensity, QUANTITY.carbonIntensityGPerKWh, { file, path: `${path}/gridIntensity` });
   if (!(gridIntensityGPerKWh >= 0)) throw new InputError(file, { path: `${path}/gridIntensity`, expected: "an intensity >= 0", found: c.gridIntensity });
   let fabIntensityGPerKWh = ACT_FAB_INTENSITY.taiwan!;
@@ -223,9 +258,4 @@ export function resolveCarbon(c: NonNullable<NonNullable<DesignDocument["system"
   const lifetimeSeconds = c.lifetime === undefined ? FOUR_YEARS_S : parseQuantity(c.lifetime, QUANTITY.timeSeconds, { file, path: `${path}/lifetime` });
   if (!(lifetimeSeconds > 0)) throw new InputError(file, { path: `${path}/lifetime`, expected: "a positive time", found: c.lifetime! });
   return { gridIntensityGPerKWh, pue: c.pue ?? 1, fabIntensityGPerKWh, abatement: c.abatement ?? 97, lifetimeSeconds, dutyCycle: c.dutyCycle ?? 1 };
-}
-
-function positive(value: number, file: string, path: string, found: string): number {
-  if (!(value > 0)) throw new InputError(file, { path, expected: "a positive quantity", found: JSON.stringify(found) });
-  return value;
 }

@@ -1,128 +1,107 @@
 /**
- * JSON Schema of a design file, assembled from the unit registry so that every unit kind's own
- * schema is the only description of its section. `npm run schemas` writes it to
- * schema/design.schema.json for editors and other tools; a test keeps the file current.
+ * JSON Schema of a design file, and its TypeScript type, from one definition (TypeBox). Each unit
+ * kind's own schema (from the registry) is the only description of its section, so adding a kind
+ * cannot leave the schema behind. `npm run schemas` writes it to schema/design.schema.json for
+ * editors and other tools; a test keeps the file current.
  */
-import { UNIT_MODELS, UNIT_KINDS } from "./unit-registry.js";
+import { Type, type Static } from "@sinclair/typebox";
+import { UNIT_KINDS, unitSchema, type UnitConfig } from "./unit-registry.js";
 import { MEMORY_KIND_NAMES } from "./technology/memory-kinds.js";
 import { OP_KINDS } from "../workloads/trace.js";
-import { EnergyTable } from "./technology/energy-table.js";
-
-const quantity = { type: "string", minLength: 1 };
+import { OptionalFields, QuantityString, StringEnum } from "../common/schema.js";
 
 export const DESIGN_VERSION = 1;
 
-export const designSchema = {
+const NAME_PATTERN = "^[A-Za-z][A-Za-z0-9_-]*$";
+
+const quantity = QuantityString();
+
+/**
+ * A unit section: `kind` picks the schema that applies (if/then per kind, so a mistake is reported
+ * against the right kind's fields). The static type is the union of the kinds' own section types,
+ * which the registry derives from the same schemas.
+ */
+const unitSection = Type.Unsafe<UnitConfig>({
+  type: "object",
+  required: ["kind"],
+  properties: { kind: { enum: [...UNIT_KINDS] } },
+  allOf: UNIT_KINDS.map((kind) => ({ if: { properties: { kind: { const: kind } } }, then: unitSchema(kind) })),
+});
+
+/**
+ * Energy overrides by name: an energy-table entry (`mac.int8`, `instruction`, `dram.lpddr4x`, ...)
+ * or a unit's action (`<unit>.<action>`, e.g. `npu.ifmap.read`). Names are checked against the
+ * design when it is resolved (the unit names are the design's own), so the schema takes any key.
+ */
+const energySection = Type.Record(Type.String({ minLength: 1 }), quantity, {
+  description: "energy overrides: a table entry (mac.int8, add.fp16, instruction, dram.<kind>) or a unit action (<unit>.<action>); pJ per op, per byte for buffer actions, per bit for memory kinds",
+});
+
+const carbonSection = Type.Object({
+  gridIntensity: QuantityString({ description: "grid carbon intensity, e.g. \"400 g/kWh\" (g CO2e per kWh)" }),
+  pue: Type.Optional(Type.Number({ minimum: 1, description: "facility power usage effectiveness (default 1)" })),
+  fab: Type.Optional(Type.String({ description: "fab location (ACT: taiwan, korea, japan, usa, europe, ...) or an intensity such as \"583 g/kWh\" (default taiwan)" })),
+  abatement: Type.Optional(Type.Union([Type.Literal(95), Type.Literal(97), Type.Literal(99)], { description: "fab greenhouse-gas abatement, ACT's tables (default 97)" })),
+  lifetime: Type.Optional(QuantityString({ description: "service life, e.g. \"4 years\" (default 4 years)" })),
+  dutyCycle: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "fraction of the lifetime spent running inferences (default 1)" })),
+}, { additionalProperties: false, description: "where the chip runs: with it, Results carry operational and embodied carbon (docs/studies.md)" });
+
+export type CarbonSection = Static<typeof carbonSection>;
+
+const opKindKeys = ["default", ...OP_KINDS] as const;
+
+export const designSchema = Type.Object({
+  version: Type.Literal(DESIGN_VERSION),
+  name: Type.String({ minLength: 1 }),
+  description: Type.Optional(Type.String()),
+  sources: Type.Optional(Type.Array(Type.String())),
+  technology: Type.Object({
+    node: quantity,
+    flavor: Type.Optional(StringEnum(["hp", "lp"] as const)),
+    voltage: quantity,
+    frequency: quantity,
+    dvfs: Type.Optional(Type.Array(Type.Object({ voltage: quantity, frequency: quantity }, { additionalProperties: false }), {
+      minItems: 1,
+      description: "operating points the chip supports (voltage and frequency), e.g. from a datasheet; `attnsim study` picks among them. Without it, studies derive f(V) from the Stillmaker & Baas delay fit (docs/studies.md)",
+    })),
+  }, { additionalProperties: false }),
+  memory: Type.Array(Type.Object({
+    name: Type.String({ pattern: NAME_PATTERN }),
+    kind: StringEnum(MEMORY_KIND_NAMES),
+    capacity: quantity,
+    bandwidth: quantity,
+    readEnergy: Type.Optional(quantity),
+    writeEnergy: Type.Optional(quantity),
+    leakage: Type.Optional(quantity),
+  }, { additionalProperties: false }), { minItems: 1 }),
+  units: Type.Record(Type.String({ pattern: NAME_PATTERN }), unitSection, { minProperties: 1 }),
+  mapping: Type.Object({
+    default: Type.String(),
+    ...OptionalFields(OP_KINDS, Type.String()).properties,
+    weights: Type.Optional(Type.String({ description: "memory level holding the weights (default: the outermost)" })),
+    dynamicMatmul: Type.Optional(Type.String({ description: "unit for matmuls whose B operand is not a weight (QK^T, AV); default: the matmul unit" })),
+    fusedAttention: Type.Optional(Type.Boolean({ description: "FlashAttention-style fused QK^T -> softmax -> AV: scores stay on chip (default false)" })),
+  }, { additionalProperties: false }),
+  system: Type.Optional(Type.Object({
+    opOverhead: Type.Optional(OptionalFields(opKindKeys, quantity, { description: "time added to every execution of an op (kernel launch, framework dispatch), per op kind or default" })),
+    opEfficiency: Type.Optional(OptionalFields(opKindKeys, Type.Number({ exclusiveMinimum: 0, maximum: 1 }), { description: "fraction (0, 1] of the modelled rate an op kind achieves: its modelled time is divided by it" })),
+    staticPower: Type.Optional(QuantityString({ description: "power drawn by the rest of the system (host, DRAM refresh, regulators) for the whole run" })),
+    carbon: Type.Optional(carbonSection),
+  }, {
+    additionalProperties: false,
+    description: "What the hardware model does not see: the software stack's fixed cost per op, the fraction of the modelled rate it achieves, and the static power of the rest of the board (see docs/validation.md). Calibration writes these.",
+  })),
+  energy: Type.Optional(energySection),
+  calibration: Type.Optional(Type.Object({
+    from: Type.Optional(Type.String({ description: "what the values were fitted to (written by attnsim calibrate)" })),
+    energy: Type.Optional(energySection),
+  }, { additionalProperties: false, description: "values fitted by attnsim calibrate; a value in `energy:` beats a calibrated one (docs/validation.md)" })),
+}, {
   $id: "https://attnsim.dev/schema/design.schema.json",
   title: "attnsim design",
   description: "Hardware design: technology operating point, memory levels (outermost first), compute units, mapping. See docs/design-format.md.",
-  type: "object",
   additionalProperties: false,
-  required: ["version", "name", "technology", "memory", "units", "mapping"],
-  properties: {
-    version: { const: DESIGN_VERSION },
-    name: { type: "string", minLength: 1 },
-    description: { type: "string" },
-    sources: { type: "array", items: { type: "string" } },
-    technology: {
-      type: "object",
-      additionalProperties: false,
-      required: ["node", "voltage", "frequency"],
-      properties: {
-        node: quantity,
-        flavor: { enum: ["hp", "lp"] },
-        voltage: quantity,
-        frequency: quantity,
-        dvfs: {
-          type: "array",
-          minItems: 1,
-          description: "operating points the chip supports (voltage and frequency), e.g. from a datasheet; `attnsim study` picks among them. Without it, studies derive f(V) from the Stillmaker & Baas delay fit (docs/studies.md)",
-          items: { type: "object", additionalProperties: false, required: ["voltage", "frequency"], properties: { voltage: quantity, frequency: quantity } },
-        },
-      },
-    },
-    memory: {
-      type: "array",
-      minItems: 1,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["name", "kind", "capacity", "bandwidth"],
-        properties: {
-          name: { type: "string", pattern: "^[A-Za-z][A-Za-z0-9_-]*$" },
-          kind: { enum: [...MEMORY_KIND_NAMES] },
-          capacity: quantity,
-          bandwidth: quantity,
-          readEnergy: quantity,
-          writeEnergy: quantity,
-          leakage: quantity,
-        },
-      },
-    },
-    units: {
-      type: "object",
-      minProperties: 1,
-      propertyNames: { pattern: "^[A-Za-z][A-Za-z0-9_-]*$" },
-      additionalProperties: {
-        type: "object",
-        required: ["kind"],
-        properties: { kind: { enum: UNIT_KINDS } },
-        allOf: UNIT_KINDS.map((kind) => ({
-          if: { properties: { kind: { const: kind } } },
-          then: UNIT_MODELS[kind].schema,
-        })),
-      },
-    },
-    mapping: {
-      type: "object",
-      additionalProperties: false,
-      required: ["default"],
-      properties: {
-        default: { type: "string" },
-        ...Object.fromEntries(OP_KINDS.map((k) => [k, { type: "string" }])),
-        weights: { type: "string", description: "memory level holding the weights (default: the outermost)" },
-        dynamicMatmul: { type: "string", description: "unit for matmuls whose B operand is not a weight (QK^T, AV); default: the matmul unit" },
-        fusedAttention: { type: "boolean", description: "FlashAttention-style fused QK^T -> softmax -> AV: scores stay on chip (default false)" },
-      },
-    },
-    system: {
-      type: "object",
-      additionalProperties: false,
-      description: "What the hardware model does not see: the software stack's fixed cost per op, the fraction of the modelled rate it achieves, and the static power of the rest of the board (see docs/validation.md). Calibration writes these.",
-      properties: {
-        opOverhead: {
-          type: "object",
-          additionalProperties: false,
-          description: "time added to every execution of an op (kernel launch, framework dispatch), per op kind or default",
-          properties: Object.fromEntries(["default", ...OP_KINDS].map((k) => [k, quantity])),
-        },
-        opEfficiency: {
-          type: "object",
-          additionalProperties: false,
-          description: "fraction (0, 1] of the modelled rate an op kind achieves: its modelled time is divided by it",
-          properties: Object.fromEntries(["default", ...OP_KINDS].map((k) => [k, { type: "number", exclusiveMinimum: 0, maximum: 1 }])),
-        },
-        staticPower: { ...quantity, description: "power drawn by the rest of the system (host, DRAM refresh, regulators) for the whole run" },
-        carbon: {
-          type: "object",
-          additionalProperties: false,
-          required: ["gridIntensity"],
-          description: "where the chip runs: with it, Results carry operational and embodied carbon (docs/studies.md)",
-          properties: {
-            gridIntensity: { ...quantity, description: "grid carbon intensity, e.g. \"400 g/kWh\" (g CO2e per kWh)" },
-            pue: { type: "number", minimum: 1, description: "facility power usage effectiveness (default 1)" },
-            fab: { type: "string", description: "fab location (ACT: taiwan, korea, japan, usa, europe, ...) or an intensity such as \"583 g/kWh\" (default taiwan)" },
-            abatement: { enum: [95, 97, 99], description: "fab greenhouse-gas abatement, ACT's tables (default 97)" },
-            lifetime: { ...quantity, description: "service life, e.g. \"4 years\" (default 4 years)" },
-            dutyCycle: { type: "number", exclusiveMinimum: 0, maximum: 1, description: "fraction of the lifetime spent running inferences (default 1)" },
-          },
-        },
-      },
-    },
-    energy: {
-      type: "object",
-      additionalProperties: false,
-      properties: Object.fromEntries(EnergyTable.keys().map((k) => [k, quantity])),
-    },
-  },
-} as const;
+});
+
+/** A design file as written (after schema validation; quantities still strings). */
+export type DesignDocument = Static<typeof designSchema>;

@@ -7,7 +7,7 @@ import type { OpKind } from "../workloads/trace.js";
 import type { MemoryLevel } from "./memory-hierarchy.js";
 import type { Flavor } from "./technology/node-scaling.js";
 import type { EnergyTable } from "./technology/energy-table.js";
-import type { ResolvedUnitBase } from "./unit-model.js";
+import type { UnitSpec } from "./unit-registry.js";
 
 export interface Technology {
   nodeNm: number;
@@ -57,7 +57,7 @@ export interface Design {
   technology: Technology;
   /** Shared levels, outermost first. */
   memory: MemoryLevel[];
-  units: ResolvedUnitBase[];
+  units: UnitSpec[];
   mapping: Mapping;
   energy: EnergyTable;
   system: SystemModel;

@@ -6,7 +6,7 @@
  */
 import { MEMORY_KINDS, type MemoryKind } from "./technology/memory-kinds.js";
 import { sramAreaMm2, leakagePowerW } from "./technology/area.js";
-import type { EnergyTable } from "./technology/energy-table.js";
+import { memoryKindKey, type EnergyTable } from "./technology/energy-table.js";
 
 export interface MemoryLevel {
   name: string;
@@ -56,7 +56,9 @@ export function resolveMemoryLevel(input: MemoryLevelInput, index: number, energ
     };
   }
   const info = MEMORY_KINDS[input.kind];
-  const pjPerByte = info.energyPjPerBit.value * 8;
+  // The kind's pJ/bit from the design's table (a design may override `dram.<kind>` by name).
+  const kindEntry = energy.entry(memoryKindKey(input.kind))!;
+  const pjPerByte = kindEntry.valuePj * 8;
   const gib = input.capacityBytes / 2 ** 30;
   return {
     name: input.name, kind: input.kind, index, capacityBytes: input.capacityBytes, bandwidthBytesPerSecond: input.bandwidthBytesPerSecond,
@@ -67,8 +69,8 @@ export function resolveMemoryLevel(input: MemoryLevelInput, index: number, energ
     offChip: info.offChip,
     writable: info.writable,
     sources: {
-      readEnergy: input.readPjPerByte === undefined ? info.energyPjPerBit.source : user,
-      writeEnergy: input.writePjPerByte === undefined ? info.energyPjPerBit.source : user,
+      readEnergy: input.readPjPerByte === undefined ? kindEntry.source : user,
+      writeEnergy: input.writePjPerByte === undefined ? kindEntry.source : user,
       leakage: input.leakagePowerW === undefined ? info.backgroundPowerWPerGiB.source : user,
     },
   };

@@ -13,7 +13,8 @@
  */
 import type { Op } from "../workloads/trace.js";
 import { bytesFor } from "../workloads/precision.js";
-import type { OpContext, ResolvedUnitBase, UnitCost, UnitModel } from "./unit-model.js";
+import type { TObject } from "@sinclair/typebox";
+import { innerLevelHolding, type ResolvedUnitBase, type UnitModel } from "./unit-model.js";
 
 export interface ReplicaSplit {
   /** The share of one replica. */
@@ -78,59 +79,42 @@ export function splitForReplicas(op: Op, count: number): ReplicaSplit {
   }
 }
 
-/** The innermost writable on-chip level below `level` (an L2 that can multicast), or -1. */
-function sharedBuffer(ctx: OpContext, level: number): number {
-  for (let l = ctx.memory.length - 1; l > level; l--) if (!ctx.memory[l]!.offChip && ctx.memory[l]!.writable) return l;
-  return -1;
-}
-
-export interface ReplicatedSpec {
-  count: number;
-}
-
-/** Wrap a unit model with `count` replicas (schema, resolve, cost). */
-export function replicated<S extends ResolvedUnitBase>(inner: UnitModel<S>): UnitModel<S & ReplicatedSpec> {
-  const schema = {
-    ...inner.schema,
-    properties: { ...(inner.schema.properties as Record<string, unknown>), count: { type: "integer", minimum: 1, description: "replicas of this unit" } },
-  };
+/**
+ * A resolved unit with `count` replicas: area, leakage and peak rate are those of all of them. A
+ * `leakage:` given in the design file is already the whole unit's (`leakageGiven`), so it is kept.
+ */
+export function withReplicas<S extends ResolvedUnitBase>(one: S, count: number, leakageGiven: boolean): S {
+  if (count === 1) return one;
+  const areaByComponentMm2: Record<string, number> = {};
+  for (const [part, area] of Object.entries(one.areaByComponentMm2)) areaByComponentMm2[part] = area * count;
   return {
-    schema,
-    kinds: inner.kinds,
-    resolve(user, env) {
-      const { count = 1, ...rest } = user as { count?: number };
-      const one = inner.resolve(rest, env);
-      const scaled = Object.fromEntries(Object.entries(one.areaByComponentMm2).map(([k, v]) => [k, v * count]));
-      return {
-        ...one,
-        count,
-        areaMm2: one.areaMm2 * count,
-        areaByComponentMm2: scaled,
-        leakagePowerW: user.leakage === undefined ? one.leakagePowerW * count : one.leakagePowerW,
-        peakMacsPerCycle: one.peakMacsPerCycle * count,
-      };
-    },
-    supports: (op) => inner.supports(op),
-    check: (spec, op, ctx) => inner.check(spec, op, ctx),
-    cost(spec, op, ctx, scratch): UnitCost {
+    ...one,
+    count,
+    areaMm2: one.areaMm2 * count,
+    areaByComponentMm2,
+    leakagePowerW: leakageGiven ? one.leakagePowerW : one.leakagePowerW * count,
+    peakMacsPerCycle: one.peakMacsPerCycle * count,
+  };
+}
+
+/** Wrap a unit model's cost so that an op is split across the spec's `count` replicas. */
+export function replicated<T extends TObject, S extends ResolvedUnitBase>(inner: UnitModel<T, S>): UnitModel<T, S> {
+  return {
+    ...inner,
+    cost(spec, op, ctx, scratch) {
       if (spec.count <= 1) return inner.cost(spec, op, ctx, scratch);
       const split = splitForReplicas(op, spec.count);
       const cost = inner.cost(spec, split.op, ctx, scratch);
-      const r = split.replicas;
-      cost.macs *= r;
-      for (let a = 0; a < cost.actionCounts.length; a++) cost.actionCounts[a]! *= r;
-      for (let l = 0; l < cost.readBytes.length; l++) {
-        cost.readBytes[l]! *= r;
-        cost.writeBytes[l]! *= r;
-      }
+      cost.scale(split.replicas);
       if (op.kind === "matmul") {
         // Each part of a duplicated operand comes from home once and from the shared buffer for the
         // other copies (when there is one). Moved: (copies - 1) x the operand's size.
         split.copies.forEach((copies, i) => {
           if (copies <= 1) return;
           const operand = ctx.inputs[i]!;
+          if (operand.level < 0) return;
           const whole = bytesFor((i === 0 ? op.m * op.k : op.k * op.n) * op.batchCount, operand.precision);
-          const l2 = sharedBuffer(ctx, operand.level);
+          const l2 = innerLevelHolding(ctx.memory, operand.level, 0);
           if (l2 < 0) return;
           const moved = Math.min((copies - 1) * whole, cost.readBytes[operand.level]!);
           cost.readBytes[operand.level]! -= moved;

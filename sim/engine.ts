@@ -23,8 +23,9 @@
  */
 import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
-import { unitModel } from "../hardware-models/unit-registry.js";
-import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
+import { unitBind, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
+import type { AssignedOp, OpContext, UnitCost } from "../hardware-models/unit-model.js";
+import type { Infeasible } from "../hardware-models/infeasibility.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
 import { peakWindowAverage, schedule } from "./timeline.js";
 import { fuseAttention } from "./attention-fusion.js";
@@ -72,15 +73,15 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const memory = design.memory;
   const nLevels = memory.length;
   const placement = cachedPlacement(trace, layout, memory, design.mapping.weightsLevel);
-  const reasons: { opId?: string; unit?: string; reason: string }[] = placement.overflows.map((reason) => ({ reason }));
+  const reasons: Infeasible[] = [...placement.overflows];
   if (placement.operands.length < trace.ops.length) return { ok: false, infeasible: { design: design.name, workload, reasons } };
 
   const fRef = design.technology.frequencyHz;
-  const units = design.units;
-  const unitActionCounts = units.map((u) => zeros(u.actions.length));
-  const unitDynamicPj = zeros(units.length);
-  const unitBusySeconds = zeros(units.length);
-  const unitMacs = zeros(units.length);
+  const designUnits = design.units;
+  const unitActionCounts = designUnits.map((u) => zeros(u.actions.list.length));
+  const unitDynamicPj = zeros(designUnits.length);
+  const unitBusySeconds = zeros(designUnits.length);
+  const unitMacs = zeros(designUnits.length);
   const levelRead = zeros(nLevels);
   const levelWrite = zeros(nLevels);
   const levelPeakBw = zeros(nLevels);
@@ -88,7 +89,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
   const ops: OpResult[] = [];
   const perOpRecords: { i: number; u: number; w: number; count: number; opCycles: number; opCompute: number; opDynamic: number; opMacs: number; boundBy: string; opBytes: Record<string, LevelBytes> | undefined }[] = [];
-  const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
+  const scratch: (UnitCost | undefined)[] = designUnits.map(() => undefined);
   const leakW = design.leakagePowerW;
 
   let serialCycles = 0, dynamicPj = 0, macs = 0;
@@ -101,7 +102,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
 
   const evaluate = (u: number, op: Op, ctx: OpContext): Evaluation => {
     const unit = units[u]!;
-    const cost = unitModel(unit.kind).cost(unit, op, ctx, scratch[u]);
+    const cost = unitCost(unit, op, ctx, scratch[u]);
     scratch[u] = cost;
     // Time in reference-clock cycles (the design's technology frequency); a unit on its own clock
     // converts by the clock ratio (exactly 1 for single-clock designs, so cycles stay integers).
@@ -118,9 +119,9 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       }
     }
     let unitDynamic = 0;
-    const actions = unit.actions;
+    const actions = unit.actions.list;
     for (let a = 0; a < actions.length; a++) {
-      const n = cost.actionCounts[a]!;
+      const n = cost.counts[a]!;
       if (n !== 0) unitDynamic += n * actions[a]!.energyPj;
     }
     let dynamic = unitDynamic;
@@ -136,33 +137,27 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     if (op.kind === "matmul" && !placement.operands[i]!.inputs[1]!.isWeight) return design.mapping.dynamicMatmulUnit;
     return design.mapping.unitByKind[op.kind];
   };
-  // Weight bytes each unit's matmuls read as B (distinct tensors): IMC residency needs it.
-  const unitWeightBytes = zeros(units.length);
-  {
-    const seen = new Set<number>();
-    trace.ops.forEach((op, i) => {
-      if (op.kind !== "matmul") return;
-      const t = layout.opInputs[i]![1]!;
-      if (!placement.operands[i]!.inputs[1]!.isWeight || seen.has(t)) return;
-      seen.add(t);
-      unitWeightBytes[unitOf(i)]! += layout.tensors[t]!.bytes;
-    });
-  }
+  // Each unit sees all the work mapped to it once, before any cost (the IMC's weight residency).
+  const assigned: AssignedOp[][] = designUnits.map(() => []);
+  trace.ops.forEach((op, i) => {
+    const operands = placement.operands[i]!;
+    assigned[unitOf(i)]!.push({ op, ctx: { inputs: operands.inputs, output: operands.output, memory } });
+  });
+  const units: UnitSpec[] = designUnits.map((unit, u) => unitBind(unit, assigned[u]!));
 
   for (let i = 0; i < trace.ops.length; i++) {
     const op = trace.ops[i]!;
     const u = unitOf(i);
     const unit = units[u]!;
-    const model = unitModel(unit.kind);
-    if (!model.supports(op)) {
-      reasons.push({ opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
+    if (!unitSupports(unit, op)) {
+      reasons.push({ class: "unsupported-op", opKind: op.kind, opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
       continue;
     }
     const operands = placement.operands[i]!;
-    const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory, unitWeightBytes: unitWeightBytes[u]! };
-    const feasible = model.check(unit, op, ctx);
+    const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory };
+    const feasible = unitCheck(unit, op, ctx);
     if (!feasible.ok) {
-      reasons.push({ opId: op.id, unit: unit.name, reason: feasible.reason });
+      reasons.push({ ...feasible.reason, opId: op.id, unit: unit.name });
       continue;
     }
     if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
@@ -185,14 +180,15 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       opMacs += e.macs * scale;
       if (e.boundBy !== "compute") boundBy = e.boundBy;
       const counts = unitActionCounts[u]!;
-      const actions = unit.actions;
+      const actions = unit.actions.list;
       for (let a = 0; a < actions.length; a++) {
-        const n = e.cost.actionCounts[a]!;
+        const n = e.cost.counts[a]!;
         if (n === 0) continue;
         counts[a]! += n * scale;
-        if (opBytes && actions[a]!.bufferName) {
-          const entry = (opBytes[`${unit.name}.${actions[a]!.bufferName}`] ??= { readBytes: 0, writeBytes: 0 });
-          if (actions[a]!.name.endsWith(".read")) entry.readBytes += n * scale;
+        const buffer = actions[a]!.buffer;
+        if (opBytes && buffer) {
+          const entry = (opBytes[`${unit.name}.${buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
+          if (buffer.access === "read") entry.readBytes += n * scale;
           else entry.writeBytes += n * scale;
         }
       }
@@ -283,7 +279,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const byAction: Result["breakdown"]["byAction"] = {};
   const byUnit: UnitResult[] = units.map((unit, u) => {
     const counts = unitActionCounts[u]!;
-    unit.actions.forEach((a, j) => {
+    unit.actions.list.forEach((a, j) => {
       if (counts[j]! > 0) byAction[`${unit.name}.${a.name}`] = { count: counts[j]!, energyPj: counts[j]! * a.energyPj };
     });
     const leak = unit.leakagePowerW * latencySeconds * PJ_PER_J;
@@ -312,12 +308,12 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     };
   });
   for (const unit of units) {
-    for (const a of unit.actions) {
-      if (!a.bufferName) continue;
+    for (const a of unit.actions.list) {
+      if (!a.buffer) continue;
       const entry = byAction[`${unit.name}.${a.name}`];
       if (!entry) continue;
-      const b = (bytesByLevel[`${unit.name}.${a.bufferName}`] ??= { readBytes: 0, writeBytes: 0 });
-      if (a.name.endsWith(".read")) b.readBytes += entry.count;
+      const b = (bytesByLevel[`${unit.name}.${a.buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
+      if (a.buffer.access === "read") b.readBytes += entry.count;
       else b.writeBytes += entry.count;
     }
   }

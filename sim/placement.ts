@@ -18,7 +18,8 @@
 import { bytesFor } from "../workloads/precision.js";
 import type { TensorRole, Trace } from "../workloads/trace.js";
 import type { MemoryLevel } from "../hardware-models/memory-hierarchy.js";
-import type { Operand } from "../hardware-models/unit-model.js";
+import { INSIDE_UNITS, type Operand } from "../hardware-models/unit-model.js";
+import type { Infeasible } from "../hardware-models/infeasibility.js";
 
 export interface TensorInfo {
   name: string;
@@ -113,8 +114,8 @@ export interface Placement {
   operands: { inputs: Operand[]; output: Operand }[];
   /** Peak bytes resident per level. */
   peakBytesByLevel: number[];
-  /** What did not fit anywhere it may go, as readable reasons. */
-  overflows: string[];
+  /** What did not fit anywhere it may go (class "capacity"). */
+  overflows: Infeasible[];
 }
 
 export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly MemoryLevel[], weightsLevel: number): Placement {
@@ -141,7 +142,8 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
 
   const writable = memory.map((l, i) => (l.writable ? i : -1)).filter((i) => i >= 0);
   if (writable.length === 0) {
-    overflows.push("no memory level can hold run-time tensors (every level is read-only)");
+    const needed = layout.tensors.reduce((m, t, i) => (trace.tensors[i]!.role === "weight" ? m : Math.max(m, t.bytes)), 0);
+    overflows.push({ class: "capacity", level: "", neededBytes: needed, capacityBytes: 0, reason: "no memory level can hold run-time tensors (every level is read-only)" });
     return { levelOf, operands: [], peakBytesByLevel: memory.map(() => 0), overflows };
   }
   const outerWritable = writable[0]!;
@@ -151,14 +153,19 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
   let spills = 0;
   const spill = (t: TensorInfo, level: number) => {
     // The first few by name; the rest counted (one overflow usually drags every later tensor along).
-    if (++spills <= 5) overflows.push(`tensor ${t.name} (${t.bytes} B) does not fit in ${memory[level]!.name} (${memory[level]!.capacityBytes} B) beside what else is live there`);
+    if (++spills <= 5) {
+      overflows.push({
+        class: "capacity", level: memory[level]!.name, neededBytes: t.bytes, capacityBytes: memory[level]!.capacityBytes,
+        reason: `tensor ${t.name} (${t.bytes} B) does not fit in ${memory[level]!.name} (${memory[level]!.capacityBytes} B) beside what else is live there`,
+      });
+    }
   };
 
   // Fixed homes first (weights, inputs, outputs), then the rest innermost-first in op order.
   const flexible: number[] = [];
   layout.tensors.forEach((t, i) => {
     if (trace.tensors[i]!.onChip) {
-      levelOf[i] = memory.length; // inside the units: no shared level, no traffic, no capacity
+      levelOf[i] = INSIDE_UNITS; // inside the units: no shared level, no traffic, no capacity
       return;
     }
     const isInput = !producedByOp[i];
@@ -173,7 +180,10 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
     } else flexible.push(i);
   });
   if (weightsOverflow) {
-    overflows.unshift(`the weights (${weightBytes} B in total) do not fit in ${weightLevel.name} (${weightLevel.capacityBytes} B)`);
+    overflows.unshift({
+      class: "capacity", level: weightLevel.name, neededBytes: weightBytes, capacityBytes: weightLevel.capacityBytes,
+      reason: `the weights (${weightBytes} B in total) do not fit in ${weightLevel.name} (${weightLevel.capacityBytes} B)`,
+    });
   }
   flexible.sort((a, b) => layout.tensors[a]!.start - layout.tensors[b]!.start || a - b);
   for (const i of flexible) {
@@ -184,10 +194,13 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
     if (w === 0 && !fits(level, t)) spill(t, level);
     place(i, level, t);
   }
-  if (spills > 5) overflows.push(`... and ${spills - 5} more tensors that do not fit`);
+  if (spills > 5) {
+    const last = overflows[overflows.length - 1]!;
+    overflows.push({ ...last, reason: `... and ${spills - 5} more tensors that do not fit` });
+  }
   const peakBytesByLevel = occupancy.map((occ) => occ.reduce((m, v) => Math.max(m, v), 0));
   const operand = (t: number): Operand => ({
-    precision: trace.tensors[t]!.precision, level: levelOf[t]!, bytes: layout.tensors[t]!.bytes, isWeight: trace.tensors[t]!.role === "weight",
+    precision: trace.tensors[t]!.precision, level: levelOf[t]!, bytes: layout.tensors[t]!.bytes, isWeight: trace.tensors[t]!.role === "weight", tensor: t,
   });
   const operands = trace.ops.map((_, i) => ({ inputs: layout.opInputs[i]!.map(operand), output: operand(layout.opOutput[i]!) }));
   return { levelOf, operands, peakBytesByLevel, overflows };

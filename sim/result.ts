@@ -4,6 +4,7 @@
  */
 import type { OpKind } from "../workloads/trace.js";
 import type { CarbonResult } from "./carbon.js";
+import type { Infeasible as InfeasibleReason } from "../hardware-models/infeasibility.js";
 
 export interface LevelBytes {
   readBytes: number;
@@ -152,11 +153,11 @@ export interface Result {
   ops: OpResult[];
 }
 
-/** A design point that cannot run the workload: which op, on which unit, why. */
+/** A design point that cannot run the workload: which op, on which unit, why (each reason typed, with a class). */
 export interface Infeasible {
   design: string;
   workload: string;
-  reasons: { opId?: string; unit?: string; reason: string }[];
+  reasons: InfeasibleReason[];
 }
 
 export type SimOutcome = { ok: true; result: Result } | { ok: false; infeasible: Infeasible };

@@ -7,7 +7,7 @@
  *           is cut into n strata and every stratum holds exactly one of the n samples
  * NSGA-II (nsga2.ts) proposes points generation by generation instead.
  */
-import { mulberry32 } from "../common/random.js";
+import { mulberry32, permutation } from "../common/random.js";
 
 export { mulberry32 };
 /** A seeded stream for (seed, a, b): independent draws per point and dimension. */
@@ -51,13 +51,7 @@ export function randomSampler(sizes: number[], samples: number, seed: number): I
 /** The n x d unit-cube points of a Latin hypercube; exposed for tests of the stratification. */
 export function latinHypercubeUnit(n: number, d: number, seed: number): (i: number) => number[] {
   const perms = Array.from({ length: d }, (_, dim) => {
-    const rand = streamFor(seed, -1, dim);
-    const p = Array.from({ length: n }, (_, k) => k);
-    for (let k = n - 1; k > 0; k--) {
-      const j = Math.floor(rand() * (k + 1));
-      [p[k], p[j]] = [p[j]!, p[k]!];
-    }
-    return p;
+    return permutation(n, streamFor(seed, -1, dim));
   });
   return (i) => {
     const rand = streamFor(seed, i, 1);

@@ -20,7 +20,7 @@ import { inv } from "mathjs";
 import { InputError } from "../common/input-error.js";
 import { parseDocument as parseYamlDocument } from "yaml";
 import { levenbergMarquardt } from "ml-levenberg-marquardt";
-import { mulberry32 } from "../common/random.js";
+import { mulberry32, permutation } from "../common/random.js";
 import type { CalibrationParameter, CalibrationSpec, MeasuredData, MeasuredRow } from "./measured.js";
 import { boundedLeastSquares } from "./least-squares.js";
 import { Predictor, summarizeRows, type MetricSummary, type Override, type RowOutcome } from "./validate.js";
@@ -90,7 +90,7 @@ export function calibrate(data: MeasuredData, spec: CalibrationSpec, predictor =
 
   // k-fold cross-validation.
   const k = Math.min(spec.folds, rows.length);
-  const order = shuffled(rows.length, spec.seed);
+  const order = permutation(rows.length, mulberry32(spec.seed));
   const foldOf = new Array<number>(rows.length);
   order.forEach((rowIndex, position) => (foldOf[rowIndex] = position % k));
   const cv = new Array<number>(rows.length).fill(NaN);
@@ -133,16 +133,6 @@ function atBound(p: CalibrationParameter, v: number): boolean {
   return v <= p.min + tol || v >= p.max - tol;
 }
 
-/** Deterministic permutation of 0..n-1 (Fisher-Yates with mulberry32). */
-function shuffled(n: number, seed: number): number[] {
-  const random = mulberry32(seed);
-  const out = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /**
  * Coordinates in which the predictions may be affine: a parameter itself (energies, overheads,

@@ -44,3 +44,11 @@ export function precisionFits(needed: Precision, supported: Precision): boolean 
   if (n.family === "int" && s.family === "float") return n.bits <= (supported === "fp32" ? 24 : 8);
   return false;
 }
+
+/** A value for every precision, computed by `f` (a complete record, checked by the compiler). */
+export function perPrecision<T>(f: (p: Precision) => T): Record<Precision, T> {
+  return {
+    fp32: f("fp32"), fp16: f("fp16"), bf16: f("bf16"), int32: f("int32"), int16: f("int16"),
+    int8: f("int8"), int4: f("int4"), ternary: f("ternary"), binary: f("binary"),
+  };
+}

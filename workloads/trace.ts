@@ -161,6 +161,11 @@ export type Op = MatmulOp | SoftmaxOp | LayerNormOp | ElementwiseOp | GatherOp |
 export type OpKind = Op["kind"];
 export const OP_KINDS: readonly OpKind[] = ["matmul", "softmax", "layernorm", "elementwise", "gather", "sort", "scan"];
 
+/** A value for every op kind, computed by `f` (a complete record, checked by the compiler). */
+export function perOpKind<T>(f: (kind: OpKind) => T): Record<OpKind, T> {
+  return { matmul: f("matmul"), softmax: f("softmax"), layernorm: f("layernorm"), elementwise: f("elementwise"), gather: f("gather"), sort: f("sort"), scan: f("scan") };
+}
+
 export interface Trace {
   version: typeof TRACE_VERSION;
   model: ModelShape;

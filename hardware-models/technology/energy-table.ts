@@ -1,18 +1,26 @@
 /**
  * The per-design energy table: every primitive action's energy at the design's node and voltage,
- * with the source of each number, after the user's overrides. Precedence: a value in the design
- * file's `energy:` section beats a calibrated value (later: calibration writes the same section),
- * which beats the scaled base table.
+ * with the source of each number, after overrides. Precedence, per entry: a value in the design
+ * file's `energy:` section (origin "user") beats one in its `calibration.energy:` section (origin
+ * "calibrated", written by `attnsim calibrate`), which beats the scaled base table ("table").
+ *
+ * Entries: `add.<p>`, `mult.<p>`, `mac.<p>` per precision and `instruction` (on-chip, scaled with
+ * node and voltage), and `dram.<kind>` / `flash.<kind>` per off-chip memory kind (pJ per bit, not
+ * scaled: the memory has its own process and I/O supply). A unit's own actions and a memory level's
+ * read/write energy are overridden by name in the same sections (hardware-models/design-loader.ts).
  */
 import { PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
 import { ADD_ENERGY_45NM, INSTRUCTION_OVERHEAD_45NM, MULT_ENERGY_45NM, ACCUMULATOR } from "./operation-energy.js";
 import { sramEnergy45nmPjPerByte, SRAM_CURVE_SOURCE } from "./sram-energy.js";
 import { energyScaleFrom45nm, type Flavor } from "./node-scaling.js";
+import { MEMORY_KINDS, OFF_CHIP_KINDS, type OffChipKind } from "./memory-kinds.js";
+
+export type EnergyOrigin = "table" | "calibrated" | "user";
 
 export interface EnergyEntry {
+  /** pJ per op for arithmetic and instructions; pJ per bit for off-chip memory kinds. */
   valuePj: number;
-  /** "table" (scaled from the cited base), "user" (design file). */
-  origin: "table" | "user";
+  origin: EnergyOrigin;
   source: string;
 }
 
@@ -22,45 +30,63 @@ export interface OperatingPoint {
   flavor: Flavor;
 }
 
+/** Overrides by entry key, in the entry's own unit (pJ, or pJ/bit for memory kinds). */
+export interface EnergyOverrides {
+  user?: Readonly<Record<string, number>>;
+  calibrated?: Readonly<Record<string, number>>;
+}
+
+/** The table key of an off-chip memory kind's access energy (pJ per bit). */
+export function memoryKindKey(kind: OffChipKind): string {
+  return `${MEMORY_KINDS[kind].writable ? "dram" : "flash"}.${kind}`;
+}
+
+const ORIGIN_SOURCE: Record<Exclude<EnergyOrigin, "table">, string> = {
+  user: "design file energy section",
+  calibrated: "design file calibration.energy section (attnsim calibrate)",
+};
+
 export class EnergyTable {
   readonly scale: number;
   private readonly entries = new Map<string, EnergyEntry>();
 
-  constructor(readonly point: OperatingPoint, overridesPj: Readonly<Record<string, number>> = {}) {
+  constructor(readonly point: OperatingPoint, overrides: EnergyOverrides = {}) {
     this.scale = energyScaleFrom45nm(point.nodeNm, point.voltageV, point.flavor);
     const scaled = `scaled from 45 nm/0.9 V by Stillmaker & Baas 2017 energy factor x${this.scale.toPrecision(4)}`;
     for (const p of PRECISION_NAMES) {
       this.entries.set(`add.${p}`, { valuePj: ADD_ENERGY_45NM[p].value * this.scale, origin: "table", source: `${ADD_ENERGY_45NM[p].source}; ${scaled}` });
       this.entries.set(`mult.${p}`, { valuePj: MULT_ENERGY_45NM[p].value * this.scale, origin: "table", source: `${MULT_ENERGY_45NM[p].source}; ${scaled}` });
     }
-    for (const p of PRECISION_NAMES) {
-      const acc = ACCUMULATOR[p];
-      this.entries.set(`mac.${p}`, {
-        valuePj: this.get(`mult.${p}`) + this.get(`add.${acc}`),
-        origin: "table",
-        source: `mult.${p} + add.${acc} (accumulator)`,
-      });
-    }
     this.entries.set("instruction", {
       valuePj: INSTRUCTION_OVERHEAD_45NM.value * this.scale, origin: "table", source: `${INSTRUCTION_OVERHEAD_45NM.source}; ${scaled}`,
     });
-    for (const [key, valuePj] of Object.entries(overridesPj)) {
-      this.entries.set(key, { valuePj, origin: "user", source: "design file energy section" });
+    for (const kind of OFF_CHIP_KINDS) {
+      const e = MEMORY_KINDS[kind].energyPjPerBit;
+      this.entries.set(memoryKindKey(kind), { valuePj: e.value, origin: "table", source: e.source });
     }
-    // A user's MAC value wins over the sum of its parts, but a user's mult/add feeds the MAC sum.
-    for (const p of PRECISION_NAMES) {
-      if (overridesPj[`mac.${p}`] !== undefined) continue;
-      if (overridesPj[`mult.${p}`] !== undefined || overridesPj[`add.${ACCUMULATOR[p]}`] !== undefined) {
-        this.entries.set(`mac.${p}`, {
-          valuePj: this.get(`mult.${p}`) + this.get(`add.${ACCUMULATOR[p]}`), origin: "user", source: `mult.${p} + add.${ACCUMULATOR[p]} (user-overridden parts)`,
-        });
+    // Calibrated values first, then the user's: the user's win where both are given.
+    for (const origin of ["calibrated", "user"] as const) {
+      for (const [key, valuePj] of Object.entries(overrides[origin] ?? {})) {
+        this.entries.set(key, { valuePj, origin, source: ORIGIN_SOURCE[origin] });
       }
+    }
+    // A MAC is its multiply plus its accumulator add, unless a MAC value is given outright: so an
+    // overridden mult/add feeds the MAC, and the MAC carries the highest origin of its parts.
+    for (const p of PRECISION_NAMES) {
+      const key = `mac.${p}`;
+      if (this.entries.has(key)) continue;
+      const mult = this.entries.get(`mult.${p}`)!, add = this.entries.get(`add.${ACCUMULATOR[p]}`)!;
+      const origin = rank(mult.origin) >= rank(add.origin) ? mult.origin : add.origin;
+      this.entries.set(key, {
+        valuePj: mult.valuePj + add.valuePj, origin,
+        source: `mult.${p} + add.${ACCUMULATOR[p]} (accumulator)${origin === "table" ? "" : ` (${origin} parts)`}`,
+      });
     }
   }
 
-  /** Known entry keys (for validating a design's `energy:` section). */
+  /** Known entry keys (for validating a design's `energy:` and `calibration.energy:` sections). */
   static keys(): string[] {
-    return [...PRECISION_NAMES.flatMap((p) => [`add.${p}`, `mult.${p}`, `mac.${p}`]), "instruction"];
+    return [...PRECISION_NAMES.flatMap((p) => [`add.${p}`, `mult.${p}`, `mac.${p}`]), "instruction", ...OFF_CHIP_KINDS.map(memoryKindKey)];
   }
 
   get(key: string): number {
@@ -71,6 +97,13 @@ export class EnergyTable {
 
   entry(key: string): EnergyEntry | undefined {
     return this.entries.get(key);
+  }
+
+  /** An entry as a unit's action price: energy, source and origin. */
+  priced(key: string): { energyPj: number; source: string; origin: EnergyOrigin } {
+    const e = this.entries.get(key);
+    if (!e) throw new Error(`no energy entry ${key}`);
+    return { energyPj: e.valuePj, source: e.source, origin: e.origin };
   }
 
   macPj(p: Precision): number {
@@ -87,7 +120,11 @@ export class EnergyTable {
   }
 
   /** Entries a result cites (everything in the table), sorted by key. */
-  list(): { key: string; valuePj: number; origin: string; source: string }[] {
+  list(): { key: string; valuePj: number; origin: EnergyOrigin; source: string }[] {
     return [...this.entries.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, e]) => ({ key, ...e }));
   }
+}
+
+function rank(o: EnergyOrigin): number {
+  return o === "user" ? 2 : o === "calibrated" ? 1 : 0;
 }

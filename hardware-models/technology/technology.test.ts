@@ -57,10 +57,25 @@ describe("energy table", () => {
     expect(t.sramPjPerByte(8192)).toBeCloseTo(1.25 * s, 12);
   });
   it("a user's value beats the table, and a user's multiply feeds the MAC", () => {
-    const t = new EnergyTable({ nodeNm: 45, voltageV: 0.9, flavor: "hp" }, { "mac.fp16": 1.5, "mult.int8": 0.5 });
+    const t = new EnergyTable({ nodeNm: 45, voltageV: 0.9, flavor: "hp" }, { user: { "mac.fp16": 1.5, "mult.int8": 0.5 } });
     expect(t.macPj("fp16")).toBe(1.5);
     expect(t.macPj("int8")).toBeCloseTo(0.5 + 0.1, 12);
     expect(t.entry("mac.fp16")!.origin).toBe("user");
+    expect(t.entry("mac.int8")!.origin).toBe("user");
+  });
+  it("user beats calibrated beats table, entry by entry", () => {
+    const t = new EnergyTable({ nodeNm: 45, voltageV: 0.9, flavor: "hp" }, { calibrated: { "mult.int8": 0.4, "add.fp32": 1.2 }, user: { "mult.int8": 0.5 } });
+    expect(t.entry("mult.int8")).toMatchObject({ valuePj: 0.5, origin: "user" });
+    expect(t.entry("add.fp32")).toMatchObject({ valuePj: 1.2, origin: "calibrated" });
+    expect(t.entry("mult.fp32")).toMatchObject({ valuePj: 3.7, origin: "table" });
+    // A MAC built from parts carries the highest origin among them.
+    expect(t.entry("mac.fp16")).toMatchObject({ valuePj: 1.1 + 1.2, origin: "calibrated" });
+  });
+  it("off-chip memory kinds are entries too (pJ per bit, not scaled with the node)", () => {
+    const t = new EnergyTable({ nodeNm: 7, voltageV: 0.7, flavor: "hp" }, { user: { "dram.hbm2": 5 } });
+    expect(t.get("dram.hbm2")).toBe(5);
+    expect(t.get("dram.gddr6")).toBe(7.5);
+    expect(t.get("flash.nor-flash")).toBeGreaterThan(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { imcCrossbar, type ImcSpec } from "./imc-crossbar.js";
+import { IMC_REFERENCE_POINT, imcCrossbar, residentWeightBytes, type ImcSpec } from "./imc-crossbar.js";
 import { EnergyTable } from "../technology/energy-table.js";
 import type { MatmulOp } from "../../workloads/trace.js";
 import type { OpContext } from "../unit-model.js";
@@ -8,24 +8,28 @@ import { loadDesign } from "../design-loader.js";
 import { simulate } from "../../sim/engine.js";
 import { buildPresetTrace } from "../../workloads/transformer-builder.js";
 
-const energy = new EnergyTable({ nodeNm: 22, voltageV: 0.8, flavor: "hp" });
-const env = { file: "t.yaml", path: "/units/imc", name: "imc", nodeNm: 22, voltageV: 0.8, frequencyHz: 1e9, energy };
-const spec = (extra: Record<string, unknown> = {}): ImcSpec =>
-  imcCrossbar.resolve({ kind: "imc", technology: "analog", arrays: 64, rows: 128, cols: 128, cellBits: 2, adcBits: 5, columnsPerAdc: 8, inputSparsity: 0.25, ...extra }, env);
+// At the IMC defaults' own reference point (22 nm, 0.85 V), where periphery energies are the table's.
+const energy = new EnergyTable({ nodeNm: IMC_REFERENCE_POINT.nodeNm, voltageV: IMC_REFERENCE_POINT.voltageV, flavor: "hp" });
+const env = { file: "t.yaml", path: "/units/imc", name: "imc", nodeNm: IMC_REFERENCE_POINT.nodeNm, voltageV: IMC_REFERENCE_POINT.voltageV, frequencyHz: 1e9, energy };
+type ImcSection = Parameters<typeof imcCrossbar.resolve>[0];
+const spec = (extra: Partial<ImcSection> = {}, resident = false): ImcSpec => ({
+  ...imcCrossbar.resolve({ kind: "imc", technology: "analog", arrays: 64, rows: 128, cols: 128, cellBits: 2, adcBits: 5, columnsPerAdc: 8, inputSparsity: 0.25, ...extra }, env),
+  weightsResident: resident,
+});
 const level = { name: "dram", index: 0, capacityBytes: 1 << 30, bandwidthBytesPerSecond: 1e12, offChip: true, writable: true } as MemoryLevel;
-const ctx = (isWeight: boolean, unitWeightBytes = 0): OpContext => ({
-  inputs: [{ precision: "int8", level: 0, bytes: 1 << 20, isWeight: false }, { precision: "int8", level: 0, bytes: 1 << 20, isWeight }],
-  output: { precision: "int8", level: 0, bytes: 1 << 20, isWeight: false }, memory: [level], unitWeightBytes,
+const ctx = (isWeight: boolean): OpContext => ({
+  inputs: [{ precision: "int8", level: 0, bytes: 1 << 20, isWeight: false, tensor: 0 }, { precision: "int8", level: 0, bytes: 1 << 20, isWeight, tensor: 1 }],
+  output: { precision: "int8", level: 0, bytes: 1 << 20, isWeight: false, tensor: 2 }, memory: [level],
 });
 const mm = (m: number, n: number, k: number, batchCount = 1): MatmulOp => ({ id: "x", layer: 0, kind: "matmul", m, n, k, batchCount, inputs: ["a", "b"], outputs: ["c"] });
-const count = (s: ImcSpec, c: ReturnType<typeof imcCrossbar.cost>, name: string) => c.actionCounts[s.actions.findIndex((a) => a.name === name)]!;
+const count = (s: ImcSpec, c: ReturnType<typeof imcCrossbar.cost>, name: string) => c.counts[s.actions.list.findIndex((a) => a.name === name)]!;
 
 describe("IMC crossbar: counts from the mapping formulas", () => {
   // A 64 x 300 x 200 int8 GEMM on 128 x 128 arrays of 2-bit cells, 1-bit DACs, 8 columns per ADC:
   // slices = 4, input cycles = 8, columns = 1,200, row tiles = 2, column tiles = 10 -> 20 arrays.
-  const s = spec();
+  const s = spec({}, true);
   const op = mm(64, 300, 200);
-  const c = imcCrossbar.cost(s, op, ctx(true, 1000));
+  const c = imcCrossbar.cost(s, op, ctx(true));
 
   it("ADC conversions = m x input cycles x (n x slices) x row tiles", () => {
     expect(count(s, c, "adc")).toBe(64 * 8 * 1200 * 2);
@@ -41,10 +45,10 @@ describe("IMC crossbar: counts from the mapping formulas", () => {
   });
   it("resident weights are not written per inference; ADC energy = 10 fJ/step x 2^5", () => {
     expect(count(s, c, "cell.write")).toBe(0);
-    expect(s.actions.find((a) => a.name === "adc")!.energyPj).toBeCloseTo(0.32, 12); // at 22 nm, 0.8 V: the defaults' own point
+    expect(s.actions.list.find((a) => a.name === "adc")!.energyPj).toBeCloseTo(0.32, 12); // at the defaults' own point
   });
   it("weights that do not all fit are reprogrammed per op: k x n x slices cells, energy and latency", () => {
-    const r = imcCrossbar.cost(s, op, ctx(true, s.capacityBytes + 1));
+    const r = imcCrossbar.cost({ ...s, weightsResident: false }, op, ctx(true));
     expect(count(s, r, "cell.write")).toBe(200 * 1200);
     expect(r.computeCycles).toBe(64 * 8 * 8 + 128 * 50e-9 * 1e9); // + one round of row-parallel writes
   });
@@ -56,22 +60,39 @@ describe("IMC crossbar: counts from the mapping formulas", () => {
     expect(r.computeCycles).toBe(128 * 8 * 8 + 64 * 50e-9 * 1e9);
   });
   it("more tiles than arrays run in rounds", () => {
-    const big = imcCrossbar.cost(s, mm(16, 2048, 1024), ctx(true, 1000));
+    const big = imcCrossbar.cost(s, mm(16, 2048, 1024), ctx(true));
     // 8 row tiles x 64 column tiles = 512 arrays -> 8 rounds.
     expect(big.computeCycles).toBe(8 * 16 * 8 * 8);
   });
   it("refuses dynamic operands when told to, naming the mapping fix", () => {
     const f = imcCrossbar.check(spec({ dynamicOperands: "reject" }), mm(8, 8, 8), ctx(false));
     expect(f.ok).toBe(false);
-    if (!f.ok) expect(f.reason).toMatch(/mapping\.dynamicMatmul/);
+    if (!f.ok) {
+      expect(f.reason.class).toBe("dynamic-operand");
+      expect(f.reason.reason).toMatch(/mapping\.dynamicMatmul/);
+    }
   });
   it("refuses floating-point operands", () => {
-    const f = imcCrossbar.check(s, mm(8, 8, 8), { ...ctx(true), inputs: [{ precision: "fp16", level: 0, bytes: 1, isWeight: false }, { precision: "int8", level: 0, bytes: 1, isWeight: true }] });
+    const f = imcCrossbar.check(s, mm(8, 8, 8), { ...ctx(true), inputs: [{ precision: "fp16", level: 0, bytes: 1, isWeight: false, tensor: 0 }, { precision: "int8", level: 0, bytes: 1, isWeight: true, tensor: 1 }] });
     expect(f.ok).toBe(false);
+    if (!f.ok) expect(f.reason.class).toBe("precision");
+  });
+  it("bind: weights stay resident when the distinct weight tensors mapped here fit the arrays at once", () => {
+    const weight = (tensor: number, bytes: number) => ({ op: mm(8, 8, 8), ctx: { ...ctx(true), inputs: [ctx(true).inputs[0]!, { precision: "int8" as const, level: 0, bytes, isWeight: true, tensor }] } });
+    // The same tensor read by two ops counts once; a dynamic B (not a weight) not at all.
+    const assigned = [weight(1, 1000), weight(1, 1000), weight(2, 500), { op: mm(8, 8, 8), ctx: ctx(false) }];
+    expect(residentWeightBytes(assigned)).toBe(1500);
+    const unbound = spec();
+    expect(imcCrossbar.bind!(unbound, assigned).weightsResident).toBe(true);
+    expect(imcCrossbar.bind!({ ...unbound, capacityBytes: 1499 }, assigned).weightsResident).toBe(false);
+  });
+  it("digital CIM writes a bit at the SRAM-curve energy of the design's node (Horowitz 8 KB: 10 pJ / 64 bit at 45 nm)", () => {
+    const digital = imcCrossbar.resolve({ kind: "imc", technology: "digital", arrays: 8, inputSparsity: 0.5 }, env);
+    expect(digital.actions.list.find((a) => a.name === "cell.write")!.energyPj).toBeCloseTo(energy.sramPjPerByte(8192) / 8, 12);
   });
   it("input sparsity is data: fewer active input bits, less cell energy", () => {
     const dense = spec({ inputSparsity: 0 }), sparse = spec({ inputSparsity: 0.9 });
-    expect(count(sparse, imcCrossbar.cost(sparse, op, ctx(true, 1)), "cell.read")).toBeLessThan(count(dense, imcCrossbar.cost(dense, op, ctx(true, 1)), "cell.read"));
+    expect(count(sparse, imcCrossbar.cost(sparse, op, ctx(true)), "cell.read")).toBeLessThan(count(dense, imcCrossbar.cost(dense, op, ctx(true)), "cell.read"));
   });
 });
 

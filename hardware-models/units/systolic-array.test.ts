@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { analyticTraffic, systolicGeometry, type Dataflow, type SystolicSpec } from "./systolic-array.js";
+import { analyticTraffic, systolicGeometry, type Dataflow, type SystolicAction, type SystolicSpec } from "./systolic-array.js";
+import { actionTable, type ActionPrice } from "../unit-model.js";
+
+const price = (name: string): ActionPrice => ({ name, energyPj: 1, per: "op", source: "test", origin: "table" });
 import type { MatmulOp } from "../../workloads/trace.js";
 
 function spec(rows: number, cols: number, dataflow: Dataflow, ifmap: number, filter: number, ofmap: number): SystolicSpec {
   return {
-    name: "a", kind: "systolic", frequencyHz: 1e9, actions: [], areaMm2: 0, areaByComponentMm2: {}, leakagePowerW: 0, peakMacsPerCycle: rows * cols, localBufferBytes: ifmap + filter + ofmap,
+    name: "a", kind: "systolic", frequencyHz: 1e9, count: 1, actions: actionTable<SystolicAction>({ mac: price("mac"), ifmapRead: price("ir"), ifmapWrite: price("iw"), filterRead: price("fr"), filterWrite: price("fw"), ofmapRead: price("or"), ofmapWrite: price("ow") }), areaMm2: 0, areaByComponentMm2: {}, leakagePowerW: 0, peakMacsPerCycle: rows * cols, localBufferBytes: ifmap + filter + ofmap,
     rows, cols, dataflow, macPrecision: "int8", ifmapBufferBytes: ifmap, filterBufferBytes: filter, ofmapBufferBytes: ofmap, trafficModel: "analytic",
   };
 }

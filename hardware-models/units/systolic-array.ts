@@ -28,20 +28,28 @@
  * partial sums drained to DRAM every K fold, padded prefetch; see scalesim-traffic.ts), for
  * comparing with SCALE-Sim runs.
  */
-import { opMacs, type MatmulOp, type Op } from "../../workloads/trace.js";
+import { Type } from "@sinclair/typebox";
+import { QuantityString, StringEnum } from "../../common/schema.js";
+import { matmulOutputElements, opMacs, type MatmulOp, type Op } from "../../workloads/trace.js";
 import { expandMask, maskDensity, tileStats } from "../../workloads/sparsity.js";
 import { bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
-import { chargeMatmulFetch, FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type OpContext, type ResolveEnv, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
-import { parseQuantity, QUANTITY } from "../../common/quantity.js";
-import { InputError } from "../../common/input-error.js";
+import { actionTable, chargeMatmulFetch, FEASIBLE, UNIT_COMMON_PROPERTIES, zeroCost, type ActionPrice, type Feasibility, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
+import { parsePositiveQuantity, parseQuantity, QUANTITY } from "../../common/quantity.js";
 import { scalesimDramWords } from "./scalesim-traffic.js";
 
-export type Dataflow = "os" | "ws" | "is";
-export type TrafficModel = "analytic" | "scalesim-v2";
+export const DATAFLOWS = ["os", "ws", "is"] as const;
+export type Dataflow = (typeof DATAFLOWS)[number];
+/** Precisions an array's MACs may be built for. */
+export const MAC_PRECISIONS = ["fp32", "fp16", "bf16", "int32", "int16", "int8", "int4", "ternary", "binary"] as const satisfies readonly Precision[];
+export const TRAFFIC_MODELS = ["analytic", "scalesim-v2"] as const;
+export type TrafficModel = (typeof TRAFFIC_MODELS)[number];
 
-export interface SystolicSpec extends ResolvedUnitBase {
+/** The actions a systolic array is priced by. */
+export type SystolicAction = "mac" | "ifmapRead" | "ifmapWrite" | "filterRead" | "filterWrite" | "ofmapRead" | "ofmapWrite";
+
+export interface SystolicSpec extends ResolvedUnitBase<SystolicAction> {
   kind: "systolic";
   rows: number;
   cols: number;
@@ -52,9 +60,6 @@ export interface SystolicSpec extends ResolvedUnitBase {
   ofmapBufferBytes: number;
   trafficModel: TrafficModel;
 }
-
-// Action indices (the order of `actions` in resolve()).
-const MAC = 0, IFMAP_READ = 1, IFMAP_WRITE = 2, FILTER_READ = 3, FILTER_WRITE = 4, OFMAP_READ = 5, OFMAP_WRITE = 6;
 
 /** Geometry of one matmul on an R x C array: SCALE-Sim's mapping and fold counts. */
 export interface SystolicGeometry {
@@ -200,6 +205,18 @@ export interface SystolicTraffic {
   outputReadBytes: number;
 }
 
+/**
+ * One matmul's tiling problem on an R x C array, per batch item: C[M x N] = A[M x K] . B[K x N],
+ * whole-operand bytes, element sizes, and the half of each buffer that computes while the other
+ * half prefetches (double buffering).
+ */
+interface TilingProblem {
+  M: number; N: number; K: number; R: number; C: number;
+  aBytes: number; bBytes: number; oBytes: number;
+  aElementBytes: number; bElementBytes: number; accElementBytes: number;
+  capA: number; capB: number; capO: number;
+}
+
 /** Block sizes tried when tiling folds: powers of two up to `folds`, and `folds` itself. */
 function blockCandidates(folds: number): number[] {
   const out: number[] = [];
@@ -217,11 +234,9 @@ function blockCandidates(folds: number): number[] {
  * column fold if even its mb x R slice does not. If not even one row of partial sums fits, they
  * spill to the output's level every K fold. Input-stationary is the same nest on C^T = B^T A^T.
  */
-function weightStationaryTraffic(
-  M: number, N: number, K: number, R: number, C: number,
-  aBytes: number, bBytes: number, oBytes: number, aBytesPerElement: number, accBytesPerElement: number,
-  capA: number, capB: number, capO: number,
-): SystolicTraffic {
+function weightStationaryTraffic(t: TilingProblem): SystolicTraffic {
+  const { M, N, K, R, C, aBytes, bBytes, oBytes, capA, capB, capO } = t;
+  const aBytesPerElement = t.aElementBytes, accBytesPerElement = t.accElementBytes;
   const kFolds = Math.ceil(K / R), nFolds = Math.ceil(N / C);
   const aSliceRow = Math.min(R, K) * aBytesPerElement;
   let best: SystolicTraffic | undefined;
@@ -259,11 +274,9 @@ function weightStationaryTraffic(
  * half the buffer, or block the output (partial sums in the ofmap buffer, K streamed in chunks);
  * an operand that fits whole is fetched once.
  */
-function outputStationaryTraffic(
-  M: number, N: number, K: number, R: number, C: number,
-  aBytes: number, bBytes: number, oBytes: number, aBytesPerElement: number, bBytesPerElement: number,
-  capA: number, capB: number, capO: number, accBytesPerElement: number,
-): SystolicTraffic {
+function outputStationaryTraffic(t: TilingProblem): SystolicTraffic {
+  const { M, N, K, R, C, aBytes, bBytes, oBytes, capA, capB, capO } = t;
+  const aBytesPerElement = t.aElementBytes, bBytesPerElement = t.bElementBytes, accBytesPerElement = t.accElementBytes;
   const mFolds = Math.ceil(M / R), nFolds = Math.ceil(N / C);
   const tileA = Math.min(R, M) * K * aBytesPerElement, tileB = K * Math.min(C, N) * bBytesPerElement;
   const aWhole = aBytes <= capA, bWhole = bBytes <= capB;
@@ -288,19 +301,23 @@ function outputStationaryTraffic(
 
 export function analyticTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
   const { m, n, k } = op;
-  const R = spec.rows, C = spec.cols;
-  const a = bytesFor(m * k, pa), b = bytesFor(k * n, pb), o = bytesFor(m * n, po);
-  const ea = bytesFor(1, pa), eb = bytesFor(1, pb);
-  const acc = bytesFor(1, ACCUMULATOR[spec.macPrecision]);
-  const capA = spec.ifmapBufferBytes / 2, capB = spec.filterBufferBytes / 2, capO = spec.ofmapBufferBytes / 2;
+  const problem: TilingProblem = {
+    M: m, N: n, K: k, R: spec.rows, C: spec.cols,
+    aBytes: bytesFor(m * k, pa), bBytes: bytesFor(k * n, pb), oBytes: bytesFor(m * n, po),
+    aElementBytes: bytesFor(1, pa), bElementBytes: bytesFor(1, pb), accElementBytes: bytesFor(1, ACCUMULATOR[spec.macPrecision]),
+    capA: spec.ifmapBufferBytes / 2, capB: spec.filterBufferBytes / 2, capO: spec.ofmapBufferBytes / 2,
+  };
   switch (spec.dataflow) {
     case "os":
-      return outputStationaryTraffic(m, n, k, R, C, a, b, o, ea, eb, capA, capB, capO, acc);
+      return outputStationaryTraffic(problem);
     case "ws":
-      return weightStationaryTraffic(m, n, k, R, C, a, b, o, ea, acc, capA, capB, capO);
+      return weightStationaryTraffic(problem);
     case "is": {
       // C^T = B^T A^T: B^T (N x K) streams like a ws ifmap, A^T (K x M) is the stationary operand.
-      const t = weightStationaryTraffic(n, m, k, R, C, b, a, o, eb, acc, capB, capA, capO);
+      const p = problem;
+      const t = weightStationaryTraffic({
+        ...p, M: p.N, N: p.M, aBytes: p.bBytes, bBytes: p.aBytes, aElementBytes: p.bElementBytes, bElementBytes: p.aElementBytes, capA: p.capB, capB: p.capA,
+      });
       return { ifmapFetchBytes: t.filterFetchBytes, filterFetchBytes: t.ifmapFetchBytes, outputWriteBytes: t.outputWriteBytes, outputReadBytes: t.outputReadBytes };
     }
     default: {
@@ -310,63 +327,52 @@ export function analyticTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision,
   }
 }
 
-export const systolicArray: UnitModel<SystolicSpec> = {
-  schema: {
-    type: "object",
-    additionalProperties: false,
-    required: ["kind", "rows", "cols", "dataflow", "macPrecision", "buffers"],
-    properties: {
-      kind: { const: "systolic" },
-      description: { type: "string" },
-      rows: { type: "integer", minimum: 1 },
-      cols: { type: "integer", minimum: 1 },
-      dataflow: { enum: ["os", "ws", "is"] },
-      macPrecision: { enum: ["fp32", "fp16", "bf16", "int32", "int16", "int8", "int4", "ternary", "binary"] },
-      buffers: {
-        type: "object",
-        additionalProperties: false,
-        required: ["ifmap", "filter", "ofmap"],
-        properties: { ifmap: { type: "string" }, filter: { type: "string" }, ofmap: { type: "string" } },
-      },
-      frequency: { type: "string" },
-      leakage: { type: "string" },
-      trafficModel: { enum: ["analytic", "scalesim-v2"] },
-    },
-  },
+export const systolicSchema = Type.Object({
+  kind: Type.Literal("systolic"),
+  rows: Type.Integer({ minimum: 1 }),
+  cols: Type.Integer({ minimum: 1 }),
+  dataflow: StringEnum(DATAFLOWS),
+  macPrecision: StringEnum(MAC_PRECISIONS),
+  buffers: Type.Object({ ifmap: QuantityString(), filter: QuantityString(), ofmap: QuantityString() }, { additionalProperties: false }),
+  trafficModel: Type.Optional(StringEnum(TRAFFIC_MODELS)),
+  ...UNIT_COMMON_PROPERTIES,
+}, { additionalProperties: false });
+
+export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
+  schema: systolicSchema,
 
   resolve(user, env) {
     const at = (p: string) => ({ file: env.file, path: `${env.path}/${p}` });
-    const buffers = user.buffers as Record<string, unknown>;
-    const rows = user.rows as number, cols = user.cols as number;
-    const macPrecision = user.macPrecision as Precision;
-    const ifmapBufferBytes = positive(parseQuantity(buffers.ifmap, QUANTITY.bytes, at("buffers/ifmap")), env, "buffers/ifmap");
-    const filterBufferBytes = positive(parseQuantity(buffers.filter, QUANTITY.bytes, at("buffers/filter")), env, "buffers/filter");
-    const ofmapBufferBytes = positive(parseQuantity(buffers.ofmap, QUANTITY.bytes, at("buffers/ofmap")), env, "buffers/ofmap");
-    const frequencyHz = user.frequency === undefined ? env.frequencyHz : parseQuantity(user.frequency, QUANTITY.frequencyHz, at("frequency"));
+    const { rows, cols, macPrecision } = user;
+    const ifmapBufferBytes = parsePositiveQuantity(user.buffers.ifmap, QUANTITY.bytes, at("buffers/ifmap"));
+    const filterBufferBytes = parsePositiveQuantity(user.buffers.filter, QUANTITY.bytes, at("buffers/filter"));
+    const ofmapBufferBytes = parsePositiveQuantity(user.buffers.ofmap, QUANTITY.bytes, at("buffers/ofmap"));
+    const frequencyHz = user.frequency === undefined ? env.frequencyHz : parsePositiveQuantity(user.frequency, QUANTITY.frequencyHz, at("frequency"));
     const macs = macAreaMm2(macPrecision, env.nodeNm) * rows * cols;
     const bufferArea = sramAreaMm2(ifmapBufferBytes + filterBufferBytes + ofmapBufferBytes, env.nodeNm);
     const areaMm2 = macs + bufferArea;
     const e = env.energy;
-    const buffer = (name: string, bytes: number, dir: "read" | "write"): ActionPrice => ({
-      name: `${name}.${dir}`, energyPj: e.sramPjPerByte(bytes), per: "byte", source: e.sramSource(bytes), bufferName: name,
+    const buffer = (name: string, bytes: number, access: "read" | "write"): ActionPrice => ({
+      name: `${name}.${access}`, energyPj: e.sramPjPerByte(bytes), per: "byte", source: e.sramSource(bytes), origin: "table", buffer: { name, access },
     });
-    const actions: ActionPrice[] = [];
-    actions[MAC] = { name: `mac.${macPrecision}`, energyPj: e.macPj(macPrecision), per: "op", source: e.entry(`mac.${macPrecision}`)?.source ?? "" };
-    actions[IFMAP_READ] = buffer("ifmap", ifmapBufferBytes, "read");
-    actions[IFMAP_WRITE] = buffer("ifmap", ifmapBufferBytes, "write");
-    actions[FILTER_READ] = buffer("filter", filterBufferBytes, "read");
-    actions[FILTER_WRITE] = buffer("filter", filterBufferBytes, "write");
-    actions[OFMAP_READ] = buffer("ofmap", ofmapBufferBytes, "read");
-    actions[OFMAP_WRITE] = buffer("ofmap", ofmapBufferBytes, "write");
+    const actions = actionTable<SystolicAction>({
+      mac: { name: `mac.${macPrecision}`, per: "op", ...e.priced(`mac.${macPrecision}`) },
+      ifmapRead: buffer("ifmap", ifmapBufferBytes, "read"),
+      ifmapWrite: buffer("ifmap", ifmapBufferBytes, "write"),
+      filterRead: buffer("filter", filterBufferBytes, "read"),
+      filterWrite: buffer("filter", filterBufferBytes, "write"),
+      ofmapRead: buffer("ofmap", ofmapBufferBytes, "read"),
+      ofmapWrite: buffer("ofmap", ofmapBufferBytes, "write"),
+    });
     return {
-      name: env.name, kind: "systolic", frequencyHz, actions, areaMm2,
+      name: env.name, kind: "systolic", frequencyHz, count: 1, actions, areaMm2,
       areaByComponentMm2: { macs, buffers: bufferArea },
       leakagePowerW: user.leakage === undefined ? leakagePowerW(areaMm2, env.voltageV) : parseQuantity(user.leakage, QUANTITY.powerW, at("leakage")),
       peakMacsPerCycle: rows * cols,
       localBufferBytes: ifmapBufferBytes + filterBufferBytes + ofmapBufferBytes,
-      rows, cols, dataflow: user.dataflow as Dataflow, macPrecision,
+      rows, cols, dataflow: user.dataflow, macPrecision,
       ifmapBufferBytes, filterBufferBytes, ofmapBufferBytes,
-      trafficModel: (user.trafficModel as TrafficModel | undefined) ?? "analytic",
+      trafficModel: user.trafficModel ?? "analytic",
     };
   },
 
@@ -377,19 +383,21 @@ export const systolicArray: UnitModel<SystolicSpec> = {
   },
 
   check(spec, op, ctx): Feasibility {
-    if (op.kind !== "matmul") return { ok: false, reason: `a systolic array runs matmuls, not ${op.kind}` };
-    for (const [i, operand] of ctx.inputs.slice(0, 2).entries()) {
+    if (op.kind !== "matmul") return { ok: false, reason: { class: "unsupported-op", opKind: op.kind, reason: `a systolic array runs matmuls, not ${op.kind}` } };
+    for (let i = 0; i < 2; i++) {
+      const operand = ctx.inputs[i]!;
       if (!precisionFits(operand.precision, spec.macPrecision)) {
-        return { ok: false, reason: `operand ${i} is ${operand.precision} but the array's MACs are ${spec.macPrecision}` };
+        return { ok: false, reason: { class: "precision", needed: operand.precision, supported: [spec.macPrecision], reason: `operand ${i} is ${operand.precision} but the array's MACs are ${spec.macPrecision}` } };
       }
     }
     return FEASIBLE;
   },
 
   cost(spec, op, ctx, scratch): UnitCost {
-    const cost = zeroCost(ctx.memory.length, spec.actions.length, scratch);
+    const act = spec.actions.index;
+    const cost = zeroCost(ctx.memory.length, spec.actions.list.length, scratch);
     if (op.kind !== "matmul") return cost;
-    const [inA, inB] = ctx.inputs as [OpContext["inputs"][number], OpContext["inputs"][number]];
+    const inA = ctx.inputs[0]!, inB = ctx.inputs[1]!;
     const out = ctx.output;
     const g = op.sparsity ? sparseGeometry(spec.rows, spec.cols, spec.dataflow, op) : systolicGeometry(spec.rows, spec.cols, spec.dataflow, op.m, op.n, op.k);
     const batch = op.batchCount;
@@ -397,37 +405,40 @@ export const systolicArray: UnitModel<SystolicSpec> = {
     const macs = opMacs(op);
     cost.computeCycles = g.computeCycles * batch;
     cost.macs = macs;
-    const c = cost.actionCounts;
-    c[MAC] = macs;
-    c[IFMAP_READ] = bytesFor(g.ifmapReads, inA.precision) * batch;
-    c[FILTER_READ] = bytesFor(g.filterReads, inB.precision) * batch;
+    const c = cost.counts;
+    c[act.mac] = macs;
+    c[act.ifmapRead] = bytesFor(g.ifmapReads, inA.precision) * batch;
+    c[act.filterRead] = bytesFor(g.filterReads, inB.precision) * batch;
     const accPrecision = ACCUMULATOR[spec.macPrecision];
-    const outBytes = bytesFor(op.sparsity?.operand === "output" ? expandMask(op.sparsity.mask).nnzElements : op.m * op.n, out.precision);
+    // Elements the op writes per batch item (the kept blocks when its output is sparse).
+    const outElements = matmulOutputElements(op) / batch;
+    const outBytes = bytesFor(outElements, out.precision);
     if (spec.trafficModel === "scalesim-v2") {
       // SCALE-Sim: 1-byte words, every partial-sum write goes to SRAM and on to DRAM.
       // SCALE-Sim's Bandwidth is DRAM words (bytes) per cycle; unlimited bandwidth is its CALC mode.
-      const wordsPerCycle = ctx.memory[inA.level]!.bandwidthBytesPerSecond / spec.frequencyHz;
+      const wordsPerCycle = inA.level >= 0 ? ctx.memory[inA.level]!.bandwidthBytesPerSecond / spec.frequencyHz : Infinity;
       const words = scalesimDramWords({ ...spec, scalesimBandwidthWords: Number.isFinite(wordsPerCycle) ? Math.round(wordsPerCycle) : undefined }, op);
-      cost.readBytes[inA.level]! += words.ifmapReads * batch;
-      cost.readBytes[inB.level]! += words.filterReads * batch;
-      cost.writeBytes[out.level]! += words.ofmapWrites * batch;
-      c[IFMAP_WRITE] = words.ifmapReads * batch;
-      c[FILTER_WRITE] = words.filterReads * batch;
-      c[OFMAP_WRITE] = g.ofmapWrites * batch;
-      c[OFMAP_READ] = words.ofmapWrites * batch;
+      cost.read(inA.level, words.ifmapReads * batch);
+      cost.read(inB.level, words.filterReads * batch);
+      cost.write(out.level, words.ofmapWrites * batch);
+      c[act.ifmapWrite] = words.ifmapReads * batch;
+      c[act.filterWrite] = words.filterReads * batch;
+      c[act.ofmapWrite] = g.ofmapWrites * batch;
+      c[act.ofmapRead] = words.ofmapWrites * batch;
       return cost;
     }
     const t = analyticTraffic(spec, op, inA.precision, inB.precision, out.precision);
     if (op.fusion) {
-      // FlashAttention tiling (sim/attention-fusion.ts): A once, B (K or V) once per query block.
+      // FlashAttention tiling (sim/attention-fusion.ts): A once, B (K or V) once per query block;
+      // AV writes O once, QK^T's scores stay inside (their level is INSIDE_UNITS: no traffic).
       t.ifmapFetchBytes = bytesFor(op.m * op.k, inA.precision);
       t.filterFetchBytes = bytesFor(op.k * op.n, inB.precision) * op.fusion.kvPasses;
-      t.outputWriteBytes = outBytesFused(op, out.precision);
+      t.outputWriteBytes = outBytes;
       t.outputReadBytes = 0;
     }
+    const density = op.sparsity ? maskDensity(expandMask(op.sparsity.mask)) : 1;
     if (op.sparsity) {
       // The sparse operand is stored packed (kept blocks only); the tiling's re-fetch factors stay.
-      const density = maskDensity(expandMask(op.sparsity.mask));
       if (op.sparsity.operand === "a") t.ifmapFetchBytes *= density;
       else {
         t.outputWriteBytes *= density;
@@ -435,36 +446,25 @@ export const systolicArray: UnitModel<SystolicSpec> = {
       }
       // The block-CSR index (third input) is read once per batch item's pass.
       const index = ctx.inputs[2];
-      if (index) cost.readBytes[index.level]! += index.bytes;
+      if (index) cost.read(index.level, index.bytes);
     }
-    const aBytes = bytesFor(op.m * op.k, inA.precision) * (op.sparsity?.operand === "a" ? maskDensity(expandMask(op.sparsity.mask)) : 1);
+    const aBytes = bytesFor(op.m * op.k, inA.precision) * (op.sparsity?.operand === "a" ? density : 1);
     chargeMatmulFetch(
       cost, ctx,
       { level: inA.level, fetchBytes: t.ifmapFetchBytes * batch, bytes: aBytes * batch },
       { level: inB.level, fetchBytes: t.filterFetchBytes * batch, bytes: bytesFor(op.k * op.n, inB.precision) * batch },
       { m: op.m, n: op.n, k: op.k, batch },
     );
-    cost.writeBytes[out.level]! += t.outputWriteBytes * batch;
-    cost.readBytes[out.level]! += t.outputReadBytes * batch;
-    c[IFMAP_WRITE] = t.ifmapFetchBytes * batch;
-    c[FILTER_WRITE] = t.filterFetchBytes * batch;
+    cost.write(out.level, t.outputWriteBytes * batch);
+    cost.read(out.level, t.outputReadBytes * batch);
+    c[act.ifmapWrite] = t.ifmapFetchBytes * batch;
+    c[act.filterWrite] = t.filterFetchBytes * batch;
     // Partial sums: ws/is write each K fold's partials into the ofmap buffer and read them back to
     // accumulate; os accumulates in the PEs. Then the finished outputs drain to their level.
     const psumWrites = spec.dataflow === "os" ? 0 : bytesFor(g.ofmapWrites, accPrecision);
-    const outElements = op.sparsity?.operand === "output" ? expandMask(op.sparsity.mask).nnzElements : op.m * op.n;
     const psumReads = spec.dataflow === "os" ? 0 : bytesFor(Math.max(0, g.ofmapWrites - outElements), accPrecision);
-    c[OFMAP_WRITE] = (spec.dataflow === "os" ? outBytes : psumWrites) * batch + t.outputReadBytes * batch;
-    c[OFMAP_READ] = (psumReads + t.outputWriteBytes) * batch;
+    c[act.ofmapWrite] = (spec.dataflow === "os" ? outBytes : psumWrites) * batch + t.outputReadBytes * batch;
+    c[act.ofmapRead] = (psumReads + t.outputWriteBytes) * batch;
     return cost;
   },
 };
-
-/** Output bytes of a fused matmul (AV writes O once; QK^T's scores stay inside and cost nothing). */
-function outBytesFused(op: MatmulOp, p: Precision): number {
-  return bytesFor(op.sparsity?.operand === "output" ? expandMask(op.sparsity.mask).nnzElements : op.m * op.n, p);
-}
-
-function positive(value: number, env: ResolveEnv, path: string): number {
-  if (!(value > 0)) throw new InputError(env.file, { path: `${env.path}/${path}`, expected: "a positive size", found: String(value) });
-  return value;
-}

@@ -33,13 +33,15 @@
  * B resident when it fits in half the local memory, otherwise re-reads B for every block of A rows
  * that fits in the other quarter.
  */
-import { opMacs, type ElementwiseFn, type Op } from "../../workloads/trace.js";
+import { matmulOutputElements, opMacs, type ElementwiseFn, type Op, type OpKind } from "../../workloads/trace.js";
 import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow } from "../../workloads/sparsity.js";
-import { bitsOf, bytesFor, precisionFits, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
+import { bitsOf, bytesFor, perPrecision, precisionFits, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
-import { chargeFetch, FEASIBLE, innerLevelHolding, zeroCost, type ActionPrice, type Feasibility, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
-import { parseQuantity, QUANTITY } from "../../common/quantity.js";
+import { actionTable, chargeFetch, FEASIBLE, innerLevelHolding, UNIT_COMMON_PROPERTIES, zeroCost, type ActionPrice, type Feasibility, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
+import { parsePositiveQuantity, parseQuantity, QUANTITY } from "../../common/quantity.js";
+import { NumberEnum, OptionalFields, QuantityString, StringEnum } from "../../common/schema.js";
+import { Type } from "@sinclair/typebox";
 import { InputError } from "../../common/input-error.js";
 import type { EnergyTable } from "../technology/energy-table.js";
 
@@ -57,7 +59,20 @@ export const FUNCTION_INSTRUCTIONS = ["exp", "reciprocal", "rsqrt", "softmaxStep
 export type BaseInstruction = (typeof BASE_INSTRUCTIONS)[number];
 export type FunctionInstruction = (typeof FUNCTION_INSTRUCTIONS)[number];
 export type Instruction = BaseInstruction | FunctionInstruction;
-const ALL_INSTRUCTIONS: readonly Instruction[] = [...BASE_INSTRUCTIONS, ...FUNCTION_INSTRUCTIONS];
+export const ALL_INSTRUCTIONS = [...BASE_INSTRUCTIONS, ...FUNCTION_INSTRUCTIONS] as const;
+
+export function isBaseInstruction(i: Instruction): i is BaseInstruction {
+  switch (i) {
+    case "add":
+    case "mul":
+    case "mac":
+    case "max":
+    case "copy":
+      return true;
+    default:
+      return false;
+  }
+}
 
 /**
  * What each optional instruction does, as a sequence of other instructions (recursively down to the
@@ -65,7 +80,7 @@ const ALL_INSTRUCTIONS: readonly Instruction[] = [...BASE_INSTRUCTIONS, ...FUNCT
  * instruction costs its parts' arithmetic once, with one register-file round trip instead of one
  * per part: compound actions are built from primitive ones).
  */
-export const FUNCTION_SEQUENCES: Record<FunctionInstruction, Partial<Record<Instruction, number>>> = {
+export const FUNCTION_SEQUENCES: Record<FunctionInstruction, Mix> = {
   exp: { mul: 1, add: 3, mac: 4 },
   reciprocal: { add: 1, mac: 2, mul: 2 },
   rsqrt: { add: 1, mul: 5, mac: 2 },
@@ -75,20 +90,32 @@ export const FUNCTION_SEQUENCES: Record<FunctionInstruction, Partial<Record<Inst
   dot: { mac: 1 },
 };
 
-/** Base instructions of an optional instruction's full expansion. */
+/** Instruction mix: how many of each instruction (absent: none). */
+export type Mix = Partial<Record<Instruction, number>>;
+
+/** The instructions of a mix with their counts, in ISA order (zeros left out). */
+export function mixEntries(mix: Mix): [Instruction, number][] {
+  const out: [Instruction, number][] = [];
+  for (const instr of ALL_INSTRUCTIONS) {
+    const n = mix[instr];
+    if (n) out.push([instr, n]);
+  }
+  return out;
+}
+
+/** Base instructions of an instruction's full expansion. */
 export function baseExpansion(instr: Instruction): Partial<Record<BaseInstruction, number>> {
-  if ((BASE_INSTRUCTIONS as readonly string[]).includes(instr)) return { [instr]: 1 } as Partial<Record<BaseInstruction, number>>;
+  if (isBaseInstruction(instr)) return { [instr]: 1 };
   const out: Partial<Record<BaseInstruction, number>> = {};
-  for (const [part, count] of Object.entries(FUNCTION_SEQUENCES[instr as FunctionInstruction])) {
-    for (const [base, n] of Object.entries(baseExpansion(part as Instruction))) {
-      out[base as BaseInstruction] = (out[base as BaseInstruction] ?? 0) + (count ?? 0) * (n ?? 0);
+  for (const [part, count] of mixEntries(FUNCTION_SEQUENCES[instr])) {
+    for (const base of BASE_INSTRUCTIONS) {
+      const n = baseExpansion(part)[base];
+      if (n) out[base] = (out[base] ?? 0) + count * n;
     }
   }
   return out;
 }
 
-/** Instruction mix of a lowering: per element and per row. */
-export type Mix = Partial<Record<Instruction, number>>;
 export interface Lowering {
   perElement: Mix;
   perRow: Mix;
@@ -203,7 +230,7 @@ export function iterationSpace(op: Op, L: number): IterationSpace {
 function outputElements(op: Op, space: IterationSpace): number {
   switch (op.kind) {
     case "matmul":
-      return op.sparsity?.operand === "output" ? expandMask(op.sparsity.mask).nnzElements * op.batchCount : op.m * op.n * op.batchCount;
+      return matmulOutputElements(op);
     case "sort":
       return (op.topk ?? op.length) * op.batchCount;
     case "scan":
@@ -230,23 +257,27 @@ export interface InstructionSpec {
   native: boolean;
 }
 
-export interface DspSpec extends ResolvedUnitBase {
+/** The DSP's fixed actions; its lane-ops are named "<instruction>.<precision>" (one per native instruction and precision). */
+export type DspAction = "instruction" | "localRead" | "localWrite" | `${Instruction}.${Precision}`;
+
+export interface DspSpec extends ResolvedUnitBase<string> {
   kind: "dsp";
   lanes: number;
-  laneBits: number;
+  laneBits: LaneBits;
   subwordSimd: boolean;
   precisions: Precision[];
   localMemoryBytes: number;
   registerFileBytes: number;
   overlapLoadStore: boolean;
   instructions: Record<Instruction, InstructionSpec | undefined>;
-  /** Action index of each (instruction, precision) lane-op; instruction overhead; local read/write. */
-  laneActionIndex: Record<string, number>;
   /** Identifies the instruction set for caching compiled lowerings. */
   signature: string;
 }
 
-const OVERHEAD = 0, LOCAL_READ = 1, LOCAL_WRITE = 2;
+/** The count index of an action the DSP always has, or of a lane-op it has (undefined when not native). */
+function actionIndex(spec: DspSpec, id: DspAction): number | undefined {
+  return spec.actions.index[id];
+}
 
 /** Lanes available at precision p. */
 export function lanesAt(spec: Pick<DspSpec, "lanes" | "laneBits" | "subwordSimd">, p: Precision): number {
@@ -302,132 +333,127 @@ function baseLaneEnergy(e: EnergyTable, instr: BaseInstruction, p: Precision, rf
   }
 }
 
-const instructionSchema = {
-  type: "object",
-  additionalProperties: false,
-  properties: { cycles: { type: "number", exclusiveMinimum: 0 }, energyPerLane: { type: "string" } },
-};
+export const LANE_BITS = [8, 16, 32, 64] as const;
+const DSP_KINDS: readonly OpKind[] = ["matmul", "softmax", "layernorm", "elementwise", "gather", "sort", "scan"];
+export type LaneBits = (typeof LANE_BITS)[number];
 
-export const vectorDsp: UnitModel<DspSpec> = {
-  schema: {
-    type: "object",
-    additionalProperties: false,
-    required: ["kind", "lanes", "precisions", "localMemory"],
-    properties: {
-      kind: { const: "dsp" },
-      description: { type: "string" },
-      lanes: { type: "integer", minimum: 1 },
-      laneBits: { enum: [8, 16, 32, 64] },
-      subwordSimd: { type: "boolean" },
-      precisions: { type: "array", minItems: 1, uniqueItems: true, items: { enum: PRECISION_NAMES } },
-      localMemory: { type: "string" },
-      registerFile: { type: "string" },
-      frequency: { type: "string" },
-      leakage: { type: "string" },
-      overlapLoadStore: { type: "boolean" },
-      instructions: {
-        type: "object",
-        additionalProperties: false,
-        properties: Object.fromEntries(ALL_INSTRUCTIONS.map((i) => [i, instructionSchema])),
-      },
-    },
-  },
+const instructionSchema = Type.Object({
+  cycles: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  energyPerLane: Type.Optional(QuantityString()),
+}, { additionalProperties: false });
+
+export const dspSchema = Type.Object({
+  kind: Type.Literal("dsp"),
+  lanes: Type.Integer({ minimum: 1 }),
+  laneBits: Type.Optional(NumberEnum(LANE_BITS)),
+  subwordSimd: Type.Optional(Type.Boolean()),
+  precisions: Type.Array(StringEnum(PRECISION_NAMES), { minItems: 1, uniqueItems: true }),
+  localMemory: QuantityString(),
+  registerFile: Type.Optional(QuantityString()),
+  overlapLoadStore: Type.Optional(Type.Boolean()),
+  instructions: Type.Optional(OptionalFields(ALL_INSTRUCTIONS, instructionSchema)),
+  ...UNIT_COMMON_PROPERTIES,
+}, { additionalProperties: false });
+
+export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
+  schema: dspSchema,
 
   resolve(user, env) {
     const at = (p: string) => ({ file: env.file, path: `${env.path}/${p}` });
-    const lanes = user.lanes as number;
-    const laneBits = (user.laneBits as number | undefined) ?? 32;
-    const precisions = user.precisions as Precision[];
+    const { lanes, precisions } = user;
+    const laneBits = user.laneBits ?? 32;
+    const subwordSimd = user.subwordSimd ?? true;
     for (const [i, p] of precisions.entries()) {
       if (bitsOf(p) > laneBits) throw new InputError(env.file, { path: `${env.path}/precisions/${i}`, expected: `a precision of at most laneBits (${laneBits}) bits`, found: p });
     }
-    const localMemoryBytes = parseQuantity(user.localMemory, QUANTITY.bytes, at("localMemory"));
-    if (!(localMemoryBytes > 0)) throw new InputError(env.file, { path: `${env.path}/localMemory`, expected: "a positive size", found: String(localMemoryBytes) });
+    const localMemoryBytes = parsePositiveQuantity(user.localMemory, QUANTITY.bytes, at("localMemory"));
     // 32 vector registers unless told otherwise (Hexagon HVX, Tensilica Vision and Helium have 8-32).
-    const registerFileBytes = user.registerFile === undefined ? (32 * lanes * laneBits) / 8 : parseQuantity(user.registerFile, QUANTITY.bytes, at("registerFile"));
-    const frequencyHz = user.frequency === undefined ? env.frequencyHz : parseQuantity(user.frequency, QUANTITY.frequencyHz, at("frequency"));
+    const registerFileBytes = user.registerFile === undefined ? (32 * lanes * laneBits) / 8 : parsePositiveQuantity(user.registerFile, QUANTITY.bytes, at("registerFile"));
+    const frequencyHz = user.frequency === undefined ? env.frequencyHz : parsePositiveQuantity(user.frequency, QUANTITY.frequencyHz, at("frequency"));
     const e = env.energy;
     const rfPjPerByte = e.sramPjPerByte(registerFileBytes);
-    const userInstr = (user.instructions ?? {}) as Record<string, { cycles?: number; energyPerLane?: string }>;
+    const userInstr = user.instructions ?? {};
 
-    const instructions = {} as Record<Instruction, InstructionSpec | undefined>;
+    const instructions: Record<Instruction, InstructionSpec | undefined> = {
+      add: undefined, mul: undefined, mac: undefined, max: undefined, copy: undefined,
+      exp: undefined, reciprocal: undefined, rsqrt: undefined, softmaxStep: undefined, onlineSoftmax: undefined, layernormStep: undefined, dot: undefined,
+    };
     for (const instr of ALL_INSTRUCTIONS) {
       const given = userInstr[instr];
-      const isBase = (BASE_INSTRUCTIONS as readonly string[]).includes(instr);
-      if (!isBase && given === undefined) {
-        instructions[instr] = undefined; // lowered to a sequence
-        continue;
-      }
-      const energyPjPerLane = {} as Record<Precision, number>;
-      for (const p of PRECISION_NAMES) {
-        if (given?.energyPerLane !== undefined) {
-          energyPjPerLane[p] = parseQuantity(given.energyPerLane, QUANTITY.energyPj, at(`instructions/${instr}/energyPerLane`));
-        } else if (isBase) {
-          energyPjPerLane[p] = baseLaneEnergy(e, instr as BaseInstruction, p, rfPjPerByte);
-        } else {
-          // A native compound instruction without a stated energy: its parts' arithmetic once,
-          // plus one register-file round trip (3 accesses) instead of one per part.
-          const parts = baseExpansion(instr);
-          const arithmetic = Object.entries(parts).reduce((sum, [b, count]) => sum + (count ?? 0) * baseLaneArithmetic(e, b as BaseInstruction, instr === "dot" ? ACCUMULATOR[p] : p, p), 0);
-          energyPjPerLane[p] = arithmetic + 3 * bytesFor(1, p) * rfPjPerByte;
-        }
-      }
+      if (!isBaseInstruction(instr) && given === undefined) continue; // lowered to a sequence
+      const givenPj = given?.energyPerLane === undefined ? undefined : parseQuantity(given.energyPerLane, QUANTITY.energyPj, at(`instructions/${instr}/energyPerLane`));
+      const lanePj = (p: Precision): number => {
+        if (givenPj !== undefined) return givenPj;
+        if (isBaseInstruction(instr)) return baseLaneEnergy(e, instr, p, rfPjPerByte);
+        // A native compound instruction without a stated energy: its parts' arithmetic once,
+        // plus one register-file round trip (3 accesses) instead of one per part.
+        const parts = baseExpansion(instr);
+        let arithmetic = 0;
+        for (const b of BASE_INSTRUCTIONS) arithmetic += (parts[b] ?? 0) * baseLaneArithmetic(e, b, instr === "dot" ? ACCUMULATOR[p] : p, p);
+        return arithmetic + 3 * bytesFor(1, p) * rfPjPerByte;
+      };
+      const energyPjPerLane = perPrecision(lanePj);
       instructions[instr] = { cycles: given?.cycles ?? 1, energyPjPerLane, native: true };
     }
 
     const localPj = e.sramPjPerByte(localMemoryBytes);
-    const actions: ActionPrice[] = [];
-    actions[OVERHEAD] = { name: "instruction", energyPj: e.get("instruction"), per: "instruction", source: e.entry("instruction")?.source ?? "" };
-    actions[LOCAL_READ] = { name: "local.read", energyPj: localPj, per: "byte", source: e.sramSource(localMemoryBytes), bufferName: "local" };
-    actions[LOCAL_WRITE] = { name: "local.write", energyPj: localPj, per: "byte", source: e.sramSource(localMemoryBytes), bufferName: "local" };
-    const laneActionIndex: Record<string, number> = {};
+    const local = (access: "read" | "write"): ActionPrice => ({
+      name: `local.${access}`, energyPj: localPj, per: "byte", source: e.sramSource(localMemoryBytes), origin: "table", buffer: { name: "local", access },
+    });
+    const named: Partial<Record<DspAction, ActionPrice>> = {
+      instruction: { name: "instruction", per: "instruction", ...e.priced("instruction") },
+      localRead: local("read"),
+      localWrite: local("write"),
+    };
     for (const instr of ALL_INSTRUCTIONS) {
       const spec = instructions[instr];
       if (!spec) continue;
+      const fromFile = userInstr[instr]?.energyPerLane !== undefined;
       for (const p of precisions) {
-        laneActionIndex[`${instr}.${p}`] = actions.length;
-        actions.push({
-          name: `${instr}.${p}`, energyPj: spec.energyPjPerLane[p], per: "op",
-          source: userInstr[instr]?.energyPerLane !== undefined ? "design file" : `${instr} lane energy from the technology table + ${registerFileBytes} B register file`,
-        });
+        named[`${instr}.${p}`] = {
+          name: `${instr}.${p}`, energyPj: spec.energyPjPerLane[p], per: "op", origin: fromFile ? "user" : "table",
+          source: fromFile ? "design file" : `${instr} lane energy from the technology table + ${registerFileBytes} B register file`,
+        };
       }
     }
+    const actions = actionTable<string>(named);
 
     const widest = precisions.reduce((a, b) => (bitsOf(b) > bitsOf(a) ? b : a));
+    const narrowest = precisions.reduce((a, b) => (bitsOf(b) < bitsOf(a) ? b : a));
     const datapath = macAreaMm2(widest, env.nodeNm) * lanes;
     const storage = sramAreaMm2(localMemoryBytes + registerFileBytes, env.nodeNm);
     const areaMm2 = datapath + storage;
     return {
-      name: env.name, kind: "dsp", frequencyHz, actions, areaMm2,
+      name: env.name, kind: "dsp", frequencyHz, count: 1, actions, areaMm2,
       areaByComponentMm2: { datapath, storage },
       leakagePowerW: user.leakage === undefined ? leakagePowerW(areaMm2, env.voltageV) : parseQuantity(user.leakage, QUANTITY.powerW, at("leakage")),
-      peakMacsPerCycle: lanesAt({ lanes, laneBits, subwordSimd: (user.subwordSimd as boolean | undefined) ?? true }, precisions.reduce((a, b) => (bitsOf(b) < bitsOf(a) ? b : a))),
+      peakMacsPerCycle: lanesAt({ lanes, laneBits, subwordSimd }, narrowest),
       localBufferBytes: localMemoryBytes,
-      lanes, laneBits, subwordSimd: (user.subwordSimd as boolean | undefined) ?? true, precisions, localMemoryBytes, registerFileBytes,
-      overlapLoadStore: (user.overlapLoadStore as boolean | undefined) ?? true,
-      instructions, laneActionIndex,
+      lanes, laneBits, subwordSimd, precisions, localMemoryBytes, registerFileBytes,
+      overlapLoadStore: user.overlapLoadStore ?? true,
+      instructions,
       // What a compiled lowering depends on: lanes, the instructions present, their cycles, and where
       // their lane actions sit in the action table.
-      signature: JSON.stringify([lanes, laneBits, (user.subwordSimd as boolean | undefined) ?? true, precisions, ALL_INSTRUCTIONS.map((i) => instructions[i]?.cycles ?? null), laneActionIndex]),
+      signature: JSON.stringify([lanes, laneBits, subwordSimd, precisions, ALL_INSTRUCTIONS.map((i) => instructions[i]?.cycles ?? null), actions.list.map((a) => a.name)]),
     };
   },
 
-  kinds: ["matmul", "softmax", "layernorm", "elementwise", "gather", "sort", "scan"],
+  kinds: DSP_KINDS,
 
   supports(op: Op) {
-    return (this.kinds as readonly string[]).includes(op.kind);
+    return DSP_KINDS.includes(op.kind);
   },
 
   check(spec, op, ctx): Feasibility {
     const needed = ctx.inputs[0]?.precision ?? ctx.output.precision;
     if (executionPrecision(spec, needed) === undefined) {
-      return { ok: false, reason: `${op.kind} ${op.id} needs ${needed}, and the DSP supports only ${spec.precisions.join(", ")}` };
+      return { ok: false, reason: { class: "precision", needed, supported: spec.precisions, reason: `${op.kind} ${op.id} needs ${needed}, and the DSP supports only ${spec.precisions.join(", ")}` } };
     }
     return FEASIBLE;
   },
 
   cost(spec, op, ctx, scratch): UnitCost {
-    const cost = zeroCost(ctx.memory.length, spec.actions.length, scratch);
+    const cost = zeroCost(ctx.memory.length, spec.actions.list.length, scratch);
     const inPrecision = ctx.inputs[0]?.precision ?? ctx.output.precision;
     const p = executionPrecision(spec, inPrecision);
     if (p === undefined) return cost;
@@ -437,7 +463,7 @@ export const vectorDsp: UnitModel<DspSpec> = {
     const space = iterationSpace(op, L);
     const low = lowering(op, (i) => spec.instructions[i] !== undefined);
     const compiled = compileLowering(spec, op, p, L);
-    const c = cost.actionCounts;
+    const c = cost.counts;
     const instructionsIssued = space.vectors * compiled.perElement.instructions + space.rows * compiled.perRow.instructions;
     const aluCycles = space.vectors * compiled.perElement.cycles + space.rows * compiled.perRow.cycles;
     for (const [index, count] of compiled.perElement.laneOps) c[index]! += space.elements * count;
@@ -450,14 +476,14 @@ export const vectorDsp: UnitModel<DspSpec> = {
     let localRead = 0;
     let homeReadTotal = 0;
     if (op.kind === "matmul") {
-      const [a, b] = inputs as [typeof inputs[number], typeof inputs[number]];
+      const a = inputs[0]!, b = inputs[1]!;
       const density = op.sparsity ? maskDensity(expandMask(op.sparsity.mask)) : 1;
       const aBytes = bytesFor(op.m * op.k, a.precision) * (op.sparsity?.operand === "a" ? density : 1);
       const bBytes = bytesFor(op.k * op.n, b.precision);
       const rowBytes = bytesFor(op.k, a.precision);
       const rowsPerBlock = Math.max(1, Math.floor(spec.localMemoryBytes / 4 / rowBytes));
       const bPasses = op.fusion ? op.fusion.kvPasses : bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
-      cost.readBytes[a.level]! += aBytes * op.batchCount;
+      cost.read(a.level, aBytes * op.batchCount);
       chargeFetch(cost, ctx, b.level, bBytes * bPasses * op.batchCount, bBytes * op.batchCount);
       homeReadTotal = (aBytes + bBytes * bPasses) * op.batchCount;
       // Every MAC reads its B element from local memory; A elements are broadcast from registers.
@@ -465,7 +491,7 @@ export const vectorDsp: UnitModel<DspSpec> = {
       localRead = bytesFor(macs, b.precision) + aBytes * op.batchCount;
       cost.macs = macs;
       for (const extra of inputs.slice(2)) {
-        cost.readBytes[extra.level]! += extra.bytes;
+        cost.read(extra.level, extra.bytes);
         homeReadTotal += extra.bytes;
       }
     } else {
@@ -481,29 +507,29 @@ export const vectorDsp: UnitModel<DspSpec> = {
         const reads = i === 0 ? passes : 1;
         // A spilled row's passes after the first come from an on-chip level that holds the row
         // (the L2 / global buffer the first pass staged it in), else from home again.
-        const stage = reads > 1 ? innerLevelHolding(ctx.memory, input.level, rowBytes) : -1;
+        const stage = reads > 1 && input.level >= 0 ? innerLevelHolding(ctx.memory, input.level, rowBytes) : -1;
         if (stage >= 0) {
-          cost.readBytes[input.level]! += bytes;
-          cost.writeBytes[stage]! += bytes;
-          cost.readBytes[stage]! += bytes * (reads - 1);
-        } else cost.readBytes[input.level]! += bytes * reads;
+          cost.read(input.level, bytes);
+          cost.write(stage, bytes);
+          cost.read(stage, bytes * (reads - 1));
+        } else cost.read(input.level, bytes * reads);
         homeReadTotal += bytes * reads;
         localRead += bytes * (i === 0 ? low.passesIfSpilled : 1);
       }
       if (spilled && low.spillsIntermediate) {
         const intermediate = bytesFor(space.elements, p);
-        const stage = innerLevelHolding(ctx.memory, out.level, rowBytes);
+        const stage = out.level >= 0 ? innerLevelHolding(ctx.memory, out.level, rowBytes) : -1;
         const level = stage >= 0 ? stage : out.level;
-        cost.writeBytes[level]! += intermediate;
-        cost.readBytes[level]! += intermediate;
+        cost.write(level, intermediate);
+        cost.read(level, intermediate);
       }
     }
-    cost.writeBytes[out.level]! += outBytes;
-    c[OVERHEAD] = instructionsIssued;
+    cost.write(out.level, outBytes);
+    c[actionIndex(spec, "instruction")!] = instructionsIssued;
     // Local memory: written with what arrives from home levels, read into registers, then the
     // results are written back and read out to their level.
-    c[LOCAL_WRITE] = homeReadTotal + outBytes;
-    c[LOCAL_READ] = localRead + outBytes;
+    c[actionIndex(spec, "localWrite")!] = homeReadTotal + outBytes;
+    c[actionIndex(spec, "localRead")!] = localRead + outBytes;
     // Loads and stores move whole vector registers (lanes x laneBits), whatever the element width.
     const vectorBytes = (spec.lanes * spec.laneBits) / 8;
     const loadStoreCycles = Math.ceil((localRead + outBytes) / vectorBytes);
@@ -551,15 +577,14 @@ function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): Compil
       if (native) {
         out.instructions += instructions;
         out.cycles += instructions * native.cycles;
-        const index = spec.laneActionIndex[`${instr}.${p}`]!;
+        const index = actionIndex(spec, `${instr}.${p}`)!;
         lane.set(index, (lane.get(index) ?? 0) + laneOps);
         return;
       }
-      for (const [part, count] of Object.entries(FUNCTION_SEQUENCES[instr as FunctionInstruction])) {
-        add(part as Instruction, instructions * (count ?? 0), laneOps * (count ?? 0));
-      }
+      if (isBaseInstruction(instr)) throw new Error(`base instruction ${instr} missing from DSP ${spec.name}`);
+      for (const [part, count] of mixEntries(FUNCTION_SEQUENCES[instr])) add(part, instructions * count, laneOps * count);
     };
-    for (const [instr, count] of Object.entries(mix)) add(instr as Instruction, count ?? 0, count ?? 0);
+    for (const [instr, count] of mixEntries(mix)) add(instr, count, count);
     if (reductions > 0 && L > 1) {
       // A tree reduction: log2(L) steps, L/2 + L/4 + ... = L - 1 active lane-ops.
       add("add", reductions * Math.ceil(Math.log2(L)), reductions * (L - 1));
