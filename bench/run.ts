@@ -13,7 +13,7 @@ import { simulate } from "../sim/engine.js";
 import type { Design } from "../hardware-models/design.js";
 import type { Trace } from "../workloads/trace.js";
 import { resolveVariant } from "../workloads/workload-spec.js";
-import { clearMaskCache } from "../workloads/sparsity.js";
+import { clearMemos } from "../common/memo.js";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -81,7 +81,7 @@ const time = (label: string, build: () => Trace) => {
 const W = { file: "<bench>", path: "" };
 time("bert-base seq 4096 dense", () => buildPresetTrace("bert-base", { seqLen: 4096 }));
 time("bert-base seq 4096 block-sparse (block 32, density 0.25)", () => {
-  clearMaskCache();
+  clearMemos();
   return buildPresetTrace("bert-base", { seqLen: 4096, attention: resolveVariant("attention", "block-sparse", {}, W) });
 });
 time("gpt2-small seq 128 + 1,000 generated tokens", () => buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 }));

@@ -6,6 +6,7 @@
  */
 import { create, all, type MathJsInstance } from "mathjs";
 import { InputError, describeValue } from "./input-error.js";
+import { keyedMemo } from "./memo.js";
 
 let math: MathJsInstance | undefined;
 function mathjs(): MathJsInstance {
@@ -52,7 +53,7 @@ export function parseQuantity(
     throw new InputError(where.file, { path: where.path, expected, found: describeValue(value) });
   }
   const memoKey = `${value}\u0000${kind.unit}`;
-  const memo = parsed.get(memoKey);
+  const memo = parsed.lookup(memoKey);
   if (memo !== undefined) return memo;
   let result: number;
   try {
@@ -64,13 +65,11 @@ export function parseQuantity(
   if (!Number.isFinite(result)) {
     throw new InputError(where.file, { path: where.path, expected: `a finite ${expected}`, found: describeValue(value) });
   }
-  if (parsed.size > 10_000) parsed.clear();
-  parsed.set(memoKey, result);
-  return result;
+  return parsed.store(memoKey, result);
 }
 
 /** Parsed quantities by (text, unit): sweeps resolve the same strings in every design point. */
-const parsed = new Map<string, number>();
+const parsed = keyedMemo<string, number>("common.quantity");
 
 /** parseQuantity for a field that must be positive (sizes, bandwidths, clocks), else an InputError at its path. */
 export function parsePositiveQuantity(value: unknown, kind: QuantityKind, where: { file: string; path: string }): number {

@@ -37,7 +37,7 @@ const energySection = Type.Record(Type.String({ minLength: 1 }), quantity, {
   description: "energy overrides: a table entry (mac.int8, add.fp16, instruction, dram.<kind>) or a unit action (<unit>.<action>); pJ per op, per byte for buffer actions, per bit for memory kinds",
 });
 
-const carbonSection = Type.Object({
+export const carbonSection = Type.Object({
   gridIntensity: QuantityString({ description: "grid carbon intensity, e.g. \"400 g/kWh\" (g CO2e per kWh)" }),
   pue: Type.Optional(Type.Number({ minimum: 1, description: "facility power usage effectiveness (default 1)" })),
   fab: Type.Optional(Type.String({ description: "fab location (ACT: taiwan, korea, japan, usa, europe, ...) or an intensity such as \"583 g/kWh\" (default taiwan)" })),

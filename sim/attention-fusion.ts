@@ -16,6 +16,7 @@
  * softmax's rescaling of partial outputs (deferred to the end in FlashAttention-2) is not counted.
  */
 import type { Design } from "../hardware-models/design.js";
+import { ownedMemo } from "../common/memo.js";
 import { bytesFor } from "../workloads/precision.js";
 import type { MatmulOp, Op, TensorSpec, Trace } from "../workloads/trace.js";
 
@@ -27,7 +28,7 @@ export interface FusionSummary {
   bufferBytes: number;
 }
 
-const cache = new WeakMap<Trace, Map<number, { trace: Trace; summary: FusionSummary }>>();
+const fused = ownedMemo<Trace, number, { trace: Trace; summary: FusionSummary }>("sim.fused-attention");
 
 /** Dao et al. 2022, Algorithm 1: query block rows for head dimension d and M on-chip elements. */
 export function flashQueryBlockRows(bufferElements: number, headDim: number): number {
@@ -38,11 +39,10 @@ export function flashQueryBlockRows(bufferElements: number, headDim: number): nu
 export function fuseAttention(trace: Trace, design: Design): { trace: Trace; summary: FusionSummary } {
   const unit = design.units[design.mapping.unitByKind.matmul]!;
   const bufferBytes = unit.localBufferBytes;
-  let perTrace = cache.get(trace);
-  if (!perTrace) cache.set(trace, (perTrace = new Map()));
-  const hit = perTrace.get(bufferBytes);
-  if (hit) return hit;
+  return fused.lookup(trace, bufferBytes) ?? fused.store(trace, bufferBytes, fuse(trace, bufferBytes));
+}
 
+function fuse(trace: Trace, bufferBytes: number): { trace: Trace; summary: FusionSummary } {
   const producer = new Map<string, number>();
   trace.ops.forEach((op, i) => op.outputs.forEach((t) => producer.set(t, i)));
   const firstReader = new Map<string, number>();
@@ -73,7 +73,5 @@ export function fuseAttention(trace: Trace, design: Design): { trace: Trace; sum
     summary.groups++;
   });
   const tensors: TensorSpec[] = trace.tensors.map((t) => (onChip.has(t.name) ? { ...t, onChip: true } : t));
-  const result = { trace: { ...trace, tensors, ops }, summary };
-  perTrace.set(bufferBytes, result);
-  return result;
+  return { trace: { ...trace, tensors, ops }, summary };
 }

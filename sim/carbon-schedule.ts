@@ -15,6 +15,7 @@
  * every remaining job's unconstrained cheapest, which is exact; past `maxNodes` search nodes it
  * returns the best schedule found (or the greedy one) and says it is not proven optimal.
  */
+import { ScheduleError } from "./errors.js";
 
 export interface CarbonJob {
   id: string;
@@ -73,7 +74,7 @@ export interface ScheduleResult {
 
 export function jobCarbonG(job: CarbonJob, region: string, start: number, series: IntensitySeries, pue = 1): number {
   const hourly = series.hourly[region];
-  if (!hourly) throw new Error(`no intensity series for region ${region}`);
+  if (!hourly) throw new ScheduleError("unknown-region", `no intensity series for region ${region}`, job.id);
   const end = start + job.durationHours;
   if (start < 0 || end > hourly.length + 1e-9) return Infinity;
   let sum = 0;
@@ -105,7 +106,7 @@ function candidates(job: CarbonJob, series: IntensitySeries, options: ScheduleOp
       if (Number.isFinite(carbon)) out.push({ region, start: s, carbon });
     }
   }
-  if (out.length === 0) throw new Error(`job ${job.id}: no start in [${job.releaseHour}, ${job.deadlineHour} - ${job.durationHours}] within the intensity series`);
+  if (out.length === 0) throw new ScheduleError("no-window", `job ${job.id}: no start in [${job.releaseHour}, ${job.deadlineHour} - ${job.durationHours}] within the intensity series`, job.id);
   return out.sort((a, b) => a.carbon - b.carbon);
 }
 
@@ -120,7 +121,7 @@ export function scheduleJobs(jobs: readonly CarbonJob[], series: IntensitySeries
   const pue = options.pue ?? 1;
   const baseline = jobs.map((j) => jobCarbonG(j, j.home, j.releaseHour, series, pue));
   baseline.forEach((c, i) => {
-    if (!Number.isFinite(c)) throw new Error(`job ${jobs[i]!.id}: runs past the end of the intensity series`);
+    if (!Number.isFinite(c)) throw new ScheduleError("past-series", `job ${jobs[i]!.id}: runs past the end of the intensity series`, jobs[i]!.id);
   });
   const cands = jobs.map((j) => candidates(j, series, options));
   const finish = (picks: Candidate[], optimal: boolean, method: ScheduleResult["method"]): ScheduleResult => {
@@ -186,7 +187,7 @@ export function scheduleJobs(jobs: readonly CarbonJob[], series: IntensitySeries
   };
   search(0, 0);
   if (!best) {
-    throw new Error(exhausted
+    throw new ScheduleError("capacity", exhausted
       ? `no schedule within ${capacity} job(s) at once per region found in ${budget} search nodes (greedy placement failed too)`
       : `no schedule fits ${capacity} job(s) at once per region (the jobs that cannot move already overlap)`);
   }

@@ -16,6 +16,7 @@
  * For a latency target (SLO) the minimum-energy point is the one of least energy among those that
  * meet it; when none does, the study says so and names the fastest.
  */
+import { InfeasibleError } from "./errors.js";
 import { resolveDesign } from "../hardware-models/design-loader.js";
 import { withValues } from "../common/set-path.js";
 import type { Design } from "../hardware-models/design.js";
@@ -69,7 +70,7 @@ export function dvfsStudy(doc: unknown, file: string, trace: Trace, points: read
   const out: DvfsPoint[] = [];
   for (const p of points) {
     const outcome = simulate(designAt(doc, file, p), trace, { perOp: false });
-    if (!outcome.ok) throw new Error(`${file} at ${p.voltageV} V, ${p.frequencyHz} Hz: ${outcome.infeasible.reasons[0]?.reason}`);
+    if (!outcome.ok) throw new InfeasibleError(outcome.infeasible, `${file} at ${p.voltageV} V, ${p.frequencyHz} Hz`);
     const r = outcome.result;
     out.push({
       ...p, latencySeconds: r.latencySeconds, energyJ: r.energyJ, dynamicEnergyJ: r.dynamicEnergyPj * 1e-12,

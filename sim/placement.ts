@@ -16,6 +16,7 @@
  * (infeasible design); weights that overflow their level are reported once, as a total.
  */
 import { bytesFor } from "../workloads/precision.js";
+import { objectMemo, ownedMemo } from "../common/memo.js";
 import type { TensorRole, Trace } from "../workloads/trace.js";
 import type { MemoryLevel } from "../hardware-models/memory-hierarchy.js";
 import { INSIDE_UNITS, type Operand } from "../hardware-models/unit-model.js";
@@ -43,11 +44,14 @@ export interface TraceLayout {
   totalWeightBytes: number;
 }
 
-const layoutCache = new WeakMap<Trace, TraceLayout>();
+const layouts = objectMemo<Trace, TraceLayout>("sim.trace-layout");
 
+/** The layout of a trace (remembered per trace object). */
 export function traceLayout(trace: Trace): TraceLayout {
-  const cached = layoutCache.get(trace);
-  if (cached) return cached;
+  return layouts.get(trace, () => layoutOf(trace));
+}
+
+function layoutOf(trace: Trace): TraceLayout {
   const last = trace.ops.length - 1;
   const indexByName = new Map<string, number>();
   const tensors: TensorInfo[] = trace.tensors.map((t, i) => {
@@ -102,9 +106,7 @@ export function traceLayout(trace: Trace): TraceLayout {
     peakMemoryBytes = Math.max(peakMemoryBytes, live);
     peakActivationBytes = Math.max(peakActivationBytes, liveActs);
   }
-  const layout = { tensors, indexByName, opInputs, opOutput, opDeps, peakMemoryBytes, peakActivationBytes, totalWeightBytes };
-  layoutCache.set(trace, layout);
-  return layout;
+  return { tensors, indexByName, opInputs, opOutput, opDeps, peakMemoryBytes, peakActivationBytes, totalWeightBytes };
 }
 
 export interface Placement {
@@ -206,22 +208,14 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
   return { levelOf, operands, peakBytesByLevel, overflows };
 }
 
-const placementCache = new WeakMap<Trace, Map<string, Placement>>();
+const placements = ownedMemo<Trace, string, Placement>("sim.placement");
 
 /**
  * placeTensors, remembered per trace and memory capacities (placement depends on nothing else), so
  * a sweep that varies compute or bandwidth does not re-plan the same trace. Results are read-only.
  */
 export function cachedPlacement(trace: Trace, layout: TraceLayout, memory: readonly MemoryLevel[], weightsLevel: number): Placement {
-  let perTrace = placementCache.get(trace);
-  if (!perTrace) placementCache.set(trace, (perTrace = new Map()));
   let key = `${weightsLevel}`;
   for (const level of memory) key += `|${level.capacityBytes}`;
-  let placement = perTrace.get(key);
-  if (!placement) {
-    placement = placeTensors(trace, layout, memory, weightsLevel);
-    if (perTrace.size > 256) perTrace.clear();
-    perTrace.set(key, placement);
-  }
-  return placement;
+  return placements.lookup(trace, key) ?? placements.store(trace, key, placeTensors(trace, layout, memory, weightsLevel));
 }

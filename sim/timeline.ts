@@ -14,6 +14,7 @@
  * Invariants (tested): makespan <= the sum of standalone durations and >= the busiest unit's busy
  * time; the dynamic energy of a run does not depend on the schedule; peak power >= average power.
  */
+import { ownedMemo } from "../common/memo.js";
 
 export interface TimelineInput {
   /** Unit index per op. */
@@ -77,7 +78,8 @@ interface TimelinePlan {
   units: number;
 }
 
-const planCache = new WeakMap<number[][], Map<number, { unit: number[]; batch: number[]; maxChunks: number; plan: TimelinePlan }[]>>();
+/** Plans by the trace's dependency lists, then by a hash of the assignment; a bucket holds the plans whose hashes collide. */
+const plans = ownedMemo<number[][], number, { unit: number[]; batch: number[]; maxChunks: number; plan: TimelinePlan }[]>("sim.timeline-plan");
 
 /** FNV-1a over the unit and batch arrays: a cheap key; hits are confirmed element by element. */
 function planKey(t: TimelineInput): number {
@@ -96,10 +98,8 @@ function sameArrays(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 }
 
 function plan(t: TimelineInput): TimelinePlan {
-  let perDeps = planCache.get(t.deps);
-  if (!perDeps) planCache.set(t.deps, (perDeps = new Map()));
   const key = planKey(t);
-  const bucket = perDeps.get(key) ?? [];
+  const bucket = plans.lookup(t.deps, key) ?? plans.store(t.deps, key, []);
   const hit = bucket.find((b) => b.maxChunks === t.maxChunks && sameArrays(b.unit, t.unit) && sameArrays(b.batch, t.batch));
   if (hit) return hit.plan;
   const n = t.unit.length;
@@ -149,9 +149,7 @@ function plan(t: TimelineInput): TimelinePlan {
   const queue = new Int32Array(tasks);
   for (let task = 0; task < tasks; task++) queue[qfill[t.unit[taskOp[task]!]!]!++] = task;
   const result = { chunks, taskOp, taskChunk, depCount, dependentsStart, dependents, queueStart, queue, units };
-  if (perDeps.size > 64) perDeps.clear();
   bucket.push({ unit: t.unit.slice(), batch: t.batch.slice(), maxChunks: t.maxChunks, plan: result });
-  perDeps.set(key, bucket);
   return result;
 }
 

@@ -13,8 +13,8 @@
  * a claim's `predicted` is an expression over them (the restricted mathjs of sweep specs).
  */
 import { dirname, resolve as resolvePath } from "node:path";
-import studySchema from "./schema/study.schema.json" with { type: "json" };
-import { readDocument, readTextFile, validateAgainst } from "../common/document.js";
+import { readDocument, readTextFile, validateSchema } from "../common/document.js";
+import { studySchema, type StudyDocument } from "./study-schema.js";
 import { InputError } from "../common/input-error.js";
 import { parseQuantity, QUANTITY } from "../common/quantity.js";
 import { locateDesignFrom, parseSupplyVoltage, resolveCarbon, resolveDesign } from "../hardware-models/design-loader.js";
@@ -28,11 +28,13 @@ import { dvfsStudy, operatingPoints, type DvfsStudy } from "../sim/dvfs.js";
 import { batchingStudy, type BatchingStudy } from "../sim/batching.js";
 import { parseIntensityCsv, scheduleJobs, type CarbonJob, type ScheduleResult } from "../sim/carbon-schedule.js";
 import { evaluateExpression } from "../sweeps/expressions.js";
+import { InfeasibleError, ScheduleError } from "../sim/errors.js";
 import { withValues } from "../common/set-path.js";
 
 export { studySchema };
 
-type Obj = Record<string, unknown>;
+/** A workload section as written (workloads/workload-file.ts validates it). */
+type WorkloadSection = Record<string, unknown>;
 
 export interface CaseResult {
   name: string;
@@ -80,20 +82,8 @@ export interface StudyReport {
   claims: ClaimResult[];
 }
 
-interface StudyDoc {
-  name: string;
-  description?: string;
-  sources?: string[];
-  assumptions?: string[];
-  design?: string;
-  workload?: Obj;
-  carbon?: Parameters<typeof resolveCarbon>[0];
-  sections: (Obj & { kind: SectionResult["kind"]; name: string })[];
-  claims?: { name: string; predicted: string; claimed?: number; unit?: string; source?: string }[];
-}
-
 /** A design with values changed at dotted paths (a case's `set:`), resolved again. */
-function designWithValues(base: { doc: unknown; file: string }, set: Obj, file: string, path: string): { doc: unknown; file: string; design: Design } {
+function designWithValues(base: { doc: unknown; file: string }, set: Record<string, string | number | boolean>, file: string, path: string): { doc: unknown; file: string; design: Design } {
   const doc = withValues(base.doc, Object.entries(set).map(([key, value]) => [key.split("."), value] as const));
   try {
     return { doc, file: base.file, design: resolveDesign(doc, base.file) };
@@ -104,11 +94,11 @@ function designWithValues(base: { doc: unknown; file: string }, set: Obj, file: 
 }
 
 export function runStudyFile(file: string): StudyReport {
-  const doc = validateAgainst<StudyDoc>(studySchema, readDocument(file), file);
+  const doc = validateSchema(studySchema, readDocument(file), file);
   return runStudy(doc, file);
 }
 
-export function runStudy(doc: StudyDoc, file: string): StudyReport {
+export function runStudy(doc: StudyDocument, file: string): StudyReport {
   const dir = dirname(resolvePath(file));
   const designs = new Map<string, { doc: unknown; file: string; design: Design }>();
   const loadDesignAt = (arg: string | undefined, path: string) => {
@@ -123,7 +113,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
     }
     return found;
   };
-  const workloadAt = (raw: Obj | undefined, path: string): WorkloadSpec => {
+  const workloadAt = (raw: WorkloadSection | undefined, path: string): WorkloadSpec => {
     const section = raw ?? doc.workload;
     if (!section) throw new InputError(file, { path, expected: "a workload (here or at the top of the study)", found: "nothing" });
     return parseWorkloadSection(section, file, raw ? path : "/workload");
@@ -136,16 +126,16 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
     const at = `/sections/${i}`;
     switch (s.kind) {
       case "compare": {
-        const cases = (s.cases as Obj[]).map((c, k) => {
+        const cases = s.cases.map((c, k) => {
           const cpath = `${at}/cases/${k}`;
-          const base = loadDesignAt(c.design as string | undefined, `${cpath}/design`);
-          const d = c.set ? designWithValues(base, c.set as Obj, file, `${cpath}/set`) : base;
-          const mix = (c.mix as { share: number; workload: Obj }[] | undefined) ?? [{ share: 1, workload: c.workload as Obj | undefined }];
+          const base = loadDesignAt(c.design, `${cpath}/design`);
+          const d = c.set ? designWithValues(base, c.set, file, `${cpath}/set`) : base;
+          const mix: { share: number; workload: WorkloadSection | undefined }[] = c.mix ?? [{ share: 1, workload: c.workload }];
           const total = mix.reduce((a, m) => a + m.share, 0);
           if (Math.abs(total - 1) > 1e-9) throw new InputError(file, { path: `${cpath}/mix`, expected: "shares summing to 1", found: String(total) });
           // The most specific setting wins: the case's, the study's, then the design's system.carbon.
-          const carbon: CarbonSetting | undefined = c.carbon ? resolveCarbon(c.carbon as never, file, `${cpath}/carbon`) : (studyCarbon ?? d.design.system.carbon);
-          const r: CaseResult = { name: c.name as string, design: d.design.name, workload: "", energyPerInferenceJ: 0, latencySeconds: 0, peakMemoryBytes: 0, peakActivationBytes: 0, averagePowerW: 0, areaMm2: d.design.areaMm2 };
+          const carbon: CarbonSetting | undefined = c.carbon ? resolveCarbon(c.carbon, file, `${cpath}/carbon`) : (studyCarbon ?? d.design.system.carbon);
+          const r: CaseResult = { name: c.name, design: d.design.name, workload: "", energyPerInferenceJ: 0, latencySeconds: 0, peakMemoryBytes: 0, peakActivationBytes: 0, averagePowerW: 0, areaMm2: d.design.areaMm2 };
           const names: string[] = [];
           let busySeconds = 0; // per inference, blended: average power = energy / time, not a mean of powers
           mix.forEach((m, j) => {
@@ -179,17 +169,17 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
         break;
       }
       case "dvfs": {
-        const d = loadDesignAt(s.design as string | undefined, `${at}/design`);
-        const spec = workloadAt(s.workload as Obj | undefined, `${at}/workload`);
-        const voltages = (s.voltages as string[] | undefined)?.map((v, k) => parseSupplyVoltage(v, { file, path: `${at}/voltages/${k}` }));
+        const d = loadDesignAt(s.design, `${at}/design`);
+        const spec = workloadAt(s.workload, `${at}/workload`);
+        const voltages = s.voltages?.map((v, k) => parseSupplyVoltage(v, { file, path: `${at}/voltages/${k}` }));
         const slo = s.slo === undefined ? undefined : parseQuantity(s.slo, QUANTITY.timeSeconds, { file, path: `${at}/slo` });
         const trace = buildWorkload(spec, file);
         let study: DvfsStudy;
         try {
           study = dvfsStudy(d.doc, d.file, trace, operatingPoints(d.design, voltages), slo);
         } catch (err) {
-          if (err instanceof InputError) throw err;
-          throw new InputError(file, { path: at, expected: "operating points the design can run the workload at", found: err instanceof Error ? err.message : String(err) });
+          if (!(err instanceof InfeasibleError)) throw err;
+          throw new InputError(file, { path: at, expected: "operating points the design can run the workload at", found: err.message });
         }
         if (study.best) {
           values[`${s.name}_bestEnergyJ`] = study.best.energyJ;
@@ -201,10 +191,10 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
         break;
       }
       case "batching": {
-        const d = loadDesignAt(s.design as string | undefined, `${at}/design`);
-        const spec = workloadAt(s.workload as Obj | undefined, `${at}/workload`);
+        const d = loadDesignAt(s.design, `${at}/design`);
+        const spec = workloadAt(s.workload, `${at}/workload`);
         const slo = s.slo === undefined ? undefined : parseQuantity(s.slo, QUANTITY.timeSeconds, { file, path: `${at}/slo` });
-        const study = batchingStudy(d.design, spec, s.batches as number[], slo);
+        const study = batchingStudy(d.design, spec, s.batches, slo);
         if (study.best) {
           values[`${s.name}_bestBatch`] = study.best.batch;
           values[`${s.name}_bestEnergyPerInferenceJ`] = study.best.energyPerInferenceJ;
@@ -213,11 +203,11 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
         break;
       }
       case "schedule": {
-        const intensityFile = resolvePath(dir, s.intensity as string);
+        const intensityFile = resolvePath(dir, s.intensity);
         const series = parseIntensityCsv(readTextFile(intensityFile, "an hourly intensity CSV (time,<region>,...)"), (path, expected, found) => {
           throw new InputError(intensityFile, { path, expected, found });
         });
-        const jobs = (s.jobs as Obj[]).map((j, k): CarbonJob => {
+        const jobs = s.jobs.map((j, k): CarbonJob => {
           const jpath = `${at}/jobs/${k}`;
           let energyKWh: number;
           if (j.energy !== undefined) energyKWh = parseQuantity(j.energy, QUANTITY.energyPj, { file, path: `${jpath}/energy` }) * 1e-12 / 3.6e6;
@@ -226,28 +216,29 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
             const cases = sections.flatMap((x) => (x.kind === "compare" ? x.cases.map((c) => ({ id: `${x.name}.${c.name}`, c })) : []));
             const e = cases.find((x) => x.id === j.case)?.c.energyPerInferenceJ;
             if (e === undefined) throw new InputError(file, { path: `${jpath}/case`, expected: `a case of an earlier compare section (${cases.map((x) => x.id).join(", ")})`, found: JSON.stringify(j.case) });
-            energyKWh = (e * (j.inferences as number)) / 3.6e6;
+            energyKWh = (e * j.inferences) / 3.6e6;
           } else throw new InputError(file, { path: jpath, expected: "energy, or case and inferences", found: "neither" });
           const durationHours = parseQuantity(j.duration, QUANTITY.timeSeconds, { file, path: `${jpath}/duration` }) / 3600;
           if (!(durationHours > 0)) throw new InputError(file, { path: `${jpath}/duration`, expected: "a positive duration", found: String(j.duration) });
-          const home = j.home as string;
+          const home = j.home;
           if (!series.regions.includes(home)) throw new InputError(file, { path: `${jpath}/home`, expected: `a region of ${s.intensity} (${series.regions.join(", ")})`, found: JSON.stringify(home) });
-          const releaseHour = (j.release as number | undefined) ?? 0;
-          const deadlineHour = j.deadline as number;
+          const releaseHour = j.release ?? 0;
+          const deadlineHour = j.deadline;
           if (deadlineHour < releaseHour + durationHours) throw new InputError(file, { path: `${jpath}/deadline`, expected: `at least release + duration (${releaseHour + durationHours} h)`, found: String(deadlineHour) });
           const hours = series.hourly[home]!.length;
           if (deadlineHour > hours) throw new InputError(file, { path: `${jpath}/deadline`, expected: `at most the ${hours} hours of ${s.intensity}`, found: String(deadlineHour) });
-          for (const [r, region] of ((j.regions as string[] | undefined) ?? []).entries()) {
+          for (const [r, region] of (j.regions ?? []).entries()) {
             if (!series.regions.includes(region)) throw new InputError(file, { path: `${jpath}/regions/${r}`, expected: `a region of ${s.intensity} (${series.regions.join(", ")})`, found: JSON.stringify(region) });
           }
-          return { id: j.id as string, energyKWh, durationHours, releaseHour, deadlineHour, deferrable: (j.deferrable as boolean | undefined) ?? true, home, ...(j.regions ? { regions: j.regions as string[] } : {}) };
+          return { id: j.id, energyKWh, durationHours, releaseHour, deadlineHour, deferrable: j.deferrable ?? true, home, ...(j.regions ? { regions: j.regions } : {}) };
         });
-        const pue = (s.pue as number | undefined) ?? studyCarbon?.pue ?? 1;
+        const pue = s.pue ?? studyCarbon?.pue ?? 1;
         let result: ScheduleResult;
         try {
-          result = scheduleJobs(jobs, series, { pue, chooseRegion: (s.chooseRegion as boolean | undefined) ?? false, ...(s.capacity !== undefined ? { capacity: s.capacity as number } : {}) });
+          result = scheduleJobs(jobs, series, { pue, chooseRegion: s.chooseRegion ?? false, ...(s.capacity !== undefined ? { capacity: s.capacity } : {}) });
         } catch (err) {
-          throw new InputError(file, { path: `${at}/jobs`, expected: "jobs that can be scheduled", found: err instanceof Error ? err.message : String(err) });
+          if (!(err instanceof ScheduleError)) throw err;
+          throw new InputError(file, { path: err.jobId ? `${at}/jobs/${jobs.findIndex((j) => j.id === err.jobId)}` : `${at}/jobs`, expected: "jobs that can be scheduled", found: err.message });
         }
         values[`${s.name}_baselineG`] = result.baselineG;
         values[`${s.name}_scheduledG`] = result.totalG;
@@ -259,8 +250,8 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
         break;
       }
       case "accuracy": {
-        const d = loadDesignAt(s.design as string | undefined, `${at}/design`);
-        const points = (s.settings as { name: string; workload: Obj; accuracy: number }[]).map((st, k) => {
+        const d = loadDesignAt(s.design, `${at}/design`);
+        const points = s.settings.map((st, k) => {
           const trace = buildWorkload(workloadAt(st.workload, `${at}/settings/${k}/workload`), file);
           const outcome = simulate(d.design, trace, { perOp: false });
           if (!outcome.ok) throw new InputError(file, { path: `${at}/settings/${k}`, expected: "a setting the design can run", found: outcome.infeasible.reasons[0]?.reason ?? "infeasible" });
@@ -271,7 +262,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
           p.onFront = !points.some((q) => q !== p && q.accuracy >= p.accuracy && q.energyPerInferenceJ <= p.energyPerInferenceJ && (q.accuracy > p.accuracy || q.energyPerInferenceJ < p.energyPerInferenceJ));
         }
         values[`${s.name}_frontSize`] = points.filter((p) => p.onFront).length;
-        sections.push({ kind: "accuracy", name: s.name, ...(s.source ? { source: s.source as string } : {}), points });
+        sections.push({ kind: "accuracy", name: s.name, ...(s.source ? { source: s.source } : {}), points });
         break;
       }
     }

@@ -5,6 +5,7 @@
  * objectives (pareto.csv), and summary.json (counts by status and reason, best point per
  * objective, wall time and rate).
  */
+import { countByClass, type InfeasibleClass } from "../hardware-models/infeasibility.js";
 import { createReadStream, createWriteStream, writeFileSync, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
@@ -22,6 +23,8 @@ export interface SweepSummary {
   ok: number;
   violates: number;
   infeasible: number;
+  /** Infeasible points counted by the class of their reason. */
+  infeasibleByClass: Record<InfeasibleClass, number>;
   errors: number;
   /** Most frequent reasons (infeasible, violated constraint, error) with their counts. */
   reasons: { status: string; reason: string; count: number }[];
@@ -98,6 +101,7 @@ export async function aggregate(
   let rows = 0;
   const front = new ParetoFront(spec.objectives);
   const counts = { ok: 0, violates: 0, infeasible: 0, error: 0 };
+  const infeasibleByClass = countByClass([]);
   const reasons = new Map<string, number>();
   const best: SweepSummary["best"] = Object.fromEntries(spec.objectives.map((o) => [`${o.sense} ${o.metric}`, null]));
   const csv = createWriteStream(join(dir, "results.csv"));
@@ -117,6 +121,7 @@ export async function aggregate(
     }
     rows++;
     counts[row.status]++;
+    if (row.reasonClass) infeasibleByClass[row.reasonClass]++;
     if (row.reason) reasons.set(`${row.status}\u0000${row.reason}`, (reasons.get(`${row.status}\u0000${row.reason}`) ?? 0) + 1);
     front.add(row);
     if (row.status === "ok") {
@@ -133,7 +138,7 @@ export async function aggregate(
   const pareto = front.rows();
   writeFileSync(join(dir, "pareto.csv"), [csvHeader(spec).join(","), ...pareto.map((r) => csvLine(spec, r))].join("\n") + "\n");
   const summary: SweepSummary = {
-    name: spec.name, rows, ok: counts.ok, violates: counts.violates, infeasible: counts.infeasible, errors: counts.error,
+    name: spec.name, rows, ok: counts.ok, violates: counts.violates, infeasible: counts.infeasible, infeasibleByClass, errors: counts.error,
     reasons: [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, count]) => {
       const [status, reason] = k.split("\u0000") as [string, string];
       return { status, reason, count };

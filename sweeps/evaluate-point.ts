@@ -14,6 +14,7 @@ import { simulate } from "../sim/engine.js";
 import { InputError } from "../common/input-error.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
 import { METRICS, type ResolvedSweep } from "./spec.js";
+import type { InfeasibleClass } from "../hardware-models/infeasibility.js";
 
 export type RowStatus = "ok" | "violates" | "infeasible" | "error";
 
@@ -26,6 +27,8 @@ export interface Row {
   status: RowStatus;
   /** Why a point is infeasible, violates a constraint, or failed. */
   reason?: string;
+  /** For an infeasible point: the class of its first reason (capacity, precision, ...), for counting. */
+  reasonClass?: InfeasibleClass;
   metrics?: Record<string, number>;
 }
 
@@ -81,6 +84,7 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
     if (!outcome.ok) {
       row.status = "infeasible";
       row.reason = outcome.infeasible.reasons[0]!.reason;
+      row.reasonClass = outcome.infeasible.reasons[0]!.class;
       return row;
     }
     const r = outcome.result;

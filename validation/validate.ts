@@ -12,6 +12,7 @@
  * documents (`overrides`); resolved designs and built traces are cached.
  */
 import { withValues } from "../common/set-path.js";
+import { InputError } from "../common/input-error.js";
 import { readDocument } from "../common/document.js";
 import { resolveDesign } from "../hardware-models/design-loader.js";
 import type { Design } from "../hardware-models/design.js";
@@ -51,7 +52,7 @@ export function metricOf(result: Result, metric: MetricName, batch: number): num
 /** Predicts rows; holds the design documents and traces so that calibration's many calls are cheap. */
 export class Predictor {
   private readonly documents = new Map<string, unknown>();
-  private readonly traces = new Map<string, Trace | Error>();
+  private readonly traces = new Map<string, Trace | InputError>();
 
   /** The design document of a file, as read (not resolved). */
   document(file: string): unknown {
@@ -76,7 +77,8 @@ export class Predictor {
       try {
         trace = buildWorkload(row.workload, row.where);
       } catch (err) {
-        trace = err instanceof Error ? err : new Error(String(err));
+        if (!(err instanceof InputError)) throw err; // a bug, not a row that cannot be simulated
+        trace = err;
       }
       this.traces.set(key, trace);
     }
@@ -86,7 +88,11 @@ export class Predictor {
 
   /** Predicted values (NaN where a row cannot be simulated; `failures` says why). */
   predict(rows: readonly MeasuredRow[], overrides: readonly Override[] = [], failures?: Map<string, string>): number[] {
-    const designs = new Map<string, Design | Error>();
+    const designs = new Map<string, Design | InputError>();
+    const fail = (row: MeasuredRow, why: string): number => {
+      failures?.set(row.id, why);
+      return NaN;
+    };
     return rows.map((row) => {
       const key = `${row.designFile}|${row.conditionsText.frequency ?? ""}|${row.conditionsText.voltage ?? ""}`;
       let design = designs.get(key);
@@ -94,19 +100,24 @@ export class Predictor {
         try {
           design = this.design(row, overrides);
         } catch (err) {
-          design = err instanceof Error ? err : new Error(String(err));
+          if (!(err instanceof InputError)) throw err;
+          design = err;
         }
         designs.set(key, design);
       }
+      // A row fails when its design or workload is bad input or the design cannot run it; any
+      // other exception is a programming error and propagates (it must not become an excluded row).
+      if (design instanceof InputError) return fail(row, design.message);
+      let trace: Trace;
       try {
-        if (design instanceof Error) throw design;
-        const outcome = simulate(design, this.trace(row), { perOp: false });
-        if (!outcome.ok) throw new Error(`infeasible: ${outcome.infeasible.reasons.map((r) => r.reason).join("; ")}`);
-        return metricOf(outcome.result, row.metric, batchOf(row.workload));
+        trace = this.trace(row);
       } catch (err) {
-        failures?.set(row.id, err instanceof Error ? err.message : String(err));
-        return NaN;
+        if (err instanceof InputError) return fail(row, err.message);
+        throw err;
       }
+      const outcome = simulate(design, trace, { perOp: false });
+      if (!outcome.ok) return fail(row, `infeasible: ${outcome.infeasible.reasons.map((r) => r.reason).join("; ")}`);
+      return metricOf(outcome.result, row.metric, batchOf(row.workload));
     });
   }
 }

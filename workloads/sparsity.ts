@@ -18,6 +18,7 @@
  * blocks, so MACs and elements are counted at block granularity (edge blocks are partial).
  */
 import { mulberry32 } from "../common/random.js";
+import { keyedMemo, objectMemo } from "../common/memo.js";
 
 export const MASK_PATTERNS = ["block-random", "block-diagonal", "local", "strided", "fixed", "bigbird", "longformer"] as const;
 export type MaskPattern = (typeof MASK_PATTERNS)[number];
@@ -149,28 +150,15 @@ function validate(m: BlockMask): void {
   }
 }
 
-const cache = new Map<string, MaskGrid>();
-let byObject = new WeakMap<BlockMask, MaskGrid>();
+const gridsByDescriptor = keyedMemo<string, MaskGrid>("workloads.mask-grid");
+const gridsByObject = objectMemo<BlockMask, MaskGrid>("workloads.mask-grid-object");
 
-/** Forget expanded masks (benchmarks time expansion from cold). */
-export function clearMaskCache(): void {
-  cache.clear();
-  byObject = new WeakMap();
-}
-
-/** Expand a mask descriptor into its block grid (cached: the same descriptor expands once). */
+/** Expand a mask descriptor into its block grid (remembered: the same descriptor expands once). */
 export function expandMask(m: BlockMask): MaskGrid {
-  const hit = byObject.get(m);
+  const hit = gridsByObject.lookup(m);
   if (hit) return hit;
   const key = JSON.stringify(m);
-  let grid = cache.get(key);
-  if (!grid) {
-    grid = buildGrid(m);
-    if (cache.size > 512) cache.clear();
-    cache.set(key, grid);
-  }
-  byObject.set(m, grid);
-  return grid;
+  return gridsByObject.store(m, gridsByDescriptor.lookup(key) ?? gridsByDescriptor.store(key, buildGrid(m)));
 }
 
 function buildGrid(m: BlockMask): MaskGrid {

@@ -42,6 +42,7 @@ import { actionTable, chargeFetch, FEASIBLE, innerLevelHolding, UNIT_COMMON_PROP
 import { parsePositiveQuantity, parseQuantity, QUANTITY } from "../../common/quantity.js";
 import { NumberEnum, OptionalFields, QuantityString, StringEnum } from "../../common/schema.js";
 import { Type } from "@sinclair/typebox";
+import { keyedMemo, ownedMemo } from "../../common/memo.js";
 import { InputError } from "../../common/input-error.js";
 import type { EnergyTable } from "../technology/energy-table.js";
 
@@ -270,8 +271,8 @@ export interface DspSpec extends ResolvedUnitBase<string> {
   registerFileBytes: number;
   overlapLoadStore: boolean;
   instructions: Record<Instruction, InstructionSpec | undefined>;
-  /** Identifies the instruction set for caching compiled lowerings. */
-  signature: string;
+  /** Identifies the instruction set for caching compiled lowerings (one number per distinct set). */
+  signatureId: number;
 }
 
 /** The count index of an action the DSP always has, or of a lane-op it has (undefined when not native). */
@@ -434,7 +435,10 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
       instructions,
       // What a compiled lowering depends on: lanes, the instructions present, their cycles, and where
       // their lane actions sit in the action table.
-      signature: JSON.stringify([lanes, laneBits, subwordSimd, precisions, ALL_INSTRUCTIONS.map((i) => instructions[i]?.cycles ?? null), actions.list.map((a) => a.name)]),
+      signatureId: signatureIds.get(
+        JSON.stringify([lanes, laneBits, subwordSimd, precisions, ALL_INSTRUCTIONS.map((i) => instructions[i]?.cycles ?? null), actions.list.map((a) => a.name)]),
+        () => nextSignatureId++,
+      ),
     };
   },
 
@@ -551,9 +555,12 @@ interface CompiledLowering {
   perRow: CompiledMix;
 }
 
-/** Compiled lowerings by the spec's instruction-set signature (designs in a sweep that differ only
- *  elsewhere share them), then by op. */
-const compiledCache = new Map<string, WeakMap<Op, CompiledLowering & { p: Precision; L: number }>>();
+/** Compiled lowerings by op, then by the spec's instruction-set signature (designs in a sweep that
+ *  differ only elsewhere share them; p and L follow from the two). */
+const compiledLowerings = ownedMemo<Op, number, CompiledLowering>("dsp.compiled-lowering");
+/** A number per distinct instruction-set signature, so the per-op lookup hashes no string. */
+const signatureIds = keyedMemo<string, number>("dsp.signature-id");
+let nextSignatureId = 0;
 
 /**
  * The lowering of an op, expanded into this DSP's instructions (native where it has them, baseline
@@ -561,13 +568,10 @@ const compiledCache = new Map<string, WeakMap<Op, CompiledLowering & { p: Precis
  * tree reductions). Cached per (spec, op): sweeps evaluate the same trace's ops many times.
  */
 function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): CompiledLowering {
-  let perSpec = compiledCache.get(spec.signature);
-  if (!perSpec) {
-    if (compiledCache.size > 256) compiledCache.clear();
-    compiledCache.set(spec.signature, (perSpec = new WeakMap()));
-  }
-  const hit = perSpec.get(op);
-  if (hit && hit.p === p && hit.L === L) return hit;
+  return compiledLowerings.lookup(op, spec.signatureId) ?? compiledLowerings.store(op, spec.signatureId, compileFresh(spec, op, p, L));
+}
+
+function compileFresh(spec: DspSpec, op: Op, p: Precision, L: number): CompiledLowering {
   const low = lowering(op, (i) => spec.instructions[i] !== undefined);
   const compile = (mix: Mix, reductions: number): CompiledMix => {
     const out: CompiledMix = { instructions: 0, cycles: 0, laneOps: [] };
@@ -592,8 +596,6 @@ function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): Compil
     out.laneOps = [...lane.entries()];
     return out;
   };
-  const compiled = { perElement: compile(low.perElement, 0), perRow: compile(low.perRow, low.reductionsPerRow), p, L };
-  perSpec.set(op, compiled);
-  return compiled;
+  return { perElement: compile(low.perElement, 0), perRow: compile(low.perRow, low.reductionsPerRow) };
 }
 
