@@ -57,6 +57,11 @@ export function unitCheck<K extends UnitKind>(spec: SpecMap[K] & { kind: K }, op
   return MODELS[spec.kind].check(spec, op, ctx);
 }
 
+/** Whether a unit's model derives facts of a run from the work mapped to it (has `bind`). */
+export function unitBinds(spec: UnitSpec): boolean {
+  return MODELS[spec.kind].bind !== undefined;
+}
+
 /** The spec to cost with for one run (the model's `bind`, or the spec itself). */
 export function unitBind<K extends UnitKind>(spec: SpecMap[K] & { kind: K }, assigned: readonly AssignedOp[]): SpecMap[K] {
   const model = MODELS[spec.kind];

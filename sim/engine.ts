@@ -23,7 +23,7 @@
  */
 import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
-import { unitBind, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
+import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { AssignedOp, OpContext, UnitCost } from "../hardware-models/unit-model.js";
 import type { Infeasible } from "../hardware-models/infeasibility.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
@@ -137,13 +137,18 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     if (op.kind === "matmul" && !placement.operands[i]!.inputs[1]!.isWeight) return design.mapping.dynamicMatmulUnit;
     return design.mapping.unitByKind[op.kind];
   };
-  // Each unit sees all the work mapped to it once, before any cost (the IMC's weight residency).
-  const assigned: AssignedOp[][] = designUnits.map(() => []);
-  trace.ops.forEach((op, i) => {
-    const operands = placement.operands[i]!;
-    assigned[unitOf(i)]!.push({ op, ctx: { inputs: operands.inputs, output: operands.output, memory } });
+  // A unit that derives facts of the run from all the work mapped to it (the IMC's weight
+  // residency) sees that work once, before any cost; the others are costed as resolved.
+  const units: UnitSpec[] = designUnits.map((unit, u) => {
+    if (!unitBinds(unit)) return unit;
+    const assigned: AssignedOp[] = [];
+    trace.ops.forEach((op, i) => {
+      if (unitOf(i) !== u) return;
+      const operands = placement.operands[i]!;
+      assigned.push({ op, ctx: { inputs: operands.inputs, output: operands.output, memory } });
+    });
+    return unitBind(unit, assigned);
   });
-  const units: UnitSpec[] = designUnits.map((unit, u) => unitBind(unit, assigned[u]!));
 
   for (let i = 0; i < trace.ops.length; i++) {
     const op = trace.ops[i]!;

@@ -8,7 +8,7 @@ import { readCsv, referencePath } from "./reference-data.js";
 import { parseScalesimConfig, scalesimDesign } from "../hardware-models/scalesim-config.js";
 import { parseTopology, topologyTrace } from "../workloads/scalesim-topology.js";
 import { simulate } from "../sim/engine.js";
-import { systolicGeometry, type SystolicSpec } from "../hardware-models/units/systolic-array.js";
+import { systolicGeometry } from "../hardware-models/units/systolic-array.js";
 import { scalesimDramWords } from "../hardware-models/units/scalesim-traffic.js";
 
 const rows = readCsv(referencePath("scalesim", "scalesim-v2-subset.csv")).filter((r) => r.status === "ok");
@@ -57,13 +57,16 @@ describe("SCALE-Sim v2 reference rows", () => {
       const slip = df === "os" ? g.rowFolds * g.colFolds * (R + C) : 0;
       expect(sram["array.ofmap"]!.writeBytes).toBe(num(r.sram_ofmap_writes) - slip);
 
-      // DRAM: reads exact, writes within 5% (SCALE-Sim over-counts partial lines by <= 0.01%).
-      const words = scalesimDramWords({ ...(design.units[0] as unknown as SystolicSpec), scalesimBandwidthWords: r.bw_mode === "CALC" ? undefined : num(r.bandwidth) }, { m: M, n: N, k: K });
+      // DRAM: reads exact; writes within 0.01% (SCALE-Sim over-counts partial lines: the worst row
+      // is 0.009%, docs/systolic-array.md), through the engine and through the traffic model alone.
+      const unit = design.units[0]!;
+      if (unit.kind !== "systolic") throw new Error("a SCALE-Sim config makes a systolic array");
+      const words = scalesimDramWords({ ...unit, scalesimBandwidthWords: r.bw_mode === "CALC" ? undefined : num(r.bandwidth) }, { m: M, n: N, k: K });
       expect(words.ifmapReads).toBe(num(r.dram_ifmap_reads));
       expect(words.filterReads).toBe(num(r.dram_filter_reads));
-      expect(Math.abs(words.ofmapWrites / num(r.dram_ofmap_writes) - 1)).toBeLessThan(0.05);
+      expect(Math.abs(words.ofmapWrites / num(r.dram_ofmap_writes) - 1)).toBeLessThan(1e-4);
       expect(sram.dram!.readBytes).toBe(num(r.dram_ifmap_reads) + num(r.dram_filter_reads));
-      expect(sram.dram!.writeBytes).toBe(words.ofmapWrites);
+      expect(Math.abs(sram.dram!.writeBytes / num(r.dram_ofmap_writes) - 1)).toBeLessThan(1e-4);
     });
   }
 });

@@ -5,7 +5,7 @@ import { resolveVariant } from "../workloads/workload-spec.js";
 import { simulate } from "../sim/engine.js";
 import { loadDesign } from "../hardware-models/design-loader.js";
 import { systolicGeometry, sparseGeometry } from "../hardware-models/units/systolic-array.js";
-import type { MatmulOp, Trace } from "../workloads/trace.js";
+import { opCount, opMacs, type MatmulOp, type Trace } from "../workloads/trace.js";
 import type { Result } from "../sim/result.js";
 
 const W = { file: "t", path: "" };
@@ -75,16 +75,36 @@ describe("early exit through the engine", () => {
   });
 });
 
-describe("every variant runs on every design preset that can hold it", () => {
-  const variants: [string, string, Record<string, unknown>][] = [
-    ["attention", "block-sparse", {}], ["attention", "local", {}], ["attention", "strided", {}], ["attention", "bigbird", {}],
-    ["attention", "longformer", {}], ["attention", "adaptive-span", { spans: [64, 256] }], ["attention", "linformer", {}],
-    ["attention", "performer", {}], ["attention", "reformer", {}], ["tokens", "prune", {}], ["ffn", "moe", {}],
+describe("every variant runs on every design preset that can hold it, and the engine costs the trace it was given", () => {
+  // Expected direction against dense bert-base at 512 tokens: less work (sparse patterns, pruning),
+  // more (MoE with its routing and k experts), or not fixed at this length (linformer's projections
+  // cost what they save at k = n/2; performer's feature maps and reformer's hashing and sorting add
+  // work while n is short), where the test only asks that the variant reached the hardware.
+  const variants: [string, string, Record<string, unknown>, "less" | "more" | "changed"][] = [
+    ["attention", "block-sparse", {}, "less"], ["attention", "local", {}, "less"], ["attention", "strided", {}, "less"], ["attention", "bigbird", {}, "less"],
+    ["attention", "longformer", {}, "less"], ["attention", "adaptive-span", { spans: [64, 256] }, "less"], ["attention", "linformer", {}, "changed"],
+    ["attention", "performer", {}, "changed"], ["attention", "reformer", {}, "changed"], ["tokens", "prune", {}, "less"], ["ffn", "moe", {}, "more"],
   ];
-  for (const [category, kind, params] of variants) {
+  const dense = buildPresetTrace("bert-base", { seqLen: 512 });
+  for (const [category, kind, params, direction] of variants) {
     it(`${kind} on edge-npu and tpuv1-like`, () => {
       const trace = buildPresetTrace("bert-base", { seqLen: 512, [category]: resolveVariant(category as never, kind, params, W) });
-      for (const design of ["edge-npu", "tpuv1-like"]) expect(run(design, trace).energyJ).toBeGreaterThan(0);
+      // The trace's own MAC count, independent of the engine's accumulation.
+      const traceMacs = trace.ops.reduce((s, op) => s + opMacs(op) * (op.weight ?? 1) * opCount(op), 0);
+      for (const design of ["edge-npu", "tpuv1-like"]) {
+        const r = run(design, trace), d = run(design, dense);
+        expect(r.macs).toBeCloseTo(traceMacs, 0);
+        // Breakdowns add up to the totals.
+        const parts = r.breakdown.byUnit.reduce((s, u) => s + u.energyPj, 0) + r.breakdown.byLevel.reduce((s, l) => s + l.energyPj, 0) + r.systemEnergyPj;
+        expect(Math.abs(parts / r.energyPj - 1)).toBeLessThan(1e-9);
+        if (direction === "less") {
+          expect(r.macs).toBeLessThan(d.macs);
+          expect(r.energyJ).toBeLessThan(d.energyJ);
+        } else if (direction === "more") {
+          expect(r.macs).toBeGreaterThan(d.macs);
+          expect(r.energyJ).toBeGreaterThan(d.energyJ);
+        } else expect(Math.abs(r.energyJ / d.energyJ - 1)).toBeGreaterThan(1e-3);
+      }
     });
   }
   it("mamba-130m and mobilevit-s-like run (the scan and sorts go to the DSP)", () => {

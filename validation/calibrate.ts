@@ -72,6 +72,18 @@ export function calibrate(data: MeasuredData, spec: CalibrationSpec, predictor =
   const wanted = data.rows.filter((r) => !spec.metrics || spec.metrics.includes(r.metric));
   const predict = (rows: MeasuredRow[], theta: number[]) => predictor.predict(rows, overridesFor(parameters, theta));
 
+  // A fitted energy goes to calibration.energy; a design that pins the same entry in energy: (the
+  // user's value, which wins) would ignore the fit.
+  for (const [j, p] of parameters.entries()) {
+    if (p.path[0] !== "calibration" || p.path[1] !== "energy") continue;
+    for (const designFile of new Set(wanted.map((r) => r.designFile))) {
+      const pinned = (predictor.document(designFile) as { energy?: Record<string, unknown> }).energy?.[p.path[2]!];
+      if (pinned !== undefined) {
+        throw new InputError(data.file, { path: `/calibration/parameters/${j}/path`, expected: `an energy entry the design does not set itself (a value in ${designFile}'s energy: section beats a calibrated one)`, found: `energy.${p.path[2]} = ${JSON.stringify(pinned)}` });
+      }
+    }
+  }
+
   // Rows that cannot be simulated at the initial values are left out (and reported).
   const failures = new Map<string, string>();
   const initial = parameters.map((p) => p.initial);
@@ -309,6 +321,7 @@ export function calibratedDesignText(designText: string, result: CalibrationResu
   const cv = result.crossValidated.map((s) => `${s.metric} MAPE ${(s.mape * 100).toFixed(1)}%`).join(", ");
   const fitted = result.parameters.map((p) => `${p.name} = ${formatValue(p.value)}${p.unit ? ` ${p.unit}` : ""}${Number.isFinite(p.standardError) ? ` +- ${formatValue(p.standardError)}` : p.atBound ? " (at bound)" : ""}`).join("; ");
   const line = `Calibrated by attnsim calibrate against ${measuredFile} (${result.rows} rows, ${result.method}): ${fitted}. ${result.folds}-fold cross-validated ${cv}.`;
+  if (result.parameters.some((p) => p.path[0] === "calibration")) doc.setIn(["calibration", "from"], `attnsim calibrate ${measuredFile}`);
   const sources = doc.get("sources");
   if (sources && typeof sources === "object" && "add" in sources) (sources as { add: (v: unknown) => void }).add(line);
   else doc.set("sources", [line]);

@@ -194,7 +194,12 @@ function resolveCalibration(c: NonNullable<Doc["calibration"]>, file: string, pa
     const segments = p.path.split(".");
     if (segments[0] === "design") segments.shift();
     if (segments.length === 0 || segments.some((s) => s === "")) throw new InputError(file, { path: `${at}/path`, expected: "a dotted path into the design, e.g. system.opOverhead.matmul", found: JSON.stringify(p.path) });
-    return { path: segments, name: segments.join("."), ...(p.unit ? { unit: p.unit } : {}), min: p.min, max: p.max, initial };
+    const name = segments.join(".");
+    // An energy entry's name has dots of its own (energy.mac.int8 is the entry "mac.int8"); a fitted
+    // value is a calibrated one, so it goes to the design's calibration.energy section (a value in
+    // energy: is the user's and beats it).
+    const target = segments[0] === "energy" && segments.length > 1 ? ["calibration", "energy", segments.slice(1).join(".")] : segments;
+    return { path: target, name, ...(p.unit ? { unit: p.unit } : {}), min: p.min, max: p.max, initial };
   });
   return { parameters, ...(c.metrics ? { metrics: c.metrics } : {}), folds: c.folds ?? 5, seed: c.seed ?? 1 };
 }

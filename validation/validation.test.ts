@@ -127,15 +127,21 @@ function loadMeasuredFromObject(doc: object, name: string): MeasuredData {
 }
 
 describe("validate on synthetic measurements from the simulator", () => {
-  it("no noise: zero error and perfect rank correlation", () => {
-    const design = designWith("truth0");
-    const report = validate(loadMeasured(synthetic("exact", design, design, 0)));
-    for (const s of report.byMetric) {
-      expect(s.mape).toBeLessThan(1e-9);
-      expect(s.spearman).toBeCloseTo(1, 12);
-      expect(s.kendall).toBeCloseTo(1, 12);
-      expect(s.failed).toBe(0);
+  it("a known model error: measurements from a design drawing 1 W more give each energy row -P t / E_measured, latency rows exact", () => {
+    const model = designWith("model-known");
+    const truth = designWith("truth-known", { staticPower: "1 W" });
+    const report = validate(loadMeasured(synthetic("known", truth, model, 0)));
+    const byId = new Map(report.rows.map((r) => [r.id, r]));
+    for (const [i, workload] of WORKLOADS.entries()) {
+      const latency = byId.get(`w${i}.latency`)!, energy = byId.get(`w${i}.energy`)!;
+      expect(Math.abs(latency.error)).toBeLessThan(1e-12);
+      // The truth's energy is the model's plus 1 W over the (equal) latency, per batch item.
+      const batch = ("batch" in workload ? workload.batch : undefined) ?? 1;
+      expect(energy.error).toBeCloseTo(-(1 * latency.measured) / batch / energy.measured, 9);
     }
+    const energy = report.byMetric.find((m) => m.metric === "energy")!;
+    expect(energy.bias).toBeLessThan(0);
+    expect(report.byMetric.find((m) => m.metric === "latency")!.mape).toBeLessThan(1e-12);
   });
 
   it("2% noise: MAPE within the noise, ranks nearly kept", () => {
@@ -211,6 +217,24 @@ describe("calibrate", () => {
     const overhead = result.parameters.find((p) => p.name === "system.opOverhead.matmul")!;
     expect(Number.isFinite(overhead.standardError)).toBe(true);
     expect(Math.abs(overhead.value - 7)).toBeLessThan(5 * overhead.standardError + 0.5);
+  });
+
+  it("an energy entry is fitted into the design's calibration.energy (user > calibrated > table), and a pinned entry is refused", () => {
+    const truth = designWith("truth-mac", undefined, (doc) => (doc.energy = { "mac.int8": "0.5 pJ" }));
+    const base = designWith("base-mac");
+    const parameters = [{ path: "energy.mac.int8", unit: "pJ", min: 0.01, max: 2, initial: 0.1 }];
+    const data = loadMeasured(synthetic("mac", truth, base, 0, { parameters, metrics: ["energy"], folds: 2, seed: 1 }, OPERATORS_ONLY));
+    const result = calibrate(data, data.calibration!);
+    expect(result.parameters[0]!.value).toBeCloseTo(0.5, 6);
+    const text = calibratedDesignText(readFileSync(base, "utf8"), result, "mac.yaml");
+    const file = join(dir, "calibrated-mac.yaml");
+    writeFileSync(file, text);
+    const entry = loadDesign(file).energy.entry("mac.int8")!;
+    expect(entry.origin).toBe("calibrated");
+    expect(entry.valuePj).toBeCloseTo(0.5, 6);
+    // A design whose own energy: section sets the entry would ignore the fit: refused up front.
+    const pinned = loadMeasured(synthetic("mac-pinned", truth, truth, 0, { parameters, metrics: ["energy"] }, OPERATORS_ONLY));
+    expect(() => calibrate(pinned, pinned.calibration!)).toThrow(/\/calibration\/parameters\/0\/path: expected an energy entry the design does not set itself/);
   });
 
   it("writes a calibrated design that loads and carries the fitted values", () => {
