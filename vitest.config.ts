@@ -5,5 +5,7 @@ export default defineConfig({
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", "dist/**"],
     testTimeout: 60_000,
+    // Inert unless ATTNSIM_MUTANT is set (npm run mutation).
+    setupFiles: ["test/mutation-setup.ts"],
   },
 });
