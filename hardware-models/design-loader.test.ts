@@ -98,3 +98,41 @@ describe("design files", () => {
     expect(errorOf(variant("node", ["technology", "node"], "3 nm")).message).toMatch(/a node from 7 to 180 nm/);
   });
 });
+
+describe("energy overrides by name: user > calibrated > table, for every priced action", () => {
+  const withEnergy = (name: string, energy?: Record<string, string>, calibrated?: Record<string, string>) => {
+    const doc = parseDocument(edge);
+    if (energy) doc.setIn(["energy"], energy);
+    if (calibrated) doc.setIn(["calibration"], { from: "test", energy: calibrated });
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, doc.toString());
+    return file;
+  };
+  const action = (file: string, unit: string, name: string) => loadDesign(file).units.find((u) => u.name === unit)!.actions.list.find((a) => a.name === name)!;
+
+  it("a unit's buffer action and a DSP lane-op take a user value; their origin says so", () => {
+    const file = withEnergy("unit-actions", { "npu.ifmap.read": "0.5 pJ/byte", "dsp.mac.fp16": "2 pJ" });
+    expect(action(file, "npu", "ifmap.read")).toMatchObject({ energyPj: 0.5, origin: "user" });
+    expect(action(file, "npu", "ifmap.write").origin).toBe("table");
+    expect(action(file, "dsp", "mac.fp16")).toMatchObject({ energyPj: 2, origin: "user" });
+  });
+
+  it("a calibrated value beats the table, and the user's beats the calibrated one", () => {
+    const file = withEnergy("precedence", { "npu.ofmap.read": "0.7 pJ/byte" }, { "npu.ofmap.read": "0.3 pJ/byte", "npu.ofmap.write": "0.4 pJ/byte", "mult.int8": "0.1 pJ" });
+    expect(action(file, "npu", "ofmap.read")).toMatchObject({ energyPj: 0.7, origin: "user" });
+    expect(action(file, "npu", "ofmap.write")).toMatchObject({ energyPj: 0.4, origin: "calibrated" });
+    expect(loadDesign(file).energy.entry("mult.int8")).toMatchObject({ valuePj: 0.1, origin: "calibrated" });
+  });
+
+  it("dram.<kind> prices the memory levels of that kind (pJ/bit, 8 bits a byte)", () => {
+    const file = withEnergy("dram-kind", { "dram.lpddr4x": "5 pJ/bit" });
+    const dram = loadDesign(file).memory.find((l) => l.kind === "lpddr4x")!;
+    expect(dram.readPjPerByte).toBe(40);
+  });
+
+  it("an unknown entry or action names what is allowed", () => {
+    expect(errorOf(withEnergy("bad-entry", { "mac.int9": "1 pJ" })).message).toMatch(/\/energy\/mac\.int9: expected an energy-table entry .* or a unit action <unit>\.<action>/);
+    expect(errorOf(withEnergy("bad-action", { "npu.ifmap.reed": "1 pJ/byte" })).message).toMatch(/\/energy\/npu\.ifmap\.reed: expected an action of unit npu \(mac\.int8, ifmap\.read/);
+    expect(errorOf(withEnergy("negative", { "npu.mac.int8": "-1 pJ" })).message).toMatch(/expected an energy >= 0/);
+  });
+});
