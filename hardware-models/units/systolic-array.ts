@@ -419,11 +419,15 @@ export const systolicArray: UnitModel<SystolicSpec> = {
     }
     const t = analyticTraffic(spec, op, inA.precision, inB.precision, out.precision);
     if (op.fusion) {
-      // FlashAttention tiling (sim/attention-fusion.ts): A once, B (K or V) once per query block.
-      t.ifmapFetchBytes = bytesFor(op.m * op.k, inA.precision);
-      t.filterFetchBytes = bytesFor(op.k * op.n, inB.precision) * op.fusion.kvPasses;
-      t.outputWriteBytes = outBytesFused(op, out.precision);
-      t.outputReadBytes = 0;
+      // FlashAttention tiling (sim/attention-fusion.ts): A once, B (K or V) once per query block;
+      // or, in a fused backward, each operand as often as the group's schedule reads it, and an
+      // output accumulated through memory written once per pass (read one time fewer).
+      const f = op.fusion;
+      const outputPasses = f.outputPasses ?? 1;
+      t.ifmapFetchBytes = bytesFor(op.m * op.k, inA.precision) * (f.inputPasses?.[0] ?? 1);
+      t.filterFetchBytes = bytesFor(op.k * op.n, inB.precision) * (f.inputPasses?.[1] ?? f.kvPasses);
+      t.outputWriteBytes = outBytesFused(op, out.precision) * outputPasses;
+      t.outputReadBytes = outBytesFused(op, out.precision) * (outputPasses - 1);
     }
     if (op.sparsity) {
       // The sparse operand is stored packed (kept blocks only); the tiling's re-fetch factors stay.
