@@ -19,6 +19,7 @@ import { NODE_RANGE_NM, type Flavor } from "./technology/node-scaling.js";
 import { unitModel } from "./unit-registry.js";
 import { ACT_FAB_INTENSITY } from "./technology/embodied-carbon.js";
 import type { ResolvedUnitBase } from "./unit-model.js";
+import { isSystemDocument, resolveSystemFile } from "./system.js";
 
 /** The user form of a design file (after schema validation; quantities still strings). */
 export interface DesignDocument {
@@ -91,6 +92,8 @@ export function loadDesign(nameOrFile: string): Design {
 }
 
 export function resolveDesign(data: unknown, file: string): Design {
+  // A system file where a design is expected stands for one of its devices, with its interconnect.
+  if (isSystemDocument(data)) return resolveSystemFile(data, file).device;
   const doc = validateAgainst<DesignDocument>(designSchema, data, file);
   const at = (path: string) => ({ file, path });
 

@@ -5,6 +5,7 @@
 import { systolicArray } from "./units/systolic-array.js";
 import { vectorDsp } from "./units/vector-dsp.js";
 import { imcCrossbar } from "./units/imc-crossbar.js";
+import { linkUnit } from "./units/link.js";
 import type { ResolvedUnitBase, UnitModel } from "./unit-model.js";
 import { replicated } from "./replication.js";
 
@@ -13,6 +14,7 @@ export const UNIT_MODELS = {
   systolic: replicated(systolicArray),
   dsp: replicated(vectorDsp),
   imc: replicated(imcCrossbar),
+  link: replicated(linkUnit),
 } as const;
 
 export type UnitKind = keyof typeof UNIT_MODELS;

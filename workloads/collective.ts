@@ -11,13 +11,13 @@
  *   all-gather      each device holds S / p, receives all S
  *   all-to-all      each device holds S and sends S / p to every other device
  *   broadcast       the root's S bytes to every device
- *   send-recv       S bytes from one device to one other (pipeline stages)
+ *   send, recv      S bytes to (from) one other device: pipeline stages; the link energy is the sender's
  *   host-transfer   S bytes between the device and its host over the host link (input batches)
  * The op reads its input tensors and writes its outputs at the levels they live in, like any op.
  */
 import type { OpCommon } from "./trace.js";
 
-export const COLLECTIVE_KINDS = ["all-reduce", "reduce-scatter", "all-gather", "all-to-all", "broadcast", "send-recv", "host-transfer"] as const;
+export const COLLECTIVE_KINDS = ["all-reduce", "reduce-scatter", "all-gather", "all-to-all", "broadcast", "send", "recv", "host-transfer"] as const;
 export type CollectiveKind = (typeof COLLECTIVE_KINDS)[number];
 
 /**

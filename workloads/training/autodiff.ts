@@ -19,8 +19,8 @@
  *   sort                 none: it produces indices
  *   scan                 dX, ddt, dBC, dA = scan'(dY, inputs): one kernel that recomputes the states
  *   collective           all-reduce: passes through (its backward is the identity of the partial
- *                        sums); all-to-all, send-recv: the same exchange backwards; all-gather and
- *                        reduce-scatter swap
+ *                        sums); all-to-all: the same exchange backwards; send and recv swap, as do
+ *                        all-gather and reduce-scatter
  *
  * A tensor read by several ops gets the sum of their gradients (an add per extra contribution); a
  * weight gradient is written into its buffer (role `gradient`) and later contributions, and with
@@ -292,7 +292,8 @@ export function appendBackward(w: TraceWriter, forward: readonly Op[], options: 
           break;
         }
         const dx = target(x);
-        const reverse: CollectiveOp["collective"] = op.collective === "all-gather" ? "reduce-scatter" : op.collective === "reduce-scatter" ? "all-gather" : op.collective;
+        const swap: Partial<Record<CollectiveOp["collective"], CollectiveOp["collective"]>> = { "all-gather": "reduce-scatter", "reduce-scatter": "all-gather", send: "recv", recv: "send" };
+        const reverse = swap[op.collective] ?? op.collective;
         emit({ ...op, id: `${op.id}.grad`, collective: reverse, inputs: [dOut], outputs: [dx] });
         contribute(x, dx, L, elementsOf(tensor(x)));
         break;

@@ -1,0 +1,230 @@
+/**
+ * A device's interconnect as a unit (`kind: link`): the links that join it to the other devices of
+ * its node (a fabric of some topology), its port to the network between nodes, and its link to the
+ * host. It runs the trace's collective ops (workloads/collective.ts); the engine times them on the
+ * link's own track, so communication overlaps compute on the other units.
+ *
+ *   time     collective-cost.ts: the alpha-beta cost of the fastest protocol and algorithm (or the
+ *            one the op names); a host transfer is latency + bytes / host bandwidth
+ *   energy   bits this device sends x pJ/bit of the fabric, the network or the host link (the
+ *            figure covers both ends of a link: the receiver's share is in the sender's), and the
+ *            reduction's additions at the data's precision (technology table; NCCL reduces on the
+ *            GPU's cores as data arrives, which the link's time covers)
+ *   memory   the op reads its input and writes its output where they live, and what arrives is
+ *            staged: written on arrival and read to reduce or forward it (bytes received, twice)
+ *
+ * A design gets one from a system file (hardware-models/system.ts, the `interconnect:` section) or
+ * lists it under `units:` itself. Area and leakage: the PHYs' area when given (die-shot figures),
+ * else none.
+ */
+import { InputError } from "../../common/input-error.js";
+import { parseQuantity, QUANTITY } from "../../common/quantity.js";
+import { bytesFor, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
+import type { CollectiveOp } from "../../workloads/collective.js";
+import type { Op } from "../../workloads/trace.js";
+import { leakagePowerW } from "../technology/area.js";
+import { FEASIBLE, zeroCost, type ActionPrice, type Feasibility, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
+import { bytesReceived, collectiveTime, TOPOLOGIES, type Fabric, type Network, type Protocol, type Topology } from "./collective-cost.js";
+
+export interface LinkSpec extends ResolvedUnitBase {
+  kind: "link";
+  fabric: Fabric;
+  protocols: Protocol[];
+  network?: Network & { pjPerBit: number };
+  host?: { bytesPerSecond: number; latencySeconds: number; pjPerBit: number };
+  /** Action indices. */
+  fabricBit: number;
+  networkBit: number;
+  hostBit: number;
+  reduceAction: Record<Precision, number>;
+}
+
+const quantity = { type: "string", minLength: 1 };
+const protocolSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "base", "step"],
+  properties: {
+    name: { type: "string" },
+    base: { ...quantity, description: "fixed time per collective (launch, synchronisation)" },
+    step: { ...quantity, description: "time per algorithm step on the fabric" },
+    networkStep: { ...quantity, description: "time per algorithm step between nodes (default: step)" },
+    bandwidthFraction: { type: "number", exclusiveMinimum: 0, maximum: 1, description: "fraction of the link bandwidth the protocol reaches (default 1)" },
+    maxBandwidth: { ...quantity, description: "cap on a device's bus bandwidth under this protocol" },
+  },
+};
+
+/** The network port between nodes, per device (its node count comes from the system). */
+export const NETWORK_PROPERTIES = {
+  bandwidth: { ...quantity, description: "per device, per direction" },
+  efficiency: { type: "number", exclusiveMinimum: 0, maximum: 1, description: "data fraction of the signalling rate (default 1)" },
+  energy: { ...quantity, description: "energy per bit sent" },
+};
+
+export const HOST_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["bandwidth", "latency"],
+  properties: { bandwidth: { ...quantity, description: "per direction" }, latency: quantity, energy: { ...quantity, description: "energy per bit moved" } },
+};
+
+export const linkUnit: UnitModel<LinkSpec> = {
+  schema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["kind", "topology", "devices", "links", "bandwidth"],
+    properties: {
+      kind: { const: "link" },
+      description: { type: "string" },
+      topology: { enum: [...TOPOLOGIES] },
+      devices: { type: "integer", minimum: 1, description: "devices the fabric joins (one node)" },
+      dims: { type: "array", items: { type: "integer", minimum: 1 }, minItems: 2, maxItems: 2, description: "torus-2d: x and y" },
+      links: { type: "integer", minimum: 1, description: "links per device" },
+      bandwidth: { ...quantity, description: "per link, per direction (signalling rate)" },
+      efficiency: { type: "number", exclusiveMinimum: 0, maximum: 1, description: "data fraction of the signalling rate (packet headers, flow control; default 1)" },
+      energy: { ...quantity, description: "energy per bit sent, e.g. \"5 pJ/bit\"" },
+      protocols: { type: "array", minItems: 1, items: protocolSchema, description: "the collective library's protocols (default: one, with `latency` per step)" },
+      latency: { ...quantity, description: "time per algorithm step when no protocols are given" },
+      network: { type: "object", additionalProperties: false, required: ["nodes", "bandwidth"], properties: { nodes: { type: "integer", minimum: 1 }, ...NETWORK_PROPERTIES } },
+      host: HOST_SCHEMA,
+      area: { ...quantity, description: "the PHYs' die area (mm^2)" },
+      leakage: quantity,
+      frequency: quantity,
+    },
+  },
+
+  resolve(user, env) {
+    const at = (p: string) => ({ file: env.file, path: `${env.path}/${p}` });
+    const seconds = (v: unknown, p: string) => nonNegative(parseQuantity(v, QUANTITY.timeSeconds, at(p)), env.file, `${env.path}/${p}`);
+    const rate = (v: unknown, p: string) => positive(parseQuantity(v, QUANTITY.bandwidthBytesPerSecond, at(p)), env.file, `${env.path}/${p}`);
+    const perBit = (v: unknown, p: string) => (v === undefined ? 0 : nonNegative(parseQuantity(v, QUANTITY.energyPjPerByte, at(p)), env.file, `${env.path}/${p}`) / 8);
+    const topology = user.topology as Topology;
+    const devices = user.devices as number;
+    const dims = user.dims as [number, number] | undefined;
+    if (topology === "torus-2d" && (!dims || dims[0] * dims[1] !== devices)) {
+      throw new InputError(env.file, { path: `${env.path}/dims`, expected: `x and y with x * y = devices (${devices}) for a 2-D torus`, found: JSON.stringify(dims ?? null) });
+    }
+    const fabric: Fabric = {
+      topology, devices, ...(dims ? { dims } : {}), links: user.links as number,
+      linkBytesPerSecond: rate(user.bandwidth, "bandwidth") * ((user.efficiency as number | undefined) ?? 1),
+    };
+    const given = user.protocols as Record<string, unknown>[] | undefined;
+    if (!given && user.latency === undefined) throw new InputError(env.file, { path: `${env.path}/latency`, expected: "a time per step (or protocols)", found: "neither" });
+    const protocols: Protocol[] = (given ?? [{ name: "default", base: "0 s", step: user.latency }]).map((p, i) => ({
+      name: String(p.name),
+      baseSeconds: seconds(p.base, `protocols/${i}/base`),
+      stepSeconds: seconds(p.step, `protocols/${i}/step`),
+      networkStepSeconds: p.networkStep === undefined ? seconds(p.step, `protocols/${i}/step`) : seconds(p.networkStep, `protocols/${i}/networkStep`),
+      bandwidthFraction: (p.bandwidthFraction as number | undefined) ?? 1,
+      maxBytesPerSecond: p.maxBandwidth === undefined ? Infinity : rate(p.maxBandwidth, `protocols/${i}/maxBandwidth`),
+    }));
+    const net = user.network as Record<string, unknown> | undefined;
+    const network = net
+      ? { nodes: net.nodes as number, bytesPerSecond: rate(net.bandwidth, "network/bandwidth") * ((net.efficiency as number | undefined) ?? 1), pjPerBit: perBit(net.energy, "network/energy") }
+      : undefined;
+    const h = user.host as Record<string, unknown> | undefined;
+    const host = h ? { bytesPerSecond: rate(h.bandwidth, "host/bandwidth"), latencySeconds: seconds(h.latency, "host/latency"), pjPerBit: perBit(h.energy, "host/energy") } : undefined;
+
+    const actions: ActionPrice[] = [
+      { name: "fabric.bit", energyPj: perBit(user.energy, "energy"), per: "op", source: user.energy === undefined ? "no link energy given" : "design or system file" },
+      { name: "network.bit", energyPj: network?.pjPerBit ?? 0, per: "op", source: "design or system file (network.energy)" },
+      { name: "host.bit", energyPj: host?.pjPerBit ?? 0, per: "op", source: "design or system file (host.energy)" },
+    ];
+    const reduceAction = {} as Record<Precision, number>;
+    for (const p of PRECISION_NAMES) {
+      reduceAction[p] = actions.length;
+      actions.push({ name: `reduce.${p}`, energyPj: env.energy.get(`add.${p}`), per: "op", source: env.energy.entry(`add.${p}`)?.source ?? "" });
+    }
+    const areaMm2 = user.area === undefined ? 0 : nonNegative(parseQuantity(user.area, QUANTITY.areaMm2, at("area")), env.file, `${env.path}/area`);
+    return {
+      name: env.name, kind: "link",
+      frequencyHz: user.frequency === undefined ? env.frequencyHz : parseQuantity(user.frequency, QUANTITY.frequencyHz, at("frequency")),
+      actions, areaMm2, areaByComponentMm2: (areaMm2 > 0 ? { phy: areaMm2 } : {}) as Record<string, number>,
+      leakagePowerW: user.leakage === undefined ? leakagePowerW(areaMm2, env.voltageV) : parseQuantity(user.leakage, QUANTITY.powerW, at("leakage")),
+      peakMacsPerCycle: 0, localBufferBytes: 0,
+      fabric, protocols, ...(network ? { network } : {}), ...(host ? { host } : {}),
+      fabricBit: 0, networkBit: 1, hostBit: 2, reduceAction,
+    };
+  },
+
+  kinds: ["collective"],
+
+  supports(op: Op) {
+    return op.kind === "collective";
+  },
+
+  check(spec, op): Feasibility {
+    if (op.kind !== "collective") return { ok: false, reason: `a link unit runs collectives, not ${op.kind}` };
+    const nodes = spec.network?.nodes ?? 1;
+    const perNode = Math.min(op.group, op.perNode ?? op.group);
+    if (op.collective === "host-transfer") return spec.host ? FEASIBLE : { ok: false, reason: `${op.id} moves data to the host, and link ${spec.name} has no host link` };
+    if (op.group > spec.fabric.devices * nodes) return { ok: false, reason: `${op.id} needs ${op.group} devices; ${spec.name} joins ${spec.fabric.devices} per node x ${nodes} nodes` };
+    if (perNode > spec.fabric.devices) return { ok: false, reason: `${op.id} puts ${perNode} devices on a node of ${spec.fabric.devices}` };
+    if (!collectiveTime(op, spec.fabric, spec.protocols, spec.network)) {
+      return { ok: false, reason: op.group > perNode && !spec.network ? `${op.id} spans nodes and ${spec.name} has no network` : `${op.id}: the ${op.algorithm} algorithm does not implement ${op.collective}` };
+    }
+    return FEASIBLE;
+  },
+
+  cost(spec, op, ctx, scratch): UnitCost {
+    const cost = zeroCost(ctx.memory.length, spec.actions.length, scratch);
+    if (op.kind !== "collective") return cost;
+    const c = op as CollectiveOp;
+    const input = ctx.inputs[0];
+    const precision = input?.precision ?? ctx.output.precision;
+    const perNode = Math.min(c.group, c.perNode ?? c.group);
+    const nodes = Math.ceil(c.group / perNode);
+    let seconds: number, received: number;
+    if (c.collective === "host-transfer") {
+      const host = spec.host!;
+      seconds = host.latencySeconds + c.bytes / host.bytesPerSecond;
+      cost.actionCounts[spec.hostBit] = 8 * c.bytes;
+      received = 0;
+    } else {
+      const t = collectiveTime(c, spec.fabric, spec.protocols, spec.network)!;
+      seconds = c.group > 1 || c.collective === "send" || c.collective === "recv" ? t.seconds : 0;
+      cost.actionCounts[spec.fabricBit] = 8 * t.fabricBytes;
+      cost.actionCounts[spec.networkBit] = 8 * t.networkBytes;
+      received = bytesReceived(c, perNode, nodes);
+      if ((c.collective === "all-reduce" || c.collective === "reduce-scatter") && c.group > 1) {
+        // One addition per element received for reduction: (p-1)/p of the buffer (reduce-scatter's part).
+        cost.actionCounts[spec.reduceAction[precision]] = Math.round(((c.bytes * (c.group - 1)) / c.group) / bytesFor(1, precision));
+      }
+    }
+    cost.computeCycles = seconds * spec.frequencyHz;
+    const { read, written } = memoryBytes(c, received, input !== undefined);
+    if (input) cost.readBytes[input.level]! += read;
+    cost.writeBytes[ctx.output.level]! += written;
+    return cost;
+  },
+};
+
+/** Bytes a device reads and writes at its memory for a collective, given what it receives (staged: written, then read). */
+function memoryBytes(c: CollectiveOp, received: number, hasInput: boolean): { read: number; written: number } {
+  const S = c.bytes, p = Math.max(1, c.group);
+  switch (c.collective) {
+    case "reduce-scatter":
+      return { read: S + received, written: S / p + received };
+    case "all-gather":
+      return { read: S / p + received, written: S + received };
+    case "send":
+      return { read: S, written: 0 };
+    case "recv":
+      return { read: 0, written: S };
+    case "host-transfer":
+      // Host to device (no input on the device): written; device to host: read.
+      return hasInput ? { read: S, written: 0 } : { read: 0, written: S };
+    default:
+      return { read: S + received, written: S + received };
+  }
+}
+
+function positive(v: number, file: string, path: string): number {
+  if (!(v > 0)) throw new InputError(file, { path, expected: "a positive quantity", found: String(v) });
+  return v;
+}
+
+function nonNegative(v: number, file: string, path: string): number {
+  if (!(v >= 0)) throw new InputError(file, { path, expected: "a quantity >= 0", found: String(v) });
+  return v;
+}
