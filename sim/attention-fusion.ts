@@ -44,6 +44,11 @@ export function flashQueryBlockRows(bufferElements: number, headDim: number): nu
   return Math.max(1, Math.min(bc, headDim));
 }
 
+/** The trace as the engine runs it on `design` (fused when its mapping says so). */
+export function engineTrace(trace: Trace, design: Design): Trace {
+  return design.mapping.fusedAttention ? fuseAttention(trace, design).trace : trace;
+}
+
 export function fuseAttention(trace: Trace, design: Design): { trace: Trace; summary: FusionSummary } {
   const unit = design.units[design.mapping.unitByKind.matmul]!;
   const bufferBytes = unit.localBufferBytes;

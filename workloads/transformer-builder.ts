@@ -128,14 +128,40 @@ export function buildPresetTrace(name: string, options: BuildOptions = {}, where
 
 /** One training step (workloads/training/): the model's forward, then backward and optimizer. */
 function buildTrainingStep(name: string, options: BuildOptions, where: string): Trace {
-  for (const key of ["tokens", "exit", "generate", "contextLen"] as const) {
-    if (options[key] !== undefined) throw new InputError(where, { path: `/${key === "contextLen" ? "context" : key}`, expected: "no token pruning, early exit, generation or KV cache in a training step", found: String(key) });
+  return buildTrainingTrace(buildForwardTrace(name, options, where), trainChoice(options), where);
+}
+
+/** The train choice of options (default AdamW with the registry's defaults). */
+export function trainChoice(options: BuildOptions): VariantChoice {
+  return options.train ?? resolveVariant("train", "adamw", {}, WHERE);
+}
+
+/**
+ * The model's forward pass, or with phase train the forward a training step differentiates (no KV
+ * cache, 16-bit by default); `shard` > 1 builds one tensor-parallel shard of each layer (heads,
+ * KV heads and the FFN width divided by it; Shoeybi et al. 2019), which workloads/parallel/ joins
+ * with collectives.
+ */
+export function buildForwardTrace(name: string, options: BuildOptions, where: string, shard = 1): Trace {
+  const training = options.phase === "train";
+  if (training) {
+    for (const key of ["tokens", "exit", "generate", "contextLen"] as const) {
+      if (options[key] !== undefined) throw new InputError(where, { path: `/${key === "contextLen" ? "context" : key}`, expected: "no token pruning, early exit, generation or KV cache in a training step", found: String(key) });
+    }
   }
-  const forwardOptions: BuildOptions = { ...options, precision: options.precision ?? DEFAULT_TRAINING_PRECISION, train: undefined };
-  const forward = isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer"
-    ? buildFamilyTrace(name as ModelPresetName, forwardOptions, toPrecisionChoice(forwardOptions.precision), where)
-    : buildTransformerTrace(presetShape(name, forwardOptions, where), forwardOptions.precision, forwardOptions, where);
-  return buildTrainingTrace(forward, options.train ?? resolveVariant("train", "adamw", {}, WHERE), where);
+  const forwardOptions: BuildOptions = { ...options, precision: options.precision ?? (training ? DEFAULT_TRAINING_PRECISION : undefined), train: undefined };
+  if (isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
+    if (shard > 1) throw new InputError(where, { path: "/parallelism/tensor", expected: "tensor parallelism on a transformer (this model's layers are not split)", found: name });
+    return buildFamilyTrace(name as ModelPresetName, forwardOptions, toPrecisionChoice(forwardOptions.precision), where);
+  }
+  const shape = presetShape(name, forwardOptions, where);
+  if (shard > 1) {
+    for (const [key, value] of [["heads", shape.heads], ["kvHeads", shape.kvHeads], ["dFF", shape.dFF]] as const) {
+      if (value % shard !== 0) throw new InputError(where, { path: "/parallelism/tensor", expected: `a divisor of the model's ${key} (${value})`, found: String(shard) });
+    }
+  }
+  const sharded = shard > 1 ? { ...shape, heads: shape.heads / shard, kvHeads: shape.kvHeads / shard, dFF: shape.dFF / shard } : shape;
+  return buildTransformerTrace(sharded, forwardOptions.precision, forwardOptions, where);
 }
 
 /** Tokens, keys and heads each layer sees (token and head pruning), prefill or decode. */

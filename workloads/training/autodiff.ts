@@ -47,11 +47,15 @@ export interface BackwardOptions {
   recompute?: RecomputeSegment[];
   /** Every weight-gradient contribution is added into its buffer (gradient accumulation). */
   accumulate: boolean;
+  /** Trace inputs whose gradients are wanted too (a pipeline stage sends its input's back). */
+  inputs?: string[];
 }
 
 export interface BackwardResult {
   /** Weight name -> its gradient buffer. */
   gradients: Map<string, string>;
+  /** Wanted input -> the tensor holding its gradient. */
+  inputGradients: Map<string, string>;
 }
 
 const isFloat = (p: Precision) => PRECISIONS[p].family === "float";
@@ -104,6 +108,7 @@ export function appendBackward(w: TraceWriter, forward: readonly Op[], options: 
   const needs = new Set<string>();
   for (const t of w.tensors) if (t.role === "weight" && isFloat(t.precision)) needs.add(t.name);
   needs.add(options.seed.tensor);
+  for (const t of options.inputs ?? []) needs.add(t);
   for (const op of forward) {
     if (op.kind === "sort") continue;
     if (op.inputs.some((i) => needs.has(i) && isFloat(tensor(i).precision))) for (const o of op.outputs) if (isFloat(tensor(o).precision)) needs.add(o);
@@ -304,7 +309,12 @@ export function appendBackward(w: TraceWriter, forward: readonly Op[], options: 
       }
     }
   }
-  return { gradients: weightGrads };
+  const inputGradients = new Map<string, string>();
+  for (const t of options.inputs ?? []) {
+    const g = gradientOf(t, forward[0]?.layer ?? 0);
+    if (g !== undefined) inputGradients.set(t, g);
+  }
+  return { gradients: weightGrads, inputGradients };
 }
 
 export function elementsOf(t: TensorSpec): number {

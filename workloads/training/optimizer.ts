@@ -38,7 +38,7 @@ export function appendOptimizer(w: TraceWriter, gradients: ReadonlyMap<string, s
   for (const [weight, grad] of gradients) {
     const p = spec.get(weight)!;
     const n = elementsOf(p);
-    const layer = layerOf(weight);
+    const layer = weightLayer(weight);
     const wide = (p.precision === "fp16" || p.precision === "bf16") && masterWeights;
     const state = (name: string, precision: Precision = "fp32") => w.tensor(`${weight}.${name}`, p.shape, "optimizer-state", precision);
     // fp16 gradients were computed from a scaled loss: unscale (and check for overflow) first.
@@ -72,7 +72,7 @@ export function appendOptimizer(w: TraceWriter, gradients: ReadonlyMap<string, s
 }
 
 /** The layer a weight belongs to, from its name ("L3.wqkv" -> 3; embeddings and heads: -1). */
-function layerOf(weight: string): number {
+export function weightLayer(weight: string): number {
   const m = /^(?:gen\.)?L(\d+)\./.exec(weight);
   return m ? Number(m[1]) : -1;
 }

@@ -61,22 +61,60 @@ interface Frame {
   w: TraceWriter;
   forward: Op[];
   seed: { tensor: string; gradient: string };
+  /** The model's input when nothing here makes it (a later pipeline stage). */
+  input?: string;
 }
 
 const isFloat = (p: Precision) => PRECISIONS[p].family === "float";
 
 export function buildTrainingTrace(forward: Trace, choice: VariantChoice, where = "<workload>"): Trace {
+  return buildTrainingStage(forward, choice, WHOLE_MODEL, where).trace;
+}
+
+/** How a training step is cut when it runs over several devices (workloads/parallel/). */
+export interface StageContext {
+  /** The stage makes the model's input from tokens (the first pipeline stage). */
+  embed: boolean;
+  /** The stage ends in the loss (the last stage); else its output's gradient arrives from the next. */
+  loss: boolean;
+  /** Tensor parallelism splits the vocabulary table and the LM head (Megatron-LM's vocab-parallel embedding). */
+  vocabShards: number;
+  /** Micro-batches in this trace (a pipeline schedules them itself: 1), default the settings'. */
+  microBatches?: number;
+}
+
+export const WHOLE_MODEL: StageContext = { embed: true, loss: true, vocabShards: 1 };
+
+/** A training step's trace and, for a pipeline stage, the tensors it exchanges with its neighbours. */
+export interface TrainingStage {
+  trace: Trace;
+  settings: TrainingSettings;
+  /** Forward ops end here (before the loss's gradient or the backward). */
+  forwardOps: number;
+  /** A stage input made by another stage, and the tensor holding its gradient (to send back). */
+  input?: { tensor: string; gradient: string };
+  /** The stage's output and the (received) tensor holding its gradient, when it has no loss. */
+  output?: { tensor: string; gradient: string };
+}
+
+export function buildTrainingStage(forward: Trace, choice: VariantChoice, context: StageContext, where = "<workload>"): TrainingStage {
   const settings = trainingSettings(choice, forward.model);
+  if (!context.loss) settings.head = "none";
+  const microBatches = context.microBatches ?? settings.microBatches;
   const act = forward.tensors.find((t) => t.role === "activation")?.precision ?? "fp16";
   if (!isFloat(act) || forward.tensors.some((t) => t.role === "weight" && !isFloat(t.precision))) {
     throw new InputError(where, { path: "/precision", expected: "float weights and activations for training (fp32, fp16 or bf16; mixed precision keeps fp32 master weights)", found: act });
   }
-  const frame = frameOf(forward, settings, where);
+  const frame = frameOf(forward, settings, context, where);
   const plan = recomputePlan(frame.forward, settings.checkpointing, settings.every, frame.w.tensors);
-  const { gradients } = appendBackward(frame.w, frame.forward, { seed: frame.seed, recompute: plan, accumulate: settings.microBatches > 1 });
+  const input = frame.input;
+  const { gradients, inputGradients } = appendBackward(frame.w, frame.forward, {
+    seed: frame.seed, recompute: plan, accumulate: microBatches > 1, ...(input ? { inputs: [input] } : {}),
+  });
   const step = frame.w.ops.splice(0, frame.w.ops.length);
   const w = frame.w;
-  if (settings.microBatches > 1) w.ops.push(...accumulationBlock(step, w, settings.microBatches - 1));
+  if (microBatches > 1) w.ops.push(...accumulationBlock(step, w, microBatches - 1));
+  const forwardOps = w.ops.length + frame.forward.length;
   w.ops.push(...step);
   appendOptimizer(w, gradients, settings.optimizer, settings.masterWeights);
   const model: ModelShape = {
@@ -84,11 +122,16 @@ export function buildTrainingTrace(forward: Trace, choice: VariantChoice, where 
     phase: "train",
     variants: { ...forward.model.variants, train: describeVariant(choice) },
   };
-  return { version: forward.version, model, tensors: w.tensors, ops: w.ops };
+  const inputGradient = input ? inputGradients.get(input) : undefined;
+  return {
+    trace: { version: forward.version, model, tensors: w.tensors, ops: w.ops }, settings, forwardOps,
+    ...(input && inputGradient ? { input: { tensor: input, gradient: inputGradient } } : {}),
+    ...(settings.head === "none" ? { output: frame.seed } : {}),
+  };
 }
 
 /** Embedding, the model's forward with dropout, and the loss: the ops the backward differentiates. */
-function frameOf(trace: Trace, s: TrainingSettings, where: string): Frame {
+function frameOf(trace: Trace, s: TrainingSettings, context: StageContext, where: string): Frame {
   const w = new TraceWriter();
   w.tensors.push(...trace.tensors);
   const m = trace.model;
@@ -114,9 +157,9 @@ function frameOf(trace: Trace, s: TrainingSettings, where: string): Frame {
 
   // Embedding: when the model reads tokens, its input tensor is made from them. The chain's last
   // op writes the model's input.
-  const vocab = preset && "vocab" in preset ? preset.vocab : undefined;
+  const vocab = preset && "vocab" in preset ? Math.ceil(preset.vocab / context.vocabShards) : undefined;
   let table: string | undefined;
-  if (vocab !== undefined && input !== undefined) {
+  if (vocab !== undefined && input !== undefined && context.embed) {
     const tokens = tensor("tokens", [m.batch, m.seqLen], "int32");
     const vocabTable = tensor("embed.tokens", [vocab, m.dModel], weightPrecision, "weight");
     table = vocabTable;
@@ -162,9 +205,10 @@ function frameOf(trace: Trace, s: TrainingSettings, where: string): Frame {
   // The loss.
   const last = trace.ops.at(-1)!.outputs[0]!;
   const hidden = rename.get(last) ?? last;
+  const stageInput = input !== undefined && !context.embed ? input : undefined;
   if (s.head === "none") {
     const like = spec.get(hidden)!;
-    return { w, forward: [...w.ops], seed: { tensor: hidden, gradient: tensor(`d.${hidden}`, like.shape, like.precision) } };
+    return { w, forward: [...w.ops], seed: { tensor: hidden, gradient: tensor(`d.${hidden}`, like.shape, like.precision) }, ...(stageInput ? { input: stageInput } : {}) };
   }
   const lm = s.head === "lm";
   if (lm && vocab === undefined) throw new InputError(where, { path: "/train/head", expected: "a classifier head (this model has no token vocabulary)", found: "lm" });
@@ -189,7 +233,7 @@ function frameOf(trace: Trace, s: TrainingSettings, where: string): Frame {
   // d(cross-entropy)/d(logits) = softmax - one-hot: one pass over the probabilities.
   const dLogits = tensor("d.head.logits", [rows, classes], act);
   w.op({ id: "loss.grad", layer: m.layers, kind: "elementwise", fn: "add", elements: rows * classes, inputs: [probs], outputs: [dLogits], pass: "backward" });
-  return { w, forward: forwardOps, seed: { tensor: logits, gradient: dLogits } };
+  return { w, forward: forwardOps, seed: { tensor: logits, gradient: dLogits }, ...(stageInput ? { input: stageInput } : {}) };
 }
 
 /**
@@ -228,7 +272,9 @@ export function storedActivations(trace: Trace): { bytes: number; byLayer: Map<n
     if (op.pass !== "backward" && op.pass !== "recompute") continue;
     for (const t of op.inputs) {
       const p = producer.get(t);
-      if (p && (p.pass ?? "forward") === "forward" && !isResident(spec.get(t)!.role) && !t.endsWith("~acc")) kept.add(t);
+      const tensor = spec.get(t)!;
+      // Kept in memory: not resident, not inside the units (fused attention), one micro-batch's.
+      if (p && (p.pass ?? "forward") === "forward" && !isResident(tensor.role) && !tensor.onChip && !t.endsWith("~acc")) kept.add(t);
     }
   }
   const byLayer = new Map<number, number>();
