@@ -29,6 +29,13 @@ export interface DeviceSystem {
   parallelism: Parallelism;
   /** Power of the rest of a node (host CPUs, switches, NICs, fans), for the whole run. */
   nodeStaticPowerW: number;
+  /** The devices have a host link (input batches arrive over it). */
+  hostLink: boolean;
+}
+
+/** One device on its own: a design as a system of one (no interconnect, no host link modelled). */
+export function singleDeviceSystem(design: Design): DeviceSystem {
+  return { name: design.name, origin: design.origin, devicesPerNode: 1, nodes: 1, device: design, parallelism: { ...PARALLEL_DEFAULTS }, nodeStaticPowerW: 0, hostLink: false };
 }
 
 export interface SystemDocument {
@@ -127,6 +134,6 @@ export function resolveSystemFile(data: unknown, file: string): DeviceSystem {
   const nodeStaticPowerW = doc.nodeStaticPower === undefined ? 0 : parseQuantity(doc.nodeStaticPower, QUANTITY.powerW, { file, path: "/nodeStaticPower" });
   return Object.freeze({
     name: doc.name, origin: file, ...(doc.description ? { description: doc.description } : {}),
-    devicesPerNode: doc.devicesPerNode, nodes, device, parallelism: Object.freeze(parallelism), nodeStaticPowerW,
+    devicesPerNode: doc.devicesPerNode, nodes, device, parallelism: Object.freeze(parallelism), nodeStaticPowerW, hostLink: doc.host !== undefined,
   });
 }

@@ -64,6 +64,7 @@ export interface SystemResult {
   nodes: number;
   training: boolean;
   microBatches: number;
+  sequencesPerStep: number;
   tokensPerStep: number;
   stepSeconds: number;
   /** Fraction of the pipeline's time a stage idles in fill and drain (0 with one stage). */
@@ -94,7 +95,7 @@ export function simulateSystem(system: DeviceSystem, spec: WorkloadSpec, options
   if (devices > available) {
     throw new InputError(where, { path: "/parallelism", expected: `at most ${available} devices (${system.nodes} node(s) of ${system.devicesPerNode})`, found: `${PARALLEL_KEYS.map((k) => `${k} ${p[k]}`).join(" x ")} = ${devices} devices` });
   }
-  const work = partitionWorkload(spec, p, system.devicesPerNode, where);
+  const work = partitionWorkload(spec, p, { devicesPerNode: system.devicesPerNode, hostLink: system.hostLink }, where);
   const design = system.device;
   const reasons: Infeasible["reasons"] = [];
   const run = (trace: ParallelWorkload["stages"][number]["trace"]): Result | undefined => {
@@ -149,7 +150,7 @@ export function simulateSystem(system: DeviceSystem, spec: WorkloadSpec, options
     ok: true,
     result: {
       system: system.name, workload: name, parallelism: p, schedule, devices, nodes, training: work.training, microBatches: m,
-      tokensPerStep: work.tokensPerStep, stepSeconds, bubbleFraction, energyJ,
+      sequencesPerStep: work.sequencesPerStep, tokensPerStep: work.tokensPerStep, stepSeconds, bubbleFraction, energyJ,
       energyBreakdownJ: { work: work_, idle, nodeStatic },
       averagePowerW: energyJ / stepSeconds, tokensPerSecond: work.tokensPerStep / stepSeconds, energyPerTokenJ: energyJ / work.tokensPerStep,
       peakMemoryBytes: Math.max(...stages.map((s) => s.peakMemoryBytes)), memoryCapacityBytes: capacity,

@@ -8,6 +8,9 @@
  *   batching  batch sizes; the largest meeting an SLO
  *   schedule  carbon-aware scheduling of jobs over an hourly intensity CSV (sim/carbon-schedule.ts)
  *   accuracy  a user accuracy table joined with simulated energy; the accuracy-energy Pareto front
+ *   training  a training run (steps, tokens, or examples x epochs) on a design or a system: time,
+ *             energy, operational and embodied carbon (sim/training-run.ts); a schedule job can take
+ *             a run's energy and duration (`training: section.case`)
  *
  * Every section publishes named numbers (`<section>_<case>_<metric>`, `<section>_savedFraction`, ...);
  * a claim's `predicted` is an expression over them (the restricted mathjs of sweep specs).
@@ -29,6 +32,10 @@ import { batchingStudy, type BatchingStudy } from "../sim/batching.js";
 import { parseIntensityCsv, scheduleJobs, type CarbonJob, type ScheduleResult } from "../sim/carbon-schedule.js";
 import { evaluateExpression } from "../sweeps/expressions.js";
 import { withValues } from "../common/set-path.js";
+import { resolveSystemFile, singleDeviceSystem, type DeviceSystem } from "../hardware-models/system.js";
+import type { Parallelism } from "../workloads/parallel/parallelism.js";
+import { simulateSystem, type Schedule } from "../sim/system-sim.js";
+import { trainingRun, type RunSize, type TrainingRun } from "../sim/training-run.js";
 
 export { studySchema };
 
@@ -57,7 +64,20 @@ export type SectionResult =
   | { kind: "dvfs"; name: string; design: string; workload: string; study: DvfsStudy }
   | { kind: "batching"; name: string; design: string; workload: string; study: BatchingStudy }
   | { kind: "schedule"; name: string; result: ScheduleResult; jobs: CarbonJob[]; pue: number; intensityFile: string }
-  | { kind: "accuracy"; name: string; source?: string; points: { name: string; accuracy: number; energyPerInferenceJ: number; onFront: boolean }[] };
+  | { kind: "accuracy"; name: string; source?: string; points: { name: string; accuracy: number; energyPerInferenceJ: number; onFront: boolean }[] }
+  | { kind: "training"; name: string; workload: string; run: RunSize; cases: TrainingCase[] };
+
+export interface TrainingCase {
+  name: string;
+  system: string;
+  devices: number;
+  parallelism: Parallelism;
+  stepSeconds: number;
+  tokensPerSecond: number;
+  peakMemoryBytes: number;
+  memoryCapacityBytes: number;
+  run: TrainingRun;
+}
 
 export interface ClaimResult {
   name: string;
@@ -129,6 +149,17 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
     return parseWorkloadSection(section, file, raw ? path : "/workload");
   };
   const studyCarbon = doc.carbon ? resolveCarbon(doc.carbon, file, "/carbon") : undefined;
+  /** A training case's devices: a design (one device) or a system file, with `set` values written into it. */
+  const trainingSystem = (c: Obj, path: string): DeviceSystem => {
+    if (c.design !== undefined && c.system !== undefined) throw new InputError(file, { path, expected: "a design or a system, not both", found: "both" });
+    if (c.system === undefined) {
+      const base = loadDesignAt(c.design as string | undefined, `${path}/design`);
+      return singleDeviceSystem((c.set ? designWithValues(base, c.set as Obj, file, `${path}/set`) : base).design);
+    }
+    const systemFile = resolvePath(dir, c.system as string);
+    const systemDoc = withValues(readDocument(systemFile), Object.entries((c.set ?? {}) as Obj).map(([key, value]) => [key.split("."), value] as const));
+    return resolveSystemFile(systemDoc, systemFile);
+  };
   const values: Record<string, number> = {};
   const sections: SectionResult[] = [];
 
@@ -220,7 +251,15 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
         const jobs = (s.jobs as Obj[]).map((j, k): CarbonJob => {
           const jpath = `${at}/jobs/${k}`;
           let energyKWh: number;
-          if (j.energy !== undefined) energyKWh = parseQuantity(j.energy, QUANTITY.energyPj, { file, path: `${jpath}/energy` }) * 1e-12 / 3.6e6;
+          let runHours: number | undefined;
+          if (j.training !== undefined) {
+            // "finetune.edge": case "edge" of the earlier training section "finetune".
+            const runs = sections.flatMap((x) => (x.kind === "training" ? x.cases.map((c) => ({ id: `${x.name}.${c.name}`, run: c.run })) : []));
+            const found = runs.find((x) => x.id === j.training);
+            if (!found) throw new InputError(file, { path: `${jpath}/training`, expected: `a case of an earlier training section (${runs.map((x) => x.id).join(", ")})`, found: JSON.stringify(j.training) });
+            energyKWh = found.run.energyKWh;
+            runHours = found.run.seconds / 3600;
+          } else if (j.energy !== undefined) energyKWh = parseQuantity(j.energy, QUANTITY.energyPj, { file, path: `${jpath}/energy` }) * 1e-12 / 3.6e6;
           else if (j.case !== undefined && j.inferences !== undefined) {
             // "cases.optimised": case "optimised" of the earlier compare section "cases".
             const cases = sections.flatMap((x) => (x.kind === "compare" ? x.cases.map((c) => ({ id: `${x.name}.${c.name}`, c })) : []));
@@ -228,7 +267,8 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
             if (e === undefined) throw new InputError(file, { path: `${jpath}/case`, expected: `a case of an earlier compare section (${cases.map((x) => x.id).join(", ")})`, found: JSON.stringify(j.case) });
             energyKWh = (e * (j.inferences as number)) / 3.6e6;
           } else throw new InputError(file, { path: jpath, expected: "energy, or case and inferences", found: "neither" });
-          const durationHours = parseQuantity(j.duration, QUANTITY.timeSeconds, { file, path: `${jpath}/duration` }) / 3600;
+          if (j.duration === undefined && runHours === undefined) throw new InputError(file, { path: `${jpath}/duration`, expected: "a duration (or a training run to take it from)", found: "nothing" });
+          const durationHours = j.duration === undefined ? runHours! : parseQuantity(j.duration, QUANTITY.timeSeconds, { file, path: `${jpath}/duration` }) / 3600;
           if (!(durationHours > 0)) throw new InputError(file, { path: `${jpath}/duration`, expected: "a positive duration", found: String(j.duration) });
           const home = j.home as string;
           if (!series.regions.includes(home)) throw new InputError(file, { path: `${jpath}/home`, expected: `a region of ${s.intensity} (${series.regions.join(", ")})`, found: JSON.stringify(home) });
@@ -248,6 +288,10 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
           result = scheduleJobs(jobs, series, { pue, chooseRegion: (s.chooseRegion as boolean | undefined) ?? false, ...(s.capacity !== undefined ? { capacity: s.capacity as number } : {}) });
         } catch (err) {
           throw new InputError(file, { path: `${at}/jobs`, expected: "jobs that can be scheduled", found: err instanceof Error ? err.message : String(err) });
+        }
+        for (const a of result.assignments) {
+          values[`${s.name}_${a.job}_baselineG`] = a.baselineCarbonG;
+          values[`${s.name}_${a.job}_scheduledG`] = a.carbonG;
         }
         values[`${s.name}_baselineG`] = result.baselineG;
         values[`${s.name}_scheduledG`] = result.totalG;
@@ -272,6 +316,51 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
         }
         values[`${s.name}_frontSize`] = points.filter((p) => p.onFront).length;
         sections.push({ kind: "accuracy", name: s.name, ...(s.source ? { source: s.source as string } : {}), points });
+        break;
+      }
+      case "training": {
+        const run = s.run as RunSize;
+        if (run.steps === undefined && run.tokens === undefined && run.examples === undefined) {
+          throw new InputError(file, { path: `${at}/run`, expected: "steps, tokens, or examples (with epochs)", found: "none" });
+        }
+        let workloadLabel = "";
+        const cases = (s.cases as Obj[]).map((c, k): TrainingCase => {
+          const cpath = `${at}/cases/${k}`;
+          const spec = workloadAt((c.workload ?? s.workload) as Obj | undefined, `${cpath}/workload`);
+          if (spec.phase !== "train") throw new InputError(file, { path: `${cpath}/workload`, expected: "a training workload (phase: train)", found: spec.phase ?? "prefill" });
+          const system = trainingSystem(c, cpath);
+          const carbon = c.carbon ? resolveCarbon(c.carbon as never, file, `${cpath}/carbon`) : (studyCarbon ?? system.device.system.carbon);
+          let outcome;
+          try {
+            outcome = simulateSystem(system, spec, { parallelism: (c.parallelism as Partial<Parallelism> | undefined) ?? {}, ...(c.schedule ? { schedule: c.schedule as Schedule } : {}) }, file);
+          } catch (err) {
+            if (err instanceof InputError) throw new InputError(file, err.problems.map((p) => ({ ...p, path: `${cpath}${p.path}` })));
+            throw err;
+          }
+          if (!outcome.ok) throw new InputError(file, { path: cpath, expected: "a case the system can run", found: outcome.infeasible.reasons[0]?.reason ?? "infeasible" });
+          const step = outcome.result;
+          workloadLabel = step.workload;
+          const r: TrainingCase = {
+            name: c.name as string, system: system.name, devices: step.devices, parallelism: step.parallelism, stepSeconds: step.stepSeconds, tokensPerSecond: step.tokensPerSecond,
+            peakMemoryBytes: step.peakMemoryBytes, memoryCapacityBytes: step.memoryCapacityBytes, run: trainingRun(step, run, system.device, carbon),
+          };
+          const v = (key: string, x: number | undefined) => {
+            if (x !== undefined) values[`${s.name}_${r.name}_${key}`] = x;
+          };
+          v("stepSeconds", r.stepSeconds);
+          v("tokensPerSecond", r.tokensPerSecond);
+          v("devices", r.devices);
+          v("peakMemoryBytes", r.peakMemoryBytes);
+          v("steps", r.run.steps);
+          v("runHours", r.run.seconds / 3600);
+          v("energyKWh", r.run.energyKWh);
+          v("averagePowerW", r.run.averagePowerW);
+          v("operationalG", r.run.carbon?.operationalG);
+          v("embodiedG", r.run.carbon?.embodiedG);
+          v("carbonG", r.run.carbon?.totalG);
+          return r;
+        });
+        sections.push({ kind: "training", name: s.name, workload: workloadLabel, run, cases });
         break;
       }
     }

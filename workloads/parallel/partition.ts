@@ -50,8 +50,9 @@ export interface ParallelWorkload {
   training: boolean;
   /** Micro-batches per step per data-parallel replica (training; 1 for inference). */
   microBatches: number;
-  /** Sequences per micro-batch per replica. */
+  /** Sequences per micro-batch per replica, and per step over the whole system. */
   batch: number;
+  sequencesPerStep: number;
   /** Tokens per step over the whole system. */
   tokensPerStep: number;
   stages: StageWorkload[];
@@ -60,7 +61,13 @@ export interface ParallelWorkload {
 
 const WHERE = { file: "<parallel>", path: "" };
 
-export function partitionWorkload(spec: WorkloadSpec, p: Parallelism, devicesPerNode: number, where = "<workload>"): ParallelWorkload {
+/** Where the devices sit: devices per node (groups' members per node), and whether inputs come over a host link. */
+export interface Placement {
+  devicesPerNode: number;
+  hostLink: boolean;
+}
+
+export function partitionWorkload(spec: WorkloadSpec, p: Parallelism, placement: Placement, where = "<workload>"): ParallelWorkload {
   if (spec.operator) throw new InputError(where, { path: "/operator", expected: "a model to split over devices (an operator runs on one)", found: spec.model });
   const training = spec.phase === "train";
   const options: BuildOptions = {
@@ -81,28 +88,32 @@ export function partitionWorkload(spec: WorkloadSpec, p: Parallelism, devicesPer
   const layers = forward.model.layers;
   if (p.pipeline > layers) throw new InputError(where, { ...at("pipeline"), expected: `at most one stage per layer (${layers})`, found: String(p.pipeline) });
   const choice = training ? trainChoice(options) : undefined;
-  const groups = groupShapes(p, devicesPerNode);
+  const groups = groupShapes(p, placement.devicesPerNode);
+  const host = placement.hostLink;
   const stages: StageWorkload[] = [];
   let settings: TrainingSettings | undefined;
   for (let s = 0; s < p.pipeline; s++) {
     const first = Math.floor((s * layers) / p.pipeline), last = Math.floor(((s + 1) * layers) / p.pipeline);
     const sub = stageSlice(forward, first, last, s === 0, s === p.pipeline - 1);
     if (!training) {
-      stages.push({ stage: s, layers: [first, last], trace: withCollectives(sub, { p, groups, stage: s, training: false }) });
+      stages.push({ stage: s, layers: [first, last], trace: withCollectives(sub, { p, groups, host, stage: s, training: false }) });
       continue;
     }
     const built = (microBatches: number) => buildTrainingStage(sub, choice!, { embed: s === 0, loss: s === p.pipeline - 1, vocabShards: p.tensor, microBatches }, where);
     const step = built(p.pipeline > 1 ? 1 : (choice!.params.microBatches as number));
     settings = step.settings;
     const exchange = { input: step.input, output: step.output, forwardOps: step.forwardOps };
-    const trace = withCollectives(step.trace, { p, groups, stage: s, training: true, exchange, dataParallel: true });
-    const microBatch = p.pipeline > 1 ? withCollectives(withoutTail(step.trace), { p, groups, stage: s, training: true, exchange, dataParallel: false }) : undefined;
+    const trace = withCollectives(step.trace, { p, groups, host, stage: s, training: true, exchange, dataParallel: true });
+    const microBatch = p.pipeline > 1 ? withCollectives(withoutTail(step.trace), { p, groups, host, stage: s, training: true, exchange, dataParallel: false }) : undefined;
     stages.push({ stage: s, layers: [first, last], trace, ...(microBatch ? { microBatch } : {}) });
   }
   const microBatches = training ? (choice!.params.microBatches as number) : 1;
   const batch = forward.model.batch;
   const tokens = forward.model.phase === "decode" ? batch * (spec.generate ?? 1) : batch * forward.model.seqLen;
-  return { parallelism: p, training, microBatches, batch, tokensPerStep: tokens * microBatches * p.data, stages, ...(settings ? { settings } : {}) };
+  return {
+    parallelism: p, training, microBatches, batch, sequencesPerStep: batch * microBatches * p.data, tokensPerStep: tokens * microBatches * p.data,
+    stages, ...(settings ? { settings } : {}),
+  };
 }
 
 /** Members of each kind of group on one node, ranks numbered tensor, then data, then pipeline. */
@@ -134,6 +145,8 @@ interface Exchange {
 interface Plan {
   p: Parallelism;
   groups: Record<"tensor" | "data" | "expert" | "pipeline", number>;
+  /** Inputs arrive over the host link (else they are in memory already). */
+  host: boolean;
   stage: number;
   training: boolean;
   exchange?: Exchange;
@@ -195,7 +208,7 @@ function withCollectives(trace: Trace, plan: Plan): Trace {
   // Inputs from the host (tokens, targets) and from the previous stage.
   const produced = new Set(trace.ops.flatMap((o) => o.outputs));
   const first = trace.ops[0]!;
-  for (const t of tensors) {
+  for (const t of plan.host ? tensors : []) {
     if (produced.has(t.name) || t.role !== "activation" || t.precision !== "int32" || !/^(tokens|loss\.targets)(~acc)?$/.test(t.name)) continue;
     const reader = trace.ops.find((o) => o.inputs.includes(t.name));
     ops.push({
