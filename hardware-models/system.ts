@@ -11,6 +11,7 @@
  */
 import { dirname } from "node:path";
 import { readDocument, validateAgainst } from "../common/document.js";
+import { withValues } from "../common/set-path.js";
 import { InputError } from "../common/input-error.js";
 import { parseQuantity, QUANTITY } from "../common/quantity.js";
 import { PARALLEL_DEFAULTS, type Parallelism } from "../workloads/parallel/parallelism.js";
@@ -104,10 +105,11 @@ export function loadSystemFile(file: string): DeviceSystem {
   return resolveSystemFile(readDocument(file), file);
 }
 
-export function resolveSystemFile(data: unknown, file: string): DeviceSystem {
+/** `deviceValues`: values written into the device's design document at dotted paths (a study case's `set: { device.units.tensor.macPrecision: fp32 }`). */
+export function resolveSystemFile(data: unknown, file: string, deviceValues: readonly (readonly [readonly string[], unknown])[] = []): DeviceSystem {
   const doc = validateAgainst<SystemDocument>(systemSchema, data, file);
   const deviceFile = locateDesignFrom(doc.device, dirname(file), { file, path: "/device" });
-  const deviceDoc = readDocument(deviceFile) as { units?: Record<string, unknown>; mapping?: Record<string, unknown> };
+  const deviceDoc = withValues(readDocument(deviceFile), deviceValues) as { units?: Record<string, unknown>; mapping?: Record<string, unknown> };
   if (isSystemDocument(deviceDoc)) throw new InputError(file, { path: "/device", expected: "a design (not another system)", found: doc.device });
   const nodes = doc.nodes ?? 1;
   if (nodes > 1 && !doc.network) throw new InputError(file, { path: "/network", expected: "a network between the nodes (nodes > 1)", found: "nothing" });

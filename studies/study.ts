@@ -156,9 +156,16 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
       const base = loadDesignAt(c.design as string | undefined, `${path}/design`);
       return singleDeviceSystem((c.set ? designWithValues(base, c.set as Obj, file, `${path}/set`) : base).design);
     }
+    // `set` paths starting with "device." change the device's design; the others the system file.
     const systemFile = resolvePath(dir, c.system as string);
-    const systemDoc = withValues(readDocument(systemFile), Object.entries((c.set ?? {}) as Obj).map(([key, value]) => [key.split("."), value] as const));
-    return resolveSystemFile(systemDoc, systemFile);
+    const values = Object.entries((c.set ?? {}) as Obj).map(([key, value]) => [key.split("."), value] as const);
+    const systemDoc = withValues(readDocument(systemFile), values.filter(([path]) => path[0] !== "device"));
+    try {
+      return resolveSystemFile(systemDoc, systemFile, values.filter(([path]) => path[0] === "device" && path.length > 1).map(([path, value]) => [path.slice(1), value] as const));
+    } catch (err) {
+      if (err instanceof InputError && c.set) throw new InputError(file, { path: `${path}/set`, expected: "values that keep the system valid", found: err.message });
+      throw err;
+    }
   };
   const values: Record<string, number> = {};
   const sections: SectionResult[] = [];
@@ -339,7 +346,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
           }
           if (!outcome.ok) throw new InputError(file, { path: cpath, expected: "a case the system can run", found: outcome.infeasible.reasons[0]?.reason ?? "infeasible" });
           const step = outcome.result;
-          workloadLabel = step.workload;
+          if (k === 0) workloadLabel = step.workload;
           const r: TrainingCase = {
             name: c.name as string, system: system.name, devices: step.devices, parallelism: step.parallelism, stepSeconds: step.stepSeconds, tokensPerSecond: step.tokensPerSecond,
             peakMemoryBytes: step.peakMemoryBytes, memoryCapacityBytes: step.memoryCapacityBytes, run: trainingRun(step, run, system.device, carbon),

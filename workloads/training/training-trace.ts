@@ -167,7 +167,8 @@ function frameOf(trace: Trace, s: TrainingSettings, context: StageContext, where
       (_, out) => w.op({ id: "embed.gather", layer: -1, kind: "gather", rows: T, cols: m.dModel, inputs: [vocabTable, tokens], outputs: [out] }),
     ];
     if (preset && "positions" in preset && preset.positions === "learned") {
-      const positions = tensor("embed.positions", [m.seqLen, m.dModel], weightPrecision, "weight");
+      // The model's whole table (its longest sequence), of which the step reads the first s rows.
+      const positions = tensor("embed.positions", [Math.max(m.seqLen, preset.maxSeqLen), m.dModel], weightPrecision, "weight");
       steps.push((x, out) => w.op({ id: "embed.add_positions", layer: -1, kind: "elementwise", fn: "add", elements: T * m.dModel, inputs: [x, positions], outputs: [out] }));
     }
     if (m.normPlacement === "post") {
