@@ -35,7 +35,7 @@ export interface TrainingRun {
   carbon?: { gridIntensityGPerKWh: number; pue: number; operationalG: number; embodiedG: number; totalG: number };
 }
 
-export function runSteps(step: Pick<SystemResult, "tokensPerStep" | "sequencesPerStep">, size: RunSize): number {
+function runSteps(step: Pick<SystemResult, "tokensPerStep" | "sequencesPerStep">, size: RunSize): number {
   if (size.steps !== undefined) return size.steps;
   if (size.tokens !== undefined) return Math.ceil(size.tokens / step.tokensPerStep);
   if (size.examples !== undefined) return Math.ceil((size.examples * (size.epochs ?? 1)) / step.sequencesPerStep);

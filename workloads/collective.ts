@@ -39,7 +39,3 @@ export interface CollectiveOp extends OpCommon {
   perNode?: number;
   algorithm?: CollectiveAlgorithm;
 }
-
-export function isCollectiveKind(name: string): name is CollectiveKind {
-  return (COLLECTIVE_KINDS as readonly string[]).includes(name);
-}

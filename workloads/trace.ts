@@ -128,11 +128,10 @@ export interface OpCommon {
 }
 
 /**
- * A fused group's I/O schedule (sim/attention-fusion.ts): B (or, for a non-matmul, every input but
- * the first) is read `kvPasses` times; `inputPasses`, when given, says how many times each input is
- * read from its level instead (0: already on chip, loaded by another op of the group), and
- * `outputPasses` how many times the output is written (accumulated through memory: read one time
- * fewer).
+ * A fused group's I/O schedule (sim/attention-fusion.ts): a matmul's B is read `kvPasses` times and
+ * its A once; `inputPasses`, when given, says how many times each input is read from its level
+ * instead (0: already on chip, loaded by another op of the group), and `outputPasses` how many times
+ * the output is written (accumulated through memory: read one time fewer).
  */
 export interface Fusion {
   group: string;

@@ -273,8 +273,3 @@ function withCollectives(trace: Trace, plan: Plan): Trace {
   const unused = tensors.filter((t) => isResident(t.role) || ops.some((o) => o.inputs.includes(t.name) || o.outputs.includes(t.name)));
   return { version: TRACE_VERSION, model: trace.model, tensors: unused, ops };
 }
-
-/** Bytes of a trace's resident tensors (weights, gradients, optimizer states). */
-export function residentBytes(trace: Trace): number {
-  return trace.tensors.filter((t: TensorSpec) => isResident(t.role)).reduce((s, t) => s + bytesFor(elementsOf(t), t.precision), 0);
-}

@@ -25,11 +25,6 @@ import { elementsOf } from "./autodiff.js";
 export const OPTIMIZER_KINDS = ["sgd", "momentum", "adam", "adamw"] as const;
 export type OptimizerKind = (typeof OPTIMIZER_KINDS)[number];
 
-/** fp32 state tensors per parameter: momentum 1, Adam's moments 2. */
-export function stateTensorsPerParameter(kind: OptimizerKind): number {
-  return kind === "sgd" ? 0 : kind === "momentum" ? 1 : 2;
-}
-
 /** Append the optimizer step for every weight with a gradient (`gradients`: weight -> gradient buffer). */
 export function appendOptimizer(w: TraceWriter, gradients: ReadonlyMap<string, string>, kind: OptimizerKind, masterWeights: boolean): void {
   const spec = new Map(w.tensors.map((t) => [t.name, t]));
