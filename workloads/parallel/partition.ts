@@ -270,6 +270,7 @@ function withCollectives(trace: Trace, plan: Plan): Trace {
       });
     }
   });
-  const unused = tensors.filter((t) => isResident(t.role) || ops.some((o) => o.inputs.includes(t.name) || o.outputs.includes(t.name)));
-  return { version: TRACE_VERSION, model: trace.model, tensors: unused, ops };
+  // The tensors the ops use (a stage's slice leaves some of the model's behind), and every resident one.
+  const used = new Set(ops.flatMap((o) => [...o.inputs, ...o.outputs]));
+  return { version: TRACE_VERSION, model: trace.model, tensors: tensors.filter((t) => isResident(t.role) || used.has(t.name)), ops };
 }
