@@ -1,5 +1,8 @@
 /** Many devices: the collectives each parallelism writes, the pipeline schedule's closed form, energy accounting. */
 import { describe, expect, it } from "vitest";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../common/package-root.js";
 import { loadSystemFile } from "../hardware-models/system.js";
 import { partitionWorkload } from "../workloads/parallel/partition.js";
 import { checkTraceIntegrity } from "../workloads/trace-io.js";
@@ -18,6 +21,21 @@ const trainSpec = (model: string, seq: number, batch: number, params: Record<str
 const collectives = (t: Trace) => t.ops.filter((o): o is CollectiveOp => o.kind === "collective");
 const NODE = { devicesPerNode: 8, hostLink: true };
 const P = (x: Partial<{ data: number; tensor: number; pipeline: number; expert: number }>) => ({ data: 1, tensor: 1, pipeline: 1, expert: 1, ...x });
+
+describe("system presets", () => {
+  it("every file in examples/systems resolves: its device with the interconnect, collectives mapped to it", () => {
+    const dir = join(packageRoot(), "examples", "systems");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) {
+      const system = loadSystemFile(join(dir, f));
+      const link = system.device.units.findIndex((u) => u.name === "interconnect");
+      expect(link).toBeGreaterThanOrEqual(0);
+      expect(system.device.mapping.unitByKind.collective).toBe(link);
+      expect(system.hostLink).toBe(true);
+    }
+  });
+});
 
 describe("tensor parallelism (Megatron-LM): two all-reduces per layer each way", () => {
   it("gpt2-small, t = 4: [s b h] all-reduces after the output and down projections (forward) and the QKV and up projections' input gradients (backward)", () => {
