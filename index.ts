@@ -4,11 +4,17 @@
  *   import { loadDesign, buildPresetTrace, simulate } from "attnsim";
  *   const outcome = simulate(loadDesign("edge-npu"), buildPresetTrace("bert-base", { seqLen: 128 }));
  *   if (outcome.ok) console.log(outcome.result.energyJ, outcome.result.latencySeconds);
+ *
+ * Training and many devices (docs/training.md, docs/multi-device.md):
+ *
+ *   const step = buildPresetTrace("bert-base", { phase: "train", seqLen: 128, batch: 32, precision: "fp16" });
+ *   const system = loadSystemFile("examples/systems/dgx-a100-like.yaml");
+ *   const run = simulateSystem(system, { model: "gpt2-small", seq: 1024, batch: 8, phase: "train" });
  */
 export { InputError, type InputProblem } from "./common/input-error.js";
 export type { Precision } from "./workloads/precision.js";
 export { PRECISIONS } from "./workloads/precision.js";
-export type { Trace, Op, MatmulOp, SoftmaxOp, LayerNormOp, ElementwiseOp, TensorSpec, ModelShape } from "./workloads/trace.js";
+export type { Trace, Op, MatmulOp, SoftmaxOp, LayerNormOp, ElementwiseOp, CollectiveOp, TensorSpec, ModelShape } from "./workloads/trace.js";
 export { MODEL_PRESETS, MODEL_PRESET_NAMES } from "./workloads/model-presets.js";
 export { buildPresetTrace, buildTransformerTrace, presetShape, type BuildOptions } from "./workloads/transformer-builder.js";
 export { loadTrace, parseTrace, traceSchema } from "./workloads/trace-io.js";
@@ -24,3 +30,12 @@ export { simulate, type SimulateOptions } from "./sim/engine.js";
 export type { Result, OpResult, SimOutcome, Infeasible } from "./sim/result.js";
 export { InfeasibleError, ScheduleError, type ScheduleProblem } from "./sim/errors.js";
 export { clearMemos, memoStats } from "./common/memo.js";
+export { storedActivations } from "./workloads/training/training-trace.js";
+export { partitionWorkload, type ParallelWorkload } from "./workloads/parallel/partition.js";
+export type { Parallelism } from "./workloads/parallel/parallelism.js";
+export type { WorkloadSpec } from "./workloads/workload-spec.js";
+export { loadSystemFile, resolveSystemFile, singleDeviceSystem, type DeviceSystem } from "./hardware-models/system.js";
+export { collectiveTime } from "./hardware-models/units/collective-cost.js";
+export { simulateSystem, type SystemResult, type SystemOutcome } from "./sim/system-sim.js";
+export { trainingSummary, type TrainingSummary } from "./sim/training-summary.js";
+export { trainingRun, type TrainingRun, type RunSize } from "./sim/training-run.js";

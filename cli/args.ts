@@ -41,20 +41,23 @@ export const WORKLOAD_OPTIONS = {
   tokens: { type: "string" },
   exit: { type: "string" },
   ffn: { type: "string" },
+  train: { type: "string" },
   trace: { type: "string" },
   workload: { type: "string" },
 } as const;
 
-const SHAPE_FLAGS = ["model", "seq", "batch", "phase", "context", "kv-heads", "generate", "precision", "attention", "tokens", "exit", "ffn"];
+const SHAPE_FLAGS = ["model", "seq", "batch", "phase", "context", "kv-heads", "generate", "precision", "attention", "tokens", "exit", "ffn", "train"];
 
 export const WORKLOAD_HELP = `  workload (one of):
   --model M     a model preset (attnsim trace --list), with
-                --seq N  --batch B  --phase prefill|decode  --context L (decode: cached tokens)
+                --seq N  --batch B  --phase prefill|decode|train  --context L (decode: cached tokens)
                 --kv-heads H (grouped-query attention)  --generate T (prefill, then T decode steps)
                 --precision P | mixed:rest=int4,edge=int8,...    (default int8)
                 --attention KIND[:key=value,...]  e.g. block-sparse:block=32,density=0.3
                 --tokens prune:keep=0.9   --exit early-exit:layers=4|8,probabilities=0.3|0.3
                 --ffn moe:experts=8,topk=2
+                --train adamw:microBatches=4,checkpointing=selective  (phase train: one step;
+                  default adamw, fp16 with fp32 master weights; docs/training.md)
   --workload F  a workload spec file (YAML/JSON, docs/workloads.md)
   --trace F     a trace file (docs/trace-format.md)`;
 
@@ -64,7 +67,7 @@ export function specFromArgs(v: ArgValues): WorkloadSpec {
   const model = str("model");
   if (model === undefined) throw new InputError(CLI, { path: "--model", expected: "a model preset (or --workload FILE, or --trace FILE)", found: "nothing" });
   const phase = str("phase");
-  if (phase !== undefined && phase !== "prefill" && phase !== "decode") throw new InputError(CLI, { path: "--phase", expected: "prefill or decode", found: JSON.stringify(phase) });
+  if (phase !== undefined && phase !== "prefill" && phase !== "decode" && phase !== "train") throw new InputError(CLI, { path: "--phase", expected: "prefill, decode or train", found: JSON.stringify(phase) });
   const spec: WorkloadSpec = { model };
   const ints: [keyof WorkloadSpec, string][] = [["seq", "--seq"], ["batch", "--batch"], ["context", "--context"], ["kvHeads", "--kv-heads"], ["generate", "--generate"]];
   for (const [key, flag] of ints) {
@@ -72,7 +75,7 @@ export function specFromArgs(v: ArgValues): WorkloadSpec {
     if (value !== undefined) (spec as unknown as Record<string, number>)[key] = value;
   }
   if (phase) spec.phase = phase as Phase;
-  for (const category of ["precision", "attention", "tokens", "exit", "ffn"] as const) {
+  for (const category of ["precision", "attention", "tokens", "exit", "ffn", "train"] as const) {
     const text = str(category);
     if (text !== undefined) spec[category] = parseVariantText(category, text, `--${category}`);
   }

@@ -143,6 +143,40 @@ describe("workload variants on the command line and in files", () => {
   });
 });
 
+describe("training and systems on the command line", () => {
+  it("--phase train prints the step's time and energy by pass and its memory by what it holds", async () => {
+    const r = await cli("run", "--design", "a100-like", "--model", "bert-base", "--seq", "64", "--batch", "4", "--phase", "train", "--train", "adamw:checkpointing=selective");
+    expect(r.code, r.err).toBe(0);
+    for (const word of ["forward", "backward", "recompute", "optimizer", "optimizer states", "stored activations", "workspace"]) expect(r.out).toContain(word);
+  });
+  it("a system file runs the workload over its devices: the step, the bubble, each stage", async () => {
+    const r = await cli("run", "--design", "examples/systems/dgx-a100-like.yaml", "--model", "gpt2-small", "--seq", "256", "--batch", "2", "--phase", "train",
+      "--train", "adamw:microBatches=4", "--parallel", "data=2,tensor=2,pipeline=2", "--json");
+    expect(r.code, r.err).toBe(0);
+    const result = JSON.parse(r.out);
+    expect(result.devices).toBe(8);
+    expect(result.bubbleFraction).toBeCloseTo(1 / 5, 12);
+    expect(result.stages).toHaveLength(2);
+  });
+  const bad: [string, string[], RegExp][] = [
+    ["a parallel key", ["--parallel", "dta=2"], /--parallel: expected key=value pairs with keys data, tensor, pipeline, expert/],
+    ["too many devices", ["--parallel", "data=16"], /\/parallelism: expected at most 8 devices/],
+    ["a schedule", ["--schedule", "zigzag"], /--schedule: expected 1f1b or gpipe/],
+  ];
+  for (const [name, flags, message] of bad) {
+    it(`bad system input: ${name}`, async () => {
+      const r = await cli("run", "--design", "examples/systems/dgx-a100-like.yaml", "--model", "gpt2-small", "--seq", "64", "--phase", "train", ...flags);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+    });
+  }
+  it("--parallel on a single design is refused", async () => {
+    const r = await cli("run", "--design", "edge-npu", "--model", "bert-base", "--parallel", "data=2");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--parallel: expected a system file as --design/);
+  });
+});
+
 describe("timeline export", () => {
   it("--timeline writes Chrome trace events: one track per unit, ops as complete events, a power counter", async () => {
     const file = join(dir, "timeline.json");

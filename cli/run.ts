@@ -2,7 +2,14 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { writeRunPlots } from "../output/plots.js";
 import { InputError } from "../common/input-error.js";
-import { loadDesign } from "../hardware-models/design-loader.js";
+import { loadDesign, locateDesign } from "../hardware-models/design-loader.js";
+import { isSystemDocument, loadSystemFile } from "../hardware-models/system.js";
+import { readDocument } from "../common/document.js";
+import { simulateSystem, SCHEDULES, type Schedule } from "../sim/system-sim.js";
+import { systemReport } from "../output/system-report.js";
+import { trainingText } from "../output/training-report.js";
+import { trainingSummary } from "../sim/training-summary.js";
+import { PARALLEL_KEYS, type Parallelism } from "../workloads/parallel/parallelism.js";
 import { loadScalesimConfig, scalesimDesign } from "../hardware-models/scalesim-config.js";
 import { simulate } from "../sim/engine.js";
 import { loadTopology, topologyTrace } from "../workloads/scalesim-topology.js";
@@ -11,7 +18,8 @@ import { infeasibleReport, textReport } from "../output/text-report.js";
 import { scalesimReport } from "../output/scalesim-report.js";
 import { chromeTrace } from "../output/chrome-trace.js";
 import { parseQuantity, QUANTITY } from "../common/quantity.js";
-import { CLI, parse, workloadFromArgs, WORKLOAD_HELP, WORKLOAD_OPTIONS } from "./args.js";
+import { CLI, parse, positiveInt, specFromArgs, workloadFromArgs, WORKLOAD_HELP, WORKLOAD_OPTIONS, type ArgValues } from "./args.js";
+import { loadWorkloadFile } from "../workloads/workload-file.js";
 import { EXIT, type Io } from "./io.js";
 
 export const RUN_HELP = `attnsim run: simulate one workload on one design
@@ -19,7 +27,11 @@ export const RUN_HELP = `attnsim run: simulate one workload on one design
   attnsim run --design FILE|PRESET WORKLOAD [--json] [--out FILE]
   attnsim run --scalesim-config FILE.cfg --topology FILE.csv [--json]
 
-  --design      a design file (YAML/JSON) or a preset in examples/designs
+  --design      a design file (YAML/JSON) or a preset in examples/designs, or a system file
+                (examples/systems: devices joined by an interconnect; docs/multi-device.md), which
+                runs the workload split over its devices:
+                --parallel data=D,tensor=T,pipeline=P,expert=E  (default: the file's parallelism)
+                --schedule 1f1b|gpipe                           (pipeline schedule, default 1f1b)
 ${WORKLOAD_HELP}
   --json        print the full Result as JSON; --out FILE writes it to FILE instead
   --timeline F  write the op timeline (Chrome trace-event JSON; open in ui.perfetto.dev)
@@ -43,6 +55,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     plots: { type: "string" },
     "power-window": { type: "string" },
     serial: { type: "boolean" },
+    parallel: { type: "string" },
+    schedule: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (v.help) {
@@ -60,7 +74,12 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     trace = topologyTrace(loadTopology(str("topology")!), cfg.runName);
   } else {
     if (str("design") === undefined) throw new InputError(CLI, { path: "--design", expected: "a design file or preset name", found: "nothing" });
-    design = loadDesign(str("design")!);
+    const file = locateDesign(str("design")!);
+    if (isSystemDocument(readDocument(file))) return runSystem(file, v, io);
+    if (str("parallel") !== undefined || str("schedule") !== undefined) {
+      throw new InputError(CLI, { path: str("parallel") !== undefined ? "--parallel" : "--schedule", expected: "a system file as --design (one design runs on one device)", found: str("design")! });
+    }
+    design = loadDesign(file);
     trace = workloadFromArgs(v);
   }
   const timelineFile = str("timeline");
@@ -75,7 +94,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     io.err(infeasibleReport(outcome.infeasible));
     return EXIT.infeasible;
   }
-  const payload = scalesim ? { ...outcome.result, scalesim: scalesimReport(outcome.result) } : outcome.result;
+  const training = trace.model.phase === "train" ? trainingSummary(trace, design, outcome.result) : undefined;
+  const payload = scalesim ? { ...outcome.result, scalesim: scalesimReport(outcome.result) } : training ? { ...outcome.result, training } : outcome.result;
   if (timelineFile !== undefined) {
     writeFileSync(timelineFile, `${JSON.stringify(chromeTrace(outcome.result))}\n`);
     io.err(`wrote ${timelineFile} (Chrome trace-event format: open it in ui.perfetto.dev)`);
@@ -91,6 +111,48 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     io.err(`wrote ${str("out")}`);
   }
   if (v.json && str("out") === undefined) io.out(toJson(payload));
-  else if (!v.json) io.out(textReport(outcome.result));
+  else if (!v.json) io.out(training ? `${textReport(outcome.result)}\n\n${trainingText(training)}` : textReport(outcome.result));
   return EXIT.ok;
+}
+
+/** A system file: the workload split over its devices (sim/system-sim.ts). */
+function runSystem(file: string, v: ArgValues, io: Io): number {
+  const str = (k: string) => v[k] as string | undefined;
+  if (str("trace") !== undefined) throw new InputError(CLI, { path: "--trace", expected: "a workload (--model or --workload) for a system: a trace runs on one design", found: str("trace")! });
+  for (const flag of ["timeline", "plots", "power-window", "scalesim-config", "topology"]) {
+    if (str(flag) !== undefined) throw new InputError(CLI, { path: `--${flag}`, expected: "no per-device output options for a system (run its device's design for those)", found: str(flag)! });
+  }
+  const system = loadSystemFile(file);
+  const spec = str("workload") !== undefined ? loadWorkloadFile(str("workload")!) : specFromArgs(v);
+  const schedule = str("schedule");
+  if (schedule !== undefined && !(SCHEDULES as readonly string[]).includes(schedule)) {
+    throw new InputError(CLI, { path: "--schedule", expected: SCHEDULES.join(" or "), found: JSON.stringify(schedule) });
+  }
+  const outcome = simulateSystem(system, spec, { parallelism: parseParallel(str("parallel")), ...(schedule ? { schedule: schedule as Schedule } : {}) }, CLI);
+  if (!outcome.ok) {
+    if (v.json) io.out(toJson({ infeasible: outcome.infeasible }));
+    io.err(infeasibleReport(outcome.infeasible));
+    return EXIT.infeasible;
+  }
+  if (str("out") !== undefined) {
+    writeFileSync(str("out")!, `${toJson(outcome.result)}\n`);
+    io.err(`wrote ${str("out")}`);
+  }
+  if (v.json && str("out") === undefined) io.out(toJson(outcome.result));
+  else if (!v.json) io.out(systemReport(outcome.result));
+  return EXIT.ok;
+}
+
+/** "data=2,tensor=4" -> { data: 2, tensor: 4 }. */
+function parseParallel(text: string | undefined): Partial<Parallelism> {
+  if (text === undefined) return {};
+  const out: Partial<Parallelism> = {};
+  for (const pair of text.split(",")) {
+    const [key, value] = pair.split("=").map((x) => x.trim());
+    if (!key || value === undefined || !(PARALLEL_KEYS as readonly string[]).includes(key)) {
+      throw new InputError(CLI, { path: "--parallel", expected: `key=value pairs with keys ${PARALLEL_KEYS.join(", ")}`, found: JSON.stringify(pair) });
+    }
+    out[key as keyof Parallelism] = positiveInt(value, `--parallel ${key}`)!;
+  }
+  return out;
 }

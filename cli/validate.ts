@@ -4,6 +4,7 @@ import { basename, extname, join } from "node:path";
 import { InputError } from "../common/input-error.js";
 import { readDocument } from "../common/document.js";
 import { locateDesign } from "../hardware-models/design-loader.js";
+import { isSystemDocument } from "../hardware-models/system.js";
 import { loadMeasured, parseCalibrationDocument } from "../validation/measured.js";
 import { validate } from "../validation/validate.js";
 import { calibrate, calibratedDesignText } from "../validation/calibrate.js";
@@ -24,6 +25,7 @@ row, Spearman and Kendall rank correlation. Writes DIR/validation.csv, validatio
 predicted-vs-measured log-log plot per metric and report.html (default DIR: <file name>-validation).
   --design D    use design D (file or preset) for every row instead of the rows' own, e.g. a
                 design written by attnsim calibrate, to test it on rows it was not fitted to
+                (rows on a system file keep its interconnect, with D as its device)
   --rows N      print the first N rows only (the CSV has all)`;
 
 export const CALIBRATE_HELP = `attnsim calibrate: fit design parameters to measured rows, with k-fold cross-validation
@@ -52,7 +54,13 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const design = str("design");
   if (design !== undefined) {
     const file = locateDesign(design);
-    for (const row of data.rows) row.designFile = file;
+    // Rows on a system file keep its interconnect and take the design as its device.
+    const onSystem = new Map<string, boolean>();
+    for (const row of data.rows) {
+      if (!onSystem.has(row.designFile)) onSystem.set(row.designFile, isSystemDocument(readDocument(row.designFile)));
+      if (onSystem.get(row.designFile)) row.device = file;
+      else row.designFile = file;
+    }
   }
   const report = validate(data);
   io.out(validationText(report, positiveInt(str("rows"), "--rows") ?? Infinity));

@@ -19,6 +19,7 @@ import { NODE_RANGE_NM } from "./technology/node-scaling.js";
 import { resolveUnit, unitRuns, type UnitSpec } from "./unit-registry.js";
 import { ACT_FAB_INTENSITY } from "./technology/embodied-carbon.js";
 import { repriced, type ActionPrice } from "./unit-model.js";
+import { isSystemDocument, resolveSystemFile } from "./system.js";
 
 export type { DesignDocument };
 
@@ -76,6 +77,8 @@ export function loadDesign(nameOrFile: string): Design {
 }
 
 export function resolveDesign(data: unknown, file: string): Design {
+  // A system file where a design is expected stands for one of its devices, with its interconnect.
+  if (isSystemDocument(data)) return resolveSystemFile(data, file).device;
   const doc = validateSchema(designSchema, data, file);
   const at = (path: string) => ({ file, path });
 

@@ -6,7 +6,7 @@
 import type { OpKind } from "../workloads/trace.js";
 import type { Precision } from "../workloads/precision.js";
 
-export const INFEASIBLE_CLASSES = ["capacity", "unsupported-op", "precision", "dynamic-operand"] as const;
+export const INFEASIBLE_CLASSES = ["capacity", "unsupported-op", "precision", "dynamic-operand", "interconnect"] as const;
 export type InfeasibleClass = (typeof INFEASIBLE_CLASSES)[number];
 
 interface Common {
@@ -26,11 +26,13 @@ export type Infeasible =
   /** An operand's precision is one the unit cannot compute. */
   | (Common & { class: "precision"; needed: Precision; supported: readonly Precision[] })
   /** A crossbar asked to hold an operand computed per input (QK^T's K) with writing disabled. */
-  | (Common & { class: "dynamic-operand" });
+  | (Common & { class: "dynamic-operand" })
+  /** The interconnect cannot carry a collective (too many devices, no host link or network, an algorithm that does not implement it). */
+  | (Common & { class: "interconnect" });
 
 /** Counts per class, every class present (zeros included), for summaries. */
 export function countByClass(reasons: Iterable<{ class: InfeasibleClass }>): Record<InfeasibleClass, number> {
-  const counts: Record<InfeasibleClass, number> = { capacity: 0, "unsupported-op": 0, precision: 0, "dynamic-operand": 0 };
+  const counts: Record<InfeasibleClass, number> = { capacity: 0, "unsupported-op": 0, precision: 0, "dynamic-operand": 0, interconnect: 0 };
   for (const r of reasons) counts[r.class]++;
   return counts;
 }

@@ -72,6 +72,9 @@ export function splitForReplicas(op: Op, count: number): ReplicaSplit {
       const c = even(op.channels, count);
       return { op: { ...op, channels: c.share }, replicas: c.used, copies: [1, 1] };
     }
+    case "collective":
+      // A device's communication is not split over its replicas.
+      return { op, replicas: 1, copies: [1, 1] };
     default: {
       const never: never = op;
       throw new Error(`unknown op ${(never as Op).kind}`);

@@ -9,6 +9,7 @@
 import { systolicArray } from "./units/systolic-array.js";
 import { vectorDsp } from "./units/vector-dsp.js";
 import { imcCrossbar } from "./units/imc-crossbar.js";
+import { linkUnit } from "./units/link.js";
 import type { AssignedOp, Feasibility, OpContext, ResolveEnv, UnitCost, UnitModel } from "./unit-model.js";
 import { replicated, withReplicas } from "./replication.js";
 import type { Op, OpKind } from "../workloads/trace.js";
@@ -18,6 +19,7 @@ export const UNIT_MODELS = {
   systolic: replicated(systolicArray),
   dsp: replicated(vectorDsp),
   imc: replicated(imcCrossbar),
+  link: replicated(linkUnit),
 };
 
 type Models = typeof UNIT_MODELS;
@@ -32,7 +34,7 @@ export type UnitSpec = SpecMap[UnitKind];
 /** A design file's section for a unit of any kind (after schema validation). */
 export type UnitConfig = ConfigMap[UnitKind];
 
-export const UNIT_KINDS: readonly UnitKind[] = ["systolic", "dsp", "imc"] satisfies readonly (keyof Models)[];
+export const UNIT_KINDS: readonly UnitKind[] = ["systolic", "dsp", "imc", "link"] satisfies readonly (keyof Models)[];
 
 /** The JSON Schema of a kind's section. */
 export function unitSchema(kind: UnitKind): Models[UnitKind]["schema"] {

@@ -46,6 +46,14 @@ export function studyText(r: StudyReport): string {
         out.push(table(["setting", "accuracy", "energy/inference", "on front"], s.points.map((p) => [p.name, String(p.accuracy), si(p.energyPerInferenceJ, "J"), mark(p.onFront)])));
         if (s.source) out.push(`accuracy from: ${s.source}`);
         break;
+      case "training":
+        out.push(`${s.workload}; run: ${Object.entries(s.run).map(([k, v]) => `${v} ${k}`).join(", ")}`);
+        out.push(table(["case", "system", "devices", "step", "steps", "run", "energy", "avg power", "peak memory", "operational", "embodied", "carbon"], s.cases.map((c) => [
+          c.name, c.system, String(c.devices), si(c.stepSeconds, "s"), c.run.steps.toLocaleString("en-US"), `${(c.run.seconds / 3600).toPrecision(3)} h`, `${c.run.energyKWh.toPrecision(3)} kWh`,
+          si(c.run.averagePowerW, "W"), `${bytes(c.peakMemoryBytes)} / ${bytes(c.memoryCapacityBytes)}`,
+          c.run.carbon ? si(c.run.carbon.operationalG, "g") : "-", c.run.carbon ? si(c.run.carbon.embodiedG, "g") : "-", c.run.carbon ? `${si(c.run.carbon.totalG, "g")} CO2e` : "-",
+        ])));
+        break;
     }
   }
   if (r.claims.length > 0) {

@@ -7,7 +7,8 @@
  * What is converted (and what is not, with the reason, in each file's description):
  *   a100-operators.yaml   LLMCompass Fig. 5 A100 operator shape sweeps (matmul, softmax, layernorm, GELU)
  *   mi210-operators.yaml  the same sweeps on AMD MI210
- *   gpt3-layer-a100.yaml  LLMCompass Fig. 5 GPT-3 layer breakdown on A100 (all-reduce rows left out)
+ *   gpt3-layer-a100.yaml  LLMCompass Fig. 5 GPT-3 layer breakdown on A100, its all-reduce rows on the 4-GPU NVLink system
+ *   allreduce-4xa100-nvlink.yaml  LLMCompass Fig. 5h all-reduce latency on a 4 x A100 NVLink node
  *   mlperf-bert-orin.yaml MLPerf Inference BERT-99 on Jetson AGX Orin (latency, throughput, power, energy)
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -53,6 +54,7 @@ export function measuredExamples(): Record<string, string> {
   operators("A100");
   operators("MI210");
   gpt3Layer();
+  allReduce();
   mlperfOrin();
   return { ...generated };
 }
@@ -98,8 +100,11 @@ fraction of the modelled rate each kind achieves (docs/validation.md).`, {
   });
 }
 
+/** The 4 x A100 NVLink node of LLMCompass's all-reduce measurements (examples/systems/). */
+const NVLINK_NODE = "../systems/a100x4-nvlink-like.yaml";
+
 function gpt3Layer(): void {
-  const rows = read("llmcompass_gpt3_layer_breakdown_a100.csv").filter((r) => !r.operator!.startsWith("AllReduce"));
+  const rows = read("llmcompass_gpt3_layer_breakdown_a100.csv");
   const workload = (r: Record_): Record<string, unknown> => {
     const batch = /batch=(\d+)/.exec(r.op_detail!)?.[1];
     switch (r.operator) {
@@ -119,6 +124,10 @@ function gpt3Layer(): void {
         return { operator: "layernorm", rows: num(r.M), cols: num(r.N), precision: "fp16" };
       case "GeLU":
         return { operator: "elementwise", fn: "gelu", elements: num(r.num_elements), precision: "fp16" };
+      case "AllReduce_MHA":
+      case "AllReduce_FFN":
+        // [b, s, d] fp16 over the 4 GPUs: 2 bytes per element (op_detail gives the bytes).
+        return { operator: "collective", collective: "all-reduce", bytes: 2 * num(r.num_elements), group: 4, algorithm: "ring", precision: "fp16" };
       default:
         throw new Error(`unknown operator ${r.operator}`);
     }
@@ -128,13 +137,40 @@ GPT-3 175B layer on A100, tensor-parallel slice for 1 of 4 GPUs (d_model 12288, 
 prefill at seq 2048 and one decode step with 3,073 cached tokens: LLMCompass's Fig. 5 i-l "real hardware"
 breakdown, operator by operator. Q_K_V is 3 x one measured projection (count: 3). The layernorm rows are
 the measured value MINUS a separately measured launch overhead, and the same number serves both layernorms.
-Left out: the two all-reduce rows per phase (typed-in constants whose provenance the source does not show,
-and attnsim has no interconnect model yet).`, {
+The two all-reduce rows per phase run on the 4-GPU NVLink node (examples/systems/a100x4-nvlink-like.yaml:
+one A100-like device with its interconnect), the ring algorithm as NCCL runs it within a node; their values
+are constants typed into the source's CSV (2.8909 ms, 26.04 us) whose measurement the source does not show:
+low-medium confidence.`, {
     version: 1,
-    description: "GPT-3 layer operator breakdown on A100 (LLMCompass Fig. 5 i-l), all-reduce left out",
+    description: "GPT-3 layer operator breakdown on A100 (LLMCompass Fig. 5 i-l), all-reduce on a 4 x A100 NVLink node",
     sources: ["PrincetonUniversity/LLMCompass @ 2e015fd2ee750e6cad8d7152df52551e5b41ef20, ae/figure5/ijkl/real_hardware/transformer{,AR}_A100.csv (via ../shared/reference/measured/llmcompass_gpt3_layer_breakdown_a100.csv)"],
     defaults: { board: "NVIDIA A100 80GB", design: "../designs/a100-like.yaml", metric: "latency" },
-    rows: rows.map((r) => ({ id: r.row_id, workload: workload(r), value: `${r.measured_latency_s} s`, source: provenance(r), notes: `${r.phase}: ${r.operator} (${r.op_detail})` })),
+    rows: rows.map((r) => ({
+      id: r.row_id, ...(r.operator!.startsWith("AllReduce") ? { board: "4 x NVIDIA A100 80GB, NVLink 3", design: NVLINK_NODE } : {}),
+      workload: workload(r), value: `${r.measured_latency_s} s`, source: provenance(r), notes: `${r.phase}: ${r.operator} (${r.op_detail})`,
+    })),
+  });
+}
+
+function allReduce(): void {
+  const rows = read("llmcompass_allreduce_4xa100_nvlink.csv");
+  write("allreduce-4xa100-nvlink.yaml", `
+All-reduce latency on a 4 x A100 80GB node with NVLink 3, message sizes 8 B to 16 GiB: the "Real NVIDIA A100
+Node" series of LLMCompass (Zhang et al., ISCA 2024, Fig. 5h), literals gpu_latency_list (us) and size_list
+(bytes) in its test script. The tool is not stated; the format resembles nccl-tests all_reduce_perf's time
+column (size = the whole buffer, as attnsim's collective op counts it). Predicted on one device of
+examples/systems/a100x4-nvlink-like.yaml with the ring algorithm (NCCL's within one NVLink node), each row
+taking the fastest of NCCL's three protocols (LL, LL128, Simple) by NCCL's own default tuning constants;
+nothing here is fitted to these rows.`, {
+    version: 1,
+    description: "All-reduce latency vs message size, 4 x A100 NVLink 3 (LLMCompass Fig. 5h)",
+    sources: ["PrincetonUniversity/LLMCompass @ 2e015fd2ee750e6cad8d7152df52551e5b41ef20, ae/figure5/h/test_allreduce.py (via ../shared/reference/measured/llmcompass_allreduce_4xa100_nvlink.csv)"],
+    defaults: { board: "4 x NVIDIA A100 80GB, NVLink 3 (LLMCompass testbed)", design: NVLINK_NODE, metric: "latency" },
+    rows: rows.map((r) => ({
+      id: r.row_id,
+      workload: { operator: "collective", collective: "all-reduce", bytes: num(r.message_size_bytes), group: 4, algorithm: "ring", precision: "fp16" },
+      value: `${r.measured_latency_us} us`, source: provenance(r), notes: `algorithm bandwidth ${r.algbw_GBps_derived} GB/s (derived: bytes / latency)`,
+    })),
   });
 }
 

@@ -274,7 +274,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
         startCycles: timeline.start[rec.i]!, endCycles: timeline.end[rec.i]!,
         energyPj: rec.opDynamic + leak + sys, dynamicEnergyPj: rec.opDynamic, leakageEnergyPj: leak, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: rec.opMacs,
         bytesByLevel: rec.opBytes,
-        utilization: rec.opCompute > 0 ? rec.opMacs / (unit.peakMacsPerCycle * rec.opCompute * (unit.frequencyHz / fRef)) : 0,
+        utilization: rec.opCompute > 0 && unit.peakMacsPerCycle > 0 ? rec.opMacs / (unit.peakMacsPerCycle * rec.opCompute * (unit.frequencyHz / fRef)) : 0,
         boundBy: rec.boundBy,
       });
     }
@@ -291,7 +291,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     const busyCycles = unitBusySeconds[u]! * unit.frequencyHz;
     return {
       unit: unit.name, kind: unit.kind, peakMacsPerSecond: unit.peakMacsPerCycle * unit.frequencyHz, busyCycles, macs: unitMacs[u]!,
-      utilization: busyCycles > 0 ? unitMacs[u]! / (unit.peakMacsPerCycle * busyCycles) : 0,
+      utilization: busyCycles > 0 && unit.peakMacsPerCycle > 0 ? unitMacs[u]! / (unit.peakMacsPerCycle * busyCycles) : 0, // a link unit has no MACs
       areaMm2: unit.areaMm2,
       dynamicEnergyPj: unitDynamicPj[u]!, leakageEnergyPj: leak, energyPj: unitDynamicPj[u]! + leak,
     };

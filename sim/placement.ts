@@ -7,7 +7,8 @@
  *
  * Placement, greedy over the trace in op order (a static memory planner, as TFLite Micro's and
  * TVM's arena planners do for activations):
- *   weights           the mapping's `weights` level (default: the outermost);
+ *   weights           the mapping's `weights` level (default: the outermost), and with them the
+ *                     other resident tensors (training's gradients and optimizer states);
  *   trace inputs and  the outermost writable level: they arrive from, or leave for, the outside
  *   trace outputs
  *   everything else   the innermost writable level with room for it over its whole lifetime,
@@ -17,7 +18,7 @@
  */
 import { bytesFor } from "../workloads/precision.js";
 import { objectMemo, ownedMemo } from "../common/memo.js";
-import type { TensorRole, Trace } from "../workloads/trace.js";
+import { isResident, type TensorRole, type Trace } from "../workloads/trace.js";
 import type { MemoryLevel } from "../hardware-models/memory-hierarchy.js";
 import { INSIDE_UNITS, type Operand } from "../hardware-models/unit-model.js";
 import type { Infeasible } from "../hardware-models/infeasibility.js";
@@ -78,7 +79,7 @@ function layoutOf(trace: Trace): TraceLayout {
     }
   });
   tensors.forEach((t, i) => {
-    const resident = t.role === "weight" || t.role === "index";
+    const resident = isResident(t.role);
     if (resident || !produced[i]) t.start = 0;
     if (t.end < 0 || resident) t.end = last; // never read (a trace output) or resident parameters
     if (produced[i] && t.role === "kv-cache") t.end = last; // a KV cache outlives the step
@@ -94,7 +95,7 @@ function layoutOf(trace: Trace): TraceLayout {
     all[t.start]! += t.bytes;
     all[t.end + 1]! -= t.bytes;
     if (t.role === "weight" || t.role === "index") totalWeightBytes += t.bytes;
-    else {
+    else if (!isResident(t.role)) {
       acts[t.start]! += t.bytes;
       acts[t.end + 1]! -= t.bytes;
     }
@@ -152,6 +153,7 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
   const weightLevel = memory[weightsLevel]!;
   let weightBytes = 0;
   let weightsOverflow = false;
+  let trainingState = false;
   let spills = 0;
   const spill = (t: TensorInfo, level: number) => {
     // The first few by name; the rest counted (one overflow usually drags every later tensor along).
@@ -172,10 +174,14 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
     }
     const isInput = !producedByOp[i];
     const isOutput = producedByOp[i] && (!readByOp[i] || t.role === "kv-cache");
-    if (t.role === "weight" || t.role === "index") {
+    if (isResident(t.role)) {
       weightBytes += t.bytes;
-      if (!fits(weightsLevel, t)) weightsOverflow = true;
-      place(i, weightsLevel, t);
+      const written = t.role === "gradient" || t.role === "optimizer-state";
+      if (written) trainingState = true;
+      // Training state is written every step: it stays with the weights unless they are in flash.
+      const home = written && !weightLevel.writable ? outerWritable : weightsLevel;
+      if (!fits(home, t)) weightsOverflow = true;
+      place(i, home, t);
     } else if (isInput || isOutput) {
       if (!fits(outerWritable, t)) spill(t, outerWritable);
       place(i, outerWritable, t);
@@ -184,7 +190,7 @@ export function placeTensors(trace: Trace, layout: TraceLayout, memory: readonly
   if (weightsOverflow) {
     overflows.unshift({
       class: "capacity", level: weightLevel.name, neededBytes: weightBytes, capacityBytes: weightLevel.capacityBytes,
-      reason: `the weights (${weightBytes} B in total) do not fit in ${weightLevel.name} (${weightLevel.capacityBytes} B)`,
+      reason: `the weights${trainingState ? ", gradients and optimizer states" : ""} (${weightBytes} B in total) do not fit in ${weightLevel.name} (${weightLevel.capacityBytes} B)`,
     });
   }
   flexible.sort((a, b) => layout.tensors[a]!.start - layout.tensors[b]!.start || a - b);

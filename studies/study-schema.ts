@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { carbonSection } from "../hardware-models/design-schema.js";
+import { StringEnum } from "../common/schema.js";
 
 const Name = Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*$" });
 /** A workload section (a workload file's content); workloads/workload-file.ts validates it. */
@@ -25,17 +26,41 @@ const caseSchema = Type.Object({
   })),
 }, { additionalProperties: false });
 
+const runSchema = Type.Object({
+  steps: Type.Optional(Type.Integer({ minimum: 1 })),
+  tokens: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  examples: Type.Optional(Type.Integer({ minimum: 1 })),
+  epochs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+}, { additionalProperties: false, description: "the run's length: steps, tokens, or examples (sequences) x epochs" });
+
+const trainingCaseSchema = Type.Object({
+  name: Name,
+  design: Type.Optional(Type.String({ description: "one device: a design file or preset" })),
+  system: Type.Optional(Type.String({ description: "several devices: a system file (examples/systems/)" })),
+  set: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: "values to change in the design or system file, by dotted path" })),
+  parallelism: Type.Optional(Type.Object({
+    data: Type.Optional(Type.Integer({ minimum: 1 })),
+    tensor: Type.Optional(Type.Integer({ minimum: 1 })),
+    pipeline: Type.Optional(Type.Integer({ minimum: 1 })),
+    expert: Type.Optional(Type.Integer({ minimum: 1 })),
+  }, { additionalProperties: false })),
+  schedule: Type.Optional(StringEnum(["1f1b", "gpipe"] as const)),
+  workload: Type.Optional(Workload),
+  carbon: Type.Optional(carbonSection),
+}, { additionalProperties: false });
+
 const jobSchema = Type.Object({
   id: Type.String(),
   energy: Type.Optional(Type.String({ description: "the job's energy, e.g. \"12 kWh\"" })),
   inferences: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "with case: the job's energy is this many inferences of that case" })),
   case: Type.Optional(Type.String({ description: "a case of a compare section, e.g. cases.optimised" })),
-  duration: Type.String(),
+  duration: Type.Optional(Type.String()),
   release: Type.Optional(Type.Number({ minimum: 0, description: "hours from the start of the intensity series" })),
   deadline: Type.Number({ minimum: 0 }),
   deferrable: Type.Optional(Type.Boolean()),
   home: Type.String(),
   regions: Type.Optional(Type.Array(Type.String())),
+  training: Type.Optional(Type.String({ description: "a case of an earlier training section, e.g. finetune.edge: the job's energy and (unless given) duration are its run's" })),
 }, { additionalProperties: false });
 
 export const STUDY_SECTIONS = {
@@ -75,11 +100,17 @@ export const STUDY_SECTIONS = {
       accuracy: Type.Number(),
     }, { additionalProperties: false }), { minItems: 2 }),
   }, { additionalProperties: false }),
+  training: Type.Object({
+    kind: Type.Literal("training"), name: Name,
+    workload: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "a training workload (phase: train); default the study's" })),
+    run: runSchema,
+    cases: Type.Array(trainingCaseSchema, { minItems: 1 }),
+  }, { additionalProperties: false }),
 };
 
 type SectionKind = keyof typeof STUDY_SECTIONS;
 export type StudySection = { [K in SectionKind]: Static<(typeof STUDY_SECTIONS)[K]> }[SectionKind];
-const SECTION_KINDS: readonly SectionKind[] = ["compare", "dvfs", "batching", "schedule", "accuracy"];
+const SECTION_KINDS: readonly SectionKind[] = ["compare", "dvfs", "batching", "schedule", "accuracy", "training"];
 
 const sectionSchema = Type.Unsafe<StudySection>({
   type: "object",
@@ -108,10 +139,11 @@ export const studySchema = Type.Object({
 }, {
   $id: "https://attnsim.dev/schema/study.schema.json",
   title: "attnsim study",
-  description: "An energy-aware co-design study: sections (compare cases, DVFS, batching, carbon-aware scheduling, accuracy-energy) over a design and a workload, and claims to print next to what attnsim predicts. See docs/studies.md.",
+  description: "An energy-aware co-design study: sections (compare cases, DVFS, batching, carbon-aware scheduling, accuracy-energy, training runs) over a design and a workload, and claims to print next to what attnsim predicts. See docs/studies.md.",
   additionalProperties: false,
 });
 
 export type StudyDocument = Static<typeof studySchema>;
 export type StudyCase = Static<typeof caseSchema>;
 export type StudyJob = Static<typeof jobSchema>;
+export type StudyTrainingCase = Static<typeof trainingCaseSchema>;

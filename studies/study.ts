@@ -8,13 +8,16 @@
  *   batching  batch sizes; the largest meeting an SLO
  *   schedule  carbon-aware scheduling of jobs over an hourly intensity CSV (sim/carbon-schedule.ts)
  *   accuracy  a user accuracy table joined with simulated energy; the accuracy-energy Pareto front
+ *   training  a training run (steps, tokens, or examples x epochs) on a design or a system: time,
+ *             energy, operational and embodied carbon (sim/training-run.ts); a schedule job can take
+ *             a run's energy and duration (`training: section.case`)
  *
  * Every section publishes named numbers (`<section>_<case>_<metric>`, `<section>_savedFraction`, ...);
  * a claim's `predicted` is an expression over them (the restricted mathjs of sweep specs).
  */
 import { dirname, resolve as resolvePath } from "node:path";
 import { readDocument, readTextFile, validateSchema } from "../common/document.js";
-import { studySchema, type StudyDocument } from "./study-schema.js";
+import { studySchema, type StudyDocument, type StudyTrainingCase } from "./study-schema.js";
 import { InputError } from "../common/input-error.js";
 import { parseQuantity, QUANTITY } from "../common/quantity.js";
 import { locateDesignFrom, parseSupplyVoltage, resolveCarbon, resolveDesign } from "../hardware-models/design-loader.js";
@@ -30,6 +33,10 @@ import { parseIntensityCsv, scheduleJobs, type CarbonJob, type ScheduleResult } 
 import { evaluateExpression } from "../sweeps/expressions.js";
 import { InfeasibleError, ScheduleError } from "../sim/errors.js";
 import { withValues } from "../common/set-path.js";
+import { resolveSystemFile, singleDeviceSystem, type DeviceSystem } from "../hardware-models/system.js";
+import type { Parallelism } from "../workloads/parallel/parallelism.js";
+import { simulateSystem, type Schedule } from "../sim/system-sim.js";
+import { trainingRun, type RunSize, type TrainingRun } from "../sim/training-run.js";
 
 export { studySchema };
 
@@ -59,7 +66,20 @@ export type SectionResult =
   | { kind: "dvfs"; name: string; design: string; workload: string; study: DvfsStudy }
   | { kind: "batching"; name: string; design: string; workload: string; study: BatchingStudy }
   | { kind: "schedule"; name: string; result: ScheduleResult; jobs: CarbonJob[]; pue: number; intensityFile: string }
-  | { kind: "accuracy"; name: string; source?: string; points: { name: string; accuracy: number; energyPerInferenceJ: number; onFront: boolean }[] };
+  | { kind: "accuracy"; name: string; source?: string; points: { name: string; accuracy: number; energyPerInferenceJ: number; onFront: boolean }[] }
+  | { kind: "training"; name: string; workload: string; run: RunSize; cases: TrainingCase[] };
+
+export interface TrainingCase {
+  name: string;
+  system: string;
+  devices: number;
+  parallelism: Parallelism;
+  stepSeconds: number;
+  tokensPerSecond: number;
+  peakMemoryBytes: number;
+  memoryCapacityBytes: number;
+  run: TrainingRun;
+}
 
 export interface ClaimResult {
   name: string;
@@ -119,6 +139,24 @@ export function runStudy(doc: StudyDocument, file: string): StudyReport {
     return parseWorkloadSection(section, file, raw ? path : "/workload");
   };
   const studyCarbon = doc.carbon ? resolveCarbon(doc.carbon, file, "/carbon") : undefined;
+  /** A training case's devices: a design (one device) or a system file, with `set` values written into it. */
+  const trainingSystem = (c: StudyTrainingCase, path: string): DeviceSystem => {
+    if (c.design !== undefined && c.system !== undefined) throw new InputError(file, { path, expected: "a design or a system, not both", found: "both" });
+    if (c.system === undefined) {
+      const base = loadDesignAt(c.design, `${path}/design`);
+      return singleDeviceSystem((c.set ? designWithValues(base, c.set, file, `${path}/set`) : base).design);
+    }
+    // `set` paths starting with "device." change the device's design; the others the system file.
+    const systemFile = resolvePath(dir, c.system);
+    const values = Object.entries(c.set ?? {}).map(([key, value]) => [key.split("."), value] as const);
+    const systemDoc = withValues(readDocument(systemFile), values.filter(([path]) => path[0] !== "device"));
+    try {
+      return resolveSystemFile(systemDoc, systemFile, values.filter(([path]) => path[0] === "device" && path.length > 1).map(([path, value]) => [path.slice(1), value] as const));
+    } catch (err) {
+      if (err instanceof InputError && c.set) throw new InputError(file, { path: `${path}/set`, expected: "values that keep the system valid", found: err.message });
+      throw err;
+    }
+  };
   const values: Record<string, number> = {};
   const sections: SectionResult[] = [];
 
@@ -210,7 +248,15 @@ export function runStudy(doc: StudyDocument, file: string): StudyReport {
         const jobs = s.jobs.map((j, k): CarbonJob => {
           const jpath = `${at}/jobs/${k}`;
           let energyKWh: number;
-          if (j.energy !== undefined) energyKWh = parseQuantity(j.energy, QUANTITY.energyPj, { file, path: `${jpath}/energy` }) * 1e-12 / 3.6e6;
+          let runHours: number | undefined;
+          if (j.training !== undefined) {
+            // "finetune.edge": case "edge" of the earlier training section "finetune".
+            const runs = sections.flatMap((x) => (x.kind === "training" ? x.cases.map((c) => ({ id: `${x.name}.${c.name}`, run: c.run })) : []));
+            const found = runs.find((x) => x.id === j.training);
+            if (!found) throw new InputError(file, { path: `${jpath}/training`, expected: `a case of an earlier training section (${runs.map((x) => x.id).join(", ")})`, found: JSON.stringify(j.training) });
+            energyKWh = found.run.energyKWh;
+            runHours = found.run.seconds / 3600;
+          } else if (j.energy !== undefined) energyKWh = parseQuantity(j.energy, QUANTITY.energyPj, { file, path: `${jpath}/energy` }) * 1e-12 / 3.6e6;
           else if (j.case !== undefined && j.inferences !== undefined) {
             // "cases.optimised": case "optimised" of the earlier compare section "cases".
             const cases = sections.flatMap((x) => (x.kind === "compare" ? x.cases.map((c) => ({ id: `${x.name}.${c.name}`, c })) : []));
@@ -218,7 +264,8 @@ export function runStudy(doc: StudyDocument, file: string): StudyReport {
             if (e === undefined) throw new InputError(file, { path: `${jpath}/case`, expected: `a case of an earlier compare section (${cases.map((x) => x.id).join(", ")})`, found: JSON.stringify(j.case) });
             energyKWh = (e * j.inferences) / 3.6e6;
           } else throw new InputError(file, { path: jpath, expected: "energy, or case and inferences", found: "neither" });
-          const durationHours = parseQuantity(j.duration, QUANTITY.timeSeconds, { file, path: `${jpath}/duration` }) / 3600;
+          if (j.duration === undefined && runHours === undefined) throw new InputError(file, { path: `${jpath}/duration`, expected: "a duration (or a training run to take it from)", found: "nothing" });
+          const durationHours = j.duration === undefined ? runHours! : parseQuantity(j.duration, QUANTITY.timeSeconds, { file, path: `${jpath}/duration` }) / 3600;
           if (!(durationHours > 0)) throw new InputError(file, { path: `${jpath}/duration`, expected: "a positive duration", found: String(j.duration) });
           const home = j.home;
           if (!series.regions.includes(home)) throw new InputError(file, { path: `${jpath}/home`, expected: `a region of ${s.intensity} (${series.regions.join(", ")})`, found: JSON.stringify(home) });
@@ -239,6 +286,10 @@ export function runStudy(doc: StudyDocument, file: string): StudyReport {
         } catch (err) {
           if (!(err instanceof ScheduleError)) throw err;
           throw new InputError(file, { path: err.jobId ? `${at}/jobs/${jobs.findIndex((j) => j.id === err.jobId)}` : `${at}/jobs`, expected: "jobs that can be scheduled", found: err.message });
+        }
+        for (const a of result.assignments) {
+          values[`${s.name}_${a.job}_baselineG`] = a.baselineCarbonG;
+          values[`${s.name}_${a.job}_scheduledG`] = a.carbonG;
         }
         values[`${s.name}_baselineG`] = result.baselineG;
         values[`${s.name}_scheduledG`] = result.totalG;
@@ -263,6 +314,51 @@ export function runStudy(doc: StudyDocument, file: string): StudyReport {
         }
         values[`${s.name}_frontSize`] = points.filter((p) => p.onFront).length;
         sections.push({ kind: "accuracy", name: s.name, ...(s.source ? { source: s.source } : {}), points });
+        break;
+      }
+      case "training": {
+        const run: RunSize = s.run;
+        if (run.steps === undefined && run.tokens === undefined && run.examples === undefined) {
+          throw new InputError(file, { path: `${at}/run`, expected: "steps, tokens, or examples (with epochs)", found: "none" });
+        }
+        let workloadLabel = "";
+        const cases = s.cases.map((c, k): TrainingCase => {
+          const cpath = `${at}/cases/${k}`;
+          const spec = workloadAt(c.workload ?? s.workload, `${cpath}/workload`);
+          if (spec.phase !== "train") throw new InputError(file, { path: `${cpath}/workload`, expected: "a training workload (phase: train)", found: spec.phase ?? "prefill" });
+          const system = trainingSystem(c, cpath);
+          const carbon = c.carbon ? resolveCarbon(c.carbon, file, `${cpath}/carbon`) : (studyCarbon ?? system.device.system.carbon);
+          let outcome;
+          try {
+            outcome = simulateSystem(system, spec, { parallelism: c.parallelism ?? {}, ...(c.schedule ? { schedule: c.schedule } : {}) }, file);
+          } catch (err) {
+            if (err instanceof InputError) throw new InputError(file, err.problems.map((p) => ({ ...p, path: `${cpath}${p.path}` })));
+            throw err;
+          }
+          if (!outcome.ok) throw new InputError(file, { path: cpath, expected: "a case the system can run", found: outcome.infeasible.reasons[0]?.reason ?? "infeasible" });
+          const step = outcome.result;
+          if (k === 0) workloadLabel = step.workload;
+          const r: TrainingCase = {
+            name: c.name, system: system.name, devices: step.devices, parallelism: step.parallelism, stepSeconds: step.stepSeconds, tokensPerSecond: step.tokensPerSecond,
+            peakMemoryBytes: step.peakMemoryBytes, memoryCapacityBytes: step.memoryCapacityBytes, run: trainingRun(step, run, system.device, carbon),
+          };
+          const v = (key: string, x: number | undefined) => {
+            if (x !== undefined) values[`${s.name}_${r.name}_${key}`] = x;
+          };
+          v("stepSeconds", r.stepSeconds);
+          v("tokensPerSecond", r.tokensPerSecond);
+          v("devices", r.devices);
+          v("peakMemoryBytes", r.peakMemoryBytes);
+          v("steps", r.run.steps);
+          v("runHours", r.run.seconds / 3600);
+          v("energyKWh", r.run.energyKWh);
+          v("averagePowerW", r.run.averagePowerW);
+          v("operationalG", r.run.carbon?.operationalG);
+          v("embodiedG", r.run.carbon?.embodiedG);
+          v("carbonG", r.run.carbon?.totalG);
+          return r;
+        });
+        sections.push({ kind: "training", name: s.name, workload: workloadLabel, run, cases });
         break;
       }
     }

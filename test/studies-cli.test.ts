@@ -44,6 +44,8 @@ const CASES: [string, RegExp, string[]][] = [
   ["vit-mcu", /energy reduction, 1 - optimised \/ baseline\s+0\.6\s+0\.\d+[\s\S]*peak memory reduction \(activations\), baseline \/ optimised\s+4\.8x\s+[\d.]+x/, ["cases-energy.png", "operating_points-dvfs.png"]],
   ["search-carbon", /carbon per query reduction \(operational\)\s+0\.4\s+0\.\d+/, ["cases-energy.png", "batch-carbon.png", "batch_size-batching.png"]],
   ["accuracy-energy", /## settings \(accuracy\)/, ["settings-accuracy-energy.png"]],
+  ["training-strategies", /## strategies \(training\)[\s\S]*time, PCIe node \/ NVLink node \(data parallel\)\s+-\s+[\d.]+x/, ["strategies-training.png"]],
+  ["finetune-carbon", /## finetune \(training\)[\s\S]*operational carbon saved by scheduling, edge\s+-\s+0\.\d+/, ["finetune-training.png", "edgeSchedule-carbon.png", "dcSchedule-carbon.png"]],
 ];
 
 describe("attnsim study on examples/studies", () => {

@@ -43,6 +43,21 @@ describe("attnsim validate / calibrate on examples/measured", () => {
     expect(v.status).toBe(0);
     const report = JSON.parse(readFileSync(join(out, "gpt3", "validation.json"), "utf8"));
     expect(report.byMetric[0].mape).toBeLessThan(0.15);
+    // The all-reduce rows run on the NVLink system, with the calibrated design as its device.
+    expect(report.rows.filter((x: { failure?: string }) => x.failure)).toHaveLength(0);
+    expect(report.rows.filter((x: { id: string }) => /_1[12]$/.test(x.id))).toHaveLength(4);
+  });
+
+  it("all-reduce on a 4 x A100 NVLink node (LLMCompass Fig. 5h): MAPE and rank correlation printed, large buffers within 10%", () => {
+    const r = attnsim("validate", "examples/measured/allreduce-4xa100-nvlink.yaml", "--out", join(out, "allreduce"), "--no-plots");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/latency\s+32\s+\d+\.\d%/);
+    const report = JSON.parse(readFileSync(join(out, "allreduce", "validation.json"), "utf8"));
+    const m = report.byMetric[0];
+    expect(m.failed).toBe(0);
+    expect(m.mape).toBeLessThan(0.3);
+    expect(m.spearman).toBeGreaterThan(0.95);
+    for (const row of report.rows.filter((x: { measured: number }) => x.measured > 1e-3)) expect(Math.abs(row.error)).toBeLessThan(0.1);
   });
 
   it("a malformed file exits 2 naming the row and field", () => {

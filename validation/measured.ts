@@ -40,8 +40,10 @@ export interface Conditions {
 export interface MeasuredRow {
   id: string;
   board: string;
-  /** Absolute path of the design file. */
+  /** Absolute path of the design file (or of a system file: its device, with its interconnect). */
   designFile: string;
+  /** For a row on a system file: a design to use as the system's device instead of its own (validate --design). */
+  device?: string;
   workload: WorkloadSpec;
   conditions: Conditions;
   /** The conditions as written (quantities with units), for the calibrated design and reports. */

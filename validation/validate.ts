@@ -67,6 +67,7 @@ export class Predictor {
       ...overrides.map((o) => [o.path, o.value] as const),
       ...(frequency ? [[["technology", "frequency"], frequency] as const] : []),
       ...(voltage ? [[["technology", "voltage"], voltage] as const] : []),
+      ...(row.device ? [[["device"], row.device] as const] : []),
     ]), row.designFile);
   }
 
@@ -94,7 +95,7 @@ export class Predictor {
       return NaN;
     };
     return rows.map((row) => {
-      const key = `${row.designFile}|${row.conditionsText.frequency ?? ""}|${row.conditionsText.voltage ?? ""}`;
+      const key = `${row.designFile}|${row.device ?? ""}|${row.conditionsText.frequency ?? ""}|${row.conditionsText.voltage ?? ""}`;
       let design = designs.get(key);
       if (!design) {
         try {

@@ -1,5 +1,5 @@
 /**
- * Single-operator workloads: one matmul, softmax, layernorm or elementwise op on its own, the way
+ * Single-operator workloads: one matmul, softmax, layernorm, elementwise or collective op on its own, the way
  * operator benchmarks measure them (LLMCompass's A100 shape sweeps, microbenchmarks of a kernel).
  * A workload section with `operator:` instead of `model:` builds one of these; validation against
  * per-operator measurements and operator sweeps use them.
@@ -9,15 +9,19 @@
  *   softmax      rows x cols, row-wise over cols, `batch` times
  *   layernorm    rows x cols, over cols (gamma and beta of cols elements are read)
  *   elementwise  `elements` elements through `fn` (gelu, silu, relu, exp, add, mul, ...)
+ *   collective   one device's part in a `collective` (all-reduce, all-gather, ...) of `bytes` among
+ *                `group` devices (`perNode` of them on one node, `algorithm` optional): run on a
+ *                design with a link unit, such as a system file's device (workloads/collective.ts)
  * Every tensor starts and ends in memory (nothing is resident from a previous op): B of a matmul is
  * an operand like A (role "weight" only so that the placement puts it with the weights: the
  * outermost level unless the design says otherwise).
  */
 import { InputError } from "../common/input-error.js";
 import { ELEMENTWISE_FNS, TRACE_VERSION, type ElementwiseFn, type Op, type TensorSpec, type Trace } from "./trace.js";
-import { isPrecision, PRECISION_NAMES, type Precision } from "./precision.js";
+import { bytesFor, isPrecision, PRECISION_NAMES, type Precision } from "./precision.js";
+import { COLLECTIVE_ALGORITHMS, COLLECTIVE_KINDS, type CollectiveAlgorithm, type CollectiveKind } from "./collective.js";
 
-export const OPERATOR_KINDS = ["matmul", "softmax", "layernorm", "elementwise"] as const;
+export const OPERATOR_KINDS = ["matmul", "softmax", "layernorm", "elementwise", "collective"] as const;
 export type OperatorKind = (typeof OPERATOR_KINDS)[number];
 
 export interface OperatorSpec {
@@ -29,6 +33,11 @@ export interface OperatorSpec {
   cols?: number;
   elements?: number;
   fn?: ElementwiseFn;
+  collective?: CollectiveKind;
+  bytes?: number;
+  group?: number;
+  perNode?: number;
+  algorithm?: CollectiveAlgorithm;
   batch?: number;
   /** Run the op this many times in a row (each with its own launch overhead); default 1. */
   count?: number;
@@ -41,8 +50,11 @@ const FIELDS: Record<OperatorKind, readonly (keyof OperatorSpec)[]> = {
   softmax: ["rows", "cols"],
   layernorm: ["rows", "cols"],
   elementwise: ["elements", "fn"],
+  collective: ["collective", "bytes", "group", "perNode", "algorithm"],
 };
-const ALL_FIELDS = ["operator", "m", "n", "k", "rows", "cols", "elements", "fn", "batch", "count", "precision"];
+const ALL_FIELDS = ["operator", "m", "n", "k", "rows", "cols", "elements", "fn", "collective", "bytes", "group", "perNode", "algorithm", "batch", "count", "precision"];
+/** Fields that are not positive integers (checked on their own). */
+const NAMED_FIELDS = ["fn", "collective", "algorithm", "perNode"];
 
 /** Check an operator section (from YAML, a measured-data row or a sweep) and fill defaults. */
 export function parseOperatorSection(section: Record<string, unknown>, file: string, path: string): OperatorSpec {
@@ -59,7 +71,7 @@ export function parseOperatorSection(section: Record<string, unknown>, file: str
     }
   }
   const spec: OperatorSpec = { operator: op, batch: 1, precision: "fp16" };
-  for (const key of [...FIELDS[op].filter((f) => f !== "fn"), "batch", "count"] as const) {
+  for (const key of [...FIELDS[op].filter((f) => !NAMED_FIELDS.includes(f)), "batch", "count"] as const) {
     if (key === "count" && section.count === undefined) continue;
     const value = section[key] ?? spec[key as "batch"];
     if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
@@ -72,6 +84,24 @@ export function parseOperatorSection(section: Record<string, unknown>, file: str
       throw new InputError(file, { path: at("fn"), expected: `a function: ${ELEMENTWISE_FNS.join(", ")}`, found: JSON.stringify(section.fn ?? null) });
     }
     spec.fn = section.fn as ElementwiseFn;
+  }
+  if (op === "collective") {
+    if (typeof section.collective !== "string" || !(COLLECTIVE_KINDS as readonly string[]).includes(section.collective)) {
+      throw new InputError(file, { path: at("collective"), expected: `a collective: ${COLLECTIVE_KINDS.join(", ")}`, found: JSON.stringify(section.collective ?? null) });
+    }
+    spec.collective = section.collective as CollectiveKind;
+    if (section.algorithm !== undefined) {
+      if (typeof section.algorithm !== "string" || !(COLLECTIVE_ALGORITHMS as readonly string[]).includes(section.algorithm)) {
+        throw new InputError(file, { path: at("algorithm"), expected: `an algorithm: ${COLLECTIVE_ALGORITHMS.join(", ")}`, found: JSON.stringify(section.algorithm) });
+      }
+      spec.algorithm = section.algorithm as CollectiveAlgorithm;
+    }
+    if (section.perNode !== undefined) {
+      if (typeof section.perNode !== "number" || !Number.isInteger(section.perNode) || section.perNode < 1) {
+        throw new InputError(file, { path: at("perNode"), expected: "a positive integer", found: JSON.stringify(section.perNode) });
+      }
+      spec.perNode = section.perNode;
+    }
   }
   if (section.precision !== undefined) {
     if (typeof section.precision !== "string" || !isPrecision(section.precision)) {
@@ -93,6 +123,8 @@ export function operatorName(spec: OperatorSpec): string {
       return `${spec.operator} ${spec.rows}x${spec.cols}${batch} ${spec.precision}`;
     case "elementwise":
       return `${spec.fn} ${spec.elements}${batch} ${spec.precision}`;
+    case "collective":
+      return `${spec.collective} ${spec.bytes} B among ${spec.group}${spec.algorithm ? ` (${spec.algorithm})` : ""}${batch}`;
   }
 }
 
@@ -133,6 +165,16 @@ export function buildOperatorTrace(spec: OperatorSpec): Trace {
       const binary = spec.fn === "add" || spec.fn === "mul" || spec.fn === "max";
       const inputs = binary ? [t("x", [elements]), t("z", [elements])] : [t("x", [elements])];
       op = { id: spec.fn!, layer: 0, kind: "elementwise", fn: spec.fn!, elements, inputs, outputs: [t("y", [elements])] };
+      break;
+    }
+    case "collective": {
+      const bytes = spec.bytes! * batch;
+      const elements = Math.max(1, Math.ceil(bytes / bytesFor(1, p)));
+      op = {
+        id: spec.collective!, layer: 0, kind: "collective", collective: spec.collective!, bytes, group: spec.group!,
+        ...(spec.perNode ? { perNode: spec.perNode } : {}), ...(spec.algorithm ? { algorithm: spec.algorithm } : {}),
+        inputs: [t("x", [elements])], outputs: [t("y", [elements])],
+      };
       break;
     }
   }

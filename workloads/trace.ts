@@ -5,13 +5,34 @@
  */
 import type { Precision } from "./precision.js";
 import { expandMask, type BlockMask } from "./sparsity.js";
+import type { CollectiveOp } from "./collective.js";
 
 export const TRACE_VERSION = 1;
 
 /** weight: resident parameters; index: resident metadata (sparse-layout indices); activation;
- *  kv-cache: keys and values kept for later decode steps. */
-export type TensorRole = "weight" | "index" | "activation" | "kv-cache";
-export type Phase = "prefill" | "decode";
+ *  kv-cache: keys and values kept for later decode steps; gradient: a parameter's gradient buffer
+ *  (training); optimizer-state: fp32 master weights and moments (training). */
+export type TensorRole = "weight" | "index" | "activation" | "kv-cache" | "gradient" | "optimizer-state";
+
+/**
+ * Roles that live for the whole trace wherever they are written: they are placed with the weights,
+ * and an op may update one in place (read and write it; several ops may write it: a gradient
+ * accumulated over micro-batches, weights written by the optimizer).
+ */
+export function isResident(role: TensorRole): boolean {
+  return role === "weight" || role === "index" || role === "gradient" || role === "optimizer-state";
+}
+
+/** prefill and decode: inference; train: one training step (workloads/training/). */
+export type Phase = "prefill" | "decode" | "train";
+
+/**
+ * What part of a step an op belongs to, for breakdowns (default forward): backward ops compute
+ * gradients, recompute ops repeat forward work that activation checkpointing did not store,
+ * optimizer ops update the parameters.
+ */
+export type Pass = "forward" | "backward" | "recompute" | "optimizer";
+export const PASSES: readonly Pass[] = ["forward", "backward", "recompute", "optimizer"];
 export type FfnKind = "gelu" | "swiglu";
 export type NormKind = "layer" | "rms";
 
@@ -52,8 +73,19 @@ export interface TensorSpec {
   onChip?: boolean;
 }
 
-export type ElementwiseFn = "add" | "mul" | "max" | "gelu" | "silu" | "relu" | "exp" | "softplus" | "copy";
-export const ELEMENTWISE_FNS: readonly ElementwiseFn[] = ["add", "mul", "max", "gelu", "silu", "relu", "exp", "softplus", "copy"];
+/**
+ * Elementwise functions. Training adds: dropout (draw a keep mask from a counter-based RNG and
+ * scale the kept values), and the optimizer's passes over a parameter tensor: adam-moment1
+ * (m <- b1 m + (1 - b1) g), adam-moment2 (v <- b2 v + (1 - b2) g^2), adam-update (p <- p - lr (m^ /
+ * (sqrt(v^) + eps) + wd p)), momentum (b <- mu b + g), sgd-update (p <- p - lr g).
+ */
+export type ElementwiseFn =
+  | "add" | "mul" | "max" | "gelu" | "silu" | "relu" | "exp" | "softplus" | "copy"
+  | "dropout" | "adam-moment1" | "adam-moment2" | "adam-update" | "momentum" | "sgd-update";
+export const ELEMENTWISE_FNS: readonly ElementwiseFn[] = [
+  "add", "mul", "max", "gelu", "silu", "relu", "exp", "softplus", "copy",
+  "dropout", "adam-moment1", "adam-moment2", "adam-update", "momentum", "sgd-update",
+];
 
 /** Shape fields that grow by a fixed amount per step of a repeated op (generation: the KV length). */
 export type GrowField = "m" | "n" | "k" | "rows" | "cols" | "elements" | "length";
@@ -79,7 +111,7 @@ export interface Sparsity {
   index?: string;
 }
 
-interface OpCommon {
+export interface OpCommon {
   id: string;
   layer: number;
   /** Tensor names read, in operand order. */
@@ -89,8 +121,33 @@ interface OpCommon {
   /** Probability the op executes (early exit); expected cost = weight x cost. Default 1. */
   weight?: number;
   repeat?: Repeat;
+  /** Forward (default), backward, recompute or optimizer: for breakdowns (training traces). */
+  pass?: Pass;
   /** Set by the engine's fused-attention mapping (not in trace files): the group and its K/V passes. */
-  fusion?: { group: string; kvPasses: number };
+  fusion?: Fusion;
+}
+
+/**
+ * A fused group's I/O schedule (sim/attention-fusion.ts): a matmul's B is read `kvPasses` times and
+ * its A once; `inputPasses`, when given, says how many times each input is read from its level
+ * instead (0: already on chip, loaded by another op of the group), and `outputPasses` how many times
+ * the output is written (accumulated through memory: read one time fewer).
+ */
+export interface Fusion {
+  group: string;
+  kvPasses: number;
+  inputPasses?: number[];
+  outputPasses?: number;
+}
+
+/** Ops of these kinds may compute their function's gradient instead (`grad: true`). */
+interface Differentiated {
+  /**
+   * The op computes the gradient of its kind's function (training's backward pass): inputs are the
+   * output's gradient first, then the forward tensors the gradient needs; the output is the first
+   * input's gradient (docs/training.md lists each kind's inputs).
+   */
+  grad?: boolean;
 }
 
 /** C[m x n] = A[m x k] . B[k x n], repeated batchCount times (heads x batch). inputs = [A, B]. */
@@ -104,7 +161,7 @@ export interface MatmulOp extends OpCommon {
 }
 
 /** Row-wise softmax over cols, rows x cols per batch item. */
-export interface SoftmaxOp extends OpCommon {
+export interface SoftmaxOp extends OpCommon, Differentiated {
   kind: "softmax";
   rows: number;
   cols: number;
@@ -115,21 +172,21 @@ export interface SoftmaxOp extends OpCommon {
 }
 
 /** Normalisation over the last dim (cols) of rows x cols. */
-export interface LayerNormOp extends OpCommon {
+export interface LayerNormOp extends OpCommon, Differentiated {
   kind: "layernorm";
   rows: number;
   cols: number;
   norm: NormKind;
 }
 
-export interface ElementwiseOp extends OpCommon {
+export interface ElementwiseOp extends OpCommon, Differentiated {
   kind: "elementwise";
   fn: ElementwiseFn;
   elements: number;
 }
 
 /** Move `rows` rows of `cols` elements selected by an index (token pruning, MoE dispatch/combine, LSH sort). */
-export interface GatherOp extends OpCommon {
+export interface GatherOp extends OpCommon, Differentiated {
   kind: "gather";
   rows: number;
   cols: number;
@@ -149,7 +206,7 @@ export interface SortOp extends OpCommon {
  * with `state` states: h = exp(dt A) h + dt B x, y = C h. Sequential in length, parallel in
  * channels x state.
  */
-export interface ScanOp extends OpCommon {
+export interface ScanOp extends OpCommon, Differentiated {
   kind: "scan";
   length: number;
   channels: number;
@@ -157,13 +214,14 @@ export interface ScanOp extends OpCommon {
   batchCount: number;
 }
 
-export type Op = MatmulOp | SoftmaxOp | LayerNormOp | ElementwiseOp | GatherOp | SortOp | ScanOp;
+export type { CollectiveOp };
+export type Op = MatmulOp | SoftmaxOp | LayerNormOp | ElementwiseOp | GatherOp | SortOp | ScanOp | CollectiveOp;
 export type OpKind = Op["kind"];
-export const OP_KINDS: readonly OpKind[] = ["matmul", "softmax", "layernorm", "elementwise", "gather", "sort", "scan"];
+export const OP_KINDS: readonly OpKind[] = ["matmul", "softmax", "layernorm", "elementwise", "gather", "sort", "scan", "collective"];
 
 /** A value for every op kind, computed by `f` (a complete record, checked by the compiler). */
 export function perOpKind<T>(f: (kind: OpKind) => T): Record<OpKind, T> {
-  return { matmul: f("matmul"), softmax: f("softmax"), layernorm: f("layernorm"), elementwise: f("elementwise"), gather: f("gather"), sort: f("sort"), scan: f("scan") };
+  return { matmul: f("matmul"), softmax: f("softmax"), layernorm: f("layernorm"), elementwise: f("elementwise"), gather: f("gather"), sort: f("sort"), scan: f("scan"), collective: f("collective") };
 }
 
 export interface Trace {
@@ -187,7 +245,7 @@ export function matmulOutputElements(op: MatmulOp): number {
   return perItem * op.batchCount;
 }
 
-/** Elements an op processes (for non-matmul ops: what the vector unit iterates over). */
+/** Elements an op processes (for non-matmul ops: what the vector unit iterates over; collectives move `bytes` instead: 0). */
 export function opElements(op: Op): number {
   switch (op.kind) {
     case "matmul":
@@ -204,6 +262,8 @@ export function opElements(op: Op): number {
       return op.length * op.batchCount;
     case "scan":
       return op.length * op.channels * op.state * op.batchCount;
+    case "collective":
+      return 0;
     default: {
       const never: never = op;
       throw new Error(`unknown op ${(never as Op).kind}`);

@@ -28,6 +28,7 @@ import { precisionPolicy } from "./variants/precision-policy.js";
 import { PREFILL_ONLY_ATTENTION } from "./variants/attention.js";
 import { Builder, type LayerPlan } from "./transformer-layer.js";
 import { buildFamilyTrace } from "./models/families.js";
+import { buildTrainingTrace } from "./training/training-trace.js";
 
 export interface TracePrecision {
   weights: Precision;
@@ -47,9 +48,13 @@ export interface BuildOptions {
   tokens?: VariantChoice;
   exit?: VariantChoice;
   ffn?: VariantChoice;
+  /** phase train: the optimizer and the step's settings (default adamw). */
+  train?: VariantChoice;
 }
 
 export const DEFAULT_PRECISION: TracePrecision = { weights: "int8", activations: "int8" };
+/** Training's default: 16-bit weights and activations (with fp32 master weights: mixed precision, Micikevicius et al. 2018). */
+export const DEFAULT_TRAINING_PRECISION: TracePrecision = { weights: "fp16", activations: "fp16" };
 const WHERE = { file: "<workload>", path: "" };
 
 /** Resolve a preset plus options into the model shape recorded in the trace. */
@@ -108,15 +113,55 @@ export function buildWorkload(spec: WorkloadSpec, where = "<cli>"): Trace {
   if (spec.operator) return buildOperatorTrace(spec.operator);
   return buildPresetTrace(spec.model, {
     seqLen: spec.seq, batch: spec.batch, phase: spec.phase, contextLen: spec.context, kvHeads: spec.kvHeads, generate: spec.generate,
-    precision: spec.precision, attention: spec.attention, tokens: spec.tokens, exit: spec.exit, ffn: spec.ffn,
+    precision: spec.precision, attention: spec.attention, tokens: spec.tokens, exit: spec.exit, ffn: spec.ffn, train: spec.train,
   }, where);
 }
 
 export function buildPresetTrace(name: string, options: BuildOptions = {}, where = "<cli>"): Trace {
+  if (options.phase === "train") return buildTrainingStep(name, options, where);
+  if (options.train) throw new InputError(where, { path: "/train", expected: "phase train for a training step's settings", found: options.phase ?? "prefill" });
   if (isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
     return buildFamilyTrace(name as ModelPresetName, options, toPrecisionChoice(options.precision), where);
   }
   return buildTransformerTrace(presetShape(name, options, where), options.precision, options, where);
+}
+
+/** One training step (workloads/training/): the model's forward, then backward and optimizer. */
+function buildTrainingStep(name: string, options: BuildOptions, where: string): Trace {
+  return buildTrainingTrace(buildForwardTrace(name, options, where), trainChoice(options), where);
+}
+
+/** The train choice of options (default AdamW with the registry's defaults). */
+export function trainChoice(options: BuildOptions): VariantChoice {
+  return options.train ?? resolveVariant("train", "adamw", {}, WHERE);
+}
+
+/**
+ * The model's forward pass, or with phase train the forward a training step differentiates (no KV
+ * cache, 16-bit by default); `shard` > 1 builds one tensor-parallel shard of each layer (heads,
+ * KV heads and the FFN width divided by it; Shoeybi et al. 2019), which workloads/parallel/ joins
+ * with collectives.
+ */
+export function buildForwardTrace(name: string, options: BuildOptions, where: string, shard = 1): Trace {
+  const training = options.phase === "train";
+  if (training) {
+    for (const key of ["tokens", "exit", "generate", "contextLen"] as const) {
+      if (options[key] !== undefined) throw new InputError(where, { path: `/${key === "contextLen" ? "context" : key}`, expected: "no token pruning, early exit, generation or KV cache in a training step", found: String(key) });
+    }
+  }
+  const forwardOptions: BuildOptions = { ...options, precision: options.precision ?? (training ? DEFAULT_TRAINING_PRECISION : undefined), train: undefined };
+  if (isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
+    if (shard > 1) throw new InputError(where, { path: "/parallelism/tensor", expected: "tensor parallelism on a transformer (this model's layers are not split)", found: name });
+    return buildFamilyTrace(name as ModelPresetName, forwardOptions, toPrecisionChoice(forwardOptions.precision), where);
+  }
+  const shape = presetShape(name, forwardOptions, where);
+  if (shard > 1) {
+    for (const [key, value] of [["heads", shape.heads], ["kvHeads", shape.kvHeads], ["dFF", shape.dFF]] as const) {
+      if (value % shard !== 0) throw new InputError(where, { path: "/parallelism/tensor", expected: `a divisor of the model's ${key} (${value})`, found: String(shard) });
+    }
+  }
+  const sharded = shard > 1 ? { ...shape, heads: shape.heads / shard, kvHeads: shape.kvHeads / shard, dFF: shape.dFF / shard } : shape;
+  return buildTransformerTrace(sharded, forwardOptions.precision, forwardOptions, where);
 }
 
 /** Tokens, keys and heads each layer sees (token and head pruning), prefill or decode. */
@@ -185,7 +230,7 @@ export function buildTransformerTrace(
     const next = plans[layer + 1];
     x = b.layer(layer, x, plans[layer]!, {
       prefix: `L${layer}`, decode, growing: false, rowOffset: decode ? shape.contextLen : 0,
-      cache: decode ? "read" : shape.causal ? { store: cacheLen } : "none",
+      cache: decode ? "read" : shape.causal && shape.phase === "prefill" ? { store: cacheLen } : "none",
       pruneTo: !decode && next && next.queries < plans[layer]!.queries ? next.queries : undefined,
       pruneKeysTo: decode && next && next.keys < plans[layer]!.keys ? next.keys : undefined,
     });

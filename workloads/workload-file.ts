@@ -19,7 +19,7 @@ export function loadWorkloadFile(file: string): WorkloadSpec {
 /** A validated `workload:` object -> WorkloadSpec, variant keys checked with precise paths. */
 export function parseWorkloadSection(section: Record<string, unknown>, file: string, path: string): WorkloadSpec {
   if ((section.model === undefined) === (section.operator === undefined)) {
-    throw new InputError(file, { path, expected: "either model: (a preset) or operator: (one matmul, softmax, layernorm or elementwise op)", found: section.model === undefined ? "neither" : "both" });
+    throw new InputError(file, { path, expected: "either model: (a preset) or operator: (one matmul, softmax, layernorm, elementwise or collective op)", found: section.model === undefined ? "neither" : "both" });
   }
   if (section.operator !== undefined) {
     const operator = parseOperatorSection(section, file, path);

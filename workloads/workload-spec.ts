@@ -36,6 +36,8 @@ export interface WorkloadSpec {
   tokens?: VariantChoice;
   exit?: VariantChoice;
   ffn?: VariantChoice;
+  /** phase train: the optimizer and the step's settings (workloads/training/). */
+  train?: VariantChoice;
 }
 
 interface Where {

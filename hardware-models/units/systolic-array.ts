@@ -430,11 +430,15 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     const t = analyticTraffic(spec, op, inA.precision, inB.precision, out.precision);
     if (op.fusion) {
       // FlashAttention tiling (sim/attention-fusion.ts): A once, B (K or V) once per query block;
-      // AV writes O once, QK^T's scores stay inside (their level is INSIDE_UNITS: no traffic).
-      t.ifmapFetchBytes = bytesFor(op.m * op.k, inA.precision);
-      t.filterFetchBytes = bytesFor(op.k * op.n, inB.precision) * op.fusion.kvPasses;
-      t.outputWriteBytes = outBytes;
-      t.outputReadBytes = 0;
+      // AV writes O once, QK^T's scores stay inside (their level is INSIDE_UNITS: no traffic); or,
+      // in a fused backward, each operand as often as the group's schedule reads it, and an output
+      // accumulated through memory written once per pass (read one time fewer).
+      const f = op.fusion;
+      const outputPasses = f.outputPasses ?? 1;
+      t.ifmapFetchBytes = bytesFor(op.m * op.k, inA.precision) * (f.inputPasses?.[0] ?? 1);
+      t.filterFetchBytes = bytesFor(op.k * op.n, inB.precision) * (f.inputPasses?.[1] ?? f.kvPasses);
+      t.outputWriteBytes = outBytes * outputPasses;
+      t.outputReadBytes = outBytes * (outputPasses - 1);
     }
     const density = op.sparsity ? maskDensity(expandMask(op.sparsity.mask)) : 1;
     if (op.sparsity) {

@@ -45,6 +45,7 @@ import { Type } from "@sinclair/typebox";
 import { keyedMemo, ownedMemo } from "../../common/memo.js";
 import { InputError } from "../../common/input-error.js";
 import type { EnergyTable } from "../technology/energy-table.js";
+import { gradientLowering, TRAINING_ELEMENTWISE_LOWERING } from "./vector-dsp-training.js";
 
 /** Baseline instructions every DSP has. */
 export const BASE_INSTRUCTIONS = ["add", "mul", "mac", "max", "copy"] as const;
@@ -139,10 +140,12 @@ const ELEMENTWISE_LOWERING: Record<ElementwiseFn, Mix> = {
   copy: {},
   gelu: { mul: 6, mac: 2, add: 2, exp: 1, reciprocal: 1 },
   silu: { add: 1, mul: 1, exp: 1, reciprocal: 1 },
+  ...TRAINING_ELEMENTWISE_LOWERING,
 };
 
 /** The lowering of an op; `has` says which optional instructions the DSP implements natively. */
 export function lowering(op: Op, has: (i: FunctionInstruction) => boolean = () => false): Lowering {
+  if ("grad" in op && op.grad) return gradientLowering(op);
   switch (op.kind) {
     case "softmax":
       // One pass with a running max (online softmax), or max then fused subtract-exp-sum, or the
@@ -170,6 +173,8 @@ export function lowering(op: Op, has: (i: FunctionInstruction) => boolean = () =
     case "scan":
       // Per (token, channel, state): dA = dt*A (mul), exp(dA), dB*x (mul), h = exp(dA) h + dBx (mac), y += C h (mac).
       return { perElement: { mul: 2, exp: 1, mac: 2 }, perRow: {}, reductionsPerRow: 0, passesIfSpilled: 1, spillsIntermediate: false };
+    case "collective":
+      throw new Error("a DSP does not run collectives (a link unit does)");
     default: {
       const never: never = op;
       throw new Error(`unknown op ${(never as Op).kind}`);
@@ -220,6 +225,8 @@ export function iterationSpace(op: Op, L: number): IterationSpace {
       const macs = opMacs(op);
       return { rows: 0, elements: macs, vectors: Math.ceil(macs / L), rowElements: op.n };
     }
+    case "collective":
+      throw new Error("a DSP does not run collectives (a link unit does)");
     default: {
       const never: never = op;
       throw new Error(`unknown op ${(never as Op).kind}`);
@@ -486,10 +493,11 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
       const bBytes = bytesFor(op.k * op.n, b.precision);
       const rowBytes = bytesFor(op.k, a.precision);
       const rowsPerBlock = Math.max(1, Math.floor(spec.localMemoryBytes / 4 / rowBytes));
-      const bPasses = op.fusion ? op.fusion.kvPasses : bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
-      cost.read(a.level, aBytes * op.batchCount);
+      const bPasses = op.fusion ? (op.fusion.inputPasses?.[1] ?? op.fusion.kvPasses) : bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
+      const aPasses = op.fusion?.inputPasses?.[0] ?? 1;
+      cost.read(a.level, aBytes * aPasses * op.batchCount);
       chargeFetch(cost, ctx, b.level, bBytes * bPasses * op.batchCount, bBytes * op.batchCount);
-      homeReadTotal = (aBytes + bBytes * bPasses) * op.batchCount;
+      homeReadTotal = (aBytes * aPasses + bBytes * bPasses) * op.batchCount;
       // Every MAC reads its B element from local memory; A elements are broadcast from registers.
       const macs = opMacs(op);
       localRead = bytesFor(macs, b.precision) + aBytes * op.batchCount;
@@ -508,7 +516,8 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
         // scan parameters, sparse-layout indices) are read once, at most their tensor's size.
         const streamed = i === 0 || op.kind === "elementwise";
         const bytes = streamed ? bytesFor(primary, input.precision) : Math.min(input.bytes, bytesFor(primary, input.precision));
-        const reads = i === 0 ? passes : 1;
+        // In a fused group, each input as often as the group's schedule reads it (0: on chip already).
+        const reads = op.fusion?.inputPasses?.[i] ?? (i === 0 ? passes : 1);
         // A spilled row's passes after the first come from an on-chip level that holds the row
         // (the L2 / global buffer the first pass staged it in), else from home again.
         const stage = reads > 1 && input.level >= 0 ? innerLevelHolding(ctx.memory, input.level, rowBytes) : -1;
@@ -528,7 +537,9 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
         cost.read(level, intermediate);
       }
     }
-    cost.write(out.level, outBytes);
+    const outputPasses = op.fusion?.outputPasses ?? 1;
+    cost.write(out.level, outBytes * outputPasses);
+    cost.read(out.level, outBytes * (outputPasses - 1));
     c[actionIndex(spec, "instruction")!] = instructionsIssued;
     // Local memory: written with what arrives from home levels, read into registers, then the
     // results are written back and read out to their level.

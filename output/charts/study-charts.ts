@@ -1,7 +1,7 @@
 /**
  * Charts of studies: energy and latency per operating point (DVFS), per batch size (batching),
- * carbon before and after scheduling per job, the accuracy-energy front, and a compare section's
- * cases side by side.
+ * carbon before and after scheduling per job, the accuracy-energy front, a compare section's
+ * cases side by side, and a training run's energy and carbon per case.
  */
 import type { SectionResult } from "../../studies/study.js";
 import { baseOptions, color, type ChartSpec } from "./chart.js";
@@ -95,6 +95,28 @@ export function compareChart(s: Of<"compare">): ChartSpec {
   };
 }
 
+/** A training run per case: energy (bars) and carbon, operational and embodied (stacked), with the run's hours. */
+export function trainingChart(s: Of<"training">): ChartSpec {
+  const title = `${s.name}: energy and carbon of the training run by case (${s.workload})`;
+  const options = baseOptions(title, { title: "case", type: "category" }, { title: "carbon (kg CO2e)", type: "linear" }) as Record<string, any>;
+  options.scales.y2 = { type: "linear", position: "right", title: { display: true, text: "run time (h)" }, grid: { drawOnChartArea: false } };
+  options.scales.x.stacked = true;
+  options.scales.y.stacked = true;
+  const datasets: object[] = [
+    { type: "bar", label: "operational (kg CO2e)", backgroundColor: color(1), stack: "c", data: s.cases.map((c) => (c.run.carbon?.operationalG ?? 0) / 1e3) },
+    { type: "bar", label: "embodied share (kg CO2e)", backgroundColor: color(2), stack: "c", data: s.cases.map((c) => (c.run.carbon?.embodiedG ?? 0) / 1e3) },
+    { type: "line", label: "run time (h)", borderColor: color(3), backgroundColor: color(3), yAxisID: "y2", data: s.cases.map((c) => c.run.seconds / 3600) },
+  ];
+  return {
+    name: `${s.name}-training`, title,
+    config: { type: "bar", data: { labels: s.cases.map((c) => c.name), datasets: datasets as never }, options: options as never },
+    table: {
+      header: ["case", "system", "devices", "steps", "step_s", "run_s", "energy_kWh", "average_power_W", "operational_g", "embodied_g", "carbon_g"],
+      rows: s.cases.map((c) => [c.name, c.system, c.devices, c.run.steps, c.stepSeconds, c.run.seconds, c.run.energyKWh, c.run.averagePowerW, c.run.carbon?.operationalG ?? "", c.run.carbon?.embodiedG ?? "", c.run.carbon?.totalG ?? ""]),
+    },
+  };
+}
+
 export function studyCharts(sections: readonly SectionResult[]): ChartSpec[] {
   return sections.map((s) => {
     switch (s.kind) {
@@ -108,6 +130,8 @@ export function studyCharts(sections: readonly SectionResult[]): ChartSpec[] {
         return scheduleChart(s);
       case "accuracy":
         return accuracyChart(s);
+      case "training":
+        return trainingChart(s);
     }
   });
 }

@@ -31,7 +31,7 @@ export function buildFamilyTrace(name: ModelPresetName, options: BuildOptions, p
       if (options.attention && options.attention.kind !== "dense") reject("attention", "an attention variant on a model with attention (Mamba has none)");
       return buildMambaTrace(shape, policy, { precision: describeVariant(precision) });
     case "mobilevit": {
-      if (phase !== "prefill") reject("phase", "prefill (MobileViT is an image encoder)");
+      if (phase === "decode") reject("phase", "prefill or train (MobileViT is an image encoder)");
       const attention = options.attention ?? resolveVariant("attention", "dense", {}, { file: where, path: "/attention" });
       return buildMobileVitTrace(shape, policy, attention, { attention: describeVariant(attention), precision: describeVariant(precision) });
     }

@@ -22,10 +22,21 @@ export interface VariantSpec {
   keys: Record<string, ParamSpec>;
 }
 
-export const VARIANT_CATEGORIES = ["attention", "precision", "tokens", "exit", "ffn"] as const;
+export const VARIANT_CATEGORIES = ["attention", "precision", "tokens", "exit", "ffn", "train"] as const;
 export type VariantCategory = (typeof VARIANT_CATEGORIES)[number];
 
 const block: ParamSpec = { type: "integer", description: "block size of the sparse layout (tokens)", default: 32, min: 1 };
+
+/** A training step's settings, shared by every optimizer (workloads/training/, docs/training.md). */
+const training: Record<string, ParamSpec> = {
+  microBatches: { type: "integer", description: "micro-batches per step (gradient accumulation); the batch is one micro-batch", default: 1, min: 1 },
+  checkpointing: { type: "string", description: "activation checkpointing: none, full (recompute whole layers), selective (recompute the attention core)", default: "none", enum: ["none", "full", "selective"] },
+  every: { type: "integer", description: "full checkpointing: layers per checkpointed segment (one stored input per segment)", default: 1, min: 1 },
+  dropout: { type: "number", description: "dropout probability; -1: the model's own (bert, gpt2: 0.1; llama2, mamba: 0)", default: -1, min: -1, max: 0.99 },
+  master: { type: "string", description: "fp32 master weights for 16-bit parameters (mixed precision), or none", default: "fp32", enum: ["fp32", "none"] },
+  head: { type: "string", description: "loss head: lm (next-token logits over the vocabulary), classifier (first token), none (a pipeline stage: the output's gradient arrives); auto: lm for decoders, classifier otherwise", default: "auto", enum: ["auto", "lm", "classifier", "none"] },
+  classes: { type: "integer", description: "classifier head: classes", default: 2, min: 1 },
+};
 const seed: ParamSpec = { type: "integer", description: "seed of the random layout", default: 1 };
 
 export const VARIANTS = {
@@ -138,6 +149,18 @@ export const VARIANTS = {
       topk: { type: "integer", description: "experts per token", default: 2, min: 1 },
       capacity: { type: "number", description: "capacity factor (expert buffer = capacity x tokens x topk / experts)", default: 1.25, min: 0.01 },
     },
+  },
+  sgd: {
+    category: "train", description: "one training step with plain SGD (p -= lr g)", source: "Robbins & Monro 1951", keys: training,
+  },
+  momentum: {
+    category: "train", description: "SGD with momentum (one fp32 buffer per parameter)", source: "Polyak 1964; Sutskever et al., ICML 2013", keys: training,
+  },
+  adam: {
+    category: "train", description: "Adam (two fp32 moments per parameter)", source: "Kingma & Ba, ICLR 2015", keys: training,
+  },
+  adamw: {
+    category: "train", description: "AdamW: Adam with decoupled weight decay", source: "Loshchilov & Hutter, ICLR 2019", keys: training,
   },
 } as const satisfies Record<string, VariantSpec>;
 
