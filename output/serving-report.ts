@@ -1,7 +1,7 @@
 /**
  * A serving run's outputs: a text summary, serve.json (summary, replicas, time series), requests.csv
- * (one row per request: latencies, preemptions, energy, carbon; loadable by pandas), timeseries.csv,
- * the charts (PNG + CSV) and report.html. A real-time run: the policies side by side, jobs.csv.
+ * (one row per request: latencies, preemptions, energy, carbon; loadable by pandas), iterations.csv
+ * (one row per iteration), the charts (PNG + CSV; queue-power.csv is the time series) and report.html. A real-time run: the policies side by side, jobs.csv.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -79,10 +79,14 @@ export async function writeServe(dir: string, report: ServeReport, plots: boolea
   const files: string[] = [];
   if (report.kind === "serving") {
     const r = report.result;
-    const { requests: _requests, ...rest } = r;
+    const { requests: _requests, iterations, ...rest } = r;
     writeFileSync(join(dir, "serve.json"), toJson(rest));
     writeFileSync(join(dir, "requests.csv"), csvText(requestsTable(r)));
-    files.push("serve.json", "requests.csv");
+    writeFileSync(join(dir, "iterations.csv"), csvText({
+      header: ["replica", "start_s", "latency_s", "energy_J", "sequences", "tokens", "prompt_tokens", "voltage_V"],
+      rows: iterations.map((i) => [i.replica, i.startSeconds, i.latencySeconds, i.energyJ, i.sequences, i.tokens, i.promptTokens, i.voltageV]),
+    }));
+    files.push("serve.json", "requests.csv", "iterations.csv");
     if (plots) {
       const charts = servingCharts(r, r.slo);
       files.push(...(await writeCharts(dir, charts)));

@@ -18,11 +18,14 @@
  * from `exact` (within 1% on the example designs; tests hold it).
  *
  * Layer reuse (as LLMServingSim reuses one decoder block's simulation for identical blocks, Cho et al.
- * 2024): a model's layers are identical, so a trace of 1 and of 2 layers gives the whole model as
+ * 2024): a model's layers are identical and run one after another, so a 2-layer trace gives the
+ * whole model: its timeline up to the end of the first layer (which reads its input from outside),
+ * the second layer's span and energy L - 1 times, then the final norm,
  *
- *   cost(L layers) = cost(1) + (L - 1) x (cost(2) - cost(1))
+ *   cost(L layers) = cost(2 layers) + (L - 2) x cost(second layer)
  *
- * (the first layer reads its input from outside, the final norm is in both). Not every design
+ * (one engine call per shape: a simulate() call on a new trace costs mostly per call, and a 2-layer
+ * trace is a tenth of a 12-layer one's ops). Not every design
  * prices layers independently of the model's depth (in-memory-compute residency depends on all the
  * weights), so the shortcut is checked against full-depth engine calls on probe shapes when the model
  * is set up and used only if it reproduces them to 1e-6; otherwise every call is at full depth.
@@ -167,21 +170,37 @@ export class IterationCostModel {
     return cost;
   }
 
+  /**
+   * The whole model from one 2-layer run: the second layer's span on the timeline (from the end of
+   * the first layer's last op to the end of its own) and its dynamic energy, repeated for the
+   * layers after it; static power over the longer run.
+   */
   private reused(sequences: readonly IterationSequence[], sharedTokens: number): IterationCost {
-    const one = this.simulateAt(sequences, sharedTokens, 1);
-    const two = this.simulateAt(sequences, sharedTokens, 2);
-    return combine(one, combine(two, one, -1), this.layers - 1);
+    const r = this.simulateResult(sequences, sharedTokens, 2, true);
+    let end0 = 0, end1 = 0, dynamic1Pj = 0;
+    for (const op of r.ops) {
+      if (op.layer === 0) end0 = op.endCycles;
+      else if (op.layer === 1) {
+        end1 = op.endCycles;
+        dynamic1Pj += op.dynamicEnergyPj;
+      }
+    }
+    const extra = this.layers - 2;
+    const latencySeconds = (r.latencyCycles + extra * (end1 - end0)) / r.frequencyHz;
+    const dynamicEnergyJ = (r.dynamicEnergyPj + extra * dynamic1Pj) * 1e-12;
+    const staticEnergyJ = (r.leakagePowerW + this.design.system.staticPowerW) * latencySeconds;
+    return { latencySeconds, energyJ: dynamicEnergyJ + staticEnergyJ, dynamicEnergyJ, staticEnergyJ };
   }
 
   private simulateAt(sequences: readonly IterationSequence[], sharedTokens: number, layers: number): IterationCost {
-    const r = this.simulateResult(sequences, sharedTokens, layers);
+    const r = this.simulateResult(sequences, sharedTokens, layers, false);
     return { latencySeconds: r.latencySeconds, energyJ: r.energyJ, dynamicEnergyJ: r.dynamicEnergyPj * 1e-12, staticEnergyJ: (r.leakageEnergyPj + r.systemEnergyPj) * 1e-12 };
   }
 
-  private simulateResult(sequences: readonly IterationSequence[], sharedTokens: number, layers: number): Result {
+  private simulateResult(sequences: readonly IterationSequence[], sharedTokens: number, layers: number, perOp: boolean): Result {
     this.stats.engineCalls++;
     const trace = buildIterationTrace(this.model, sequences, { sharedTokens, layers });
-    const outcome = simulate(this.design, trace, { perOp: false });
+    const outcome = simulate(this.design, trace, { perOp });
     if (!outcome.ok) {
       const r = outcome.infeasible.reasons[0];
       throw new InfeasibleIteration(this.design.name, trace.model.variants?.iteration ?? "an iteration", `${r?.opId ? `${r.opId}: ` : ""}${r?.reason ?? "infeasible"}`);

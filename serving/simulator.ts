@@ -59,6 +59,20 @@ export interface RequestRecord {
   meetsSlo: boolean;
 }
 
+/** One iteration as it ran. */
+export interface IterationRecord {
+  replica: number;
+  startSeconds: number;
+  /** Including swaps before it. */
+  latencySeconds: number;
+  energyJ: number;
+  sequences: number;
+  tokens: number;
+  /** Tokens of prompts (or prompt chunks, or recomputation) in it. */
+  promptTokens: number;
+  voltageV: number;
+}
+
 export interface ReplicaSummary {
   replica: number;
   role: "mixed" | "prefill" | "decode";
@@ -130,6 +144,7 @@ export interface ServingResult {
   summary: ServingSummary;
   replicas: ReplicaSummary[];
   requests: RequestRecord[];
+  iterations: IterationRecord[];
   series: ServingSeries;
 }
 
@@ -248,6 +263,7 @@ export function simulateServing(config: ServingConfig): ServingResult {
   let inSystem = 0;
   let linkEnergyJ = 0;
   const linkSpans: number[] = [];
+  const iterationLog: IterationRecord[] = [];
   const totalBlocks = replicas.reduce((s, r) => s + r.st.kv.totalBlocks, 0);
   const record = (t: number) => {
     let waiting = 0, running = 0, used = 0;
@@ -313,6 +329,8 @@ export function simulateServing(config: ServingConfig): ServingResult {
       linkSpans.push(t, t + swapSeconds, swapJ);
     }
     const tokens = plan.work.reduce((s, w) => s + w.queries, 0);
+    const promptTokens = plan.work.reduce((s, w) => s + (w.queries === 1 && w.seq.cached > 0 ? 0 : w.queries), 0);
+    iterationLog.push({ replica: r.id, startSeconds: t, latencySeconds: latency, energyJ: energy, sequences: plan.work.length, tokens, promptTokens, voltageV: mode.voltageV });
     const co2 = carbon ? carbon.operationalG(t, t + cost.latencySeconds, cost.energyJ / cost.latencySeconds) : 0;
     for (const w of plan.work) {
       w.seq.firstScheduledSeconds ??= t;
@@ -438,7 +456,10 @@ export function simulateServing(config: ServingConfig): ServingResult {
     record(t);
   }
 
-  return summarise(config, sequences, rejected, replicas, { waitingSeries, runningSeries, inSystemSeries, kvSeries }, linkEnergyJ, linkSpans, carbon);
+  for (const r of replicas) {
+    if (r.st.kv.used !== 0 || r.st.swapUsedBytes !== 0) throw new Error(`replica ${r.id} ended holding ${r.st.kv.used} KV blocks and ${r.st.swapUsedBytes} swapped bytes`);
+  }
+  return summarise(config, sequences, rejected, replicas, { waitingSeries, runningSeries, inSystemSeries, kvSeries }, linkEnergyJ, linkSpans, carbon, iterationLog);
 }
 
 /** KV capacity when the file gives none: a fraction of the outermost writable level, less the weights that live there. */
@@ -451,7 +472,7 @@ function defaultKvCapacity(design: { memory: { writable: boolean; capacityBytes:
 function summarise(
   config: ServingConfig, sequences: Sequence[], rejected: Map<number, string>, replicas: Replica[],
   s: { waitingSeries: StepSeries; runningSeries: StepSeries; inSystemSeries: StepSeries; kvSeries: StepSeries },
-  linkEnergyJ: number, linkSpans: number[], carbon: GridCarbon | undefined,
+  linkEnergyJ: number, linkSpans: number[], carbon: GridCarbon | undefined, iterationLog: IterationRecord[],
 ): ServingResult {
   const slo = config.slo;
   const done = sequences.filter((q) => !rejected.has(q.request.id));
@@ -557,6 +578,6 @@ function summarise(
   };
   return {
     name: config.name, model: config.model.model, designs: [...new Set(replicas.map((r) => r.summary.design))], slo: config.slo,
-    summary, replicas: replicas.map((r) => r.summary), requests: records, series,
+    summary, replicas: replicas.map((r) => r.summary), requests: records, iterations: iterationLog, series,
   };
 }
