@@ -44,8 +44,9 @@ export function servingText(r: ServingResult): string {
     "",
     table(["quantity", "value"], servingRows(r)),
     "",
-    table(["replica", "role", "design", "iterations", "busy", "KV blocks x tokens", "idle power"], r.replicas.map((x) => [
+    table(["replica", "role", "design", "iterations", "busy", "KV blocks x tokens", "idle power", "iterations by voltage"], r.replicas.map((x) => [
       String(x.replica), x.role, x.design, String(x.iterations), si(x.busySeconds, "s"), `${x.kvBlocks} x ${x.kvBlockTokens}`, si(x.idlePowerW, "W"),
+      Object.entries(x.iterationsByVoltage).map(([v, n]) => `${v} V: ${n}`).join(", "),
     ])),
   ].join("\n");
 }

@@ -2,9 +2,10 @@
  * Serving metrics: latency percentiles, throughput and goodput, and step functions of time (queue
  * length, power) averaged over bins.
  *
- *   TTFT  first token - arrival (for a deferred request, from its arrival: deferral is waiting)
+ *   TTFT  first token - admission (arrival, or for a deferred request the hour it was held for:
+ *         carbon-aware deferral is chosen waiting, reported on its own)
  *   TPOT  (completion - first token) / (output tokens - 1), for requests of two or more tokens
- *   e2e   completion - arrival
+ *   e2e   completion - admission
  * Percentiles interpolate linearly between order statistics (numpy's default, Hyndman & Fan type 7).
  * Goodput: completed requests per second that meet every SLO given (DistServe, Zhong et al. OSDI 2024).
  * Little's law (L = lambda W) is checked on every run: the time average of the number of requests in

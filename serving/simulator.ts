@@ -41,14 +41,16 @@ export interface RequestRecord {
   status: "completed" | "rejected";
   /** Why a request was not served (it can never fit the KV cache). */
   reason?: string;
-  /** Held for a low-carbon hour until then (carbon-aware admission). */
+  /** Admitted then: its arrival, or the low-carbon hour it was held for (carbon-aware admission). */
   releaseSeconds: number;
   firstScheduledSeconds: number;
   firstTokenSeconds: number;
   completionSeconds: number;
+  /** From admission (release) to the first token. */
   ttftSeconds: number;
   /** NaN for a single-token output. */
   tpotSeconds: number;
+  /** From admission to the last token. */
   e2eSeconds: number;
   preemptions: number;
   swaps: number;
@@ -489,12 +491,11 @@ function summarise(
       };
     }
     if (q.completionSeconds === undefined) throw new Error(`request ${r.id} neither completed nor rejected`);
-    const ttft = q.firstTokenSeconds! - r.arrivalSeconds;
-    const e2e = q.completionSeconds - r.arrivalSeconds;
+    // Latencies run from admission: a deferred request chose to wait (its deferral is reported apart).
+    const ttft = q.firstTokenSeconds! - q.releaseSeconds;
+    const e2e = q.completionSeconds - q.releaseSeconds;
     const tpot = r.outputTokens > 1 ? (q.completionSeconds - q.firstTokenSeconds!) / (r.outputTokens - 1) : NaN;
-    const meetsSlo = r.deferrableSeconds !== undefined && config.carbon?.deferAdmission
-      ? e2e <= r.deferrableSeconds + (slo.e2eSeconds ?? Infinity)
-      : (slo.ttftSeconds === undefined || ttft <= slo.ttftSeconds) && (slo.tpotSeconds === undefined || !(tpot > slo.tpotSeconds)) && (slo.e2eSeconds === undefined || e2e <= slo.e2eSeconds);
+    const meetsSlo = (slo.ttftSeconds === undefined || ttft <= slo.ttftSeconds) && (slo.tpotSeconds === undefined || !(tpot > slo.tpotSeconds)) && (slo.e2eSeconds === undefined || e2e <= slo.e2eSeconds);
     return {
       id: r.id, arrivalSeconds: r.arrivalSeconds, promptTokens: r.promptTokens, outputTokens: r.outputTokens, priority: r.priority, status: "completed",
       releaseSeconds: q.releaseSeconds, firstScheduledSeconds: q.firstScheduledSeconds!, firstTokenSeconds: q.firstTokenSeconds!, completionSeconds: q.completionSeconds,
@@ -566,7 +567,8 @@ function summarise(
     energyPerRequestJ: energyJ / Math.max(1, completed.length), energyPerTokenJ: energyJ / Math.max(1, outputTokens),
     averagePowerW: horizon > 0 ? energyJ / horizon : 0,
     utilization: horizon > 0 ? busySeconds / (replicas.length * horizon) : 0,
-    littlesLaw: littlesLaw(s.inSystemSeries, horizon, completed.map((r) => r.e2eSeconds)),
+    // Time in the system runs from arrival (deferral included): the in-system count starts there.
+    littlesLaw: littlesLaw(s.inSystemSeries, horizon, completed.map((r) => r.completionSeconds - r.arrivalSeconds)),
     ...(carbonSummary ? { carbon: carbonSummary } : {}),
     engineCalls: [...new Set(replicas.map((r) => r.device))].reduce((a, d) => a + d.engineCalls(), 0),
   };

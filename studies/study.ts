@@ -8,6 +8,8 @@
  *   batching  batch sizes; the largest meeting an SLO
  *   schedule  carbon-aware scheduling of jobs over an hourly intensity CSV (sim/carbon-schedule.ts)
  *   accuracy  a user accuracy table joined with simulated energy; the accuracy-energy Pareto front
+ *   serve     a serving file (serving/) run on each case's design: the same requests, latency
+ *             percentiles against the SLOs, energy and carbon per request (docs/serving.md)
  *
  * Every section publishes named numbers (`<section>_<case>_<metric>`, `<section>_savedFraction`, ...);
  * a claim's `predicted` is an expression over them (the restricted mathjs of sweep specs).
@@ -29,6 +31,9 @@ import { batchingStudy, type BatchingStudy } from "../sim/batching.js";
 import { parseIntensityCsv, scheduleJobs, type CarbonJob, type ScheduleResult } from "../sim/carbon-schedule.js";
 import { evaluateExpression } from "../sweeps/expressions.js";
 import { withValues } from "../common/set-path.js";
+import { loadServingFile } from "../serving/spec.js";
+import { simulateServing, type ServingResult } from "../serving/simulator.js";
+import { servingMetrics } from "../serving/serve.js";
 
 export { studySchema };
 
@@ -57,7 +62,8 @@ export type SectionResult =
   | { kind: "dvfs"; name: string; design: string; workload: string; study: DvfsStudy }
   | { kind: "batching"; name: string; design: string; workload: string; study: BatchingStudy }
   | { kind: "schedule"; name: string; result: ScheduleResult; jobs: CarbonJob[]; pue: number; intensityFile: string }
-  | { kind: "accuracy"; name: string; source?: string; points: { name: string; accuracy: number; energyPerInferenceJ: number; onFront: boolean }[] };
+  | { kind: "accuracy"; name: string; source?: string; points: { name: string; accuracy: number; energyPerInferenceJ: number; onFront: boolean }[] }
+  | { kind: "serve"; name: string; servingFile: string; cases: { name: string; result: Omit<ServingResult, "iterations"> }[] };
 
 export interface ClaimResult {
   name: string;
@@ -256,6 +262,18 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
         values[`${s.name}_baselineGPerKWh`] = result.baselineG / energy;
         values[`${s.name}_scheduledGPerKWh`] = result.totalG / energy;
         sections.push({ kind: "schedule", name: s.name, result, jobs, pue, intensityFile });
+        break;
+      }
+      case "serve": {
+        const servingFile = resolvePath(dir, s.serving as string);
+        const cases = (s.cases as { name: string; design?: string }[]).map((c, k) => {
+          const loaded = loadServingFile(servingFile, c.design === undefined ? undefined : locateDesignFrom(c.design, dir, { file, path: `${at}/cases/${k}/design` }));
+          if (loaded.kind !== "serving") throw new InputError(file, { path: `${at}/serving`, expected: "a serving file with requests (real-time files run with attnsim serve)", found: "realtime" });
+          const { iterations: _iterations, ...result } = simulateServing(loaded.config);
+          for (const [metric, value] of Object.entries(servingMetrics(result.summary))) values[`${s.name}_${c.name}_${metric}`] = value;
+          return { name: c.name, result };
+        });
+        sections.push({ kind: "serve", name: s.name, servingFile, cases });
         break;
       }
       case "accuracy": {

@@ -19,7 +19,7 @@ function cdf(values: number[], limit = 400): { x: number; y: number }[] {
 }
 
 /** Latency CDFs of one or more runs (same traffic on several designs), one chart per metric. */
-export function latencyCdfCharts(runs: readonly ServingResult[], slo: { ttftSeconds?: number; tpotSeconds?: number; e2eSeconds?: number } = {}): ChartSpec[] {
+export function latencyCdfCharts(runs: readonly Pick<ServingResult, "designs" | "requests">[], slo: { ttftSeconds?: number; tpotSeconds?: number; e2eSeconds?: number } = {}): ChartSpec[] {
   const metrics = [
     { key: "ttftSeconds", name: "ttft", label: "time to first token", slo: slo.ttftSeconds },
     { key: "tpotSeconds", name: "tpot", label: "time per output token", slo: slo.tpotSeconds },
