@@ -178,7 +178,8 @@ class EventQueue {
   private readonly heap: Event[] = [];
   private count = 0;
   push(e: EventBody): void {
-    const ev = { ...e, n: this.count++ } as Event;
+    const ev = e as Event;
+    ev.n = this.count++;
     const h = this.heap;
     h.push(ev);
     let i = h.length - 1;
