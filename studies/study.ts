@@ -63,7 +63,7 @@ export type SectionResult =
   | { kind: "batching"; name: string; design: string; workload: string; study: BatchingStudy }
   | { kind: "schedule"; name: string; result: ScheduleResult; jobs: CarbonJob[]; pue: number; intensityFile: string }
   | { kind: "accuracy"; name: string; source?: string; points: { name: string; accuracy: number; energyPerInferenceJ: number; onFront: boolean }[] }
-  | { kind: "serve"; name: string; servingFile: string; cases: { name: string; result: Omit<ServingResult, "iterations"> }[] };
+  | { kind: "serve"; name: string; /** As the study names it (relative to the study). */ servingFile: string; cases: { name: string; result: Omit<ServingResult, "iterations"> }[] };
 
 export interface ClaimResult {
   name: string;
@@ -273,7 +273,7 @@ export function runStudy(doc: StudyDoc, file: string): StudyReport {
           for (const [metric, value] of Object.entries(servingMetrics(result.summary))) values[`${s.name}_${c.name}_${metric}`] = value;
           return { name: c.name, result };
         });
-        sections.push({ kind: "serve", name: s.name, servingFile, cases });
+        sections.push({ kind: "serve", name: s.name, servingFile: s.serving as string, cases });
         break;
       }
       case "accuracy": {
