@@ -70,8 +70,8 @@ export interface SchedulingState {
 
 export interface Plan {
   work: WorkItem[];
-  /** Bytes moved over the host link by swaps in this plan (out and in). */
-  swapBytes: number;
+  /** Sequences whose KV cache this plan moves over the host link (out or in), and the bytes. */
+  swaps: { seq: Sequence; bytes: number }[];
   /** Static batching: nothing to run until then (the oldest request's batch timeout). */
   wakeAtSeconds?: number;
 }
@@ -106,7 +106,7 @@ function preempt(st: SchedulingState, victim: Sequence, plan: Plan, cmp: (a: Seq
   const swap = st.kvConfig.swap;
   if (st.kvConfig.preemption === "swap" && swap && st.swapUsedBytes + bytes <= swap.capacityBytes) {
     st.swapUsedBytes += bytes;
-    plan.swapBytes += bytes;
+    plan.swaps.push({ seq: victim, bytes });
     victim.state = "swapped";
     victim.swaps++;
     insertSorted(st.swapped, victim, cmp);
@@ -127,7 +127,7 @@ function planIterationLevel(st: SchedulingState): Plan {
   const cmp = orderKey(cfg.order);
   const chunked = cfg.kind === "chunked";
   const budget = chunked ? cfg.chunkTokens : cfg.maxBatchTokens;
-  const plan: Plan = { work: [], swapBytes: 0 };
+  const plan: Plan = { work: [], swaps: [] };
   let tokens = 0;
   st.running.sort(cmp);
   for (let i = 0; i < st.running.length; i++) {
@@ -164,7 +164,7 @@ function planIterationLevel(st: SchedulingState): Plan {
     st.kv.take(need);
     seq.blocks = need;
     st.swapUsedBytes -= seq.cached * st.bytesPerToken;
-    plan.swapBytes += seq.cached * st.bytesPerToken;
+    plan.swaps.push({ seq, bytes: seq.cached * st.bytesPerToken });
     seq.state = "running";
     st.running.push(seq);
     plan.work.push({ seq, queries: q });
@@ -196,7 +196,7 @@ function planIterationLevel(st: SchedulingState): Plan {
 
 function planStatic(st: SchedulingState, nowSeconds: number): Plan {
   const cfg = st.scheduler;
-  const plan: Plan = { work: [], swapBytes: 0 };
+  const plan: Plan = { work: [], swaps: [] };
   if (!st.staticBatch || st.staticBatch.every((s) => s.state === "done")) {
     st.staticBatch = undefined;
     if (st.waiting.length === 0) return plan;

@@ -313,9 +313,16 @@ export function simulateServing(config: ServingConfig): ServingResult {
     }
     const shapes = plan.work.map((w) => ({ queries: w.queries, context: w.seq.cached }));
     const { mode, cost } = r.device.choose(shapes, slackSeconds(plan, t));
+    // Swaps go over the host link before the iteration: latency once, then bytes / bandwidth; pJ per byte, charged to the request moved.
     const swap = config.kvCache.swap;
-    const swapSeconds = plan.swapBytes > 0 && swap ? plan.swapBytes / swap.bandwidthBytesPerSecond : 0;
-    const swapJ = plan.swapBytes > 0 && swap ? plan.swapBytes * swap.energyPjPerByte * 1e-12 : 0;
+    const swapBytes = plan.swaps.reduce((a, x) => a + x.bytes, 0);
+    const swapSeconds = swapBytes > 0 && swap ? swap.latencySeconds + swapBytes / swap.bandwidthBytesPerSecond : 0;
+    const swapJ = swapBytes > 0 && swap ? swapBytes * swap.energyPjPerByte * 1e-12 : 0;
+    for (const x of plan.swaps) {
+      const joules = x.bytes * swap!.energyPjPerByte * 1e-12;
+      x.seq.energyJ += joules;
+      if (carbon && swapSeconds > 0) x.seq.carbonG += carbon.operationalG(t, t + swapSeconds, joules / swapSeconds);
+    }
     const latency = cost.latencySeconds + swapSeconds;
     const energy = cost.energyJ;
     r.busy = true;
@@ -394,9 +401,11 @@ export function simulateServing(config: ServingConfig): ServingResult {
       case "arrival": {
         const seq = ev.seq;
         const req = seq.request;
-        const blocks = replicas.reduce((m, r) => Math.min(m, r.st.kv.blocksFor(req.promptTokens + req.outputTokens) > r.st.kv.totalBlocks ? -1 : m), 0);
-        if (blocks < 0) {
-          rejected.set(req.id, `needs ${req.promptTokens + req.outputTokens} tokens of KV cache; a replica holds ${Math.min(...replicas.map((r) => r.st.kv.totalBlocks * r.st.kv.blockTokens))}`);
+        // A request whose whole sequence cannot fit one replica's cache could never finish: refused now, with the reason.
+        const tokens = req.promptTokens + req.outputTokens;
+        const small = replicas.find((r) => r.st.kv.blocksFor(tokens) > r.st.kv.totalBlocks);
+        if (small) {
+          rejected.set(req.id, `needs ${tokens} tokens of KV cache; replica ${small.id} holds ${small.st.kv.totalBlocks * small.st.kv.blockTokens}`);
           seq.state = "done";
           break;
         }
