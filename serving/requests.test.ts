@@ -83,3 +83,17 @@ describe("grid carbon", () => {
     expect(carbon([10, 200]).releaseSeconds(600, 7200)).toBe(600);
   });
 });
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../common/package-root.js";
+import { syntheticRequestTraceCsv } from "../scripts/synthetic-request-trace.js";
+
+describe("examples/serving/chat-trace.csv", () => {
+  it("is what scripts/synthetic-request-trace.ts generates (labelled synthetic; npm run request-trace)", () => {
+    const text = readFileSync(join(packageRoot(), "examples", "serving", "chat-trace.csv"), "utf8");
+    expect(text).toBe(syntheticRequestTraceCsv());
+    expect(text.split("\n")[0]).toMatch(/^# SYNTHETIC/);
+    expect(parseRequestCsv(text, fail)).toHaveLength(400);
+  });
+});
