@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { curveAt, gammaSample, generateRequests, meanRatePerSecond, parseRequestCsv, requestCsv } from "./requests.js";
 import { mulberry32 } from "../common/random.js";
 import { GridCarbon } from "./grid-carbon.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../common/package-root.js";
+import { syntheticRequestTraceCsv } from "../scripts/synthetic-request-trace.js";
 
 const fail = (path: string, expected: string, found: string): never => {
   throw new Error(`${path}: expected ${expected}, found ${found}`);
@@ -83,11 +87,6 @@ describe("grid carbon", () => {
     expect(carbon([10, 200]).releaseSeconds(600, 7200)).toBe(600);
   });
 });
-
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { packageRoot } from "../common/package-root.js";
-import { syntheticRequestTraceCsv } from "../scripts/synthetic-request-trace.js";
 
 describe("examples/serving/chat-trace.csv", () => {
   it("is what scripts/synthetic-request-trace.ts generates (labelled synthetic; npm run request-trace)", () => {
