@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InputError } from "../common/input-error.js";
 import { loadSweep, pointKey, assign, metricsOf, METRICS } from "./spec.js";
 import { evaluatePoint } from "./evaluate-point.js";
 import { csvHeader } from "./aggregate.js";
