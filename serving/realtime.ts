@@ -76,6 +76,8 @@ export interface JobRecord {
 export interface StreamResult {
   name: string;
   workload: string;
+  /** Relative deadline. */
+  deadlineSeconds: number;
   inputs: number;
   completed: number;
   missed: number;
@@ -218,7 +220,7 @@ function runPolicy(config: RealtimeConfig, policy: RealtimePolicy, jobs: Job[], 
     const done = mine.filter((r) => !r.dropped);
     const missed = mine.filter((r) => r.missed).length;
     return {
-      name: s.name, workload: s.workload.model, inputs: mine.length, completed: done.length, missed, dropped: mine.length - done.length,
+      name: s.name, workload: s.workload.model, deadlineSeconds: s.deadlineSeconds, inputs: mine.length, completed: done.length, missed, dropped: mine.length - done.length,
       missRate: mine.length > 0 ? missed / mine.length : 0, latency: percentiles(done.map((r) => r.latencySeconds)),
       energyPerInputJ: done.length > 0 ? done.reduce((a, r) => a + r.energyJ, 0) / done.length : NaN,
     };

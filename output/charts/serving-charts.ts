@@ -81,8 +81,10 @@ export function realtimeLatencyChart(r: RealtimeResult): ChartSpec {
       for (const j of jobs) rows.push([p.policy, j.stream, j.releaseSeconds, j.deadlineSeconds - j.releaseSeconds, j.latencySeconds, j.voltageV, j.energyJ, j.missed ? 1 : 0, j.dropped ? 1 : 0]);
     }
   }
-  const deadlines = [...new Set(r.policies[0]?.jobs.map((j) => j.deadlineSeconds - j.releaseSeconds) ?? [])].slice(0, 4);
-  for (const dl of deadlines) datasets.push({ type: "line", label: `deadline ${(dl * 1e3).toPrecision(3)} ms`, data: [{ x: 0, y: dl * 1e3 }, { x: r.durationSeconds, y: dl * 1e3 }], borderColor: "#000000", borderDash: [6, 4], pointRadius: 0 });
+  for (const s of r.policies[0]?.streams ?? []) {
+    const ms = s.deadlineSeconds * 1e3;
+    datasets.push({ type: "line", label: `${s.name} deadline ${ms.toPrecision(3)} ms`, data: [{ x: 0, y: ms }, { x: r.durationSeconds, y: ms }], borderColor: "#000000", borderDash: [6, 4], pointRadius: 0 });
+  }
   return {
     name: "realtime-latency", title,
     config: { type: "scatter", data: { datasets: datasets as never }, options: baseOptions(title, { title: "release time (s)", type: "linear" }, { title: "latency (ms)", type: "linear" }) },
