@@ -53,6 +53,7 @@ describe("serving files", () => {
     expectInput(head + requests + "carbon: { intensity: nowhere.csv, region: x }\n", /nowhere\.csv/);
     expectInput(head.replace("gpt2-small", "bert-base") + requests, /decoder/);
     expectInput(head + requests + "scheduler: { kind: fifo }\n", /\/scheduler\/kind/);
+    expectInput(head + requests.replace("count: 20", 'duration: "1 ms"'), /\/requests\/duration: expected a duration in which at least one request arrives/);
     expectInput(head + requests + "realtime: { duration: 1 s, streams: [] }\n", /realtime/);
     expectInput(`version: 1\nname: t\ndesign: edge-npu\nrealtime:\n  duration: "1 s"\n  streams: [{ name: a, workload: { model: deit-tiny } }]\n`, /\/realtime\/streams\/0/);
   });

@@ -149,13 +149,15 @@ function parseRequests(o: Obj | undefined, w: Where, dir: string): Request[] {
     throw new InputError(w.file, { path: `${w.path}/priorities`, expected: "shares summing to 1", found: priorities.map((p) => p.share).join(" + ") });
   }
   const deferrable = o.deferrable as { share: number; window: unknown } | undefined;
-  return generateRequests({
+  const requests = generateRequests({
     seed, arrival: parseArrival(o.arrival as Obj, at(w, "arrival")), prompt: parseLength(o.prompt as Obj | undefined, at(w, "prompt")), output: parseLength(o.output as Obj | undefined, at(w, "output")),
     ...(o.count !== undefined ? { count: o.count as number } : {}),
     ...(o.duration !== undefined ? { durationSeconds: positiveSeconds(o.duration, at(w, "duration")) } : {}),
     ...(priorities ? { priorities } : {}),
     ...(deferrable ? { deferrable: { share: deferrable.share, windowSeconds: positiveSeconds(deferrable.window, at(at(w, "deferrable"), "window")) } } : {}),
   });
+  if (requests.length === 0) throw new InputError(w.file, { path: `${w.path}/duration`, expected: "a duration in which at least one request arrives", found: String(o.duration) });
+  return requests;
 }
 
 function parseCarbon(o: Obj, w: Where, dir: string): GridCarbonConfig {
