@@ -35,6 +35,11 @@ describe("layer reuse", () => {
         expect(rel(a.energyJ, e.energyJ)).toBeLessThan(1e-9);
         expect(a.energyJ).toBeCloseTo(a.dynamicEnergyJ + a.staticEnergyJ, 15);
       }
+      // Decomposed pricing too: decode terms from one layer, the rest from two.
+      const reuseDec = new IterationCostModel(d, spec), fullDec = new IterationCostModel(d, spec, { layerReuse: false });
+      const batch = [{ queries: 40, context: 0 }, { queries: 1, context: 123 }, { queries: 1, context: 700 }];
+      expect(rel(reuseDec.cost(batch).latencySeconds, fullDec.cost(batch).latencySeconds)).toBeLessThan(1e-9);
+      expect(rel(reuseDec.cost(batch).energyJ, fullDec.cost(batch).energyJ)).toBeLessThan(1e-9);
     });
   }
 

@@ -25,10 +25,11 @@
  *   cost(L layers) = cost(2 layers) + (L - 2) x cost(second layer)
  *
  * (one engine call per shape: a simulate() call on a new trace costs mostly per call, and a 2-layer
- * trace is a tenth of a 12-layer one's ops). Not every design
+ * trace is a sixth of a 12-layer one's ops). A decode step's term needs one layer only, L x (F - S)
+ * of a 1-layer trace: the first layer's outside input is read by the shared ops, which cancel. Not every design
  * prices layers independently of the model's depth (in-memory-compute residency depends on all the
- * weights), so the shortcut is checked against full-depth engine calls on probe shapes when the model
- * is set up and used only if it reproduces them to 1e-6; otherwise every call is at full depth.
+ * weights), so the shortcuts are checked against full-depth engine calls on probe shapes when the
+ * model is set up and used only if they reproduce them to 1e-6; otherwise every call is at full depth.
  *
  * Nothing is interpolated: the engine's costs are not smooth in the context length (a tensor that
  * stops fitting on chip changes an op's traffic), so every shape is priced exactly.
@@ -102,6 +103,8 @@ export class IterationCostModel {
   /** A decode step's term, F(1 token at context c) - S(1), by context. */
   private readonly decodeTerms = new Map<number, IterationCost>();
   private reuse = false;
+  /** Decode terms from 1-layer traces: L x (F - S) of one layer (checked like layer reuse). */
+  private decodeFromOneLayer = false;
   /** Weight bytes of the whole model (from a full-depth probe): what the KV cache cannot use. */
   weightBytes = 0;
   readonly stats: CostModelStats = { engineCalls: 0, iterations: 0, layerReuse: false, layerReuseProbeError: NaN };
@@ -123,6 +126,18 @@ export class IterationCostModel {
       }
       this.stats.layerReuseProbeError = worst;
       this.reuse = worst <= 1e-6;
+      // A decode step's attention costs the same in every layer (the first layer's outside input is
+      // read by the shared ops, which cancel): checked on the longest context against full depth,
+      // relative to the whole step.
+      const d = probe.find(isDecode);
+      if (this.reuse && d) {
+        const full = this.simulateAt([d], 0, this.layers);
+        const term = combine(full, this.simulateAt([], 1, this.layers), -1);
+        const oneLayer = this.oneLayerDecodeTerm(d.context);
+        const error = Math.max(Math.abs(oneLayer.latencySeconds - term.latencySeconds) / full.latencySeconds, Math.abs(oneLayer.energyJ - term.energyJ) / full.energyJ);
+        this.stats.layerReuseProbeError = Math.max(worst, error);
+        this.decodeFromOneLayer = error <= 1e-6;
+      }
     } else {
       for (const s of probe) this.simulateAt([s], 0, this.layers);
     }
@@ -146,7 +161,7 @@ export class IterationCostModel {
       decodes++;
       let d = this.decodeTerms.get(s.context);
       if (!d) {
-        d = combine(this.engine([s], 0), this.engine([], 1), -1);
+        d = this.decodeFromOneLayer ? this.oneLayerDecodeTerm(s.context) : combine(this.engine([s], 0), this.engine([], 1), -1);
         this.decodeTerms.set(s.context, d);
       }
       latency += d.latencySeconds;
@@ -156,6 +171,13 @@ export class IterationCostModel {
     }
     const w = this.engine(prefills.length > 1 ? prefills.sort(byShape) : prefills, decodes);
     return { latencySeconds: w.latencySeconds + latency, energyJ: w.energyJ + energy, dynamicEnergyJ: w.dynamicEnergyJ + dynamic, staticEnergyJ: w.staticEnergyJ + stat };
+  }
+
+  /** F - S of one layer, times the layers. */
+  private oneLayerDecodeTerm(context: number): IterationCost {
+    let shared = this.engineCache.get("one-layer shared 1");
+    if (!shared) this.engineCache.set("one-layer shared 1", (shared = this.simulateAt([], 1, 1)));
+    return combine(ZERO, combine(this.simulateAt([{ queries: 1, context }], 0, 1), shared, -1), this.layers);
   }
 
   /** One engine evaluation (whole model), cached by shape. */
