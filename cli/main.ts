@@ -6,6 +6,7 @@ import { mergeCommand, MERGE_HELP, sweepCommand, SWEEP_HELP, workerCommand, WORK
 import { plotCommand, PLOT_HELP } from "./plot.js";
 import { calibrateCommand, CALIBRATE_HELP, validateCommand, VALIDATE_HELP } from "./validate.js";
 import { studyCommand, STUDY_HELP } from "./study.js";
+import { serveCommand, SERVE_HELP } from "./serve.js";
 import { EXIT, processIo, type Io } from "./io.js";
 
 const COMMANDS = {
@@ -18,6 +19,7 @@ const COMMANDS = {
   validate: { fn: validateCommand, help: VALIDATE_HELP },
   calibrate: { fn: calibrateCommand, help: CALIBRATE_HELP },
   study: { fn: studyCommand, help: STUDY_HELP },
+  serve: { fn: serveCommand, help: SERVE_HELP },
 } as const;
 
 const USAGE = `attnsim: energy, latency and memory of transformer attention on accelerator designs

@@ -42,6 +42,13 @@ export function studyText(r: StudyReport): string {
         ])));
         out.push(`total: ${si(s.result.baselineG, "g")} CO2e run now -> ${si(s.result.totalG, "g")} scheduled (${(s.result.savedFraction * 100).toFixed(1)}% less)`);
         break;
+      case "serve":
+        out.push(`${s.servingFile}: the same requests on each case's design`);
+        out.push(table(["case", "design", "p99 TTFT", "p99 TPOT", "p99 e2e", "throughput", "SLO met", "energy/request", "energy/token", "avg power"], s.cases.map((c) => {
+          const m = c.result.summary;
+          return [c.name, c.result.designs.join(" + "), si(m.ttft.p99, "s"), si(m.tpot.p99, "s"), si(m.e2e.p99, "s"), `${m.throughputRequestsPerSecond.toPrecision(3)} /s`, Number.isFinite(m.sloAttainment) ? `${(100 * m.sloAttainment).toFixed(1)}%` : "-", si(m.energyPerRequestJ, "J"), si(m.energyPerTokenJ, "J"), si(m.averagePowerW, "W")];
+        })));
+        break;
       case "accuracy":
         out.push(table(["setting", "accuracy", "energy/inference", "on front"], s.points.map((p) => [p.name, String(p.accuracy), si(p.energyPerInferenceJ, "J"), mark(p.onFront)])));
         if (s.source) out.push(`accuracy from: ${s.source}`);

@@ -100,6 +100,11 @@ export const STUDY_SECTIONS = {
       accuracy: Type.Number(),
     }, { additionalProperties: false }), { minItems: 2 }),
   }, { additionalProperties: false }),
+  serve: Type.Object({
+    kind: Type.Literal("serve"), name: Name,
+    serving: Type.String({ minLength: 1, description: "a serving file (docs/serving.md), relative to the study" }),
+    cases: Type.Array(Type.Object({ name: Name, design: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false }), { minItems: 1 }),
+  }, { additionalProperties: false }),
   training: Type.Object({
     kind: Type.Literal("training"), name: Name,
     workload: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "a training workload (phase: train); default the study's" })),
@@ -110,7 +115,7 @@ export const STUDY_SECTIONS = {
 
 type SectionKind = keyof typeof STUDY_SECTIONS;
 export type StudySection = { [K in SectionKind]: Static<(typeof STUDY_SECTIONS)[K]> }[SectionKind];
-const SECTION_KINDS: readonly SectionKind[] = ["compare", "dvfs", "batching", "schedule", "accuracy", "training"];
+const SECTION_KINDS: readonly SectionKind[] = ["compare", "dvfs", "batching", "schedule", "accuracy", "serve", "training"];
 
 const sectionSchema = Type.Unsafe<StudySection>({
   type: "object",
@@ -139,7 +144,7 @@ export const studySchema = Type.Object({
 }, {
   $id: "https://attnsim.dev/schema/study.schema.json",
   title: "attnsim study",
-  description: "An energy-aware co-design study: sections (compare cases, DVFS, batching, carbon-aware scheduling, accuracy-energy, training runs) over a design and a workload, and claims to print next to what attnsim predicts. See docs/studies.md.",
+  description: "An energy-aware co-design study: sections (compare cases, DVFS, batching, carbon-aware scheduling, accuracy-energy, serving, training runs) over a design and a workload, and claims to print next to what attnsim predicts. See docs/studies.md.",
   additionalProperties: false,
 });
 

@@ -11,6 +11,8 @@
  *   training  a training run (steps, tokens, or examples x epochs) on a design or a system: time,
  *             energy, operational and embodied carbon (sim/training-run.ts); a schedule job can take
  *             a run's energy and duration (`training: section.case`)
+ *   serve     a serving file (serving/) run on each case's design: the same requests, latency
+ *             percentiles against the SLOs, energy and carbon per request (docs/serving.md)
  *
  * Every section publishes named numbers (`<section>_<case>_<metric>`, `<section>_savedFraction`, ...);
  * a claim's `predicted` is an expression over them (the restricted mathjs of sweep specs).
@@ -37,6 +39,9 @@ import { resolveSystemFile, singleDeviceSystem, type DeviceSystem } from "../har
 import type { Parallelism } from "../workloads/parallel/parallelism.js";
 import { simulateSystem, type Schedule } from "../sim/system-sim.js";
 import { trainingRun, type RunSize, type TrainingRun } from "../sim/training-run.js";
+import { loadServingFile } from "../serving/spec.js";
+import { simulateServing, type ServingResult } from "../serving/simulator.js";
+import { servingMetrics } from "../serving/serve.js";
 
 export { studySchema };
 
@@ -67,7 +72,8 @@ export type SectionResult =
   | { kind: "batching"; name: string; design: string; workload: string; study: BatchingStudy }
   | { kind: "schedule"; name: string; result: ScheduleResult; jobs: CarbonJob[]; pue: number; intensityFile: string }
   | { kind: "accuracy"; name: string; source?: string; points: { name: string; accuracy: number; energyPerInferenceJ: number; onFront: boolean }[] }
-  | { kind: "training"; name: string; workload: string; run: RunSize; cases: TrainingCase[] };
+  | { kind: "training"; name: string; workload: string; run: RunSize; cases: TrainingCase[] }
+  | { kind: "serve"; name: string; /** As the study names it (relative to the study). */ servingFile: string; cases: { name: string; result: Omit<ServingResult, "iterations"> }[] };
 
 export interface TrainingCase {
   name: string;
@@ -298,6 +304,18 @@ export function runStudy(doc: StudyDocument, file: string): StudyReport {
         values[`${s.name}_baselineGPerKWh`] = result.baselineG / energy;
         values[`${s.name}_scheduledGPerKWh`] = result.totalG / energy;
         sections.push({ kind: "schedule", name: s.name, result, jobs, pue, intensityFile });
+        break;
+      }
+      case "serve": {
+        const servingFile = resolvePath(dir, s.serving);
+        const cases = s.cases.map((c, k) => {
+          const loaded = loadServingFile(servingFile, c.design === undefined ? undefined : locateDesignFrom(c.design, dir, { file, path: `${at}/cases/${k}/design` }));
+          if (loaded.kind !== "serving") throw new InputError(file, { path: `${at}/serving`, expected: "a serving file with requests (real-time files run with attnsim serve)", found: "realtime" });
+          const { iterations: _iterations, ...result } = simulateServing(loaded.config);
+          for (const [metric, value] of Object.entries(servingMetrics(result.summary))) values[`${s.name}_${c.name}_${metric}`] = value;
+          return { name: c.name, result };
+        });
+        sections.push({ kind: "serve", name: s.name, servingFile: s.serving, cases });
         break;
       }
       case "accuracy": {

@@ -10,7 +10,7 @@ import { createReadStream, createWriteStream, writeFileSync, type WriteStream } 
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import type { Row } from "./evaluate-point.js";
-import { METRICS, type ResolvedSweep } from "./spec.js";
+import { metricsOf, type ResolvedSweep } from "./spec.js";
 
 export interface Objective {
   metric: string;
@@ -78,12 +78,12 @@ const csvCell = (v: unknown): string => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-export function csvHeader(spec: Pick<ResolvedSweep, "parameters">): string[] {
-  return ["index", "key", "workload", "status", "reason", ...spec.parameters.map((p) => p.name), ...METRICS];
+export function csvHeader(spec: Pick<ResolvedSweep, "parameters" | "serving">): string[] {
+  return ["index", "key", "workload", "status", "reason", ...spec.parameters.map((p) => p.name), ...metricsOf(spec)];
 }
 
-export function csvLine(spec: Pick<ResolvedSweep, "parameters">, row: Row): string {
-  return [row.index, row.key, row.workload, row.status, row.reason, ...spec.parameters.map((p) => row.params[p.name]), ...METRICS.map((m) => row.metrics?.[m])].map(csvCell).join(",");
+export function csvLine(spec: Pick<ResolvedSweep, "parameters" | "serving">, row: Row): string {
+  return [row.index, row.key, row.workload, row.status, row.reason, ...spec.parameters.map((p) => row.params[p.name]), ...metricsOf(spec).map((m) => row.metrics?.[m])].map(csvCell).join(",");
 }
 
 async function writeAll(stream: WriteStream, text: string): Promise<void> {

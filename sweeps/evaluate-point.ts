@@ -15,6 +15,11 @@ import { InputError } from "../common/input-error.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
 import { METRICS, type ResolvedSweep } from "./spec.js";
 import type { InfeasibleClass } from "../hardware-models/infeasibility.js";
+import { dirname, resolve as resolvePath } from "node:path";
+import { parseServedModel, servingConfig } from "../serving/spec.js";
+import { simulateServing } from "../serving/simulator.js";
+import { servingMetrics } from "../serving/serve.js";
+import { InfeasibleIteration } from "../serving/iteration-cost.js";
 
 export type RowStatus = "ok" | "violates" | "infeasible" | "error";
 
@@ -55,9 +60,10 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
     const designParams = spec.parameters.filter((p) => p.target?.root === "design");
     const workloadParams = spec.parameters.filter((p) => p.target?.root === "workload");
     const designKey = JSON.stringify(designParams.map((p) => task.params[p.name]));
+    const designValues = designParams.map((p) => [p.target!.path, task.params[p.name]] as const);
     let design = caches.designs.get(designKey);
     if (!design) {
-      const doc = withValues(spec.design, designParams.map((p) => [p.target!.path, task.params[p.name]] as const));
+      const doc = withValues(spec.design, designValues);
       try {
         design = resolveDesign(doc, spec.designFile);
       } catch (err) {
@@ -68,6 +74,7 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
     }
     if (design instanceof Error) throw design;
     const section = withValues(spec.workloads[task.workload]!, workloadParams.map((p) => [p.target!.path, task.params[p.name]] as const));
+    if (spec.serving) return serve(spec, task, row, design, designValues, section);
     const traceKey = JSON.stringify(section);
     let trace = caches.traces.get(traceKey);
     if (!trace) {
@@ -95,18 +102,45 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       weightBytes: r.weightBytes, leakagePowerW: r.leakagePowerW, utilization: r.utilization, opsPerByte: Number.isFinite(r.opsPerByte) ? r.opsPerByte : 0,
       outerBytes: outer.readBytes + outer.writeBytes, edpJs: r.energyJ * r.latencySeconds,
     };
-    row.metrics = metrics;
-    const scope: Record<string, ExprValue> = { ...task.params, ...metrics };
-    for (const c of spec.constraints) {
-      if (evaluateExpression(c, scope) !== true) {
-        row.status = "violates";
-        row.reason = c;
-        break;
-      }
-    }
+    constrain(spec, task, row, metrics);
   } catch (err) {
     row.status = "error";
     row.reason = err instanceof InputError ? err.message : err instanceof Error ? err.message : String(err);
+  }
+  return row;
+}
+
+/** Record the metrics and check the constraints over them and the parameters. */
+function constrain(spec: ResolvedSweep, task: PointTask, row: Row, metrics: Record<string, number>): void {
+  row.metrics = metrics;
+  const scope: Record<string, ExprValue> = { ...task.params, ...metrics };
+  for (const c of spec.constraints) {
+    if (evaluateExpression(c, scope) !== true) {
+      row.status = "violates";
+      row.reason = c;
+      break;
+    }
+  }
+}
+
+/**
+ * A serving sweep's point: the requests served on the point's design by the workload's model
+ * (serving/); the serving metrics, plus the design's own (area, leakage). Metrics of a single
+ * inference are not computed (NaN).
+ */
+function serve(spec: ResolvedSweep, task: PointTask, row: Row, design: Design, designValues: Parameters<typeof withValues>[1], section: Record<string, unknown>): Row {
+  const where = { file: spec.file, path: `/workloads/${task.workload}` };
+  const model = parseServedModel(section, where);
+  const device = { design, doc: withValues(spec.design, designValues), file: spec.designFile };
+  try {
+    const result = simulateServing(servingConfig(spec.name, spec.serving!, model, device, dirname(resolvePath(spec.file)), { file: spec.file, path: "/serving" }));
+    const metrics: Record<string, number> = Object.fromEntries(METRICS.map((m) => [m, NaN]));
+    Object.assign(metrics, { areaMm2: design.areaMm2, leakagePowerW: design.leakagePowerW }, servingMetrics(result.summary));
+    constrain(spec, task, row, metrics);
+  } catch (err) {
+    if (!(err instanceof InfeasibleIteration)) throw err;
+    row.status = "infeasible";
+    row.reason = err.reason;
   }
   return row;
 }

@@ -12,6 +12,8 @@ import { readDocument, validateAgainst } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { locateDesign } from "../hardware-models/design-loader.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
+import { parseServingSettings, servingSectionSchema, type ServingSettings } from "../serving/spec.js";
+import { SERVING_METRICS } from "../serving/serve.js";
 
 export { sweepSchema };
 
@@ -21,6 +23,11 @@ export const METRICS = [
   "peakActivationBytes", "weightBytes", "leakagePowerW", "utilization", "opsPerByte", "outerBytes", "edpJs",
 ] as const;
 export type Metric = (typeof METRICS)[number];
+
+/** The metrics rows carry: a serving sweep adds the serving metrics (serving/serve.ts). */
+export function metricsOf(spec: { serving?: unknown }): readonly string[] {
+  return spec.serving ? [...METRICS, ...SERVING_METRICS] : METRICS;
+}
 
 export interface ParameterSpec {
   name: string;
@@ -51,6 +58,8 @@ export interface ResolvedSweep {
   constraints: string[];
   objectives: { metric: string; sense: "minimize" | "maximize" }[];
   sampler: SamplerSpec;
+  /** Serve requests on each point (the workloads are the served models). */
+  serving?: ServingSettings;
 }
 
 interface SweepDocument {
@@ -61,10 +70,13 @@ interface SweepDocument {
   constraints?: string[];
   objectives: { minimize?: string; maximize?: string }[];
   sampler?: { kind: SamplerSpec["kind"]; samples?: number; population?: number; generations?: number; seed?: number };
+  serving?: Record<string, unknown>;
 }
 
 export function loadSweep(file: string): ResolvedSweep {
   const doc = validateAgainst<SweepDocument>(sweepSchema, readDocument(file), file);
+  if (doc.serving) validateAgainst(SERVING_SECTION, { serving: doc.serving }, file);
+  const metrics = metricsOf(doc);
   const relative = resolvePath(dirname(file), doc.design);
   const designFile = existsSync(relative) ? relative : locateDesign(doc.design);
   const parameters: ParameterSpec[] = [];
@@ -82,7 +94,7 @@ export function loadSweep(file: string): ResolvedSweep {
     if (p.range) spec.values = expandRange(p.range, file, `${at}/range`);
     if (p.expr) {
       for (const ref of identifiers(p.expr)) {
-        if (!known.has(ref) && !(METRICS as readonly string[]).includes(ref) && !isMathName(ref)) {
+        if (!known.has(ref) && !metrics.includes(ref) && !isMathName(ref)) {
           throw new InputError(file, { path: `${at}/expr`, expected: `an expression over parameters declared before ${name} (${[...known].join(", ") || "none"})`, found: `a reference to ${ref}` });
         }
       }
@@ -94,15 +106,15 @@ export function loadSweep(file: string): ResolvedSweep {
   const names = [...known];
   const objectives = doc.objectives.map((o, i) => {
     const metric = (o.minimize ?? o.maximize)!;
-    if (!(METRICS as readonly string[]).includes(metric) && !names.includes(metric)) {
-      throw new InputError(file, { path: `/objectives/${i}`, expected: `a metric (${METRICS.join(", ")}) or a parameter`, found: JSON.stringify(metric) });
+    if (!metrics.includes(metric) && !names.includes(metric)) {
+      throw new InputError(file, { path: `/objectives/${i}`, expected: `a metric (${metrics.join(", ")}) or a parameter`, found: JSON.stringify(metric) });
     }
     return { metric, sense: o.minimize !== undefined ? ("minimize" as const) : ("maximize" as const) };
   });
   const constraints = doc.constraints ?? [];
   constraints.forEach((c, i) => {
     const scope: Record<string, ExprValue> = {};
-    for (const m of METRICS) scope[m] = 1;
+    for (const m of metrics) scope[m] = 1;
     for (const p of parameters) scope[p.name] = p.values?.[0] ?? 1;
     try {
       const v = evaluateExpression(c, scope);
@@ -118,8 +130,11 @@ export function loadSweep(file: string): ResolvedSweep {
   return {
     name: doc.name, file, designFile, design: readDocument(designFile), workloads: doc.workloads, parameters, constraints, objectives,
     sampler: { kind: s.kind, samples: s.samples, population: s.population ?? 32, generations: s.generations ?? 20, seed: s.seed ?? 1 },
+    ...(doc.serving ? { serving: parseServingSettings(doc.serving, { file, path: "/serving" }, dirname(resolvePath(file))) } : {}),
   };
 }
+
+const SERVING_SECTION = { type: "object", properties: { serving: servingSectionSchema } };
 
 function expandRange(r: { from: number | string; to: number | string; step?: number; factor?: number }, file: string, path: string): ExprValue[] {
   const split = (v: number | string): { value: number; unit: string } => {

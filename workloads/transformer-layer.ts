@@ -32,6 +32,11 @@ export interface LayerOptions {
   pruneTo?: number;
   /** Decode token pruning: cached keys the next layer reads. */
   pruneKeysTo?: number;
+  /**
+   * Emit the attention core (from the QKV projection's output to the context the output projection
+   * reads) instead of the batch's own: a serving iteration attends per sequence (serving-iteration.ts).
+   */
+  attentionCore?: (qkv: string) => string;
 }
 
 export class Builder {
@@ -86,27 +91,7 @@ export class Builder {
     const qkv = w.tensor(`${L}.qkv`, [B, nq, qkvWidth], "activation", act);
     w.op({ id: `${L}.qkv`, layer, kind: "matmul", m: T, n: qkvWidth, k: d, batchCount: 1, inputs: [attnIn, wqkv], outputs: [qkv] });
 
-    let keys = qkv, values = qkv;
-    if (o.cache === "read") {
-      keys = w.tensor(`${L}.kcache`, [B, shape.kvHeads, shape.contextLen, dh], "kv-cache", policy.kv);
-      values = w.tensor(`${L}.vcache`, [B, shape.kvHeads, shape.contextLen, dh], "kv-cache", policy.kv);
-    } else if (typeof o.cache === "object" && "reuse" in o.cache) {
-      keys = values = o.cache.reuse;
-    }
-    if (o.decode) {
-      const appended = w.tensor(`${L}.kv_new`, [B, 2, plan.kvHeads, dh], "kv-cache", policy.kv);
-      w.op({ id: `${L}.kv_append`, layer, kind: "elementwise", fn: "copy", elements: B * 2 * plan.kvHeads * dh, inputs: [qkv], outputs: [appended] });
-    } else if (typeof o.cache === "object" && "store" in o.cache) {
-      // A decoder's prefill keeps K and V for the decode steps that follow (sized for all of them).
-      const cache = w.tensor(`${L}.kv`, [B, 2, shape.kvHeads, o.cache.store, dh], "kv-cache", policy.kv);
-      w.op({ id: `${L}.kv_store`, layer, kind: "elementwise", fn: "copy", elements: B * 2 * plan.kvHeads * nq * dh, inputs: [qkv], outputs: [cache] });
-    }
-
-    const context = emitAttention({
-      w, layer, layers: shape.layers, prefix: L, batch: B, queries: nq, keys: plan.keys, rowOffset: o.rowOffset,
-      heads: plan.heads, kvHeads: plan.kvHeads, dHead: dh, causal: shape.causal, growing: o.growing, precision: policy,
-      qkv, keysTensor: keys, valuesTensor: values, weight: (name, dims) => this.weightTensor(name, dims, layer),
-    }, this.attention);
+    const context = o.attentionCore ? o.attentionCore(qkv) : this.attentionCore(layer, L, plan, o, qkv);
 
     let keep: string | undefined;
     if (o.pruneTo !== undefined || o.pruneKeysTo !== undefined) keep = this.selectTokens(layer, L, plan, o.pruneTo ?? o.pruneKeysTo!);
@@ -130,6 +115,34 @@ export class Builder {
       out = pruned;
     }
     return out;
+  }
+
+  /** KV-cache handling and the attention core of the chosen variant, for the whole batch. */
+  private attentionCore(layer: number, L: string, plan: LayerPlan, o: LayerOptions, qkv: string): string {
+    const { w, shape, policy } = this;
+    const { batch: B, dHead: dh } = shape;
+    const nq = plan.queries;
+    let keys = qkv, values = qkv;
+    if (o.cache === "read") {
+      keys = w.tensor(`${L}.kcache`, [B, shape.kvHeads, shape.contextLen, dh], "kv-cache", policy.kv);
+      values = w.tensor(`${L}.vcache`, [B, shape.kvHeads, shape.contextLen, dh], "kv-cache", policy.kv);
+    } else if (typeof o.cache === "object" && "reuse" in o.cache) {
+      keys = values = o.cache.reuse;
+    }
+    if (o.decode) {
+      const appended = w.tensor(`${L}.kv_new`, [B, 2, plan.kvHeads, dh], "kv-cache", policy.kv);
+      w.op({ id: `${L}.kv_append`, layer, kind: "elementwise", fn: "copy", elements: B * 2 * plan.kvHeads * dh, inputs: [qkv], outputs: [appended] });
+    } else if (typeof o.cache === "object" && "store" in o.cache) {
+      // A decoder's prefill keeps K and V for the decode steps that follow (sized for all of them).
+      const cache = w.tensor(`${L}.kv`, [B, 2, shape.kvHeads, o.cache.store, dh], "kv-cache", policy.kv);
+      w.op({ id: `${L}.kv_store`, layer, kind: "elementwise", fn: "copy", elements: B * 2 * plan.kvHeads * nq * dh, inputs: [qkv], outputs: [cache] });
+    }
+
+    return emitAttention({
+      w, layer, layers: shape.layers, prefix: L, batch: B, queries: nq, keys: plan.keys, rowOffset: o.rowOffset,
+      heads: plan.heads, kvHeads: plan.kvHeads, dHead: dh, causal: shape.causal, growing: o.growing, precision: policy,
+      qkv, keysTensor: keys, valuesTensor: values, weight: (name, dims) => this.weightTensor(name, dims, layer),
+    }, this.attention);
   }
 
   /** SpAtten importance (column sums of attention probabilities over heads and queries) and top-k. */

@@ -5,6 +5,7 @@
  */
 import type { SectionResult } from "../../studies/study.js";
 import { baseOptions, color, type ChartSpec } from "./chart.js";
+import { latencyCdfCharts } from "./serving-charts.js";
 
 type Of<K extends SectionResult["kind"]> = Extract<SectionResult, { kind: K }>;
 
@@ -117,21 +118,49 @@ export function trainingChart(s: Of<"training">): ChartSpec {
   };
 }
 
+/** A serve section: latency CDFs of the cases on one chart per metric, and energy per request with SLO attainment. */
+export function serveCharts(s: Of<"serve">): ChartSpec[] {
+  const runs = s.cases.map((c) => ({ ...c.result, designs: [c.name] }));
+  const cdfs = latencyCdfCharts(runs, s.cases[0]?.result.slo ?? {}).map((c) => ({ ...c, name: `${s.name}-${c.name}`, title: `${s.name}: ${c.title}` }));
+  for (const c of cdfs) (c.config.options as { plugins: { title: { text: string } } }).plugins.title.text = c.title;
+  const title = `${s.name}: energy per request and SLO attainment by case`;
+  const options = baseOptions(title, { title: "case", type: "category" }, { title: "energy per request (J)", type: "linear" }) as Record<string, any>;
+  options.scales.y2 = { type: "linear", position: "right", min: 0, max: 100, title: { display: true, text: "requests meeting the SLOs (%)" }, grid: { drawOnChartArea: false } };
+  const energy: ChartSpec = {
+    name: `${s.name}-energy-slo`, title,
+    config: {
+      type: "bar",
+      data: { labels: s.cases.map((c) => c.name), datasets: [
+        { type: "bar", label: "energy per request (J)", data: s.cases.map((c) => c.result.summary.energyPerRequestJ), backgroundColor: color(0) },
+        { type: "bar", label: "SLO attainment (%)", data: s.cases.map((c) => 100 * c.result.summary.sloAttainment), backgroundColor: color(2), yAxisID: "y2" },
+      ] as never },
+      options: options as never,
+    },
+    table: {
+      header: ["case", "design", "ttft_p99_s", "tpot_p99_s", "e2e_p99_s", "throughput_rps", "slo_attainment", "energy_per_request_J", "energy_per_token_J", "average_power_W"],
+      rows: s.cases.map((c) => { const m = c.result.summary; return [c.name, c.result.designs.join("+"), m.ttft.p99, m.tpot.p99, m.e2e.p99, m.throughputRequestsPerSecond, m.sloAttainment, m.energyPerRequestJ, m.energyPerTokenJ, m.averagePowerW]; }),
+    },
+  };
+  return [...cdfs, energy];
+}
+
 export function studyCharts(sections: readonly SectionResult[]): ChartSpec[] {
-  return sections.map((s) => {
+  return sections.flatMap((s) => {
     switch (s.kind) {
       case "compare":
-        return compareChart(s);
+        return [compareChart(s)];
       case "dvfs":
-        return dvfsChart(s);
+        return [dvfsChart(s)];
       case "batching":
-        return batchingChart(s);
+        return [batchingChart(s)];
       case "schedule":
-        return scheduleChart(s);
+        return [scheduleChart(s)];
       case "accuracy":
-        return accuracyChart(s);
+        return [accuracyChart(s)];
       case "training":
-        return trainingChart(s);
+        return [trainingChart(s)];
+      case "serve":
+        return serveCharts(s);
     }
   });
 }
