@@ -2,28 +2,36 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { writeRunPlots } from "../output/plots.js";
 import { InputError } from "../common/input-error.js";
-import { loadDesign } from "../hardware-models/design-loader.js";
+import { locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
+import { readDocument } from "../common/document.js";
+import { withValues } from "../common/set-path.js";
+import { parse as parseYaml } from "yaml";
+import { writeResultCsvs } from "../output/result-csv.js";
 import { loadScalesimConfig, scalesimDesign } from "../hardware-models/scalesim-config.js";
 import { simulate } from "../sim/engine.js";
 import { loadTopology, topologyTrace } from "../workloads/scalesim-topology.js";
 import { toJson } from "../output/json.js";
-import { infeasibleReport, textReport } from "../output/text-report.js";
+import { infeasibleReport, quantitiesReport, textReport } from "../output/text-report.js";
 import { scalesimReport } from "../output/scalesim-report.js";
 import { chromeTrace } from "../output/chrome-trace.js";
-import { parseQuantity, QUANTITY } from "../common/quantity.js";
+import { parseQuantity, QUANTITY, recordQuantities, type QuantityReading } from "../common/quantity.js";
 import { CLI, parse, workloadFromArgs, WORKLOAD_HELP, WORKLOAD_OPTIONS } from "./args.js";
 import { EXIT, type Io } from "./io.js";
 
 export const RUN_HELP = `attnsim run: simulate one workload on one design
 
-  attnsim run --design FILE|PRESET WORKLOAD [--json] [--out FILE]
+  attnsim run --design FILE|PRESET [--set PATH=VALUE ...] WORKLOAD [--json] [--out FILE] [--csv DIR] [--plots DIR]
   attnsim run --scalesim-config FILE.cfg --topology FILE.csv [--json]
 
   --design      a design file (YAML/JSON) or a preset in examples/designs
+  --set PATH=VALUE
+                change the design before it is resolved, as a sweep parameter would
+                (e.g. --set units.npu.rows=64 --set 'memory.1.capacity=1 MiB'); repeatable
 ${WORKLOAD_HELP}
   --json        print the full Result as JSON; --out FILE writes it to FILE instead
   --timeline F  write the op timeline (Chrome trace-event JSON; open in ui.perfetto.dev)
-  --plots DIR   write charts (PNG + CSV: energy breakdowns, roofline, power over time) and report.html
+  --plots DIR   write charts (PNG, SVG, PDF + CSV: energy breakdowns, roofline, power over time) and report.html
+  --csv DIR     write layers.csv, ops.csv, units.csv, levels.csv and actions.csv (SI units in the column names)
   --power-window T   window of the peak-power average, e.g. "10 us" (default 1 us)
   --serial      run one op at a time (no overlap between units)
   --scalesim-config, --topology
@@ -41,6 +49,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     topology: { type: "string" },
     timeline: { type: "string" },
     plots: { type: "string" },
+    csv: { type: "string" },
+    set: { type: "string", multiple: true },
     "power-window": { type: "string" },
     serial: { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -50,7 +60,9 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const scalesim = str("scalesim-config") !== undefined || str("topology") !== undefined;
+  if (scalesim && v.set !== undefined) throw new InputError(CLI, { path: "--set", expected: "a design file or preset (--design) to change", found: "--scalesim-config" });
   let design, trace;
+  const quantities: QuantityReading[] = [];
   if (scalesim) {
     if (str("scalesim-config") === undefined || str("topology") === undefined) {
       throw new InputError(CLI, { path: str("topology") === undefined ? "--topology" : "--scalesim-config", expected: "both --scalesim-config and --topology", found: "only one" });
@@ -60,15 +72,21 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     trace = topologyTrace(loadTopology(str("topology")!), cfg.runName);
   } else {
     if (str("design") === undefined) throw new InputError(CLI, { path: "--design", expected: "a design file or preset name", found: "nothing" });
-    design = loadDesign(str("design")!);
+    const file = locateDesign(str("design")!);
+    const sets = designSettings(v.set as unknown as string[] | undefined);
+    const loaded = recordQuantities(() => resolveDesign(withValues(readDocument(file), sets), file));
+    design = loaded.value;
+    quantities.push(...loaded.quantities);
     trace = workloadFromArgs(v);
   }
   const timelineFile = str("timeline");
   const window = str("power-window");
+  const powerWindow = window === undefined ? undefined : recordQuantities(() => parseQuantity(window, QUANTITY.timeSeconds, { file: CLI, path: "--power-window" }));
+  quantities.push(...(powerWindow?.quantities ?? []));
   const outcome = simulate(design, trace, {
     keepTimeline: timelineFile !== undefined || str("plots") !== undefined,
     concurrency: !v.serial,
-    ...(window !== undefined ? { powerWindowSeconds: parseQuantity(window, QUANTITY.timeSeconds, { file: CLI, path: "--power-window" }) } : {}),
+    ...(powerWindow !== undefined ? { powerWindowSeconds: powerWindow.value } : {}),
   });
   if (!outcome.ok) {
     if (v.json) io.out(toJson({ infeasible: outcome.infeasible }));
@@ -86,11 +104,31 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     const files = await writeRunPlots(str("plots")!, outcome.result, inputs);
     io.err(`wrote ${str("plots")}/: ${files.join(", ")}`);
   }
+  if (str("csv") !== undefined) {
+    const files = writeResultCsvs(str("csv")!, outcome.result);
+    io.err(`wrote ${str("csv")}/: ${files.join(", ")}`);
+  }
   if (str("out") !== undefined) {
     writeFileSync(str("out")!, `${toJson(payload)}\n`);
     io.err(`wrote ${str("out")}`);
   }
   if (v.json && str("out") === undefined) io.out(toJson(payload));
-  else if (!v.json) io.out(textReport(outcome.result));
+  else if (!v.json) io.out(`${textReport(outcome.result)}${quantities.length > 0 ? `\n\n${quantitiesReport(quantities)}` : ""}`);
   return EXIT.ok;
+}
+
+/** --set PATH=VALUE flags as (path, value) pairs; VALUE is read as YAML (64 is a number, "64 KiB" a string). */
+function designSettings(flags: string[] | undefined): [string[], unknown][] {
+  return (flags ?? []).map((flag) => {
+    const eq = flag.indexOf("=");
+    const path = eq > 0 ? flag.slice(0, eq).replace(/^design\./, "").split(".") : [];
+    if (eq <= 0 || path.some((p) => p === "")) throw new InputError(CLI, { path: "--set", expected: "PATH=VALUE with a dotted path into the design (units.npu.rows=64)", found: JSON.stringify(flag) });
+    let value: unknown;
+    try {
+      value = parseYaml(flag.slice(eq + 1));
+    } catch {
+      value = flag.slice(eq + 1);
+    }
+    return [path, value];
+  });
 }
