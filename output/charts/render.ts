@@ -73,7 +73,21 @@ export async function renderPng(spec: ChartSpec): Promise<Buffer> {
 export function renderSvg(spec: ChartSpec): Buffer {
   prepare();
   const canvas = createCanvas(LAYOUT_WIDTH, LAYOUT_HEIGHT, SvgExportFlag.ConvertTextToPaths);
-  return draw(canvas.getContext("2d"), drawable(spec, 1), () => canvas.getContent());
+  return draw(canvas.getContext("2d"), drawable(spec, 1), () => Buffer.from(renumberSvgIds(canvas.getContent().toString("utf8")), "utf8"));
+}
+
+/**
+ * Skia numbers an SVG's clip paths (cl_17) with a counter that runs on across documents in a
+ * process, so the same chart would differ by its ids (hexadecimal). Renumber them per document, in order of first
+ * appearance. (Path data has no underscores, so prefix_number tokens are ids only.)
+ */
+export function renumberSvgIds(svg: string): string {
+  const ids = new Map<string, string>();
+  return svg.replace(/\b([A-Za-z]+)_([0-9a-f]+)\b/g, (token, prefix: string) => {
+    let id = ids.get(token);
+    if (id === undefined) ids.set(token, (id = `${prefix}_${[...ids.keys()].filter((k) => k.startsWith(`${prefix}_`)).length + 1}`));
+    return id;
+  });
 }
 
 export function renderPdf(spec: ChartSpec): Buffer {

@@ -56,7 +56,17 @@ export function paretoMatrixChart(front: Row[], objectives: string[], colorBy?: 
   });
   const columns = axes.slice(0, -1), rowsOfPanels = axes.slice(1);
   const scales: Record<string, object> = {};
-  const axis = (a: (typeof axes)[number], position: "bottom" | "left") => ({ ...axisOptions({ title: a.title, type: a.type }), position, stack: position, stackWeight: 1, offset: true });
+  // Each panel's range is its data plus a margin, with ticks only inside it: adjacent panels share
+  // an edge, and labels at both ends would collide there.
+  const axis = (a: (typeof axes)[number], position: "bottom" | "left") => {
+    const values = ok.map((r) => value(r, a.metric) / a.factor);
+    const lo = Math.min(...values), hi = Math.max(...values);
+    const [min, max] = a.type === "logarithmic" ? [lo / (hi / lo) ** 0.06, hi * (hi / lo) ** 0.06] : [lo - 0.06 * (hi - lo || Math.abs(lo) || 1), hi + 0.06 * (hi - lo || Math.abs(hi) || 1)];
+    const options = axisOptions({ title: a.title, type: a.type }) as { ticks: Record<string, unknown> };
+    // Chart.js sizes the ticks of side-by-side (stacked) x axes as if each were narrow: the step is given.
+    const step = a.type === "linear" ? { stepSize: niceStep((max - min) / 5) } : {};
+    return { ...options, position, stack: position, stackWeight: 1, min, max, ticks: { ...options.ticks, ...step, includeBounds: false, maxRotation: 0 } };
+  };
   columns.forEach((a, c) => (scales[`x${c}`] = axis(a, "bottom")));
   // Stacked y axes fill from the bottom: the last objective's row first, so the first is on top.
   for (let r = rowsOfPanels.length - 1; r >= 0; r--) scales[`y${r}`] = axis(rowsOfPanels[r]!, "left");
@@ -80,6 +90,12 @@ export function paretoMatrixChart(front: Row[], objectives: string[], colorBy?: 
     config: { type: "scatter", data: { datasets: datasets as never }, options: options as never },
     table: { header: ["key", "workload", ...objectives, ...(colorBy ? [colorBy] : [])], rows: ok.map((r) => [r.key, r.workload, ...objectives.map((o) => value(r, o)), ...(colorBy ? [String(r.params[colorBy])] : [])]) },
   };
+}
+
+/** 1, 2 or 5 times a power of ten, at least `raw`. */
+function niceStep(raw: number): number {
+  const decade = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 5, 10].find((m) => m * decade >= raw) ?? 10) * decade;
 }
 
 /**
