@@ -1,7 +1,8 @@
 /**
- * A Result as CSV tables for pandas and spreadsheets: per layer, per op, per unit and per memory
- * level (and per priced action), one row each, SI units named in every column. The columns of
- * energy sum to the Result's totals, as the breakdowns do.
+ * A Result as CSV tables for pandas and spreadsheets: per layer, per op (with the bytes it reads
+ * and writes at every memory level and unit buffer), per unit and per memory level (and per priced
+ * action), one row each, SI units named in every column. The energy columns sum to the Result's
+ * totals, as the breakdowns do.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +16,9 @@ const optional = (x: number | undefined) => (x === undefined ? "" : x);
 
 export function resultTables(r: Result): Record<"layers" | "ops" | "units" | "levels" | "actions", Table> {
   const s = (cycles: number) => cycles / r.frequencyHz;
-  const levels = r.breakdown.byLevel.map((l) => l.level);
+  // Shared levels, then unit buffers ("npu.ifmap"), as they appear in the ops.
+  const shared = r.breakdown.byLevel.map((l) => l.level);
+  const levels = [...shared, ...[...new Set(r.ops.flatMap((o) => Object.keys(o.bytesByLevel)))].filter((l) => !shared.includes(l)).sort()];
   return {
     layers: {
       header: ["layer", "latency_s", "latency_cycles", "energy_J", "dynamic_energy_J", "leakage_energy_J", "system_energy_J", "macs", "latency_if_run_s", "energy_if_run_J"],
