@@ -181,7 +181,7 @@ describe.runIf(CHROMIUM.run)("report.html and explorer.html in headless Chromium
     const row = keyed.get(ringed[0]!)!;
     expect(tip).toContain(`rows${String(row.params.rows)}`);
     expect(tip).toContain(`dataflow${String(row.params.dataflow)}`);
-    await page.screenshot({ path: join(SCREENSHOTS, "explorer.png"), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, "explorer.png") }); // the window: axes, scatter, the table's first rows
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     expect(await page.evaluate(() => (window as unknown as ExplorerWindow).attnsimExplorer.picked())).toBe(row.key);
     const command = (await page.textContent("#command-text"))!;
