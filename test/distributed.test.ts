@@ -8,13 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
-import { missingMessage, onPath, systemTool } from "./support/system-tools.js";
+import { missingMessage, systemTool } from "./support/system-tools.js";
+import { freePort, startRedis } from "./support/local-redis.js";
 
 const root = packageRoot();
 const bin = join(root, "bin", "attnsim.js");
@@ -23,22 +23,9 @@ const dir = mkdtempSync(join(tmpdir(), "attnsim-distributed-"));
 const POINTS = 3840;
 
 const REDIS = systemTool("redis-server");
-/** redis-cli from the same package, beside redis-server. */
-const redisCli = REDIS.path ? join(REDIS.path, "..", "redis-cli") : undefined;
 let redis: ChildProcess | undefined;
 let url = "";
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -69,10 +56,9 @@ let localRows: string[] = [];
 beforeAll(async () => {
   if (!REDIS.run) return;
   if (!REDIS.path) throw new Error(missingMessage("redis-server"));
-  const port = await freePort();
-  redis = spawn(REDIS.path, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  url = `redis://127.0.0.1:${port}`;
-  await until("redis-server", () => spawnSync(existsSync(redisCli!) ? redisCli! : (onPath("redis-cli") ?? "redis-cli"), ["-p", String(port), "ping"], { encoding: "utf8" }).stdout.trim() === "PONG", 20);
+  const server = await startRedis(REDIS.path);
+  redis = server.process;
+  url = server.url;
   // The reference: the same spec in this process, no workers.
   await runSweep(loadSweep(specFile), { outDir: join(dir, "local"), workers: 0, batchSize: 16 });
   localRows = lines(join(dir, "local", "results.jsonl")).sort();

@@ -8,15 +8,15 @@
  * with a notice without one (test/support/system-tools.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, symlinkSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 import { main } from "../cli/main.js";
 import { missingMessage, systemTool } from "./support/system-tools.js";
 import { shellWords } from "./support/shell-words.js";
+import { startRedis } from "./support/local-redis.js";
 
 const root = packageRoot();
 const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -39,26 +39,13 @@ let redis: ChildProcess | undefined;
 let address = "";
 const background: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
 beforeAll(async () => {
   symlinkSync(join(root, "examples"), join(scratch, "examples"), "dir");
   if (!REDIS.run || !commands.some((c) => c.some((w) => w.includes(HOST)))) return;
   if (!REDIS.path) throw new Error(missingMessage("redis-server"));
-  const port = await freePort();
-  redis = spawn(REDIS.path, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  address = `127.0.0.1:${port}`;
-  const cli = join(REDIS.path, "..", "redis-cli");
-  for (let i = 0; i < 200 && spawnSync(cli, ["-p", String(port), "ping"], { encoding: "utf8" }).stdout?.trim() !== "PONG"; i++) await new Promise((r) => setTimeout(r, 50));
+  const server = await startRedis(REDIS.path);
+  redis = server.process;
+  address = server.address;
 });
 
 afterAll(async () => {

@@ -35,7 +35,7 @@ describe("the SLURM array-job script", () => {
     chmodSync(join(bin, "sbatch"), 0o755);
     chmodSync(join(bin, "attnsim-stand-in"), 0o755);
     const out = join(dir, "out");
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, ATTNSIM: join(bin, "attnsim-stand-in") };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, ATTNSIM: join(bin, "attnsim-stand-in") };
     delete env.SLURM_JOB_ID;
     const submit = spawnSync("bash", [script, spec, out, String(SHARDS), "--partition=cpu"], { cwd: root, env, encoding: "utf8" });
     expect(submit.status, submit.stderr).toBe(0);
