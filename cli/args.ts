@@ -1,18 +1,17 @@
 /** Shared CLI argument helpers: typed parsing with InputErrors that name the flag. */
+import { basename, dirname, relative, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { InputError } from "../common/input-error.js";
 import { buildWorkload } from "../workloads/transformer-builder.js";
 import { loadTrace } from "../workloads/trace-io.js";
 import type { Trace, Phase } from "../workloads/trace.js";
-import { parseVariantText, type WorkloadSpec } from "../workloads/workload-spec.js";
+import { describeVariant, parseVariantText, type WorkloadSpec } from "../workloads/workload-spec.js";
 import { loadWorkloadFile, parseWorkloadSection } from "../workloads/workload-file.js";
-import { describeVariant } from "../workloads/workload-spec.js";
 import { VARIANT_CATEGORIES } from "../workloads/variants/registry.js";
 import { withValues } from "../common/set-path.js";
 import { designPresetDir } from "../hardware-models/design-loader.js";
 import type { Row } from "../sweeps/evaluate-point.js";
 import type { SweepMeta } from "../output/sweep-folder.js";
-import { basename, dirname, relative, resolve } from "node:path";
 
 export const CLI = "<command line>";
 

@@ -44,7 +44,7 @@ export const CSS_FONT_STACK = `"${FONT_FAMILY}", system-ui, sans-serif`;
 export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
 /** Pareto fronts, reference lines and other marks that are not a data series. */
 export const INK = "#000000";
-export const GRID = "#e3e3e3";
+const GRID = "#e3e3e3";
 export const TEXT = "#222222";
 
 export function color(i: number): string {
@@ -70,7 +70,7 @@ export interface QuantityStyle {
 }
 
 /** Result and sweep metrics by their field names. */
-export const METRIC_STYLES: Record<string, QuantityStyle> = {
+const METRIC_STYLES: Record<string, QuantityStyle> = {
   energyJ: { title: "Energy per inference", unit: "J", prefixes: "si" },
   latencySeconds: { title: "Latency", unit: "s", prefixes: "si" },
   latencyCycles: { title: "Latency", unit: "cycles", prefixes: "si" },
@@ -156,7 +156,7 @@ export function axisType(values: readonly number[]): AxisType {
 const collator = new Intl.Collator("en", { numeric: true });
 
 /** Legend and category order: numbers by value inside text ("rows = 8" before "rows = 16"). */
-export function naturalCompare(a: string, b: string): number {
+function naturalCompare(a: string, b: string): number {
   return collator.compare(a, b);
 }
 
