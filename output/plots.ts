@@ -71,7 +71,11 @@ export async function writeRunPlots(dir: string, r: Result, inputs: Record<strin
   return [...files, "report.html"];
 }
 
-/** Rows of a sweep folder for plotting: ok rows, at most `limit` (the first ones) to bound memory. */
+/**
+ * Rows of a sweep folder for plotting: ok rows, at most `limit` (the first ones) to bound memory,
+ * in point order (results.jsonl is in the order points finished, which depends on the workers'
+ * timing): the same sweep draws the same charts, byte for byte, with any number of workers.
+ */
 export async function sweepRows(dir: string, limit = 50_000): Promise<Row[]> {
   const rows: Row[] = [];
   const seen = new Set<string>();
@@ -88,7 +92,7 @@ export async function sweepRows(dir: string, limit = 50_000): Promise<Row[]> {
       // torn line
     }
   }
-  return rows;
+  return rows.sort((a, b) => a.index - b.index || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** Builds the command that reruns one sweep point with `attnsim run` (the CLI knows its syntax). */
