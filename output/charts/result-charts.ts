@@ -1,6 +1,6 @@
 /** Charts of single runs: energy breakdowns, roofline, power over time; sequence-length scaling. */
 import type { Result } from "../../sim/result.js";
-import { axisTitle, axisType, chartOptions, color, DRAW_ORDER, INK, metricAxis, scaleFor, translucent } from "../style.js";
+import { axisTitle, axisType, chartOptions, color, DRAW_ORDER, metricAxis, scaleFor, translucent } from "../style.js";
 import type { ChartSpec } from "./chart.js";
 
 export type BreakdownAxis = "unit" | "level" | "opKind";
