@@ -1,11 +1,17 @@
 /** Shared CLI argument helpers: typed parsing with InputErrors that name the flag. */
+import { basename, dirname, relative, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { InputError } from "../common/input-error.js";
 import { buildWorkload } from "../workloads/transformer-builder.js";
 import { loadTrace } from "../workloads/trace-io.js";
 import type { Trace, Phase } from "../workloads/trace.js";
-import { parseVariantText, type WorkloadSpec } from "../workloads/workload-spec.js";
-import { loadWorkloadFile } from "../workloads/workload-file.js";
+import { describeVariant, parseVariantText, type WorkloadSpec } from "../workloads/workload-spec.js";
+import { loadWorkloadFile, parseWorkloadSection } from "../workloads/workload-file.js";
+import { VARIANT_CATEGORIES } from "../workloads/variants/registry.js";
+import { withValues } from "../common/set-path.js";
+import { designPresetDir } from "../hardware-models/design-loader.js";
+import type { Row } from "../sweeps/evaluate-point.js";
+import type { SweepMeta } from "../output/sweep-folder.js";
 
 export const CLI = "<command line>";
 
@@ -95,4 +101,47 @@ export function workloadFromArgs(v: ArgValues): Trace {
     return flag === "--trace" ? loadTrace(file) : buildWorkload(loadWorkloadFile(file), file);
   }
   return buildWorkload(specFromArgs(v));
+}
+
+/** The flags of a workload spec (the inverse of specFromArgs); undefined for a single operator. */
+export function argsFromSpec(spec: WorkloadSpec): string[] | undefined {
+  if (spec.operator) return undefined;
+  const args = ["--model", spec.model];
+  const ints: [keyof WorkloadSpec, string][] = [["seq", "--seq"], ["batch", "--batch"], ["context", "--context"], ["kvHeads", "--kv-heads"], ["generate", "--generate"]];
+  for (const [key, flag] of ints) if (spec[key] !== undefined) args.push(flag, String(spec[key]));
+  if (spec.phase) args.push("--phase", spec.phase);
+  for (const category of VARIANT_CATEGORIES) {
+    const choice = spec[category];
+    if (choice) args.push(`--${category}`, describeVariant(choice));
+  }
+  return args;
+}
+
+/** A word for a POSIX shell: quoted when it holds anything but safe characters. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_\-.,:=/|+@%]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `attnsim run` command that evaluates one sweep point on its own (with the full report, per-op
+ * breakdown and --plots/--csv at hand): the sweep's design with the point's design parameters as
+ * --set flags, and its workload (with workload parameters applied) as flags. Undefined when the
+ * sweep folder predates recording its design, or the workload is a single operator.
+ */
+export function rerunCommand(meta: SweepMeta, row: Row): string | undefined {
+  const section = meta.workloadSections?.[row.workload];
+  if (meta.design === undefined || section === undefined) return undefined;
+  const targets = meta.parameters.filter((p) => p.path !== undefined).map((p) => ({ name: p.name, path: p.path!.split(".") }));
+  const workloadValues = targets.filter((t) => t.path[0] === "workload").map((t) => [t.path.slice(1), row.params[t.name]] as const);
+  let args: string[] | undefined;
+  try {
+    args = argsFromSpec(parseWorkloadSection(withValues(section, workloadValues), meta.file, `/workloads/${row.workload}`));
+  } catch {
+    return undefined;
+  }
+  if (!args) return undefined;
+  const preset = resolve(dirname(meta.design)) === resolve(designPresetDir());
+  const design = preset ? basename(meta.design, ".yaml") : relative(process.cwd(), meta.design) || meta.design;
+  const sets = targets.filter((t) => t.path[0] === "design").flatMap((t) => ["--set", `${t.path.slice(1).join(".")}=${String(row.params[t.name])}`]);
+  return ["npx", "attnsim", "run", "--design", design, ...args, ...sets].map(shellWord).join(" ");
 }

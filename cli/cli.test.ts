@@ -48,6 +48,47 @@ describe("attnsim run", () => {
     expect(out.scalesim[0]).toHaveProperty("totalCyclesScalesimConvention");
   });
 
+  it("--csv writes per-layer, per-op, per-unit and per-level CSVs whose energies add up to the total", async () => {
+    const out = join(dir, "run-csv");
+    const json = await cli("run", "--design", "heterogeneous", "--model", "bert-base", "--seq", "128", "--json", "--csv", out);
+    expect(json.code, json.err).toBe(0);
+    const result = JSON.parse(json.out) as { energyJ: number; ops: unknown[]; breakdown: { byLayer: unknown[]; byUnit: unknown[]; byLevel: { level: string; readBytes: number }[] } };
+    const table = (name: string) => {
+      const [header, ...lines] = readFileSync(join(out, `${name}.csv`), "utf8").trim().split("\n");
+      const columns = header!.split(",");
+      return { columns, rows: lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [columns[i]!, v]))) };
+    };
+    const sum = (rows: Record<string, string>[], column: string) => rows.reduce((s, r) => s + Number(r[column]), 0);
+    const layers = table("layers"), ops = table("ops"), units = table("units"), levels = table("levels");
+    expect(layers.rows).toHaveLength(result.breakdown.byLayer.length);
+    expect(ops.rows).toHaveLength(result.ops.length);
+    expect(units.rows.map((u) => u.unit)).toEqual(["cim", "npu", "dsp"]);
+    expect(levels.rows.map((l) => l.level)).toEqual(result.breakdown.byLevel.map((l) => l.level));
+    expect(sum(layers.rows, "energy_J") / result.energyJ).toBeCloseTo(1, 9);
+    expect(sum(ops.rows, "energy_J") / result.energyJ).toBeCloseTo(1, 9);
+    expect((sum(units.rows, "energy_J") + sum(levels.rows, "energy_J")) / result.energyJ).toBeCloseTo(1, 9);
+    expect(sum(ops.rows, "dram_read_B")).toBeCloseTo(result.breakdown.byLevel[0]!.readBytes, 0);
+    expect(ops.columns).toContain("npu.ifmap_read_B"); // unit buffers too
+  });
+
+  it("--set changes the design as a sweep parameter would; quantities read from strings are echoed, KB as JEDEC", async () => {
+    const r = await cli("run", "--design", "edge-npu", "--set", "units.npu.rows=64", "--set", "memory.1.capacity=1 MB", "--model", "bert-base", "--seq", "64");
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/quantities read from .*edge-npu\.yaml:/);
+    expect(r.out).toMatch(/\/memory\/1\/capacity +1 MB +1,048,576 B +KB, MB, GB read with the JEDEC meaning/);
+    expect(r.out).toMatch(/\/technology\/frequency +1 GHz +1,000,000,000 Hz/);
+    const json = (...set: string[]) => cli("run", "--design", "edge-npu", ...set, "--model", "bert-base", "--seq", "64", "--json").then((x) => JSON.parse(x.out) as { breakdown: { byUnit: { unit: string; peakMacsPerSecond: number }[] } });
+    const [base, wide] = [await json(), await json("--set", "units.npu.rows=64")];
+    const npu = (x: typeof base) => x.breakdown.byUnit.find((u) => u.unit === "npu")!.peakMacsPerSecond;
+    expect(npu(wide)).toBe(2 * npu(base)); // 64 rows instead of 32
+    const bad = await cli("run", "--design", "edge-npu", "--set", "units.npu.rows", "--model", "bert-base");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--set: expected PATH=VALUE/);
+    const bits = await cli("run", "--design", "edge-npu", "--set", "memory.1.capacity=512 kb", "--model", "bert-base");
+    expect(bits.code).toBe(2);
+    expect(bits.err).toMatch(/\/memory\/1\/capacity: expected a capacity in bytes .* which is in bits \(b\); write KiB or KB/);
+  });
+
   it("an infeasible design exits 3 with the reason", async () => {
     const r = await cli("run", "--design", "mcu-class", "--model", "llama2-7b", "--seq", "16");
     expect(r.code).toBe(3);

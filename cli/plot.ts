@@ -9,13 +9,15 @@ import { parseVariantText } from "../workloads/workload-spec.js";
 import { writeCharts, writeSweepPlots } from "../output/plots.js";
 import { energyBreakdownChart, scalingChart } from "../output/charts/result-charts.js";
 import { reportHtml } from "../output/report.js";
-import { CLI, parse, positiveInt } from "./args.js";
+import { formatMetric } from "../output/style.js";
+import { CLI, parse, positiveInt, rerunCommand } from "./args.js";
 import { EXIT, type Io } from "./io.js";
 
 export const PLOT_HELP = `attnsim plot: charts (PNG + CSV) and a self-contained report.html
 
   attnsim plot SWEEP_DIR [--out DIR]
-      Pareto scatter of the first two objectives, a tornado per objective (default DIR: SWEEP_DIR/plots)
+      Pareto scatter of the first two objectives (a scatter matrix of the front for three or more), a tornado
+      per objective, report.html and explorer.html (default DIR: SWEEP_DIR/plots)
   attnsim plot --scaling --design D --model M [--seqs 128,256,512,1024] [--variants dense,local,performer] [--out DIR]
       latency and energy against sequence length, one line per attention variant
   attnsim plot --compare --designs A,B,C --model M [--seq N] [--out DIR]
@@ -46,7 +48,7 @@ export async function plotCommand(args: string[], io: Io): Promise<number> {
     const charts = (["unit", "level", "opKind"] as const).map((by) => energyBreakdownChart(results, by));
     const files = await writeCharts(out, charts);
     writeFileSync(join(out, "report.html"), reportHtml(`${model}: designs compared`, charts, [
-      { title: "Designs", table: { header: ["design", "latency (s)", "energy (J)", "average power (W)", "area (mm^2)"], rows: results.map((r) => [r.design, r.latencySeconds, r.energyJ, r.averagePowerW, r.areaMm2]) } },
+      { title: "Designs", table: { header: ["design", "latency", "energy", "average power", "area"], rows: results.map((r) => [r.design, ...(["latencySeconds", "energyJ", "averagePowerW", "areaMm2"] as const).map((m) => formatMetric(m, r[m]))]) } },
     ], { study: `designs ${names.join(", ")}\nworkload ${trace.model.name} seq ${trace.model.seqLen}` }));
     io.out(`wrote ${out}/${[...files, "report.html"].join(", ")}`);
     return EXIT.ok;
@@ -70,14 +72,14 @@ export async function plotCommand(args: string[], io: Io): Promise<number> {
     const files = await writeCharts(out, charts);
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, "report.html"), reportHtml(`${model} on ${design.name}: scaling with sequence length`, charts, [
-      { title: "Points", table: { header: ["variant", "seq", "latency (s)", "energy (J)"], rows: points.map((p) => [p.variant, p.seq, p.latencySeconds, p.energyJ]) } },
+      { title: "Points", table: { header: ["variant", "seq", "latency", "energy"], rows: points.map((p) => [p.variant, p.seq, formatMetric("latencySeconds", p.latencySeconds), formatMetric("energyJ", p.energyJ)]) } },
     ], { "study": `design ${design.origin}\nmodel ${model}\nseqs ${seqs.join(",")}\nvariants ${variants.join(" ")}` }));
     io.out(`wrote ${out}/${[...files, "report.html"].join(`, `)}`);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new InputError(CLI, { path: "SWEEP_DIR", expected: "a sweep output folder (or --scaling)", found: `${positionals.length} arguments` });
   const out = str("out") ?? join(positionals[0]!, "plots");
-  const files = await writeSweepPlots(positionals[0]!, out);
+  const files = await writeSweepPlots(positionals[0]!, out, { rerun: rerunCommand });
   io.out(`wrote ${out}/: ${files.join(", ")}`);
   return EXIT.ok;
 }

@@ -2,9 +2,12 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { writeRunPlots } from "../output/plots.js";
 import { InputError } from "../common/input-error.js";
-import { loadDesign, locateDesign } from "../hardware-models/design-loader.js";
+import { locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
 import { isSystemDocument, loadSystemFile } from "../hardware-models/system.js";
 import { readDocument } from "../common/document.js";
+import { withValues } from "../common/set-path.js";
+import { parse as parseYaml } from "yaml";
+import { writeResultCsvs } from "../output/result-csv.js";
 import { simulateSystem, SCHEDULES, type Schedule } from "../sim/system-sim.js";
 import { systemReport } from "../output/system-report.js";
 import { trainingText } from "../output/training-report.js";
@@ -14,17 +17,17 @@ import { loadScalesimConfig, scalesimDesign } from "../hardware-models/scalesim-
 import { simulate } from "../sim/engine.js";
 import { loadTopology, topologyTrace } from "../workloads/scalesim-topology.js";
 import { toJson } from "../output/json.js";
-import { infeasibleReport, textReport } from "../output/text-report.js";
+import { infeasibleReport, quantitiesReport, textReport } from "../output/text-report.js";
 import { scalesimReport } from "../output/scalesim-report.js";
 import { chromeTrace } from "../output/chrome-trace.js";
-import { parseQuantity, QUANTITY } from "../common/quantity.js";
+import { parseQuantity, QUANTITY, recordQuantities, type QuantityReading } from "../common/quantity.js";
 import { CLI, parse, positiveInt, specFromArgs, workloadFromArgs, WORKLOAD_HELP, WORKLOAD_OPTIONS, type ArgValues } from "./args.js";
 import { loadWorkloadFile } from "../workloads/workload-file.js";
 import { EXIT, type Io } from "./io.js";
 
 export const RUN_HELP = `attnsim run: simulate one workload on one design
 
-  attnsim run --design FILE|PRESET WORKLOAD [--json] [--out FILE]
+  attnsim run --design FILE|PRESET [--set PATH=VALUE ...] WORKLOAD [--json] [--out FILE] [--csv DIR] [--plots DIR]
   attnsim run --scalesim-config FILE.cfg --topology FILE.csv [--json]
 
   --design      a design file (YAML/JSON) or a preset in examples/designs, or a system file
@@ -32,10 +35,14 @@ export const RUN_HELP = `attnsim run: simulate one workload on one design
                 runs the workload split over its devices:
                 --parallel data=D,tensor=T,pipeline=P,expert=E  (default: the file's parallelism)
                 --schedule 1f1b|gpipe                           (pipeline schedule, default 1f1b)
+  --set PATH=VALUE
+                change the design before it is resolved, as a sweep parameter would
+                (e.g. --set units.npu.rows=64 --set 'memory.1.capacity=1 MiB'); repeatable
 ${WORKLOAD_HELP}
   --json        print the full Result as JSON; --out FILE writes it to FILE instead
   --timeline F  write the op timeline (Chrome trace-event JSON; open in ui.perfetto.dev)
-  --plots DIR   write charts (PNG + CSV: energy breakdowns, roofline, power over time) and report.html
+  --plots DIR   write charts (PNG, SVG, PDF + CSV: energy breakdowns, roofline, power over time) and report.html
+  --csv DIR     write layers.csv, ops.csv, units.csv, levels.csv and actions.csv (SI units in the column names)
   --power-window T   window of the peak-power average, e.g. "10 us" (default 1 us)
   --serial      run one op at a time (no overlap between units)
   --scalesim-config, --topology
@@ -53,6 +60,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     topology: { type: "string" },
     timeline: { type: "string" },
     plots: { type: "string" },
+    csv: { type: "string" },
+    set: { type: "string", multiple: true },
     "power-window": { type: "string" },
     serial: { type: "boolean" },
     parallel: { type: "string" },
@@ -64,7 +73,9 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const scalesim = str("scalesim-config") !== undefined || str("topology") !== undefined;
+  if (scalesim && v.set !== undefined) throw new InputError(CLI, { path: "--set", expected: "a design file or preset (--design) to change", found: "--scalesim-config" });
   let design, trace;
+  const quantities: QuantityReading[] = [];
   if (scalesim) {
     if (str("scalesim-config") === undefined || str("topology") === undefined) {
       throw new InputError(CLI, { path: str("topology") === undefined ? "--topology" : "--scalesim-config", expected: "both --scalesim-config and --topology", found: "only one" });
@@ -79,15 +90,20 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     if (str("parallel") !== undefined || str("schedule") !== undefined) {
       throw new InputError(CLI, { path: str("parallel") !== undefined ? "--parallel" : "--schedule", expected: "a system file as --design (one design runs on one device)", found: str("design")! });
     }
-    design = loadDesign(file);
+    const sets = designSettings(v.set as unknown as string[] | undefined);
+    const loaded = recordQuantities(() => resolveDesign(withValues(readDocument(file), sets), file));
+    design = loaded.value;
+    quantities.push(...loaded.quantities);
     trace = workloadFromArgs(v);
   }
   const timelineFile = str("timeline");
   const window = str("power-window");
+  const powerWindow = window === undefined ? undefined : recordQuantities(() => parseQuantity(window, QUANTITY.timeSeconds, { file: CLI, path: "--power-window" }));
+  quantities.push(...(powerWindow?.quantities ?? []));
   const outcome = simulate(design, trace, {
     keepTimeline: timelineFile !== undefined || str("plots") !== undefined,
     concurrency: !v.serial,
-    ...(window !== undefined ? { powerWindowSeconds: parseQuantity(window, QUANTITY.timeSeconds, { file: CLI, path: "--power-window" }) } : {}),
+    ...(powerWindow !== undefined ? { powerWindowSeconds: powerWindow.value } : {}),
   });
   if (!outcome.ok) {
     if (v.json) io.out(toJson({ infeasible: outcome.infeasible }));
@@ -106,12 +122,16 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     const files = await writeRunPlots(str("plots")!, outcome.result, inputs);
     io.err(`wrote ${str("plots")}/: ${files.join(", ")}`);
   }
+  if (str("csv") !== undefined) {
+    const files = writeResultCsvs(str("csv")!, outcome.result);
+    io.err(`wrote ${str("csv")}/: ${files.join(", ")}`);
+  }
   if (str("out") !== undefined) {
     writeFileSync(str("out")!, `${toJson(payload)}\n`);
     io.err(`wrote ${str("out")}`);
   }
   if (v.json && str("out") === undefined) io.out(toJson(payload));
-  else if (!v.json) io.out(training ? `${textReport(outcome.result)}\n\n${trainingText(training)}` : textReport(outcome.result));
+  else if (!v.json) io.out(`${textReport(outcome.result)}${training ? `\n\n${trainingText(training)}` : ""}${quantities.length > 0 ? `\n\n${quantitiesReport(quantities)}` : ""}`);
   return EXIT.ok;
 }
 
@@ -155,4 +175,20 @@ function parseParallel(text: string | undefined): Partial<Parallelism> {
     out[key as keyof Parallelism] = positiveInt(value, `--parallel ${key}`)!;
   }
   return out;
+}
+
+/** --set PATH=VALUE flags as (path, value) pairs; VALUE is read as YAML (64 is a number, "64 KiB" a string). */
+function designSettings(flags: string[] | undefined): [string[], unknown][] {
+  return (flags ?? []).map((flag) => {
+    const eq = flag.indexOf("=");
+    const path = eq > 0 ? flag.slice(0, eq).replace(/^design\./, "").split(".") : [];
+    if (eq <= 0 || path.some((p) => p === "")) throw new InputError(CLI, { path: "--set", expected: "PATH=VALUE with a dotted path into the design (units.npu.rows=64)", found: JSON.stringify(flag) });
+    let value: unknown;
+    try {
+      value = parseYaml(flag.slice(eq + 1));
+    } catch {
+      value = flag.slice(eq + 1);
+    }
+    return [path, value];
+  });
 }

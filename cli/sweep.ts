@@ -4,7 +4,7 @@ import { InputError } from "../common/input-error.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { defaultWorkers, MIN_WORKER_HEAP_MB, mergeSweeps, runSweep, type Progress } from "../sweeps/runner.js";
 import type { SweepSummary } from "../sweeps/aggregate.js";
-import { CLI, parse, positiveInt } from "./args.js";
+import { CLI, parse, positiveInt, rerunCommand } from "./args.js";
 import { EXIT, type Io } from "./io.js";
 import { writeSweepPlots } from "../output/plots.js";
 import { redactUrl, redisBackend, runWorker } from "../sweeps/distributed.js";
@@ -108,7 +108,7 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     bar?.stop();
     printSummary(summary, out, io);
     if (v.plots) {
-      const files = await writeSweepPlots(out);
+      const files = await writeSweepPlots(out, undefined, { rerun: rerunCommand });
       io.out(`wrote ${out}/plots/: ${files.join(", ")}`);
     }
     return controller.signal.aborted ? 130 : EXIT.ok;

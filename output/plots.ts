@@ -1,6 +1,7 @@
 /**
- * Plot sets: the charts of a run, of a sweep folder, and of a scaling study, written as PNG + CSV
- * pairs and gathered into report.html. Reads Results and sweep outputs only.
+ * Plot sets: the charts of a run, of a sweep folder, and of a scaling study, written as PNG, SVG,
+ * PDF and CSV, gathered into report.html (and, for sweeps, explorer.html). Reads Results and sweep
+ * outputs only.
  */
 import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -9,19 +10,27 @@ import type { Result } from "../sim/result.js";
 import type { Row } from "../sweeps/evaluate-point.js";
 import type { SweepSummary } from "../sweeps/aggregate.js";
 import { csvText, type ChartSpec } from "./charts/chart.js";
-import { renderPng } from "./charts/render.js";
+import { FIGURE_FORMATS, renderFigure } from "./charts/render.js";
 import { energyBreakdownChart, powerChart, rooflineChart } from "./charts/result-charts.js";
-import { paretoChart, tornadoChart } from "./charts/sweep-charts.js";
+import { paretoChart, paretoMatrixChart, tornadoChart } from "./charts/sweep-charts.js";
 import { reportHtml, type ReportSection } from "./report.js";
+import { explorerHtml, EXPLORER_MAX_ROWS } from "./explorer.js";
+import { formatMetric, formatQuantity, metricStyle } from "./style.js";
+import { derivedParameters, frontKeys, readSweepMeta, workloadName, type SweepMeta } from "./sweep-folder.js";
+import { bytes, percent } from "./format.js";
 
-/** Write each chart as <name>.png and <name>.csv in `dir`; returns the file names. */
+/** Write each chart as <name>.png, .svg, .pdf and .csv in `dir`; returns the file names. */
 export async function writeCharts(dir: string, charts: ChartSpec[]): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   for (const c of charts) {
-    writeFileSync(join(dir, `${c.name}.png`), await renderPng(c));
+    const figure = await renderFigure(c);
+    for (const format of FIGURE_FORMATS) {
+      writeFileSync(join(dir, `${c.name}.${format}`), figure[format]);
+      files.push(`${c.name}.${format}`);
+    }
     writeFileSync(join(dir, `${c.name}.csv`), csvText(c.table));
-    files.push(`${c.name}.png`, `${c.name}.csv`);
+    files.push(`${c.name}.csv`);
   }
   return files;
 }
@@ -32,6 +41,10 @@ export function runCharts(r: Result): ChartSpec[] {
   return charts;
 }
 
+const joules = (pj: number) => formatMetric("energyJ", pj * 1e-12);
+const seconds = (s: number) => formatMetric("latencySeconds", s);
+const rate = (bytesPerSecond: number) => formatQuantity(bytesPerSecond, { unit: "B/s", prefixes: "si" });
+
 export function runReportSections(r: Result): ReportSection[] {
   return [
     {
@@ -39,13 +52,14 @@ export function runReportSections(r: Result): ReportSection[] {
       table: {
         header: ["quantity", "value"],
         rows: [
-          ["latency (s)", r.latencySeconds], ["energy (J)", r.energyJ], ["average power (W)", r.averagePowerW], ["peak power (W)", r.peakPowerW],
-          ["MACs", r.macs], ["peak memory (B)", r.peakMemoryBytes], ["area (mm^2)", r.areaMm2], ["utilization", r.utilization],
+          ["latency", seconds(r.latencySeconds)], ["energy", formatMetric("energyJ", r.energyJ)], ["average power", formatMetric("averagePowerW", r.averagePowerW)],
+          ["peak power", formatMetric("peakPowerW", r.peakPowerW)], ["MACs", formatMetric("macs", r.macs)], ["peak memory", bytes(r.peakMemoryBytes)],
+          ["area", formatMetric("areaMm2", r.areaMm2)], ["utilization", percent(r.utilization)],
         ],
       },
     },
-    { title: "Units", table: { header: ["unit", "kind", "busy (s)", "utilization", "energy (uJ)", "area (mm^2)"], rows: r.breakdown.byUnit.map((u) => [u.unit, u.kind, u.busyCycles / r.frequencyHz, u.utilization, u.energyPj * 1e-6, u.areaMm2]) } },
-    { title: "Memory levels", table: { header: ["level", "read (B)", "written (B)", "avg bandwidth (B/s)", "energy (uJ)"], rows: r.breakdown.byLevel.map((l) => [l.level, l.readBytes, l.writeBytes, l.averageBandwidthBytesPerSecond, l.energyPj * 1e-6]) } },
+    { title: "Units", table: { header: ["unit", "kind", "busy", "utilization", "energy", "area"], rows: r.breakdown.byUnit.map((u) => [u.unit, u.kind, seconds(u.busyCycles / r.frequencyHz), percent(u.utilization), joules(u.energyPj), formatMetric("areaMm2", u.areaMm2)]) } },
+    { title: "Memory levels", table: { header: ["level", "read", "written", "average bandwidth", "energy"], rows: r.breakdown.byLevel.map((l) => [l.level, bytes(l.readBytes), bytes(l.writeBytes), rate(l.averageBandwidthBytesPerSecond), joules(l.energyPj)]) } },
   ];
 }
 
@@ -57,7 +71,11 @@ export async function writeRunPlots(dir: string, r: Result, inputs: Record<strin
   return [...files, "report.html"];
 }
 
-/** Rows of a sweep folder for plotting: ok rows, at most `limit` (the first ones) to bound memory. */
+/**
+ * Rows of a sweep folder for plotting: ok rows, at most `limit` (the first ones) to bound memory,
+ * in point order (results.jsonl is in the order points finished, which depends on the workers'
+ * timing): the same sweep draws the same charts, byte for byte, with any number of workers.
+ */
 export async function sweepRows(dir: string, limit = 50_000): Promise<Row[]> {
   const rows: Row[] = [];
   const seen = new Set<string>();
@@ -74,37 +92,52 @@ export async function sweepRows(dir: string, limit = 50_000): Promise<Row[]> {
       // torn line
     }
   }
-  return rows;
+  return rows.sort((a, b) => a.index - b.index || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** Pareto scatter(s) and a tornado per objective of a sweep folder, and report.html there. */
-export async function writeSweepPlots(dir: string, outDir = join(dir, "plots")): Promise<string[]> {
-  const meta = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8")) as { name: string; file: string; parameters: { name: string }[]; objectives: { metric: string; sense: string }[] };
+/** Builds the command that reruns one sweep point with `attnsim run` (the CLI knows its syntax). */
+export type RerunCommand = (meta: SweepMeta, row: Row) => string | undefined;
+
+/**
+ * Pareto scatter(s) of the first two objectives (a scatter matrix of the front for three or more),
+ * a tornado per objective, report.html and explorer.html, in `outDir`.
+ */
+export async function writeSweepPlots(dir: string, outDir = join(dir, "plots"), options: { rerun?: RerunCommand } = {}): Promise<string[]> {
+  const meta = readSweepMeta(dir);
   const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as SweepSummary;
   const rows = await sweepRows(dir);
-  const frontKeys = new Set(readFileSync(join(dir, "pareto.csv"), "utf8").split("\n").slice(1).map((l) => l.split(",")[1]).filter(Boolean));
-  const front = rows.filter((r) => frontKeys.has(r.key));
+  const onFront = frontKeys(dir);
+  const front = rows.filter((r) => onFront.has(r.key));
   const params = meta.parameters.map((p) => p.name);
-  const colorBy = params.find((p) => new Set(rows.map((r) => String(r.params[p]))).size <= 8);
+  const derived = derivedParameters(meta);
+  const folded = new Set(Object.values(derived).flat());
+  const varying = params.filter((p) => new Set(rows.map((r) => String(r.params[p]))).size > 1);
+  const colorBy = varying.find((p) => !folded.has(p) && new Set(rows.map((r) => String(r.params[p]))).size <= 8);
   const charts: ChartSpec[] = [];
   const objectives = meta.objectives.map((o) => o.metric);
   const [x, y] = objectives.length >= 2 ? [objectives[0]!, objectives[1]!] : [objectives[0]!, "areaMm2"];
   const workloads = [...new Set(rows.map((r) => r.workload))].sort((a, b) => a - b).slice(0, 4);
   for (const w of workloads) {
-    const chart = paretoChart(rows.filter((r) => r.workload === w), front.filter((r) => r.workload === w), x, y, colorBy);
-    if (workloads.length > 1) {
-      chart.name = `${chart.name}-workload${w}`;
-      chart.title = `${chart.title} (workload ${w})`;
-      (chart.config.options as { plugins: { title: { text: string } } }).plugins.title.text = chart.title;
-    }
+    const subject = workloads.length > 1 ? workloadName(meta, w) : undefined;
+    const suffix = workloads.length > 1 ? `-workload${w}` : "";
+    const mine = rows.filter((r) => r.workload === w), myFront = front.filter((r) => r.workload === w);
+    const chart = objectives.length >= 3 ? paretoMatrixChart(myFront, objectives.slice(0, 4), colorBy, subject) : paretoChart(mine, myFront, x, y, colorBy, subject);
+    chart.name += suffix;
     charts.push(chart);
   }
-  for (const o of objectives) charts.push(tornadoChart(rows, o, params.filter((p) => new Set(rows.map((r) => String(r.params[p]))).size > 1)));
+  for (const o of objectives) charts.push(tornadoChart(rows, o, varying, derived));
   const files = await writeCharts(outDir, charts);
+  const paramText = (r: Row) => params.filter((p) => !folded.has(p)).map((p) => `${p}=${String(r.params[p])}`).join(" ");
   const sections: ReportSection[] = [
     { title: "Summary", table: { header: ["quantity", "value"], rows: [["rows", summary.rows], ["ok", summary.ok], ["violate constraints", summary.violates], ["infeasible", summary.infeasible], ["errors", summary.errors], ["Pareto points", summary.paretoPoints]] } },
-    { title: "Best per objective", table: { header: ["objective", "value", "parameters", "workload"], rows: Object.entries(summary.best).filter(([, b]) => b).map(([k, b]) => [k, b!.value, JSON.stringify(b!.params), b!.workload]) } },
-    { title: "Pareto front", table: { header: ["workload", ...params, ...objectives], rows: front.map((r) => [r.workload, ...params.map((p) => String(r.params[p])), ...objectives.map((o) => r.metrics?.[o] ?? NaN)]) } },
+    {
+      title: "Best per objective",
+      table: { header: ["objective", "value", "parameters", "workload"], rows: meta.objectives.flatMap((o) => {
+        const b = summary.best[`${o.sense} ${o.metric}`];
+        return b ? [[`${o.sense} ${metricStyle(o.metric).title.toLowerCase()}`, formatMetric(o.metric, b.value), params.filter((p) => !folded.has(p)).map((p) => `${p}=${String(b.params[p])}`).join(" "), workloadName(meta, b.workload)]] : [];
+      }) },
+    },
+    { title: "Pareto front", table: { header: ["workload", "parameters", ...objectives.map((o) => metricStyle(o).title)], rows: front.map((r) => [workloadName(meta, r.workload), paramText(r), ...objectives.map((o) => formatMetric(o, r.metrics?.[o] ?? NaN))]) } },
   ];
   let specText = "";
   try {
@@ -113,5 +146,10 @@ export async function writeSweepPlots(dir: string, outDir = join(dir, "plots")):
     specText = "(spec file not found)";
   }
   writeFileSync(join(outDir, "report.html"), reportHtml(`Sweep ${meta.name}`, charts, sections, { [meta.file]: specText }));
-  return [...files, "report.html"];
+  const explorerRows = rows.slice(0, EXPLORER_MAX_ROWS);
+  writeFileSync(join(outDir, "explorer.html"), explorerHtml({
+    meta, rows: explorerRows, front: onFront, totalOk: summary.ok,
+    commands: options.rerun ? explorerRows.map((r) => options.rerun!(meta, r) ?? "") : undefined,
+  }));
+  return [...files, "report.html", "explorer.html"];
 }

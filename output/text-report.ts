@@ -1,5 +1,6 @@
 /** The readable summary `attnsim run` prints: totals, then per layer, per unit and per memory level. */
 import type { Infeasible, Result } from "../sim/result.js";
+import type { QuantityReading } from "../common/quantity.js";
 import { bytes, percent, si, table } from "./format.js";
 
 export function textReport(r: Result): string {
@@ -72,4 +73,11 @@ export function infeasibleReport(x: Infeasible): string {
   }
   if (groups.size > shown.length) lines.push(`  ... and ${groups.size - shown.length} more reasons`);
   return lines.join("\n");
+}
+
+/** Every quantity that was read from a string, per file: where, as written, as read (in the unit the field keeps). */
+export function quantitiesReport(readings: readonly QuantityReading[]): string {
+  const files = [...new Set(readings.map((q) => q.file))];
+  const shown = (q: QuantityReading) => `${Number.isInteger(q.value) ? q.value.toLocaleString("en-US") : Number(q.value.toPrecision(6)).toString()} ${q.unit}`;
+  return files.map((file) => `quantities read from ${file}:\n${table(["path", "as written", "as read", "note"], readings.filter((q) => q.file === file).map((q) => [q.path, q.text, shown(q), q.note ?? ""]))}`).join("\n\n");
 }

@@ -6,7 +6,7 @@
  * section holds (parseServingSettings).
  */
 import { dirname, resolve as resolvePath } from "node:path";
-import servingSchema from "./schema/serving.schema.json" with { type: "json" };
+import servingSchemaJson from "./schema/serving.schema.json" with { type: "json" };
 import { readDocument, readTextFile, validateAgainst } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { parseQuantity, QUANTITY, type QuantityKind } from "../common/quantity.js";
@@ -21,7 +21,11 @@ import { DEFAULT_COST_MODEL } from "./iteration-cost.js";
 import { generateRequests, parseRequestCsv, type ArrivalProcess, type LengthDistribution, type Request } from "./requests.js";
 import type { RealtimeConfig, RealtimePolicy, StreamConfig } from "./realtime.js";
 
-export { servingSchema };
+/**
+ * The serving file format (serving/schema/serving.schema.json). Typed as a plain object so the
+ * published declaration does not import JSON (TS1543 under moduleResolution nodenext).
+ */
+export const servingSchema: { readonly properties: Readonly<Record<string, unknown>> } & Readonly<Record<string, unknown>> = servingSchemaJson;
 
 type Obj = Record<string, unknown>;
 interface Where {

@@ -12,6 +12,9 @@ import { join } from "node:path";
 import type { Row } from "./evaluate-point.js";
 import { metricsOf, type ResolvedSweep } from "./spec.js";
 
+/** What aggregation needs of a spec; `workloadLabels[i]` names workload i in the CSVs. */
+export type AggregateSpec = Pick<ResolvedSweep, "name" | "parameters" | "objectives" | "serving"> & { workloadLabels: readonly string[] };
+
 export interface Objective {
   metric: string;
   sense: "minimize" | "maximize";
@@ -78,12 +81,12 @@ const csvCell = (v: unknown): string => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-export function csvHeader(spec: Pick<ResolvedSweep, "parameters" | "serving">): string[] {
-  return ["index", "key", "workload", "status", "reason", ...spec.parameters.map((p) => p.name), ...metricsOf(spec)];
+export function csvHeader(spec: Pick<AggregateSpec, "parameters" | "serving">): string[] {
+  return ["index", "key", "workload", "workload_label", "status", "reason", ...spec.parameters.map((p) => p.name), ...metricsOf(spec)];
 }
 
-export function csvLine(spec: Pick<ResolvedSweep, "parameters" | "serving">, row: Row): string {
-  return [row.index, row.key, row.workload, row.status, row.reason, ...spec.parameters.map((p) => row.params[p.name]), ...metricsOf(spec).map((m) => row.metrics?.[m])].map(csvCell).join(",");
+export function csvLine(spec: Pick<AggregateSpec, "parameters" | "workloadLabels" | "serving">, row: Row): string {
+  return [row.index, row.key, row.workload, spec.workloadLabels[row.workload], row.status, row.reason, ...spec.parameters.map((p) => row.params[p.name]), ...metricsOf(spec).map((m) => row.metrics?.[m])].map(csvCell).join(",");
 }
 
 async function writeAll(stream: WriteStream, text: string): Promise<void> {
@@ -92,7 +95,7 @@ async function writeAll(stream: WriteStream, text: string): Promise<void> {
 
 /** Stream results.jsonl into results.csv, pareto.csv and the summary (returned and written). */
 export async function aggregate(
-  spec: Pick<ResolvedSweep, "name" | "parameters" | "objectives">, dir: string, extra: Partial<SweepSummary> = {},
+  spec: AggregateSpec, dir: string, extra: Partial<SweepSummary> = {},
   options: { keysUnique?: boolean } = {},
 ): Promise<SweepSummary> {
   // The runner and merge write each key once (resume skips recorded keys; merge drops repeats), so

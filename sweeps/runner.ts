@@ -15,7 +15,7 @@ import { Piscina } from "piscina";
 import { packageRoot } from "../common/package-root.js";
 import type { PointTask, Row } from "./evaluate-point.js";
 import { aggregate, type SweepSummary } from "./aggregate.js";
-import { assign, dimensions, pointKey, type ResolvedSweep } from "./spec.js";
+import { assign, dimensions, pointKey, workloadLabel, type ResolvedSweep } from "./spec.js";
 import { gridSampler, lhsSampler, randomSampler, type IndexSampler } from "./samplers.js";
 import { Nsga2 } from "./nsga2.js";
 import { evaluateBatch, type WorkerResult, type WorkerTask } from "./worker.js";
@@ -120,7 +120,11 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   });
   else if (existsSync(file)) closeSync(openSync(file, "w"));
   // What merge and later aggregation need to know about the sweep (names, objectives).
-  writeFileSync(join(options.outDir, "sweep.json"), `${JSON.stringify({ name: spec.name, file: spec.file, parameters: spec.parameters.map((p) => ({ name: p.name })), objectives: spec.objectives }, null, 2)}\n`);
+  writeFileSync(join(options.outDir, "sweep.json"), `${JSON.stringify({
+    name: spec.name, file: spec.file, design: spec.designFile,
+    parameters: spec.parameters.map((p) => ({ name: p.name, ...(p.target ? { path: [p.target.root, ...p.target.path].join(".") } : {}), ...(p.expr !== undefined ? { expr: p.expr } : {}) })),
+    objectives: spec.objectives, workloads: spec.workloads.map(workloadLabel), workloadSections: spec.workloads,
+  }, null, 2)}\n`);
   const fd = openSync(file, "a");
   // A kill can tear the last line mid-write: start on a fresh line, or the first new row would be
   // glued to the fragment and lost with it.
@@ -232,7 +236,7 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
     await backend?.close();
   }
   const wallSeconds = (performance.now() - started) / 1000;
-  return aggregate(spec, options.outDir, {
+  return aggregate({ ...spec, workloadLabels: spec.workloads.map(workloadLabel) }, options.outDir, {
     wallSeconds, evaluatedThisRun: evaluated, pointsPerSecond: evaluated / Math.max(wallSeconds, 1e-9), workers, ...(backend ? { backend: backend.label } : {}),
     ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
   }, { keysUnique: true });
@@ -288,7 +292,7 @@ async function runNsga2(
 /** Join shard outputs: rows of every results.jsonl, each key once, aggregated again in `outDir`. */
 export async function mergeSweeps(dirs: string[], outDir: string): Promise<SweepSummary> {
   mkdirSync(outDir, { recursive: true });
-  const meta = JSON.parse((await import("node:fs")).readFileSync(join(dirs[0]!, "sweep.json"), "utf8")) as Pick<ResolvedSweep, "name" | "objectives"> & { parameters: { name: string }[] };
+  const meta = JSON.parse((await import("node:fs")).readFileSync(join(dirs[0]!, "sweep.json"), "utf8")) as Pick<ResolvedSweep, "name" | "objectives"> & { parameters: { name: string }[]; workloads?: string[] };
   writeFileSync(join(outDir, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
   const fd = openSync(join(outDir, "results.jsonl"), "w");
   const seen = new Set<string>();
@@ -303,5 +307,5 @@ export async function mergeSweeps(dirs: string[], outDir: string): Promise<Sweep
   } finally {
     closeSync(fd);
   }
-  return aggregate({ name: meta.name, objectives: meta.objectives, parameters: meta.parameters as ResolvedSweep["parameters"] }, outDir, { shard: `merged from ${dirs.length}` }, { keysUnique: true });
+  return aggregate({ name: meta.name, objectives: meta.objectives, parameters: meta.parameters as ResolvedSweep["parameters"], workloadLabels: meta.workloads ?? [] }, outDir, { shard: `merged from ${dirs.length}` }, { keysUnique: true });
 }

@@ -62,6 +62,22 @@ export interface ResolvedSweep {
   serving?: ServingSettings;
 }
 
+/**
+ * A workload section as a short label for CSVs and plots: the model, then the other keys as
+ * key=value, variants in the CLI's syntax ("bert-base seq=512 attention=block-sparse:block=32").
+ */
+export function workloadLabel(section: Record<string, unknown>): string {
+  const text = (v: unknown): string => {
+    if (typeof v !== "object" || v === null) return String(v);
+    if (Array.isArray(v)) return v.map(text).join("|");
+    const { kind, ...rest } = v as Record<string, unknown>;
+    const params = Object.entries(rest).map(([k, x]) => `${k}=${text(x)}`).join(",");
+    return kind === undefined ? `{${params}}` : params ? `${String(kind)}:${params}` : String(kind);
+  };
+  const { model, ...rest } = section;
+  return [model === undefined ? "" : String(model), ...Object.entries(rest).map(([k, v]) => `${k}=${text(v)}`)].filter(Boolean).join(" ");
+}
+
 interface SweepDocument {
   name: string;
   design: string;

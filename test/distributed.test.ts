@@ -2,17 +2,19 @@
  * Distributed sweeps against a real redis-server (Debian's package; .ci/run installs it), started on
  * a free loopback port: a coordinator and two worker processes, one killed with SIGKILL mid-run; and
  * a coordinator killed mid-run and resumed. Every point must appear exactly once, with the same rows
- * as a local run of the same spec.
+ * as a local run of the same spec. Skipped with a notice when redis-server is missing
+ * (test/support/system-tools.ts), unless ATTNSIM_REQUIRE_SYSTEM_TESTS=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
+import { missingMessage, systemTool } from "./support/system-tools.js";
+import { freePort, startRedis } from "./support/local-redis.js";
 
 const root = packageRoot();
 const bin = join(root, "bin", "attnsim.js");
@@ -20,21 +22,10 @@ const specFile = join(root, "test", "fixtures", "distributed-sweep.yaml");
 const dir = mkdtempSync(join(tmpdir(), "attnsim-distributed-"));
 const POINTS = 3840;
 
-const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
+const REDIS = systemTool("redis-server");
 let redis: ChildProcess | undefined;
 let url = "";
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,11 +54,11 @@ function exited(child: ChildProcess): Promise<number | null> {
 let localRows: string[] = [];
 
 beforeAll(async () => {
-  if (!hasRedis) return;
-  const port = await freePort();
-  redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  url = `redis://127.0.0.1:${port}`;
-  await until("redis-server", () => spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" }).stdout.trim() === "PONG", 20);
+  if (!REDIS.run) return;
+  if (!REDIS.path) throw new Error(missingMessage("redis-server"));
+  const server = await startRedis(REDIS.path);
+  redis = server.process;
+  url = server.url;
   // The reference: the same spec in this process, no workers.
   await runSweep(loadSweep(specFile), { outDir: join(dir, "local"), workers: 0, batchSize: 16 });
   localRows = lines(join(dir, "local", "results.jsonl")).sort();
@@ -78,12 +69,8 @@ afterAll(async () => {
   redis?.kill("SIGTERM");
 });
 
-describe("distributed sweeps (BullMQ on a real redis-server)", () => {
-  it("redis-server is installed (.ci/run installs Debian's package)", () => {
-    expect(hasRedis, "redis-server not found: apt-get install redis-server").toBe(true);
-  });
-
-  it.runIf(hasRedis)("a worker killed with SIGKILL mid-run loses nothing: every point exactly once, the same rows as a local run", async () => {
+describe.runIf(REDIS.run)("distributed sweeps (BullMQ on a real redis-server)", () => {
+  it("a worker killed with SIGKILL mid-run loses nothing: every point exactly once, the same rows as a local run", async () => {
     const workerA = attnsim(["worker", url, "--workers", "1", "--lock-seconds", "2"]);
     const workerB = attnsim(["worker", url, "--workers", "1", "--lock-seconds", "2"]);
     const out = join(dir, "killed-worker");
@@ -106,7 +93,7 @@ describe("distributed sweeps (BullMQ on a real redis-server)", () => {
     expect(await exited(workerB)).toBe(0);
   }, 120_000);
 
-  it.runIf(hasRedis)("a coordinator killed mid-run continues with --resume: every point exactly once", async () => {
+  it("a coordinator killed mid-run continues with --resume: every point exactly once", async () => {
     const worker = attnsim(["worker", url, "--workers", "1", "--lock-seconds", "2"]);
     const out = join(dir, "killed-coordinator");
     const results = join(out, "results.jsonl");
@@ -133,7 +120,9 @@ describe("distributed sweeps (BullMQ on a real redis-server)", () => {
     worker.kill("SIGTERM");
     expect(await exited(worker)).toBe(0);
   }, 120_000);
+});
 
+describe("distributed sweeps: connection errors (no Redis needed)", () => {
   it("an unreachable Redis is an input error naming the URL, not a hang", async () => {
     const port = await freePort();
     const r = spawnSync(process.execPath, [bin, "sweep", specFile, "--backend", `redis://:secret@127.0.0.1:${port}`, "--out", join(dir, "unreachable")], { cwd: root, encoding: "utf8", timeout: 30_000 });

@@ -43,7 +43,7 @@ describe("sweep outputs", () => {
     expect(summary.rows).toBe(12);
     expect(summary.ok).toBe(12);
     const csv = readFileSync(join(out, "results.csv"), "utf8").trim().split("\n");
-    expect(csv[0]).toBe("index,key,workload,status,reason,rows,cols,kib,glb,latencySeconds,latencyCycles,energyJ,averagePowerW,peakPowerW,macs,areaMm2,peakMemoryBytes,peakActivationBytes,weightBytes,leakagePowerW,utilization,opsPerByte,outerBytes,edpJs");
+    expect(csv[0]).toBe("index,key,workload,workload_label,status,reason,rows,cols,kib,glb,latencySeconds,latencyCycles,energyJ,averagePowerW,peakPowerW,macs,areaMm2,peakMemoryBytes,peakActivationBytes,weightBytes,leakagePowerW,utilization,opsPerByte,outerBytes,edpJs");
     expect(csv).toHaveLength(13);
     expect(csv.every((line) => line.split(",").length === csv[0]!.split(",").length)).toBe(true);
     expect(readFileSync(join(out, "pareto.csv"), "utf8").trim().split("\n").length).toBeGreaterThan(1);

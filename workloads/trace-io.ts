@@ -3,12 +3,17 @@
  * cannot say (names resolve, ids unique, tensors produced before they are read, operand sizes
  * agree with the shapes). Every problem names the file and the JSON path.
  */
-import traceSchema from "./schema/trace.schema.json" with { type: "json" };
+import traceSchemaJson from "./schema/trace.schema.json" with { type: "json" };
 import { readDocument, validateAgainst } from "../common/document.js";
 import { InputError, type InputProblem } from "../common/input-error.js";
 import { isResident, matmulOutputElements, type Trace } from "./trace.js";
 
-export { traceSchema };
+/**
+ * The trace file format (workloads/schema/trace.schema.json). Typed as a plain object so the published
+ * declaration does not import JSON (an import attribute that declaration files cannot carry:
+ * TS1543 under moduleResolution nodenext).
+ */
+export const traceSchema: Readonly<Record<string, unknown>> = traceSchemaJson;
 
 export function loadTrace(file: string): Trace {
   return parseTrace(readDocument(file), file);

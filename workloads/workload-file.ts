@@ -2,14 +2,19 @@
  * Workload spec files (YAML/JSON): `version: 1` and a `workload:` section. The section is the same
  * object sweep specs use for their workloads; `parseWorkloadSection` reads it wherever it appears.
  */
-import workloadSchema from "./schema/workload.schema.json" with { type: "json" };
+import workloadSchemaJson from "./schema/workload.schema.json" with { type: "json" };
 import { readDocument, validateAgainst } from "../common/document.js";
 import { parseVariantObject, type WorkloadSpec } from "./workload-spec.js";
 import { VARIANT_CATEGORIES } from "./variants/registry.js";
 import { operatorName, parseOperatorSection } from "./operator.js";
 import { InputError } from "../common/input-error.js";
 
-export { workloadSchema };
+/**
+ * The workload spec file format (workloads/schema/workload.schema.json). Typed as a plain object so the published
+ * declaration does not import JSON (an import attribute that declaration files cannot carry:
+ * TS1543 under moduleResolution nodenext).
+ */
+export const workloadSchema: Readonly<Record<string, unknown>> = workloadSchemaJson;
 
 export function loadWorkloadFile(file: string): WorkloadSpec {
   const doc = validateAgainst<{ workload: Record<string, unknown> }>(workloadSchema, readDocument(file), file);

@@ -5,7 +5,8 @@
  */
 import type { ServingResult } from "../../serving/simulator.js";
 import type { RealtimeResult } from "../../serving/realtime.js";
-import { axisType, baseOptions, color, type ChartSpec } from "./chart.js";
+import type { ChartSpec } from "./chart.js";
+import { axisType, chartOptions, color } from "../style.js";
 
 /** Empirical CDF points of values (sorted), at most `limit` of them (evenly spaced ranks). */
 function cdf(values: number[], limit = 400): { x: number; y: number }[] {
@@ -33,7 +34,7 @@ export function latencyCdfCharts(runs: readonly Pick<ServingResult, "designs" | 
     const xs = curves.flatMap((c) => c.points.map((p) => p.x));
     return {
       name: `latency-cdf-${m.name}`, title,
-      config: { type: "line", data: { datasets: datasets as never }, options: baseOptions(title, { title: `${m.label} (ms)`, type: axisType(xs) }, { title: "fraction of requests", type: "linear" }) },
+      config: { type: "line", data: { datasets: datasets as never }, options: chartOptions(title, { title: `${m.label} (ms)`, type: axisType(xs) }, { title: "fraction of requests", type: "linear" }) },
       table: { header: ["design", `${m.name}_ms`, "fraction"], rows: curves.flatMap((c) => c.points.map((p) => [c.label, p.x, p.y])) },
     };
   });
@@ -43,7 +44,7 @@ export function latencyCdfCharts(runs: readonly Pick<ServingResult, "designs" | 
 export function servingTimeChart(r: ServingResult): ChartSpec {
   const s = r.series;
   const title = `Queue and power over time (${r.designs.join(" + ")})`;
-  const options = baseOptions(title, { title: "time (s)", type: "linear" }, { title: "requests", type: "linear" }) as Record<string, any>;
+  const options = chartOptions(title, { title: "time (s)", type: "linear" }, { title: "requests", type: "linear" }) as Record<string, any>;
   options.scales.y2 = { type: "linear", position: "right", title: { display: true, text: "power (W)" }, grid: { drawOnChartArea: false } };
   const xy = (ys: number[]) => s.timeSeconds.map((t, i) => ({ x: t, y: ys[i]! }));
   return {
@@ -87,7 +88,7 @@ export function realtimeLatencyChart(r: RealtimeResult): ChartSpec {
   }
   return {
     name: "realtime-latency", title,
-    config: { type: "scatter", data: { datasets: datasets as never }, options: baseOptions(title, { title: "release time (s)", type: "linear" }, { title: "latency (ms)", type: "linear" }) },
+    config: { type: "scatter", data: { datasets: datasets as never }, options: chartOptions(title, { title: "release time (s)", type: "linear" }, { title: "latency (ms)", type: "linear" }) },
     table: { header: ["policy", "stream", "release_s", "deadline_s", "latency_s", "voltage_V", "energy_J", "missed", "dropped"], rows },
   };
 }
@@ -101,7 +102,7 @@ export function realtimePowerChart(r: RealtimeResult): ChartSpec {
     config: {
       type: "line",
       data: { datasets: r.policies.map((p, i) => ({ label: `${p.policy} (average ${p.averagePowerW.toPrecision(3)} W)`, data: p.series.timeSeconds.map((t, k) => ({ x: t, y: p.series.powerW[k]! })), borderColor: color(i), pointRadius: 0 })) as never },
-      options: baseOptions(title, { title: "time (s)", type: "linear" }, { title: "power (W)", type: "linear" }),
+      options: chartOptions(title, { title: "time (s)", type: "linear" }, { title: "power (W)", type: "linear" }),
     },
     table: { header: ["time_s", ...r.policies.map((p) => `${p.policy}_W`)], rows: first.series.timeSeconds.map((t, k) => [t, ...r.policies.map((p) => p.series.powerW[k]!)]) },
   };
@@ -110,7 +111,7 @@ export function realtimePowerChart(r: RealtimeResult): ChartSpec {
 /** Miss rate and battery life per policy. */
 export function realtimePolicyChart(r: RealtimeResult): ChartSpec {
   const title = `Deadline misses and battery life per policy (${r.design})`;
-  const options = baseOptions(title, { title: "policy", type: "category" }, { title: "deadline miss rate (%)", type: "linear" }) as Record<string, any>;
+  const options = chartOptions(title, { title: "policy", type: "category" }, { title: "deadline miss rate (%)", type: "linear" }) as Record<string, any>;
   options.scales.y2 = { type: "linear", position: "right", title: { display: true, text: "battery life (h)" }, grid: { drawOnChartArea: false } };
   const missPct = (p: RealtimeResult["policies"][number]) => {
     const inputs = p.streams.reduce((a, s) => a + s.inputs, 0);
