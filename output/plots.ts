@@ -2,12 +2,14 @@
  * Plot sets: the charts of a run, of a sweep folder, and of a scaling study, written as PNG + CSV
  * pairs and gathered into report.html. Reads Results and sweep outputs only.
  */
-import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import type { Result } from "../sim/result.js";
 import type { Row } from "../sweeps/evaluate-point.js";
 import type { SweepSummary } from "../sweeps/aggregate.js";
+import type { SweepMeta } from "../sweeps/sweep-folder.js";
+import { inside, makeFolder } from "../common/output-files.js";
 import { csvText, type ChartSpec } from "./charts/chart.js";
 import { renderPng } from "./charts/render.js";
 import { energyBreakdownChart, powerChart, rooflineChart } from "./charts/result-charts.js";
@@ -16,11 +18,11 @@ import { reportHtml, type ReportSection } from "./report.js";
 
 /** Write each chart as <name>.png and <name>.csv in `dir`; returns the file names. */
 export async function writeCharts(dir: string, charts: ChartSpec[]): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const files: string[] = [];
   for (const c of charts) {
-    writeFileSync(join(dir, `${c.name}.png`), await renderPng(c));
-    writeFileSync(join(dir, `${c.name}.csv`), csvText(c.table));
+    writeFileSync(inside(dir, `${c.name}.png`), await renderPng(c));
+    writeFileSync(inside(dir, `${c.name}.csv`), csvText(c.table));
     files.push(`${c.name}.png`, `${c.name}.csv`);
   }
   return files;
@@ -77,9 +79,8 @@ export async function sweepRows(dir: string, limit = 50_000): Promise<Row[]> {
   return rows;
 }
 
-/** Pareto scatter(s) and a tornado per objective of a sweep folder, and report.html there. */
-export async function writeSweepPlots(dir: string, outDir = join(dir, "plots")): Promise<string[]> {
-  const meta = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8")) as { name: string; file: string; parameters: { name: string }[]; objectives: { metric: string; sense: string }[] };
+/** Pareto scatter(s) and a tornado per objective of a sweep folder (its sweep.json read and validated by the caller), and report.html there. */
+export async function writeSweepPlots(dir: string, meta: SweepMeta, outDir = join(dir, "plots")): Promise<string[]> {
   const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as SweepSummary;
   const rows = await sweepRows(dir);
   const frontKeys = new Set(readFileSync(join(dir, "pareto.csv"), "utf8").split("\n").slice(1).map((l) => l.split(",")[1]).filter(Boolean));
@@ -106,12 +107,6 @@ export async function writeSweepPlots(dir: string, outDir = join(dir, "plots")):
     { title: "Best per objective", table: { header: ["objective", "value", "parameters", "workload"], rows: Object.entries(summary.best).filter(([, b]) => b).map(([k, b]) => [k, b!.value, JSON.stringify(b!.params), b!.workload]) } },
     { title: "Pareto front", table: { header: ["workload", ...params, ...objectives], rows: front.map((r) => [r.workload, ...params.map((p) => String(r.params[p])), ...objectives.map((o) => r.metrics?.[o] ?? NaN)]) } },
   ];
-  let specText = "";
-  try {
-    specText = readFileSync(meta.file, "utf8");
-  } catch {
-    specText = "(spec file not found)";
-  }
-  writeFileSync(join(outDir, "report.html"), reportHtml(`Sweep ${meta.name}`, charts, sections, { [meta.file]: specText }));
+  writeFileSync(inside(outDir, "report.html"), reportHtml(`Sweep ${meta.name}`, charts, sections, { [meta.file]: meta.specText }));
   return [...files, "report.html"];
 }

@@ -13,7 +13,8 @@ import type { Trace } from "../workloads/trace.js";
 import { simulate } from "../sim/engine.js";
 import { InputError } from "../common/input-error.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
-import { METRICS, type ResolvedSweep } from "./spec.js";
+import type { ResolvedSweep } from "./spec.js";
+import { METRICS } from "./metrics.js";
 
 export type RowStatus = "ok" | "violates" | "infeasible" | "error";
 
@@ -91,6 +92,13 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       weightBytes: r.weightBytes, leakagePowerW: r.leakagePowerW, utilization: r.utilization, opsPerByte: Number.isFinite(r.opsPerByte) ? r.opsPerByte : 0,
       outerBytes: outer.readBytes + outer.writeBytes, edpJs: r.energyJ * r.latencySeconds,
     };
+    // A non-finite metric (an overflow from absurd sizes) would poison the front and the best point.
+    const broken = Object.entries(metrics).find(([, v]) => !Number.isFinite(v));
+    if (broken) {
+      row.status = "error";
+      row.reason = `${broken[0]} is ${broken[1]}: the point's sizes overflow double precision`;
+      return row;
+    }
     row.metrics = metrics;
     const scope: Record<string, ExprValue> = { ...task.params, ...metrics };
     for (const c of spec.constraints) {
@@ -107,4 +115,3 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
   return row;
 }
 
-export { METRICS };

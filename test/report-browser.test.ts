@@ -14,6 +14,7 @@ import { simulate } from "../sim/engine.js";
 import { loadDesign } from "../hardware-models/design-loader.js";
 import { buildPresetTrace } from "../workloads/transformer-builder.js";
 import { writeRunPlots, writeSweepPlots } from "../output/plots.js";
+import { readSweepMeta } from "../sweeps/sweep-folder.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
 
@@ -65,7 +66,7 @@ describe("report.html in headless Chromium", () => {
   it("a sweep report", async () => {
     const out = join(dir, "sweep");
     await runSweep(loadSweep("examples/sweeps/sram-vs-bandwidth.yaml"), { outDir: out, workers: 0 });
-    await writeSweepPlots(out);
+    await writeSweepPlots(out, readSweepMeta(out));
     const r = await openReport(join(out, "plots", "report.html"), join(out, "plots", "report.png"));
     expect(r.errors).toEqual([]);
     expect(r.drawn.length).toBeGreaterThanOrEqual(2);

@@ -76,7 +76,7 @@ objectives: [{ minimize: energyJ }]`);
     expect(summary.reasons.map((r) => r.status)).toEqual(expect.arrayContaining(["violates", "infeasible"]));
   });
 
-  it("runs in piscina workers with the same results as in this thread", async () => {
+  it("runs in worker processes with the same results as in this thread", async () => {
     const spec = loadSweep(small("workers"));
     await runSweep(spec, { outDir: join(dir, "w0"), workers: 0 });
     await runSweep(spec, { outDir: join(dir, "w2"), workers: 2, batchSize: 2 });

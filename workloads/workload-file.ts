@@ -16,8 +16,12 @@ export function loadWorkloadFile(file: string): WorkloadSpec {
   return parseWorkloadSection(doc.workload, file, "/workload");
 }
 
-/** A validated `workload:` object -> WorkloadSpec, variant keys checked with precise paths. */
+/** The schema of one `workload:` section, wherever it appears (workload files, sweeps, studies). */
+const sectionSchema = { ...workloadSchema.$defs.workload, $defs: workloadSchema.$defs };
+
+/** A `workload:` object -> WorkloadSpec, checked against the workload file's schema, variant keys with precise paths. */
 export function parseWorkloadSection(section: Record<string, unknown>, file: string, path: string): WorkloadSpec {
+  validateAgainst(sectionSchema, section, file, path);
   if ((section.model === undefined) === (section.operator === undefined)) {
     throw new InputError(file, { path, expected: "either model: (a preset) or operator: (one matmul, softmax, layernorm or elementwise op)", found: section.model === undefined ? "neither" : "both" });
   }
