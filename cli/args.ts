@@ -5,7 +5,7 @@ import { buildWorkload } from "../workloads/transformer-builder.js";
 import { loadTrace } from "../workloads/trace-io.js";
 import type { Trace, Phase } from "../workloads/trace.js";
 import { parseVariantText, type WorkloadSpec } from "../workloads/workload-spec.js";
-import { loadWorkloadFile } from "../workloads/workload-file.js";
+import { loadWorkloadFile, workloadSchema } from "../workloads/workload-file.js";
 
 export const CLI = "<command line>";
 
@@ -67,8 +67,11 @@ export function specFromArgs(v: ArgValues): WorkloadSpec {
   if (phase !== undefined && phase !== "prefill" && phase !== "decode") throw new InputError(CLI, { path: "--phase", expected: "prefill or decode", found: JSON.stringify(phase) });
   const spec: WorkloadSpec = { model };
   const ints: [keyof WorkloadSpec, string][] = [["seq", "--seq"], ["batch", "--batch"], ["context", "--context"], ["kvHeads", "--kv-heads"], ["generate", "--generate"]];
+  const limits = workloadSchema.$defs.workload.properties as Record<string, { maximum?: number }>;
   for (const [key, flag] of ints) {
     const value = positiveInt(str(flag.slice(2)), flag);
+    const maximum = limits[key]?.maximum ?? Number.MAX_SAFE_INTEGER;
+    if (value !== undefined && value > maximum) throw new InputError(CLI, { path: flag, expected: `a positive integer up to ${maximum}`, found: JSON.stringify(str(flag.slice(2))) });
     if (value !== undefined) (spec as unknown as Record<string, number>)[key] = value;
   }
   if (phase) spec.phase = phase as Phase;

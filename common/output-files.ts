@@ -13,6 +13,8 @@ import { InputError } from "./input-error.js";
 export class OutputError extends Error {
   readonly file: string;
   readonly code: string;
+  /** Bytes of the failed write that did reach the file (a short write before the error). */
+  writtenBytes = 0;
 
   constructor(file: string, code: string, advice = "") {
     super(`cannot write ${file}: ${describeCode(code)}${advice ? `; ${advice}` : ""}`);
@@ -99,7 +101,9 @@ export function writeAll(fd: number, data: string | Uint8Array, file: string, ad
   try {
     while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
   } catch (err) {
-    throw writeFailure(err, file, "--out", advice);
+    const failure = writeFailure(err, file, "--out", advice);
+    if (failure instanceof OutputError) failure.writtenBytes = offset;
+    throw failure;
   }
 }
 

@@ -45,7 +45,10 @@ export function parseQuantity(
 ): number {
   const expected = `a quantity in ${kind.unit}-compatible units such as ${kind.example}`;
   if (typeof value === "number") {
-    if (allowBareNumber && Number.isFinite(value)) return value;
+    if (allowBareNumber && Number.isFinite(value)) {
+      if (value < 0) throw new InputError(where.file, { path: where.path, expected: `a non-negative ${expected}`, found: describeValue(value) });
+      return value;
+    }
     throw new InputError(where.file, { path: where.path, expected: `${expected} (a unit is required)`, found: describeValue(value) });
   }
   if (typeof value !== "string") {
@@ -63,6 +66,11 @@ export function parseQuantity(
   }
   if (!Number.isFinite(result)) {
     throw new InputError(where.file, { path: where.path, expected: `a finite ${expected}`, found: describeValue(value) });
+  }
+  // Every kind above (bytes, frequencies, bandwidths, energies, powers, voltages, lengths, areas,
+  // times, carbon intensities) is physically non-negative: a negative one gives negative totals.
+  if (result < 0) {
+    throw new InputError(where.file, { path: where.path, expected: `a non-negative ${expected}`, found: describeValue(value) });
   }
   if (parsed.size > 10_000) parsed.clear();
   parsed.set(memoKey, result);

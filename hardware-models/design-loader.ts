@@ -76,6 +76,13 @@ export function locateDesignFrom(name: string, dir: string, where: { file: strin
  */
 export const SUPPLY_RANGE_V = { min: 0.3, max: 2 } as const;
 
+/**
+ * The fastest clock a design may ask for: a sanity bound on input, like SUPPLY_RANGE_V, not a
+ * timing model. Shipped CMOS logic tops out near 6 GHz (Intel Core i9-14900KS, 6.2 GHz boost,
+ * 2024) and the liquid-nitrogen overclocking record is ~9.1 GHz; 10 GHz is above both.
+ */
+export const MAX_CLOCK_HZ = 10e9;
+
 /** A supply voltage ("0.8 V") in SUPPLY_RANGE_V, or an InputError at `where`. */
 export function parseSupplyVoltage(value: string, where: { file: string; path: string }): number {
   const volts = parseQuantity(value, QUANTITY.voltageV, where);
@@ -100,12 +107,12 @@ export function resolveDesign(data: unknown, file: string): Design {
   }
   const voltageV = parseSupplyVoltage(doc.technology.voltage, at("/technology/voltage"));
   const frequencyHz = parseQuantity(doc.technology.frequency, QUANTITY.frequencyHz, at("/technology/frequency"));
-  if (!(frequencyHz > 0)) throw new InputError(file, { path: "/technology/frequency", expected: "a positive frequency", found: doc.technology.frequency });
+  if (!(frequencyHz > 0 && frequencyHz <= MAX_CLOCK_HZ)) throw new InputError(file, { path: "/technology/frequency", expected: `a positive frequency up to ${MAX_CLOCK_HZ / 1e9} GHz`, found: doc.technology.frequency });
   const flavor = doc.technology.flavor ?? "hp";
   const dvfs = doc.technology.dvfs?.map((p, i) => {
     const voltage = parseSupplyVoltage(p.voltage, at(`/technology/dvfs/${i}/voltage`));
     const frequency = parseQuantity(p.frequency, QUANTITY.frequencyHz, at(`/technology/dvfs/${i}/frequency`));
-    if (!(frequency > 0)) throw new InputError(file, { path: `/technology/dvfs/${i}/frequency`, expected: "a positive frequency", found: p.frequency });
+    if (!(frequency > 0 && frequency <= MAX_CLOCK_HZ)) throw new InputError(file, { path: `/technology/dvfs/${i}/frequency`, expected: `a positive frequency up to ${MAX_CLOCK_HZ / 1e9} GHz`, found: p.frequency });
     return Object.freeze({ voltageV: voltage, frequencyHz: frequency });
   });
 

@@ -28,7 +28,7 @@ import { dvfsStudy, operatingPoints, type DvfsStudy } from "../sim/dvfs.js";
 import { batchingStudy, type BatchingStudy } from "../sim/batching.js";
 import { parseIntensityCsv, scheduleJobs, type CarbonJob, type ScheduleResult } from "../sim/carbon-schedule.js";
 import { evaluateExpression } from "../sweeps/expressions.js";
-import { withValues } from "../common/set-path.js";
+import { checkPathSegments, withValues } from "../common/set-path.js";
 
 export { studySchema };
 
@@ -94,7 +94,11 @@ interface StudyDoc {
 
 /** A design with values changed at dotted paths (a case's `set:`), resolved again. */
 function designWithValues(base: { doc: unknown; file: string }, set: Obj, file: string, path: string): { doc: unknown; file: string; design: Design } {
-  const doc = withValues(base.doc, Object.entries(set).map(([key, value]) => [key.split("."), value] as const));
+  const doc = withValues(base.doc, Object.entries(set).map(([key, value]) => {
+    const segments = key.split(".");
+    checkPathSegments(segments, file, `${path}/${key}`);
+    return [segments, value] as const;
+  }));
   try {
     return { doc, file: base.file, design: resolveDesign(doc, base.file) };
   } catch (err) {

@@ -6,7 +6,8 @@
  * objectives (pareto.csv), and summary.json (counts by status and reason, best point per
  * objective, wall time and rate).
  */
-import { closeSync, createReadStream, existsSync, openSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, openSync, statSync } from "node:fs";
+import { InputError } from "../common/input-error.js";
 import { createInterface } from "node:readline";
 import { inside, writeAll, writeFailure, writeOutputFile } from "../common/output-files.js";
 import type { Row } from "./evaluate-point.js";
@@ -89,6 +90,7 @@ export function csvLine(spec: Pick<ResolvedSweep, "parameters">, row: Row): stri
 /** Rows of a results.jsonl (none if it is missing), in file order; a torn line (a kill mid-write) is skipped. */
 export async function readRows(file: string, keep: (row: Row) => void): Promise<void> {
   if (!existsSync(file)) return;
+  if (!statSync(file).isFile()) throw new InputError(file, { path: "", expected: "a results file (a regular file, written by attnsim sweep)", found: "not a regular file" });
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === "") continue;

@@ -37,7 +37,7 @@ const DISABLED = [
   // unseeded: a sweep must give the same rows every time
   "random", "randomInt", "pickRandom",
   // running time grows with an argument's value, not its size
-  "permutations", "combinations", "combinationsWithRep", "stirlingS2", "bellNumbers", "catalan", "composition", "multinomial", "setPowerset", "solveODE",
+  "permutations", "combinations", "combinationsWithRep", "stirlingS2", "bellNumbers", "catalan", "composition", "multinomial", "setPowerset", "solveODE", "isPrime",
   "bignumber", "fraction",
 ];
 /** The guard every operator and function result passes through; `$` cannot start a parameter name. */

@@ -13,10 +13,10 @@
  * another spec's folder is refused), and a write that fails (a full disk) stops the sweep with an
  * OutputError: the rows written before it stay, and `--resume` continues from them.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { InputError } from "../common/input-error.js";
-import { inside, writeAll, writeFailure } from "../common/output-files.js";
+import { inside, OutputError, writeAll, writeFailure } from "../common/output-files.js";
 import type { PointTask, Row } from "./evaluate-point.js";
 import { aggregate, readRows, type SweepSummary } from "./aggregate.js";
 import { assign, dimensions, pointKey, type ResolvedSweep } from "./spec.js";
@@ -215,14 +215,28 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
     const rate = evaluated / Math.max(seconds, 1e-9);
     options.onProgress?.({ done: evaluated + skipped, total, skipped, errors, ratePerSecond: rate, etaSeconds: rate > 0 ? (total - evaluated - skipped) / rate : Infinity });
   };
-  // Rows count as done only once written; after a failed write nothing more is recorded (the
-  // points in flight are evaluated again on resume).
+  // Rows count as done only once written. A write that fails (a full disk) is cut back to its last
+  // whole row, which the progress counts; nothing more is recorded, and the points not written are
+  // evaluated again on resume.
+  let fileBytes = fstatSync(fd).size;
   const record = (result: WorkerResult) => {
     if (failed || result.count === 0) return;
     try {
       writeAll(fd, result.lines, file, RESUME_ADVICE);
+      fileBytes += Buffer.byteLength(result.lines);
     } catch (err) {
       failed = err instanceof Error ? err : new Error(String(err));
+      if (err instanceof OutputError) {
+        const written = Buffer.from(result.lines).subarray(0, err.writtenBytes);
+        const whole = written.lastIndexOf(0x0a) + 1;
+        try {
+          ftruncateSync(fd, fileBytes + whole);
+        } catch {
+          // the torn tail stays; a resume skips it
+        }
+        evaluated += written.subarray(0, whole).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
+        report();
+      }
       return;
     }
     evaluated += result.count;

@@ -36,6 +36,8 @@ export interface WorkerPoolOptions {
 
 /** Default time limit of one point: the largest presets with long generation take seconds, not a minute. */
 export const DEFAULT_POINT_TIMEOUT_SECONDS = 60;
+/** Time a process may take to start and load the spec before its first heartbeat (~0.7 s idle; loaded machines take seconds). */
+const STARTUP_ALLOWANCE_MS = 60_000;
 /** Tasks in a row whose process died before it had loaded the spec: the pool itself is broken. */
 const BROKEN_AFTER = 3;
 
@@ -50,9 +52,13 @@ export class WorkerPool {
   private readonly pool: workerpool.Pool;
   private readonly timeoutMs: number;
   private startupFailures = 0;
+  /** Tasks handed to workerpool at once: one per process, so a task starts when it is handed over. */
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(options: WorkerPoolOptions) {
     this.timeoutMs = (options.pointTimeoutSeconds ?? DEFAULT_POINT_TIMEOUT_SECONDS) * 1000;
+    this.free = options.processes;
     this.pool = workerpool.pool(join(packageRoot(), "dist", "sweeps", "worker-process.js"), {
       workerType: "process",
       minWorkers: options.processes,
@@ -62,11 +68,23 @@ export class WorkerPool {
     });
   }
 
-  /**
-   * One task in one process; a death or a hang rejects with a BatchFailure. The time limit runs
-   * from the process's first heartbeat (spec loaded), so a task waiting in the queue is not timed.
-   */
+  /** One task in one process; a death or a hang rejects with a BatchFailure. */
   async run(task: WorkerTask): Promise<WorkerResult> {
+    if (this.free === 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.free--;
+    try {
+      return await this.runNow(task);
+    } finally {
+      this.free++;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /**
+   * The time limit runs between heartbeats, and from the hand-over (a process is free for it) to
+   * the first one with a start-up allowance: a process that hangs, even before the task, is stopped.
+   */
+  private async runNow(task: WorkerTask): Promise<WorkerResult> {
     let stderr = "";
     let timedOut = false;
     let started = false;
@@ -76,17 +94,18 @@ export class WorkerPool {
         if (payload.stderr !== undefined) stderr = (stderr + payload.stderr).slice(-4000);
         else if (payload.alive !== undefined) {
           started = true;
-          arm();
+          arm(this.timeoutMs);
         }
       },
     });
-    const arm = () => {
+    const arm = (ms: number): void => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         timedOut = true;
         promise.cancel();
-      }, this.timeoutMs);
+      }, ms);
     };
+    arm(this.timeoutMs + STARTUP_ALLOWANCE_MS);
     try {
       const result = (await promise) as WorkerResult;
       this.startupFailures = 0;
@@ -94,7 +113,9 @@ export class WorkerPool {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const reason = timedOut
-        ? `no point finished within ${this.timeoutMs / 1000} s (the point time limit); the worker process was stopped`
+        ? started
+          ? `no point finished within ${this.timeoutMs / 1000} s (the point time limit); the worker process was stopped`
+          : `the worker process did not start within ${(this.timeoutMs + STARTUP_ALLOWANCE_MS) / 1000} s; it was stopped`
         : /terminated Unexpectedly/.test(message)
           ? `the worker process died (${/signalCode: `(\w+)`/.exec(message)?.[1] ?? `exit code ${/exitCode: `(\w+)`/.exec(message)?.[1] ?? "?"}`})${lastWords(stderr) ? `: ${lastWords(stderr)}` : ""}`
           : message;

@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { parse as parseCsv } from "csv-parse/sync";
 import measuredSchema from "./schema/measured.schema.json" with { type: "json" };
 import { parseText, readTextFile, validateAgainst } from "../common/document.js";
+import { checkPathSegments } from "../common/set-path.js";
 import { InputError, type InputProblem } from "../common/input-error.js";
 import { parseQuantity, QUANTITY, type QuantityKind } from "../common/quantity.js";
 import { locateDesignFrom } from "../hardware-models/design-loader.js";
@@ -194,6 +195,7 @@ function resolveCalibration(c: NonNullable<Doc["calibration"]>, file: string, pa
     const segments = p.path.split(".");
     if (segments[0] === "design") segments.shift();
     if (segments.length === 0 || segments.some((s) => s === "")) throw new InputError(file, { path: `${at}/path`, expected: "a dotted path into the design, e.g. system.opOverhead.matmul", found: JSON.stringify(p.path) });
+    checkPathSegments(segments, file, `${at}/path`);
     return { path: segments, name: segments.join("."), ...(p.unit ? { unit: p.unit } : {}), min: p.min, max: p.max, initial };
   });
   return { parameters, ...(c.metrics ? { metrics: c.metrics } : {}), folds: c.folds ?? 5, seed: c.seed ?? 1 };
