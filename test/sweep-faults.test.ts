@@ -7,7 +7,7 @@
  * The poison is injected from outside the code under test (test/fixtures/poison-point.mjs, loaded
  * with NODE_OPTIONS=--import into the sweep's processes), so no test hook lives in attnsim.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,9 +41,15 @@ objectives: [{ minimize: energyJ }]
 interface Line { key: string; status: string; reason?: string; params: Record<string, unknown> }
 const rows = (out: string): Line[] => readFileSync(join(out, "results.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Line);
 
+const children: ReturnType<typeof spawn>[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+});
+
 function attnsim(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    children.push(child);
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("exit", (code) => resolve({ code, stderr }));
