@@ -75,6 +75,7 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     const m = /^(\d+)\/(\d+)$/.exec(str("shard")!);
     if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) < 1) throw new InputError(CLI, { path: "--shard", expected: "i/N with 0 <= i < N", found: JSON.stringify(str("shard")) });
     shard = { index: Number(m[1]), count: Number(m[2]) };
+    if (spec.sampler.kind === "nsga2") throw new InputError(CLI, { path: "--shard", expected: "no shards with the nsga2 sampler (each generation is bred from the whole previous one)", found: str("shard") });
   }
   const workerHeapMb = heapFlag(str("worker-heap"));
   const pointTimeoutSeconds = positiveInt(str("point-timeout"), "--point-timeout");

@@ -101,15 +101,15 @@ export function redactUrl(url: string): string {
 }
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ needs maxRetriesPerRequest: null). */
-export function redisOptions(url: string): RedisOptions {
+export function redisOptions(url: string, flag = "--backend"): RedisOptions {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new InputError("<command line>", { path: "--backend", expected: "redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://... (TLS)", found: JSON.stringify(redactUrl(url)) });
+    throw new InputError("<command line>", { path: flag, expected: "redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://... (TLS)", found: JSON.stringify(redactUrl(url)) });
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
-    throw new InputError("<command line>", { path: "--backend", expected: "a redis:// or rediss:// URL", found: JSON.stringify(redactUrl(url)) });
+    throw new InputError("<command line>", { path: flag, expected: "a redis:// or rediss:// URL", found: JSON.stringify(redactUrl(url)) });
   }
   const password = process.env.ATTNSIM_REDIS_PASSWORD ?? (u.password ? decodeURIComponent(u.password) : undefined);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
@@ -251,7 +251,7 @@ export interface WorkerOptions {
 
 /** The worker's side: joins every active sweep's queue, evaluates its jobs in worker processes of its own. */
 export async function runWorker(url: string, options: WorkerOptions): Promise<{ jobs: number; points: number }> {
-  const connection = redisOptions(url);
+  const connection = redisOptions(url, "URL");
   const client = await connected(connection, "URL", url);
   const log = options.log ?? (() => undefined);
   const health = new Health("worker", log);

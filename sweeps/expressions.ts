@@ -11,7 +11,7 @@
  *   to grow a value step by step, no user recursion);
  * - every value an operator or function produces holds at most MAX_VALUE_ELEMENTS elements, and
  *   range, zeros, ones, identity, resize, diag and kron are refused before they build a larger one,
- *   so the largest value ever built is a broadcast of two allowed ones (MAX_VALUE_ELEMENTS^2 = 10^6);
+ *   so the largest value ever built is a broadcast of two allowed ones (MAX_VALUE_ELEMENTS^2 = 10^4);
  * - functions whose running time grows with the value of an argument (combinatorics, ODE solving,
  *   arbitrary precision) and the unseeded random functions are disabled.
  * Time is bounded in the sweep's worker processes (sweeps/worker-pool.ts); these limits make a
@@ -28,8 +28,13 @@ export class ExpressionError extends Error {
 }
 
 export const MAX_EXPRESSION_CHARS = 2000;
-/** Values in constraints and parameters are scalars or short lists; 1,000 elements is generous. */
-export const MAX_VALUE_ELEMENTS = 1000;
+/**
+ * Values in constraints and parameters are scalars or short lists; 100 elements is generous. It is
+ * also small enough that the one value built before the guard sees it, a broadcast of two allowed
+ * values (`ones(100, 1) + ones(1, 100)`, 10^4 elements), takes milliseconds: mathjs needs ~30 s for
+ * a 10^6-element broadcast on this project's machines.
+ */
+export const MAX_VALUE_ELEMENTS = 100;
 
 const DISABLED = [
   // reach the parser or change the instance (mathjs security guidance)

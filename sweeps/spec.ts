@@ -68,7 +68,13 @@ interface SweepDocument {
 export function loadSweep(file: string): ResolvedSweep {
   const doc = validateAgainst<SweepDocument>(sweepSchema, readDocument(file), file);
   const relative = resolvePath(dirname(file), doc.design);
-  const designFile = existsSync(relative) ? relative : locateDesign(doc.design);
+  let designFile: string;
+  try {
+    designFile = existsSync(relative) ? relative : locateDesign(doc.design);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(file, { path: "/design", expected: "a design file (relative to the spec) or a preset name", found: `${JSON.stringify(doc.design)} (${err.problems[0]?.expected ?? err.message})` });
+  }
   const parameters: ParameterSpec[] = [];
   const known = new Set<string>();
   for (const [name, p] of Object.entries(doc.parameters)) {

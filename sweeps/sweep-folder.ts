@@ -79,8 +79,8 @@ const summarySchema = {
   type: "object",
   required: ["name", "rows", "ok", "violates", "infeasible", "errors", "best", "paretoPoints"],
   properties: {
-    rows: { type: "number" }, ok: { type: "number" }, violates: { type: "number" }, infeasible: { type: "number" }, errors: { type: "number" }, paretoPoints: { type: "number" },
-    best: { type: "object", additionalProperties: { anyOf: [{ type: "null" }, { type: "object", required: ["value", "params", "workload"] }] } },
+    name: { type: "string" }, rows: { type: "number" }, ok: { type: "number" }, violates: { type: "number" }, infeasible: { type: "number" }, errors: { type: "number" }, paretoPoints: { type: "number" },
+    best: { type: "object", additionalProperties: { anyOf: [{ type: "null" }, { type: "object", required: ["value", "params", "workload"], properties: { value: { type: "number" }, params: { type: "object" }, workload: { type: "number" } } }] } },
   },
 } as const;
 
