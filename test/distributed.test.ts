@@ -6,11 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
+import { faultSpec as makeFaultSpec } from "./fault-spec.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
 
@@ -70,19 +71,7 @@ async function startRedis(port: number, extra: string[] = []): Promise<ChildProc
   return server;
 }
 
-/** A sweep of `points` matmul workloads (n = 1..points): cheap points, one parameter to poison. */
-function faultSpec(name: string, points: number): string {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `version: 1
-name: ${name}
-design: edge-npu
-workloads: [{ operator: matmul, m: 64, n: 64, k: 64, precision: int8 }]
-parameters:
-  n: { path: workload.n, range: { from: 1, to: ${points}, step: 1 } }
-objectives: [{ minimize: energyJ }]
-`);
-  return file;
-}
+const faultSpec = (name: string, points: number) => makeFaultSpec(dir, name, points);
 
 const keysOf = (rows: string[]) => rows.map((l) => JSON.parse(l) as { key: string; status: string; reason?: string; params: Record<string, unknown> });
 

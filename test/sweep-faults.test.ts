@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
+import { faultSpec as makeFaultSpec } from "./fault-spec.js";
 import { setPath, withValues } from "../common/set-path.js";
 import { InputError } from "../common/input-error.js";
 import { OutputError } from "../common/output-files.js";
@@ -24,19 +25,7 @@ const bin = join(root, "bin", "attnsim.js");
 const poison = join(root, "test", "fixtures", "poison-point.mjs");
 const dir = mkdtempSync(join(tmpdir(), "attnsim-faults-"));
 
-/** A sweep of `points` matmul workloads (n = 1..points): cheap points, one parameter to poison. */
-function faultSpec(name: string, points: number): string {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `version: 1
-name: ${name}
-design: edge-npu
-workloads: [{ operator: matmul, m: 64, n: 64, k: 64, precision: int8 }]
-parameters:
-  n: { path: workload.n, range: { from: 1, to: ${points}, step: 1 } }
-objectives: [{ minimize: energyJ }]
-`);
-  return file;
-}
+const faultSpec = (name: string, points: number) => makeFaultSpec(dir, name, points);
 
 interface Line { key: string; status: string; reason?: string; params: Record<string, unknown> }
 const rows = (out: string): Line[] => readFileSync(join(out, "results.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Line);
