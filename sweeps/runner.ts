@@ -25,6 +25,7 @@ import { KeySet } from "./key-set.js";
 import { lockFolder, readSweepMeta, sweepMeta, writeSweepMeta, type SweepMeta } from "./sweep-folder.js";
 import { evaluateBatch, type WorkerResult } from "./worker.js";
 import { isolating, WorkerPool } from "./worker-pool.js";
+import { SweepError } from "./sweep-error.js";
 
 export { failedBatch } from "./worker.js";
 
@@ -225,7 +226,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
       writeAll(fd, result.lines, file, RESUME_ADVICE);
       fileBytes += Buffer.byteLength(result.lines);
     } catch (err) {
-      failed = err instanceof Error ? err : new Error(String(err));
+      failed = err instanceof Error ? err : new SweepError(String(err));
       if (err instanceof OutputError) {
         const written = Buffer.from(result.lines).subarray(0, err.writtenBytes);
         const whole = written.lastIndexOf(0x0a) + 1;
@@ -254,7 +255,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
     const points = batch;
     batch = [];
     const job = evaluate(points).then(record, (err: unknown) => {
-      failed ??= err instanceof Error ? err : new Error(String(err));
+      failed ??= err instanceof Error ? err : new SweepError(String(err));
     });
     const tracked = job.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
