@@ -43,10 +43,11 @@ export function parseQuantity(
   where: { file: string; path: string },
   allowBareNumber = false,
 ): number {
-  const expected = `a quantity in ${kind.unit}-compatible units such as ${kind.example}`;
+  const units = `in ${kind.unit}-compatible units such as ${kind.example}`;
+  const expected = `a quantity ${units}`;
   if (typeof value === "number") {
     if (allowBareNumber && Number.isFinite(value)) {
-      if (value < 0) throw new InputError(where.file, { path: where.path, expected: `a non-negative ${expected}`, found: describeValue(value) });
+      if (value < 0) throw new InputError(where.file, { path: where.path, expected: `a non-negative quantity ${units}`, found: describeValue(value) });
       return value;
     }
     throw new InputError(where.file, { path: where.path, expected: `${expected} (a unit is required)`, found: describeValue(value) });
@@ -70,7 +71,7 @@ export function parseQuantity(
   // Every kind above (bytes, frequencies, bandwidths, energies, powers, voltages, lengths, areas,
   // times, carbon intensities) is physically non-negative: a negative one gives negative totals.
   if (result < 0) {
-    throw new InputError(where.file, { path: where.path, expected: `a non-negative ${expected}`, found: describeValue(value) });
+    throw new InputError(where.file, { path: where.path, expected: `a non-negative quantity ${units}`, found: describeValue(value) });
   }
   if (parsed.size > 10_000) parsed.clear();
   parsed.set(memoKey, result);

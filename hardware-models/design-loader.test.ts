@@ -66,7 +66,7 @@ describe("design files", () => {
   });
 
   it("a negative size is rejected", () => {
-    expect(errorOf(variant("negative", ["memory", 1, "capacity"], "-320 KiB")).message).toMatch(/\/memory\/1\/capacity: expected a positive quantity/);
+    expect(errorOf(variant("negative", ["memory", 1, "capacity"], "-320 KiB")).message).toMatch(/\/memory\/1\/capacity: expected a non-negative quantity in B-compatible units/);
     expect(errorOf(variant("rows", ["units", "npu", "rows"], -4)).message).toMatch(/\/units\/npu\/rows: expected a value that must be >= 1/);
   });
 

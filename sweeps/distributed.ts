@@ -50,19 +50,24 @@ export const MAX_STALLS = 2;
 /** How often an awaited job with no news is looked up (to re-queue it if Redis lost it). */
 const JOB_CHECK_MS = 3000;
 
+/** After an outage ends, errors of connections still reconnecting belong to it for this long. */
+const SETTLE_MS = 15_000;
+
 /** Reports a connection's state once per change (an outage floods nothing). */
 class Health {
   private down: string | undefined;
+  private recoveredAt = -Infinity;
   constructor(private readonly what: string, private readonly log: (line: string) => void) {}
   failed(err: unknown): void {
     const message = describeRedisError(err);
-    if (this.down !== undefined) return;
+    if (this.down !== undefined || performance.now() - this.recoveredAt < SETTLE_MS) return;
     this.down = message;
     this.log(`${this.what}: Redis unreachable (${message}); waiting for it to come back`);
   }
   ok(): void {
     if (this.down === undefined) return;
     this.down = undefined;
+    this.recoveredAt = performance.now();
     this.log(`${this.what}: Redis reachable again`);
   }
 }
