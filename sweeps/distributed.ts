@@ -282,10 +282,14 @@ export async function runWorker(url: string, options: WorkerOptions): Promise<{ 
     active.set(name, { worker, pool });
     log(`joined ${name}`);
   };
-  const leave = async (name: string) => {
+  // Leaving a sweep gone from the set (finished, or lost with Redis's data) does not wait for its
+  // jobs: a graceful close can wait forever on a connection that is reconnecting. A worker that is
+  // stopped (SIGTERM) finishes the jobs it holds first, for at most a lock duration.
+  const leave = async (name: string, graceful: boolean) => {
     const entry = active.get(name)!;
     active.delete(name);
-    await entry.worker.close();
+    await (graceful ? Promise.race([entry.worker.close(), sleep(lockDuration)]) : entry.worker.close(true)).catch(() => undefined);
+    await entry.worker.close(true).catch(() => undefined);
     await entry.pool.destroy();
   };
   try {
@@ -296,7 +300,7 @@ export async function runWorker(url: string, options: WorkerOptions): Promise<{ 
         for (const name of names) if (!active.has(name)) await attach(name);
         for (const name of [...active.keys()]) {
           if (names.includes(name)) continue;
-          await leave(name);
+          await leave(name, false);
           log(`left ${name} (finished)`);
         }
       } catch (err) {
@@ -306,7 +310,7 @@ export async function runWorker(url: string, options: WorkerOptions): Promise<{ 
     }
   } finally {
     // Graceful: the jobs being processed finish and are acknowledged before the worker leaves.
-    await Promise.all([...active.keys()].map(leave));
+    await Promise.all([...active.keys()].map((name) => leave(name, true)));
     client.disconnect();
   }
   return { jobs, points };
