@@ -6,12 +6,12 @@ import { buildWorkload } from "../workloads/transformer-builder.js";
 import { loadTrace } from "../workloads/trace-io.js";
 import type { Trace, Phase } from "../workloads/trace.js";
 import { describeVariant, parseVariantText, type WorkloadSpec } from "../workloads/workload-spec.js";
-import { loadWorkloadFile, parseWorkloadSection } from "../workloads/workload-file.js";
+import { loadWorkloadFile, parseWorkloadSection, workloadFieldMaximum } from "../workloads/workload-file.js";
 import { VARIANT_CATEGORIES } from "../workloads/variants/registry.js";
 import { withValues } from "../common/set-path.js";
 import { designPresetDir } from "../hardware-models/design-loader.js";
 import type { Row } from "../sweeps/evaluate-point.js";
-import type { SweepMeta } from "../output/sweep-folder.js";
+import type { SweepMeta } from "../sweeps/sweep-folder.js";
 
 export const CLI = "<command line>";
 
@@ -78,6 +78,8 @@ export function specFromArgs(v: ArgValues): WorkloadSpec {
   const ints: [keyof WorkloadSpec, string][] = [["seq", "--seq"], ["batch", "--batch"], ["context", "--context"], ["kvHeads", "--kv-heads"], ["generate", "--generate"]];
   for (const [key, flag] of ints) {
     const value = positiveInt(str(flag.slice(2)), flag);
+    const maximum = workloadFieldMaximum(key) ?? Number.MAX_SAFE_INTEGER;
+    if (value !== undefined && value > maximum) throw new InputError(CLI, { path: flag, expected: `a positive integer up to ${maximum}`, found: JSON.stringify(str(flag.slice(2))) });
     if (value !== undefined) (spec as unknown as Record<string, number>)[key] = value;
   }
   if (phase) spec.phase = phase as Phase;

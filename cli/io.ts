@@ -9,4 +9,5 @@ export const processIo: Io = {
   err: (t) => process.stderr.write(`${t}\n`),
 };
 
-export const EXIT = { ok: 0, internal: 1, badInput: 2, infeasible: 3 } as const;
+/** 1: a failure that is not the input's (a bug, worker processes that cannot start); 4: an output that could not be written (disk full). */
+export const EXIT = { ok: 0, internal: 1, badInput: 2, infeasible: 3, output: 4 } as const;

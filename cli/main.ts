@@ -1,5 +1,7 @@
 /** attnsim's command line: one file per subcommand; this file dispatches and maps errors to exit codes. */
 import { InputError } from "../common/input-error.js";
+import { OutputError } from "../common/output-files.js";
+import { SweepError } from "../sweeps/sweep-error.js";
 import { runCommand, RUN_HELP } from "./run.js";
 import { traceCommand, TRACE_HELP } from "./trace.js";
 import { mergeCommand, MERGE_HELP, sweepCommand, SWEEP_HELP, workerCommand, WORKER_HELP } from "./sweep.js";
@@ -46,6 +48,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (err instanceof InputError) {
       io.err(`attnsim ${command}: ${err.message}`);
       return EXIT.badInput;
+    }
+    if (err instanceof OutputError) {
+      io.err(`attnsim ${command}: ${err.message}`);
+      return EXIT.output;
+    }
+    if (err instanceof SweepError) {
+      io.err(`attnsim ${command}: ${err.message}`);
+      return EXIT.internal;
     }
     io.err(`attnsim ${command}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return EXIT.internal;

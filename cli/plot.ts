@@ -1,5 +1,5 @@
 /** `attnsim plot`: charts and report.html of a sweep folder, or a sequence-length scaling study. */
-import { writeFileSync, mkdirSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../common/input-error.js";
 import { loadDesign } from "../hardware-models/design-loader.js";
@@ -10,6 +10,9 @@ import { writeCharts, writeSweepPlots } from "../output/plots.js";
 import { energyBreakdownChart, scalingChart } from "../output/charts/result-charts.js";
 import { reportHtml } from "../output/report.js";
 import { formatMetric } from "../output/style.js";
+import { inside, makeFolder, writeOutputFile } from "../common/output-files.js";
+import { readSweepMeta, readSweepSummary } from "../sweeps/sweep-folder.js";
+import { readTextFile } from "../common/document.js";
 import { CLI, parse, positiveInt, rerunCommand } from "./args.js";
 import { EXIT, type Io } from "./io.js";
 
@@ -45,9 +48,10 @@ export async function plotCommand(args: string[], io: Io): Promise<number> {
       return o.ok ? [o.result] : [];
     });
     const out = str("out") ?? "compare-plots";
+    makeFolder(out);
     const charts = (["unit", "level", "opKind"] as const).map((by) => energyBreakdownChart(results, by));
     const files = await writeCharts(out, charts);
-    writeFileSync(join(out, "report.html"), reportHtml(`${model}: designs compared`, charts, [
+    writeOutputFile(inside(out, "report.html"), reportHtml(`${model}: designs compared`, charts, [
       { title: "Designs", table: { header: ["design", "latency", "energy", "average power", "area"], rows: results.map((r) => [r.design, ...(["latencySeconds", "energyJ", "averagePowerW", "areaMm2"] as const).map((m) => formatMetric(m, r[m]))]) } },
     ], { study: `designs ${names.join(", ")}\nworkload ${trace.model.name} seq ${trace.model.seqLen}` }));
     io.out(`wrote ${out}/${[...files, "report.html"].join(", ")}`);
@@ -68,18 +72,32 @@ export async function plotCommand(args: string[], io: Io): Promise<number> {
       }
     }
     const out = str("out") ?? "scaling-plots";
+    makeFolder(out);
     const charts = [scalingChart(points, "latencySeconds"), scalingChart(points, "energyJ")];
     const files = await writeCharts(out, charts);
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, "report.html"), reportHtml(`${model} on ${design.name}: scaling with sequence length`, charts, [
+    writeOutputFile(inside(out, "report.html"), reportHtml(`${model} on ${design.name}: scaling with sequence length`, charts, [
       { title: "Points", table: { header: ["variant", "seq", "latency", "energy"], rows: points.map((p) => [p.variant, p.seq, formatMetric("latencySeconds", p.latencySeconds), formatMetric("energyJ", p.energyJ)]) } },
     ], { "study": `design ${design.origin}\nmodel ${model}\nseqs ${seqs.join(",")}\nvariants ${variants.join(" ")}` }));
     io.out(`wrote ${out}/${[...files, "report.html"].join(`, `)}`);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new InputError(CLI, { path: "SWEEP_DIR", expected: "a sweep output folder (or --scaling)", found: `${positionals.length} arguments` });
-  const out = str("out") ?? join(positionals[0]!, "plots");
-  const files = await writeSweepPlots(positionals[0]!, out, { rerun: rerunCommand });
+  const dir = positionals[0]!;
+  // Everything plot reads from the folder is checked first: sweep.json against its schema (names
+  // become file names), summary.json parsed; a file sweep.json names is never read.
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new InputError(CLI, { path: "SWEEP_DIR", expected: "a sweep output folder", found: `${dir}: no such folder` });
+  const meta = readSweepMeta(dir, "SWEEP_DIR");
+  readSweepSummary(dir);
+  readTextFile(join(dir, "pareto.csv"), "the sweep's pareto.csv (written when the sweep ends)");
+  const out = str("out") ?? join(dir, "plots");
+  makeFolder(out);
+  const files = await writeSweepPlots(dir, meta, out, { rerun: rerunCommand });
   io.out(`wrote ${out}/: ${files.join(", ")}`);
   return EXIT.ok;
 }

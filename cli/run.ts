@@ -1,5 +1,6 @@
 /** `attnsim run`: one design, one workload, one Result. */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { makeFolder, writeOutputFile } from "../common/output-files.js";
 import { writeRunPlots } from "../output/plots.js";
 import { InputError } from "../common/input-error.js";
 import { locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
@@ -103,7 +104,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const outcome = simulate(design, trace, {
     keepTimeline: timelineFile !== undefined || str("plots") !== undefined,
     concurrency: !v.serial,
-    ...(powerWindow !== undefined ? { powerWindowSeconds: powerWindow.value } : {}),
+    ...(powerWindow !== undefined ? { powerWindowSeconds: positiveWindow(powerWindow.value, window!) } : {}),
   });
   if (!outcome.ok) {
     if (v.json) io.out(toJson({ infeasible: outcome.infeasible }));
@@ -113,12 +114,13 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const training = trace.model.phase === "train" ? trainingSummary(trace, design, outcome.result) : undefined;
   const payload = scalesim ? { ...outcome.result, scalesim: scalesimReport(outcome.result) } : training ? { ...outcome.result, training } : outcome.result;
   if (timelineFile !== undefined) {
-    writeFileSync(timelineFile, `${JSON.stringify(chromeTrace(outcome.result))}\n`);
+    writeOutputFile(timelineFile, `${JSON.stringify(chromeTrace(outcome.result))}\n`, "--timeline");
     io.err(`wrote ${timelineFile} (Chrome trace-event format: open it in ui.perfetto.dev)`);
   }
   if (str("plots") !== undefined) {
     const inputs: Record<string, string> = { workload: outcome.result.workload };
     if (design.origin && existsSync(design.origin)) inputs[design.origin] = readFileSync(design.origin, "utf8");
+    makeFolder(str("plots")!, "--plots");
     const files = await writeRunPlots(str("plots")!, outcome.result, inputs);
     io.err(`wrote ${str("plots")}/: ${files.join(", ")}`);
   }
@@ -127,7 +129,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     io.err(`wrote ${str("csv")}/: ${files.join(", ")}`);
   }
   if (str("out") !== undefined) {
-    writeFileSync(str("out")!, `${toJson(payload)}\n`);
+    writeOutputFile(str("out")!, `${toJson(payload)}\n`);
     io.err(`wrote ${str("out")}`);
   }
   if (v.json && str("out") === undefined) io.out(toJson(payload));
@@ -155,7 +157,7 @@ function runSystem(file: string, v: ArgValues, io: Io): number {
     return EXIT.infeasible;
   }
   if (str("out") !== undefined) {
-    writeFileSync(str("out")!, `${toJson(outcome.result)}\n`);
+    writeOutputFile(str("out")!, `${toJson(outcome.result)}\n`);
     io.err(`wrote ${str("out")}`);
   }
   if (v.json && str("out") === undefined) io.out(toJson(outcome.result));
@@ -191,4 +193,10 @@ function designSettings(flags: string[] | undefined): [string[], unknown][] {
     }
     return [path, value];
   });
+}
+
+/** The peak-power window must have a length: a zero window averages nothing (peakPowerW would be null). */
+function positiveWindow(seconds: number, text: string): number {
+  if (!(seconds > 0)) throw new InputError(CLI, { path: "--power-window", expected: 'a positive duration such as "10 us"', found: JSON.stringify(text) });
+  return seconds;
 }

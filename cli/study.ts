@@ -3,6 +3,7 @@ import { basename, extname } from "node:path";
 import { InputError } from "../common/input-error.js";
 import { runStudyFile } from "../studies/study.js";
 import { studyText, writeStudy } from "../output/study-report.js";
+import { makeFolder } from "../common/output-files.js";
 import { CLI, parse } from "./args.js";
 import { EXIT, type Io } from "./io.js";
 
@@ -27,6 +28,7 @@ export async function studyCommand(args: string[], io: Io): Promise<number> {
   const report = runStudyFile(file);
   io.out(studyText(report));
   const out = str("out") ?? `${basename(file, extname(file))}-study`;
+  makeFolder(out);
   const files = await writeStudy(out, report, !v["no-plots"]);
   io.out(`\nwrote ${out}/: ${files.join(", ")}`);
   return EXIT.ok;

@@ -3,6 +3,7 @@ import cliProgress from "cli-progress";
 import { InputError } from "../common/input-error.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { defaultWorkers, MIN_WORKER_HEAP_MB, mergeSweeps, runSweep, type Progress } from "../sweeps/runner.js";
+import { readSweepMeta } from "../sweeps/sweep-folder.js";
 import type { SweepSummary } from "../sweeps/aggregate.js";
 import { CLI, parse, positiveInt, rerunCommand } from "./args.js";
 import { EXIT, type Io } from "./io.js";
@@ -12,28 +13,42 @@ import { availableParallelism } from "node:os";
 
 export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel workers
 
-  attnsim sweep SPEC.yaml [--out DIR] [--workers N] [--resume] [--shard i/N] [--batch N] [--worker-heap MB] [--plots]
-                          [--backend redis://HOST:PORT [--in-flight N]]
+  attnsim sweep SPEC.yaml [--out DIR] [--workers N] [--resume] [--shard i/N] [--batch N] [--worker-heap MB]
+                          [--point-timeout S] [--plots] [--backend redis://HOST:PORT [--in-flight N]]
 
   SPEC          a sweep spec (docs/sweeps.md; examples/sweeps/)
   --out DIR     output folder (default: sweep-<name>): results.jsonl, results.csv, pareto.csv, summary.json
-  --workers N   worker threads (default: the available cores; 0 = this thread)
+  --workers N   worker processes (default: the available cores; 0 = this thread, no crash containment)
   --resume      skip the points already in DIR/results.jsonl (after a kill, or to extend a sweep)
   --shard i/N   evaluate the points with index = i mod N (one of N machines); join with attnsim merge
   --batch N     points per worker task (default 64)
   --worker-heap MB
-                cap each worker's V8 old generation (lower peak RSS; 160: <500 MB at 1M points, ~15% slower)
+                cap each worker process's V8 heap (a point that exceeds it becomes an error row)
+  --point-timeout S
+                a worker that finishes no point for S seconds is stopped and its point is an
+                error row (default 60)
   --plots       also write DIR/plots: Pareto scatter, tornado charts (PNG + CSV) and report.html
   --backend URL evaluate on workers anywhere through Redis (BullMQ): start them with
                 attnsim worker URL; redis://:PASSWORD@HOST:PORT/DB, rediss:// for TLS, or the
                 password in ATTNSIM_REDIS_PASSWORD (docs/sweeps.md, Distributed)
   --in-flight N batches queued at once with --backend (default 64)
 
-Interrupt (Ctrl-C) stops proposing points, records the ones in flight and writes the aggregates.`;
+Interrupt (Ctrl-C) stops proposing points, records the ones in flight and writes the aggregates.
+Exit codes: 0 ok, 2 bad input (spec, flags, an --out folder another sweep holds or another spec
+made), 4 an output could not be written (disk full: the rows written so far are kept, continue with
+--resume), 130 interrupted.`;
 
 export const MERGE_HELP = `attnsim merge: join the outputs of sharded sweeps
 
   attnsim merge DIR... --out DIR`;
+
+function heapFlag(text: string | undefined): number | undefined {
+  const mb = positiveInt(text, "--worker-heap");
+  if (mb !== undefined && mb < MIN_WORKER_HEAP_MB) {
+    throw new InputError(CLI, { path: "--worker-heap", expected: `at least ${MIN_WORKER_HEAP_MB} (MB; a worker's heap holds ~45 MB once loaded)`, found: String(mb) });
+  }
+  return mb;
+}
 
 function printSummary(s: SweepSummary, out: string, io: Io): void {
   io.out(`${s.name}: ${s.rows} rows (${s.ok} ok, ${s.violates} violate constraints, ${s.infeasible} infeasible, ${s.errors} errors), ${s.paretoPoints} on the Pareto front`);
@@ -46,8 +61,8 @@ function printSummary(s: SweepSummary, out: string, io: Io): void {
 export async function sweepCommand(args: string[], io: Io): Promise<number> {
   const { values: v, positionals, str } = parse(args, {
     out: { type: "string", short: "o" }, workers: { type: "string" }, resume: { type: "boolean" }, shard: { type: "string" },
-    batch: { type: "string" }, "worker-heap": { type: "string" }, plots: { type: "boolean" }, backend: { type: "string" }, "in-flight": { type: "string" },
-    help: { type: "boolean", short: "h" },
+    batch: { type: "string" }, "worker-heap": { type: "string" }, "point-timeout": { type: "string" }, plots: { type: "boolean" }, backend: { type: "string" },
+    "in-flight": { type: "string" }, help: { type: "boolean", short: "h" },
   });
   if (v.help) {
     io.out(SWEEP_HELP);
@@ -60,11 +75,10 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     const m = /^(\d+)\/(\d+)$/.exec(str("shard")!);
     if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) < 1) throw new InputError(CLI, { path: "--shard", expected: "i/N with 0 <= i < N", found: JSON.stringify(str("shard")) });
     shard = { index: Number(m[1]), count: Number(m[2]) };
+    if (spec.sampler.kind === "nsga2") throw new InputError(CLI, { path: "--shard", expected: "no shards with the nsga2 sampler (each generation is bred from the whole previous one)", found: str("shard") });
   }
-  const workerHeapMb = positiveInt(str("worker-heap"), "--worker-heap");
-  if (workerHeapMb !== undefined && workerHeapMb < MIN_WORKER_HEAP_MB) {
-    throw new InputError(CLI, { path: "--worker-heap", expected: `at least ${MIN_WORKER_HEAP_MB} (MB; a worker's heap holds ~45 MB once loaded)`, found: String(workerHeapMb) });
-  }
+  const workerHeapMb = heapFlag(str("worker-heap"));
+  const pointTimeoutSeconds = positiveInt(str("point-timeout"), "--point-timeout");
   const workersText = str("workers");
   const workers = workersText === undefined ? defaultWorkers() : workersText === "0" ? 0 : positiveInt(workersText, "--workers")!;
   const out = str("out") ?? `sweep-${spec.name}`;
@@ -92,23 +106,23 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     }
   };
   const url = str("backend");
-  if (url !== undefined && (shard || workerHeapMb !== undefined || workersText !== undefined)) {
-    throw new InputError(CLI, { path: "--backend", expected: "no --shard, --workers or --worker-heap with it (workers are separate processes: attnsim worker URL --workers N)", found: "both" });
+  if (url !== undefined && (shard || workerHeapMb !== undefined || workersText !== undefined || pointTimeoutSeconds !== undefined)) {
+    throw new InputError(CLI, { path: "--backend", expected: "no --shard, --workers, --worker-heap or --point-timeout with it (workers are separate processes: attnsim worker URL --workers N)", found: "both" });
   }
   // Every flag is checked before connecting: an error after would leave the queue registered.
   const batchSize = positiveInt(str("batch"), "--batch");
   const maxInFlight = positiveInt(str("in-flight"), "--in-flight");
-  const backend = url === undefined ? undefined : await redisBackend(url, spec, maxInFlight !== undefined ? { maxInFlight } : {});
+  const backend = url === undefined ? undefined : await redisBackend(url, spec, { ...(maxInFlight !== undefined ? { maxInFlight } : {}), log: (line) => io.err(line) });
   if (backend && url) {
     const shown = redactUrl(url);
     io.err(`queue ${backend.queue} on ${shown}: start workers with attnsim worker ${shown}`);
   }
   try {
-    const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize, workerHeapMb, onProgress, signal: controller.signal, ...(backend ? { backend } : {}) });
+    const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize, workerHeapMb, pointTimeoutSeconds, onProgress, signal: controller.signal, ...(backend ? { backend } : {}) });
     bar?.stop();
     printSummary(summary, out, io);
     if (v.plots) {
-      const files = await writeSweepPlots(out, undefined, { rerun: rerunCommand });
+      const files = await writeSweepPlots(out, readSweepMeta(out, "--out"), undefined, { rerun: rerunCommand });
       io.out(`wrote ${out}/plots/: ${files.join(", ")}`);
     }
     return controller.signal.aborted ? 130 : EXIT.ok;
@@ -134,16 +148,18 @@ export async function mergeCommand(args: string[], io: Io): Promise<number> {
 
 export const WORKER_HELP = `attnsim worker: evaluate distributed sweeps' points from Redis (BullMQ)
 
-  attnsim worker redis://HOST:PORT [--workers N] [--lock-seconds S]
+  attnsim worker redis://HOST:PORT [--workers N] [--lock-seconds S] [--worker-heap MB] [--point-timeout S]
 
 Joins every sweep a coordinator (attnsim sweep SPEC --backend URL) has queued on that Redis, and
-any started later; leaves each when it finishes. Runs N worker threads (default: the available
-cores). Start as many as you like, on any machine, at any time; stop with Ctrl-C or SIGTERM (jobs in
+any started later; leaves each when it finishes. Runs N worker processes per sweep (default: the
+available cores); a point that kills its process or hangs becomes an error row. Start as many as you like, on any machine, at any time; stop with Ctrl-C or SIGTERM (jobs in
 progress finish first). A worker killed outright loses nothing: its job returns to the queue after
 about S seconds (default 30) and another worker takes it. Password and TLS as for sweep --backend.`;
 
 export async function workerCommand(args: string[], io: Io): Promise<number> {
-  const { values: v, positionals, str } = parse(args, { workers: { type: "string" }, "lock-seconds": { type: "string" }, help: { type: "boolean", short: "h" } });
+  const { values: v, positionals, str } = parse(args, {
+    workers: { type: "string" }, "lock-seconds": { type: "string" }, "worker-heap": { type: "string" }, "point-timeout": { type: "string" }, help: { type: "boolean", short: "h" },
+  });
   if (v.help) {
     io.out(WORKER_HELP);
     return EXIT.ok;
@@ -151,12 +167,14 @@ export async function workerCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new InputError(CLI, { path: "URL", expected: "the Redis URL (redis://HOST:PORT)", found: `${positionals.length} arguments` });
   const threads = positiveInt(str("workers"), "--workers") ?? availableParallelism();
   const lockSeconds = positiveInt(str("lock-seconds"), "--lock-seconds");
+  const heapMb = heapFlag(str("worker-heap"));
+  const pointTimeoutSeconds = positiveInt(str("point-timeout"), "--point-timeout");
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   try {
-    const done = await runWorker(positionals[0]!, { threads, ...(lockSeconds ? { lockSeconds } : {}), signal: controller.signal, log: (line) => io.err(line) });
+    const done = await runWorker(positionals[0]!, { threads, lockSeconds, heapMb, pointTimeoutSeconds, signal: controller.signal, log: (line) => io.err(line) });
     io.err(`worker: ${done.jobs} batches, ${done.points} points`);
     return EXIT.ok;
   } finally {

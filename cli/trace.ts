@@ -1,5 +1,5 @@
 /** `attnsim trace`: build a workload trace from a preset and write it as JSON. */
-import { writeFileSync } from "node:fs";
+import { writeOutputFile } from "../common/output-files.js";
 import { MODEL_PRESETS, MODEL_PRESET_NAMES } from "../workloads/model-presets.js";
 import { toJson } from "../output/json.js";
 import { table } from "../output/format.js";
@@ -34,7 +34,7 @@ export function traceCommand(args: string[], io: Io): number {
   const trace = workloadFromArgs(v);
   const json = `${toJson(trace)}\n`;
   if (str("out") !== undefined) {
-    writeFileSync(str("out")!, json);
+    writeOutputFile(str("out")!, json);
     io.err(`wrote ${str("out")}: ${trace.ops.length} ops, ${trace.tensors.length} tensors`);
   } else io.out(json.trimEnd());
   return EXIT.ok;

@@ -1,6 +1,7 @@
 /** `attnsim validate` and `attnsim calibrate`: the model against measured boards. */
-import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { basename, extname } from "node:path";
+import { inside, makeFolder, writeOutputFile } from "../common/output-files.js";
+import { readTextFile } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { readDocument } from "../common/document.js";
 import { locateDesign } from "../hardware-models/design-loader.js";
@@ -65,6 +66,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const report = validate(data);
   io.out(validationText(report, positiveInt(str("rows"), "--rows") ?? Infinity));
   const out = str("out") ?? `${stem(positionals[0]!)}-validation`;
+  makeFolder(out);
   const files = await writeValidation(out, report, !v["no-plots"]);
   io.out(`\nwrote ${out}/: ${files.join(", ")}`);
   return report.rows.every((r) => r.failure) ? EXIT.infeasible : EXIT.ok;
@@ -97,9 +99,9 @@ export async function calibrateCommand(args: string[], io: Io): Promise<number> 
   const result = calibrate(data, spec);
   io.out(calibrationText(result));
   const out = str("out") ?? `${stem(file)}-calibration`;
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "calibration.json"), toJson({ measured: file, spec, result }));
-  writeFileSync(join(out, "calibration.csv"), calibrationCsv(result));
+  makeFolder(out);
+  writeOutputFile(inside(out, "calibration.json"), toJson({ measured: file, spec, result }));
+  writeOutputFile(inside(out, "calibration.csv"), calibrationCsv(result));
   const files = ["calibration.json", "calibration.csv"];
   // One calibrated file per design the fitted rows use (rows of other metrics, or that could not be
   // simulated, do not count); several designs share one fit, which the note below says.
@@ -108,7 +110,7 @@ export async function calibrateCommand(args: string[], io: Io): Promise<number> 
   if (designs.length > 1) io.err(`note: one fit is shared by ${designs.length} designs (${designs.map((d) => stem(d)).join(", ")}); calibrate their rows separately to fit each on its own`);
   for (const designFile of designs) {
     const name = `${stem(designFile)}.calibrated.yaml`;
-    writeFileSync(join(out, name), calibratedDesignText(readFileSync(designFile, "utf8"), result, file));
+    writeOutputFile(inside(out, name), calibratedDesignText(readTextFile(designFile, "a design file"), result, file));
     files.push(name);
   }
   if (!v["no-plots"]) {

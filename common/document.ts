@@ -4,7 +4,7 @@
  * check), then JSON-Schema validation with ajv collecting every error, each mapped to the file
  * and path it came from.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
 import type { Static, TSchema } from "@sinclair/typebox";
@@ -23,16 +23,41 @@ export function parseText(text: string, file: string): unknown {
       }),
     );
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // yaml refuses alias expansion past maxAliasCount ("billion laughs")
+    throw new InputError(file, { path: "", expected: "YAML without excessive alias expansion (at most 100 aliases)", found: err instanceof Error ? err.message.split("\n")[0] : String(err) });
+  }
 }
 
-/** Read a text file; a missing or unreadable file is an InputError naming what was expected. */
+/** Largest input file read (traces of the largest presets are a few MB). */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Read a text file; a missing or unreadable file, or one that is not a regular file (a folder, a
+ * FIFO that would block, /dev/zero that never ends), or larger than MAX_INPUT_BYTES, is an
+ * InputError naming what was expected. Opened non-blocking so a FIFO cannot hang the open.
+ */
 export function readTextFile(file: string, what = "a readable file"): string {
+  let fd: number;
   try {
-    return readFileSync(file, "utf8");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
     throw new InputError(file, { path: "", expected: what, found: code === "ENOENT" ? "no such file" : code });
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new InputError(file, { path: "", expected: `${what} (a regular file)`, found: stat.isDirectory() ? "a folder" : stat.isFIFO() ? "a FIFO" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : "not a regular file" });
+    if (stat.size > MAX_INPUT_BYTES) throw new InputError(file, { path: "", expected: `${what} of at most ${MAX_INPUT_BYTES / 1024 / 1024} MiB`, found: `${(stat.size / 1024 / 1024).toFixed(0)} MiB` });
+    return readFileSync(fd, "utf8");
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new InputError(file, { path: "", expected: what, found: code });
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -48,18 +73,18 @@ const compiled = new WeakMap<object, ValidateFunction>();
  * Validate `data` against a TypeBox schema; the result has the type the schema describes (the
  * schema and the type are one definition, so this is the only place the two meet).
  */
-export function validateSchema<T extends TSchema>(schema: T, data: unknown, file: string): Static<T> {
-  return validateAgainst<Static<T>>(schema, data, file);
+export function validateSchema<T extends TSchema>(schema: T, data: unknown, file: string, at = ""): Static<T> {
+  return validateAgainst<Static<T>>(schema, data, file, at);
 }
 
-/** Validate `data` against `schema`; throws one InputError listing every problem. */
-export function validateAgainst<T>(schema: object, data: unknown, file: string): T {
+/** Validate `data` against `schema`; throws one InputError listing every problem (paths prefixed with `at`, where `data` sits in its file). */
+export function validateAgainst<T>(schema: object, data: unknown, file: string, at = ""): T {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
-  if (!validate(data)) throw new InputError(file, schemaProblems(validate.errors ?? [], data));
+  if (!validate(data)) throw new InputError(file, schemaProblems(validate.errors ?? [], data).map((p) => ({ ...p, path: `${at}${p.path}` })));
   return data as T;
 }
 

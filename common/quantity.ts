@@ -102,9 +102,13 @@ export function parseQuantity(
   where: { file: string; path: string },
   allowBareNumber = false,
 ): number {
-  const expected = `a quantity in ${kind.unit}-compatible units such as ${kind.example}`;
+  const units = `in ${kind.unit}-compatible units such as ${kind.example}`;
+  const expected = `a quantity ${units}`;
   if (typeof value === "number") {
-    if (allowBareNumber && Number.isFinite(value)) return value;
+    if (allowBareNumber && Number.isFinite(value)) {
+      if (value < 0) throw new InputError(where.file, { path: where.path, expected: `a non-negative quantity ${units}`, found: describeValue(value) });
+      return value;
+    }
     throw new InputError(where.file, { path: where.path, expected: `${expected} (a unit is required)`, found: describeValue(value) });
   }
   if (typeof value !== "string") {
@@ -133,6 +137,11 @@ export function parseQuantity(
     }
     if (!Number.isFinite(result)) {
       throw new InputError(where.file, { path: where.path, expected: `a finite ${expected}`, found: describeValue(value) });
+    }
+    // Every kind above (bytes, frequencies, bandwidths, energies, powers, voltages, lengths, areas,
+    // times, carbon intensities) is physically non-negative: a negative one gives negative totals.
+    if (result < 0) {
+      throw new InputError(where.file, { path: where.path, expected: `a non-negative quantity ${units}`, found: describeValue(value) });
     }
     memo = parsed.store(memoKey, { value: result, ...(notes.length > 0 ? { note: notes.join("; ") } : {}) });
   }

@@ -1,8 +1,27 @@
+/**
+ * Values written at dotted paths of parsed documents (sweep parameters, study `set:`, calibration
+ * parameters, DVFS points). A path may not name `__proto__`, `constructor` or `prototype`: written
+ * through, such a path changes Object.prototype for the whole process (and every later sweep a
+ * shared worker runs). Loaders refuse them with checkPathSegments; setPath refuses them too, and
+ * walks own properties only.
+ */
+import { InputError } from "./input-error.js";
+
+const UNSAFE_SEGMENTS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Refuse a path with a segment that reaches an object's prototype. */
+export function checkPathSegments(path: readonly string[], file: string, at: string): void {
+  const bad = path.find((seg) => UNSAFE_SEGMENTS.has(seg));
+  if (bad !== undefined) throw new InputError(file, { path: at, expected: "a path whose segments are field names or list indices (not __proto__, constructor or prototype)", found: JSON.stringify(path.join(".")) });
+}
+
 /** Write `value` at a dotted path of a parsed document (design or workload), creating objects on the way. */
 export function setPath(target: unknown, path: readonly string[], value: unknown): void {
+  checkPathSegments(path, "<document>", path.join("."));
   let cur = target as Record<string, unknown>;
   for (const seg of path.slice(0, -1)) {
-    if (cur[seg] === undefined || cur[seg] === null || typeof cur[seg] !== "object") cur[seg] = {};
+    const next = Object.hasOwn(cur, seg) ? cur[seg] : undefined;
+    if (next === undefined || next === null || typeof next !== "object") cur[seg] = {};
     cur = cur[seg] as Record<string, unknown>;
   }
   cur[path[path.length - 1]!] = value;

@@ -66,7 +66,7 @@ describe("design files", () => {
   });
 
   it("a negative size is rejected", () => {
-    expect(errorOf(variant("negative", ["memory", 1, "capacity"], "-320 KiB")).message).toMatch(/\/memory\/1\/capacity: expected a positive quantity/);
+    expect(errorOf(variant("negative", ["memory", 1, "capacity"], "-320 KiB")).message).toMatch(/\/memory\/1\/capacity: expected a non-negative quantity in B-compatible units/);
     expect(errorOf(variant("rows", ["units", "npu", "rows"], -4)).message).toMatch(/\/units\/npu\/rows: expected a value that must be >= 1/);
   });
 
@@ -133,6 +133,6 @@ describe("energy overrides by name: user > calibrated > table, for every priced 
   it("an unknown entry or action names what is allowed", () => {
     expect(errorOf(withEnergy("bad-entry", { "mac.int9": "1 pJ" })).message).toMatch(/\/energy\/mac\.int9: expected an energy-table entry .* or a unit action <unit>\.<action>/);
     expect(errorOf(withEnergy("bad-action", { "npu.ifmap.reed": "1 pJ/byte" })).message).toMatch(/\/energy\/npu\.ifmap\.reed: expected an action of unit npu \(mac\.int8, ifmap\.read/);
-    expect(errorOf(withEnergy("negative", { "npu.mac.int8": "-1 pJ" })).message).toMatch(/expected an energy >= 0/);
+    expect(errorOf(withEnergy("negative", { "npu.mac.int8": "-1 pJ" })).message).toMatch(/\/energy\/npu\.mac\.int8: expected a non-negative quantity/);
   });
 });

@@ -12,7 +12,8 @@ import { packageRoot } from "../common/package-root.js";
 import type { Row } from "../sweeps/evaluate-point.js";
 import { escapeHtml, packageFile, pageCss, scriptJson } from "./report.js";
 import { axisType, FONT_FAMILY, formatMetric, INK, metricAxis, metricStyle, naturalSort, PALETTE } from "./style.js";
-import { derivedParameters, type SweepMeta } from "./sweep-folder.js";
+import { derivedParameters } from "./sweep-folder.js";
+import type { SweepMeta } from "../sweeps/sweep-folder.js";
 
 /** Rows embedded at most (the file stays a few MB; results.csv has them all). */
 export const EXPLORER_MAX_ROWS = 20_000;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
+import { readSweepMeta } from "../sweeps/sweep-folder.js";
 import { writeSweepPlots } from "./plots.js";
 
 describe("sweep plots", () => {
@@ -16,8 +17,8 @@ describe("sweep plots", () => {
     // As if the workers had finished the points in the opposite order.
     const lines = readFileSync(join(a, "results.jsonl"), "utf8").trim().split("\n");
     writeFileSync(join(b, "results.jsonl"), `${[...lines].reverse().join("\n")}\n`);
-    const files = await writeSweepPlots(a);
-    await writeSweepPlots(b);
+    const files = await writeSweepPlots(a, readSweepMeta(a));
+    await writeSweepPlots(b, readSweepMeta(b));
     expect(files.filter((f) => /\.(png|svg|pdf|csv)$/.test(f))).toHaveLength(4 * 3); // a Pareto chart and two tornadoes
     expect(readdirSync(join(b, "plots")).sort()).toEqual([...files].sort());
     for (const f of files) expect(readFileSync(join(b, "plots", f)).equals(readFileSync(join(a, "plots", f))), f).toBe(true);

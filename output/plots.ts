@@ -3,12 +3,14 @@
  * PDF and CSV, gathered into report.html (and, for sweeps, explorer.html). Reads Results and sweep
  * outputs only.
  */
-import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import type { Result } from "../sim/result.js";
 import type { Row } from "../sweeps/evaluate-point.js";
 import type { SweepSummary } from "../sweeps/aggregate.js";
+import type { SweepMeta } from "../sweeps/sweep-folder.js";
+import { inside, makeFolder } from "../common/output-files.js";
 import { csvText, type ChartSpec } from "./charts/chart.js";
 import { FIGURE_FORMATS, renderFigure } from "./charts/render.js";
 import { energyBreakdownChart, powerChart, rooflineChart } from "./charts/result-charts.js";
@@ -16,20 +18,20 @@ import { paretoChart, paretoMatrixChart, tornadoChart } from "./charts/sweep-cha
 import { reportHtml, type ReportSection } from "./report.js";
 import { explorerHtml, EXPLORER_MAX_ROWS } from "./explorer.js";
 import { formatMetric, formatQuantity, metricStyle } from "./style.js";
-import { derivedParameters, frontKeys, readSweepMeta, workloadName, type SweepMeta } from "./sweep-folder.js";
+import { derivedParameters, frontKeys, workloadName } from "./sweep-folder.js";
 import { bytes, percent } from "./format.js";
 
 /** Write each chart as <name>.png, .svg, .pdf and .csv in `dir`; returns the file names. */
 export async function writeCharts(dir: string, charts: ChartSpec[]): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const files: string[] = [];
   for (const c of charts) {
     const figure = await renderFigure(c);
     for (const format of FIGURE_FORMATS) {
-      writeFileSync(join(dir, `${c.name}.${format}`), figure[format]);
+      writeFileSync(inside(dir, `${c.name}.${format}`), figure[format]);
       files.push(`${c.name}.${format}`);
     }
-    writeFileSync(join(dir, `${c.name}.csv`), csvText(c.table));
+    writeFileSync(inside(dir, `${c.name}.csv`), csvText(c.table));
     files.push(`${c.name}.csv`);
   }
   return files;
@@ -100,10 +102,10 @@ export type RerunCommand = (meta: SweepMeta, row: Row) => string | undefined;
 
 /**
  * Pareto scatter(s) of the first two objectives (a scatter matrix of the front for three or more),
- * a tornado per objective, report.html and explorer.html, in `outDir`.
+ * a tornado per objective, report.html and explorer.html, in `outDir`, for a sweep folder whose
+ * sweep.json the caller has read and validated (sweeps/sweep-folder.ts).
  */
-export async function writeSweepPlots(dir: string, outDir = join(dir, "plots"), options: { rerun?: RerunCommand } = {}): Promise<string[]> {
-  const meta = readSweepMeta(dir);
+export async function writeSweepPlots(dir: string, meta: SweepMeta, outDir = join(dir, "plots"), options: { rerun?: RerunCommand } = {}): Promise<string[]> {
   const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as SweepSummary;
   const rows = await sweepRows(dir);
   const onFront = frontKeys(dir);
@@ -139,15 +141,10 @@ export async function writeSweepPlots(dir: string, outDir = join(dir, "plots"), 
     },
     { title: "Pareto front", table: { header: ["workload", "parameters", ...objectives.map((o) => metricStyle(o).title)], rows: front.map((r) => [workloadName(meta, r.workload), paramText(r), ...objectives.map((o) => formatMetric(o, r.metrics?.[o] ?? NaN))]) } },
   ];
-  let specText = "";
-  try {
-    specText = readFileSync(meta.file, "utf8");
-  } catch {
-    specText = "(spec file not found)";
-  }
-  writeFileSync(join(outDir, "report.html"), reportHtml(`Sweep ${meta.name}`, charts, sections, { [meta.file]: specText }));
+  // The spec's text is the one sweep.json recorded: plot never reads a file sweep.json names.
+  writeFileSync(inside(outDir, "report.html"), reportHtml(`Sweep ${meta.name}`, charts, sections, { [meta.file]: meta.specText }));
   const explorerRows = rows.slice(0, EXPLORER_MAX_ROWS);
-  writeFileSync(join(outDir, "explorer.html"), explorerHtml({
+  writeFileSync(inside(outDir, "explorer.html"), explorerHtml({
     meta, rows: explorerRows, front: onFront, totalOk: summary.ok,
     commands: options.rerun ? explorerRows.map((r) => options.rerun!(meta, r) ?? "") : undefined,
   }));

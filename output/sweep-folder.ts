@@ -1,27 +1,11 @@
 /**
- * A sweep's output folder as the plots and the explorer read it: sweep.json (what the runner
- * records about the sweep), the Pareto front's keys, and which parameters are computed from others.
+ * A sweep's output folder as the plots and the explorer read it: workload labels from sweep.json
+ * (read and validated by sweeps/sweep-folder.ts), the Pareto front's keys, and which parameters are
+ * computed from others.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-
-/** sweep.json: what the runner records about a sweep beside its results. */
-export interface SweepMeta {
-  name: string;
-  file: string;
-  /** The base design file; absent in folders written before it was recorded. */
-  design?: string;
-  parameters: { name: string; path?: string; expr?: string }[];
-  objectives: { metric: string; sense: "minimize" | "maximize" }[];
-  /** Workload labels, by index. */
-  workloads?: string[];
-  /** Workload sections as in the spec, by index. */
-  workloadSections?: Record<string, unknown>[];
-}
-
-export function readSweepMeta(dir: string): SweepMeta {
-  return JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8")) as SweepMeta;
-}
+import type { SweepMeta } from "../sweeps/sweep-folder.js";
 
 export function workloadName(meta: SweepMeta, workload: number): string {
   return meta.workloads?.[workload] ?? `workload ${workload}`;

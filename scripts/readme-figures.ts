@@ -18,7 +18,8 @@ import { paretoChart } from "../output/charts/sweep-charts.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
 import { sweepRows } from "../output/plots.js";
-import { frontKeys, readSweepMeta, workloadName } from "../output/sweep-folder.js";
+import { frontKeys, workloadName } from "../output/sweep-folder.js";
+import { readSweepMeta } from "../sweeps/sweep-folder.js";
 
 export const FIGURES_DIR = join(packageRoot(), "docs", "figures");
 

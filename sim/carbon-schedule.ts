@@ -215,7 +215,7 @@ export function parseIntensityCsv(text: string, fail: (path: string, expected: s
     if (cells.length !== header.length) fail(`line ${at}`, `${header.length} cells`, `${cells.length}`);
     times.push(cells[0]!);
     regions.forEach((r, k) => {
-      const v = Number(cells[k + 1]);
+      const v = cells[k + 1] === "" ? NaN : Number(cells[k + 1]); // a blank cell is a missing hour, not 0 g/kWh
       if (!Number.isFinite(v) || v < 0) fail(`line ${at}, column ${r}`, "an intensity >= 0 in g CO2e/kWh", JSON.stringify(cells[k + 1]));
       hourly[r]!.push(v);
     });

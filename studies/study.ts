@@ -34,7 +34,7 @@ import { batchingStudy, type BatchingStudy } from "../sim/batching.js";
 import { parseIntensityCsv, scheduleJobs, type CarbonJob, type ScheduleResult } from "../sim/carbon-schedule.js";
 import { evaluateExpression } from "../sweeps/expressions.js";
 import { InfeasibleError, ScheduleError } from "../sim/errors.js";
-import { withValues } from "../common/set-path.js";
+import { checkPathSegments, withValues } from "../common/set-path.js";
 import { resolveSystemFile, singleDeviceSystem, type DeviceSystem } from "../hardware-models/system.js";
 import type { Parallelism } from "../workloads/parallel/parallelism.js";
 import { simulateSystem, type Schedule } from "../sim/system-sim.js";
@@ -110,7 +110,11 @@ export interface StudyReport {
 
 /** A design with values changed at dotted paths (a case's `set:`), resolved again. */
 function designWithValues(base: { doc: unknown; file: string }, set: Record<string, string | number | boolean>, file: string, path: string): { doc: unknown; file: string; design: Design } {
-  const doc = withValues(base.doc, Object.entries(set).map(([key, value]) => [key.split("."), value] as const));
+  const doc = withValues(base.doc, Object.entries(set).map(([key, value]) => {
+    const segments = key.split(".");
+    checkPathSegments(segments, file, `${path}/${key}`);
+    return [segments, value] as const;
+  }));
   try {
     return { doc, file: base.file, design: resolveDesign(doc, base.file) };
   } catch (err) {
@@ -154,7 +158,11 @@ export function runStudy(doc: StudyDocument, file: string): StudyReport {
     }
     // `set` paths starting with "device." change the device's design; the others the system file.
     const systemFile = resolvePath(dir, c.system);
-    const values = Object.entries(c.set ?? {}).map(([key, value]) => [key.split("."), value] as const);
+    const values = Object.entries(c.set ?? {}).map(([key, value]) => {
+      const segments = key.split(".");
+      checkPathSegments(segments, file, `${path}/set/${key}`);
+      return [segments, value] as const;
+    });
     const systemDoc = withValues(readDocument(systemFile), values.filter(([path]) => path[0] !== "device"));
     try {
       return resolveSystemFile(systemDoc, systemFile, values.filter(([path]) => path[0] === "device" && path.length > 1).map(([path, value]) => [path.slice(1), value] as const));

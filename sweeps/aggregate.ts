@@ -1,19 +1,26 @@
 /**
  * Aggregation, streamed from results.jsonl (never whole in memory, so it works the same after a
- * resume or a merge): each key once (the first row wins), results.csv with one column per
+ * resume or a merge): each key once (the first row wins, so a folder two writers filled still
+ * aggregates right), results.csv with one column per
  * parameter and metric (loadable by pandas), an incremental Pareto front per workload over the
  * objectives (pareto.csv), and summary.json (counts by status and reason, best point per
  * objective, wall time and rate).
  */
-import { countByClass, type InfeasibleClass } from "../hardware-models/infeasibility.js";
-import { createReadStream, createWriteStream, writeFileSync, type WriteStream } from "node:fs";
+import { closeSync, createReadStream, existsSync, openSync, statSync } from "node:fs";
+import { InputError } from "../common/input-error.js";
 import { createInterface } from "node:readline";
-import { join } from "node:path";
+import { inside, writeAll, writeFailure, writeOutputFile } from "../common/output-files.js";
 import type { Row } from "./evaluate-point.js";
 import { metricsOf, type ResolvedSweep } from "./spec.js";
+import { KeySet } from "./key-set.js";
+import { countByClass, type InfeasibleClass } from "../hardware-models/infeasibility.js";
 
 /** What aggregation needs of a spec; `workloadLabels[i]` names workload i in the CSVs. */
-export type AggregateSpec = Pick<ResolvedSweep, "name" | "parameters" | "objectives" | "serving"> & { workloadLabels: readonly string[] };
+export type AggregateSpec = Pick<ResolvedSweep, "name" | "parameters" | "objectives"> & {
+  workloadLabels: readonly string[];
+  /** A serving sweep (its rows carry the serving metrics too). */
+  serving?: unknown;
+};
 
 export interface Objective {
   metric: string;
@@ -89,27 +96,11 @@ export function csvLine(spec: Pick<AggregateSpec, "parameters" | "workloadLabels
   return [row.index, row.key, row.workload, spec.workloadLabels[row.workload], row.status, row.reason, ...spec.parameters.map((p) => row.params[p.name]), ...metricsOf(spec).map((m) => row.metrics?.[m])].map(csvCell).join(",");
 }
 
-async function writeAll(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await new Promise<void>((resolve) => stream.once("drain", () => resolve()));
-}
-
-/** Stream results.jsonl into results.csv, pareto.csv and the summary (returned and written). */
-export async function aggregate(
-  spec: AggregateSpec, dir: string, extra: Partial<SweepSummary> = {},
-  options: { keysUnique?: boolean } = {},
-): Promise<SweepSummary> {
-  // The runner and merge write each key once (resume skips recorded keys; merge drops repeats), so
-  // they skip the key set: at a million points it was ~100 MB of the main thread's peak.
-  const seen = options.keysUnique ? undefined : new Set<string>();
-  let rows = 0;
-  const front = new ParetoFront(spec.objectives);
-  const counts = { ok: 0, violates: 0, infeasible: 0, error: 0 };
-  const infeasibleByClass = countByClass([]);
-  const reasons = new Map<string, number>();
-  const best: SweepSummary["best"] = Object.fromEntries(spec.objectives.map((o) => [`${o.sense} ${o.metric}`, null]));
-  const csv = createWriteStream(join(dir, "results.csv"));
-  await writeAll(csv, `${csvHeader(spec).join(",")}\n`);
-  const lines = createInterface({ input: createReadStream(join(dir, "results.jsonl")), crlfDelay: Infinity });
+/** Rows of a results.jsonl (none if it is missing), in file order; a torn line (a kill mid-write) is skipped. */
+export async function readRows(file: string, keep: (row: Row) => void): Promise<void> {
+  if (!existsSync(file)) return;
+  if (!statSync(file).isFile()) throw new InputError(file, { path: "", expected: "a results file (a regular file, written by attnsim sweep)", found: "not a regular file" });
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === "") continue;
     let row: Row;
@@ -118,28 +109,72 @@ export async function aggregate(
     } catch {
       continue; // a line torn by a kill mid-write: that point is simply not done
     }
-    if (seen) {
-      if (seen.has(row.key)) continue;
-      seen.add(row.key);
-    }
-    rows++;
-    counts[row.status]++;
-    if (row.reasonClass) infeasibleByClass[row.reasonClass]++;
-    if (row.reason) reasons.set(`${row.status}\u0000${row.reason}`, (reasons.get(`${row.status}\u0000${row.reason}`) ?? 0) + 1);
-    front.add(row);
-    if (row.status === "ok") {
-      for (const o of spec.objectives) {
-        const v = value(row, o.metric);
-        const k = `${o.sense} ${o.metric}`;
-        const cur = best[k];
-        if (cur === null || cur === undefined || (o.sense === "minimize" ? v < cur.value : v > cur.value)) best[k] = { value: v, key: row.key, workload: row.workload, params: row.params };
-      }
-    }
-    await writeAll(csv, `${csvLine(spec, row)}\n`);
+    if (row !== null && typeof row === "object" && typeof row.key === "string") keep(row);
   }
-  await new Promise<void>((resolve) => csv.end(() => resolve()));
+}
+
+/** A file written in ~64 KB writes, with the errors of common/output-files.ts. */
+class BufferedFile {
+  private readonly fd: number;
+  private buffer = "";
+  constructor(private readonly file: string) {
+    try {
+      this.fd = openSync(file, "w");
+    } catch (err) {
+      throw writeFailure(err, file, "--out");
+    }
+  }
+  write(text: string): void {
+    this.buffer += text;
+    if (this.buffer.length >= 65536) this.flush();
+  }
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+  private flush(): void {
+    writeAll(this.fd, this.buffer, this.file, "results.jsonl is complete: free space and run attnsim merge on the folder to aggregate it again");
+    this.buffer = "";
+  }
+}
+
+/** Stream results.jsonl into results.csv, pareto.csv and the summary (returned and written). */
+export async function aggregate(spec: AggregateSpec, dir: string, extra: Partial<SweepSummary> = {}): Promise<SweepSummary> {
+  const seen = new KeySet();
+  let rows = 0;
+  const front = new ParetoFront(spec.objectives);
+  const counts = { ok: 0, violates: 0, infeasible: 0, error: 0 };
+  const infeasibleByClass = countByClass([]);
+  const reasons = new Map<string, number>();
+  const best: SweepSummary["best"] = Object.fromEntries(spec.objectives.map((o) => [`${o.sense} ${o.metric}`, null]));
+  const csv = new BufferedFile(inside(dir, "results.csv"));
+  try {
+    csv.write(`${csvHeader(spec).join(",")}\n`);
+    await readRows(inside(dir, "results.jsonl"), (row) => {
+      if (!seen.add(row.key)) return;
+      rows++;
+      counts[row.status]++;
+      if (row.reasonClass) infeasibleByClass[row.reasonClass]++;
+      if (row.reason) reasons.set(`${row.status}\u0000${row.reason}`, (reasons.get(`${row.status}\u0000${row.reason}`) ?? 0) + 1);
+      front.add(row);
+      if (row.status === "ok") {
+        for (const o of spec.objectives) {
+          const v = value(row, o.metric);
+          const k = `${o.sense} ${o.metric}`;
+          const cur = best[k];
+          if (cur === null || cur === undefined || (o.sense === "minimize" ? v < cur.value : v > cur.value)) best[k] = { value: v, key: row.key, workload: row.workload, params: row.params };
+        }
+      }
+      csv.write(`${csvLine(spec, row)}\n`);
+    });
+  } finally {
+    csv.close();
+  }
   const pareto = front.rows();
-  writeFileSync(join(dir, "pareto.csv"), [csvHeader(spec).join(","), ...pareto.map((r) => csvLine(spec, r))].join("\n") + "\n");
+  writeOutputFile(inside(dir, "pareto.csv"), [csvHeader(spec).join(","), ...pareto.map((r) => csvLine(spec, r))].join("\n") + "\n");
   const summary: SweepSummary = {
     name: spec.name, rows, ok: counts.ok, violates: counts.violates, infeasible: counts.infeasible, infeasibleByClass, errors: counts.error,
     reasons: [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, count]) => {
@@ -148,6 +183,6 @@ export async function aggregate(
     }),
     best, paretoPoints: pareto.length, ...extra,
   };
-  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  writeOutputFile(inside(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
 }

@@ -2,7 +2,7 @@
  * Distributed sweeps on Redis with BullMQ: the coordinator (`attnsim sweep SPEC --backend
  * redis://HOST:PORT`) runs the local runner's sampling, resume, recording and aggregation, but sends
  * each batch of points as a BullMQ job; workers (`attnsim worker redis://HOST:PORT`) on any number of
- * machines pull jobs into a local piscina pool and return the rows as the job's result.
+ * machines pull jobs into worker processes of their own and return the rows as the job's result.
  *
  * - One queue per sweep, named after the sweep and a hash of its resolved spec
  *   (`attnsim-<name>-<hash>`), so two sweeps never mix and a resumed coordinator finds its own. The
@@ -10,11 +10,20 @@
  *   listed in the set `attnsim:sweeps`, which workers poll: they join and leave at any time.
  * - A job's id is a hash of its points' keys: adding the same batch twice is a no-op, and a resumed
  *   coordinator that re-adds a batch whose job finished while it was down gets that job's result.
+ * - Workers evaluate in worker processes (sweeps/worker-pool.ts), one pool per sweep (nothing a
+ *   sweep does reaches the next one's points): a point that kills its process or hangs becomes an
+ *   error row in the job's result, the rest of the batch is evaluated as usual.
  * - A worker killed mid-job stops renewing its lock; BullMQ's stalled-job check puts the job back in
- *   the queue for another worker (`lockSeconds`, default 30 s; `maxStalledCount` high, so a job is
- *   never failed for stalling). A job whose processing throws is retried (`attempts`), then its
- *   points become error rows. Results are written by the coordinator only, once per job it awaited,
- *   and resume skips recorded keys: every point appears exactly once.
+ *   the queue for another worker (`lockSeconds`, default 30 s). A job that stalls MAX_STALLS times
+ *   (it keeps killing whole workers) or whose processing throws on every attempt fails; the
+ *   coordinator then sends its points one by one, and a point whose own job fails is an error row
+ *   with the reason. Results are written by the coordinator only, once per job it awaited, and
+ *   resume skips recorded keys: every point appears exactly once.
+ * - Redis restarted without its data: the coordinator's lease renewal notices its keys are gone and
+ *   registers the sweep again, and each awaited job that vanished is queued again (job ids are
+ *   hashes of the points, so nothing is evaluated twice into the results).
+ * - An outage is reported once when it starts and once when it ends (`log`), never per retry; the
+ *   password is never printed (redactUrl), and a refused password is named as such.
  * - Password and TLS: `redis://:PASSWORD@HOST:PORT/DB`, `rediss://` for TLS, the password in
  *   ATTNSIM_REDIS_PASSWORD (kept out of process listings), a private CA in ATTNSIM_REDIS_CA (a PEM file).
  */
@@ -23,53 +32,89 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
-import { Piscina } from "piscina";
-import { packageRoot } from "../common/package-root.js";
 import { InputError } from "../common/input-error.js";
 import { readTextFile } from "../common/document.js";
 import type { PointTask } from "./evaluate-point.js";
-import type { ResolvedSweep } from "./spec.js";
+import { specDigest, type ResolvedSweep } from "./spec.js";
 import type { SweepBackend } from "./runner.js";
-import type { WorkerResult, WorkerTask } from "./worker.js";
+import type { WorkerResult } from "./worker.js";
+import { BatchFailure, isolating, WorkerPool } from "./worker-pool.js";
 
 export const SWEEPS_SET = "attnsim:sweeps";
 const specKey = (queue: string) => `attnsim:spec:${queue}`;
 const leaseKey = (queue: string) => `attnsim:coordinator:${queue}`;
 /** A coordinator holds its sweep's lease, refreshed every third of this; a killed one's expires. */
 const LEASE_MS = 10_000;
+/** Stalls (its worker died or lost its lock) before a job fails and its points are sent one by one. */
+export const MAX_STALLS = 2;
+/** How often an awaited job with no news is looked up (to re-queue it if Redis lost it). */
+const JOB_CHECK_MS = 3000;
+
+/** After an outage ends, errors of connections still reconnecting belong to it for this long. */
+const SETTLE_MS = 15_000;
+
+/** Reports a connection's state once per change (an outage floods nothing). */
+class Health {
+  private down: string | undefined;
+  private recoveredAt = -Infinity;
+  constructor(private readonly what: string, private readonly log: (line: string) => void) {}
+  failed(err: unknown): void {
+    const message = describeRedisError(err);
+    if (this.down !== undefined || performance.now() - this.recoveredAt < SETTLE_MS) return;
+    this.down = message;
+    this.log(`${this.what}: Redis unreachable (${message}); waiting for it to come back`);
+  }
+  ok(): void {
+    if (this.down === undefined) return;
+    this.down = undefined;
+    this.recoveredAt = performance.now();
+    this.log(`${this.what}: Redis reachable again`);
+  }
+}
+
+function describeRedisError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) return `authentication failed: wrong or missing password or user (${message.split("\n")[0]})`;
+  return message.split("\n")[0]!;
+}
 
 /** A client that reached the server (PING within 5 s), or an InputError naming the flag. */
 async function connected(options: RedisOptions, flag: string, url: string): Promise<Redis> {
   const client = new Redis({ ...options, lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  client.on("error", () => undefined); // reported below, not as an unhandled event
+  let lastError: unknown;
+  client.on("error", (err) => {
+    lastError = err; // the real reason ("WRONGPASS ..."), where the command itself says "Connection is closed"
+  });
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
     client.disconnect();
-    throw new InputError("<command line>", { path: flag, expected: "a reachable Redis server", found: `${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}` });
+    const reason = describeRedisError(/WRONGPASS|NOAUTH/.test(String(err)) || lastError === undefined ? err : lastError);
+    throw new InputError("<command line>", { path: flag, expected: "a reachable Redis server that accepts the password", found: `${redactUrl(url)}: ${reason}` });
   }
   client.disconnect();
-  const live = new Redis(options);
-  live.on("error", () => undefined); // ioredis reconnects by itself; BullMQ reports what fails
-  return live;
+  return new Redis(options);
 }
 
-/** The URL without its password, for messages and summary.json. */
+/** The URL without its password, for messages and summary.json (also when the URL is malformed). */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//");
+  const at = url.lastIndexOf("@");
+  if (at < 0) return url;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/*/.exec(url)?.[0] ?? "";
+  return `${scheme}${url.slice(at + 1)}`;
 }
 
 /** ioredis options from a redis:// or rediss:// URL (BullMQ needs maxRetriesPerRequest: null). */
-export function redisOptions(url: string): RedisOptions {
+export function redisOptions(url: string, flag = "--backend"): RedisOptions {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new InputError("<command line>", { path: "--backend", expected: "redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://... (TLS)", found: JSON.stringify(url) });
+    throw new InputError("<command line>", { path: flag, expected: "redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://... (TLS)", found: JSON.stringify(redactUrl(url)) });
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
-    throw new InputError("<command line>", { path: "--backend", expected: "a redis:// or rediss:// URL", found: JSON.stringify(url) });
+    throw new InputError("<command line>", { path: flag, expected: "a redis:// or rediss:// URL", found: JSON.stringify(redactUrl(url)) });
   }
   const password = process.env.ATTNSIM_REDIS_PASSWORD ?? (u.password ? decodeURIComponent(u.password) : undefined);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
@@ -86,16 +131,17 @@ export function redisOptions(url: string): RedisOptions {
 
 /** `attnsim-<name>-<12 hex of the resolved spec>`: the same sweep always gets the same queue. */
 export function queueName(spec: ResolvedSweep): string {
-  const { name, design, workloads, parameters, constraints, objectives, sampler } = spec;
-  const hash = createHash("sha256").update(JSON.stringify({ name, design, workloads, parameters, constraints, objectives, sampler })).digest("hex").slice(0, 12);
-  return `attnsim-${name.replace(/[^A-Za-z0-9_-]/g, "_")}-${hash}`;
+  const hash = specDigest(spec).slice(0, 12);
+  return `attnsim-${spec.name.replace(/[^A-Za-z0-9_-]/g, "_")}-${hash}`;
 }
 
 export interface RedisBackendOptions {
   /** Batches in flight (default 64): enough to keep every remote worker thread busy. */
   maxInFlight?: number;
-  /** Attempts per batch before its points become error rows (default 3). */
+  /** Attempts per batch before it fails and its points are sent one by one (default 3). */
   attempts?: number;
+  /** Where outages and recoveries are reported (once per change of state). */
+  log?: (line: string) => void;
 }
 
 /** The coordinator's side: batches become jobs; results come back through QueueEvents. */
@@ -115,97 +161,156 @@ export async function redisBackend(url: string, spec: ResolvedSweep, options: Re
     await sleep(500);
   }
   let closed = false;
-  const renew = setInterval(() => void client.pexpire(leaseKey(name), LEASE_MS), LEASE_MS / 3);
-  await client.set(specKey(name), JSON.stringify(spec));
-  await client.sadd(SWEEPS_SET, name);
+  const log = options.log ?? (() => undefined);
+  const health = new Health("coordinator", log);
+  const register = async () => {
+    await client.set(specKey(name), JSON.stringify(spec));
+    await client.sadd(SWEEPS_SET, name);
+  };
+  // The lease renewal doubles as the check that Redis still holds the sweep: a restart without its
+  // data (or an eviction) drops the lease key, and the sweep is registered again.
+  const renew = setInterval(() => {
+    void (async () => {
+      if ((await client.pexpire(leaseKey(name), LEASE_MS)) === 0 && !closed) {
+        await client.set(leaseKey(name), token, "PX", LEASE_MS, "NX");
+        await register();
+        log(`coordinator: Redis lost the sweep's keys (restarted without its data?); registered ${name} again, and batches that vanished are queued again`);
+      }
+      health.ok();
+    })().catch((err: unknown) => health.failed(err));
+  }, LEASE_MS / 3);
+  client.on("error", (err) => health.failed(err));
+  await register();
   const bull = connection as ConnectionOptions; // ioredis options; bullmq's own type names its bundled copy
   const queue = new Queue(name, { connection: bull });
   const events = new QueueEvents(name, { connection: bull });
+  queue.on("error", (err) => health.failed(err));
+  events.on("error", (err) => health.failed(err));
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
   const attempts = options.attempts ?? 3;
   const maxInFlight = options.maxInFlight ?? 64;
   // Every awaited job listens for the queue closing and for its own completion.
-  queue.setMaxListeners(maxInFlight + 16);
-  events.setMaxListeners(maxInFlight + 16);
+  queue.setMaxListeners(maxInFlight * 2 + 16);
+  events.setMaxListeners(maxInFlight * 2 + 16);
   return {
     queue: name,
     maxInFlight,
     label: `${redactUrl(url)} queue ${name}`,
     async evaluate(points: PointTask[], wantRows: boolean): Promise<WorkerResult> {
-      // attempts: 3 is three tries in all (two retries) before the points become error rows.
+      // attempts: 3 is three tries in all (two retries) before the batch fails.
       const jobId = createHash("sha1").update(points.map((p) => p.key).join("\n")).digest("hex");
-      const job = await queue.add("batch", { points, wantRows }, { jobId, attempts, backoff: { type: "fixed", delay: 1000 }, removeOnComplete: false, removeOnFail: false });
-      const result = (await job.waitUntilFinished(events)) as WorkerResult;
-      // The runner records the rows as soon as this returns; a coordinator killed in between
-      // recomputes these points on resume (nothing is lost, nothing is written twice).
-      await job.remove().catch(() => undefined);
-      return result;
+      const add = () => queue.add("batch", { points, wantRows }, { jobId, attempts, backoff: { type: "fixed", delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+      const outcome = (job: Job) => job.waitUntilFinished(events).then((value: WorkerResult) => ({ value }), (err: unknown) => ({ err }));
+      let waiting = outcome(await add());
+      for (;;) {
+        const news = await Promise.race([waiting, sleep(JOB_CHECK_MS).then(() => undefined)]);
+        let done: { value?: WorkerResult; err?: unknown } | undefined = news;
+        if (!done) {
+          // No news for a while: look the job up (QueueEvents can miss a completion across a Redis restart).
+          try {
+            const state = await queue.getJobState(jobId);
+            health.ok();
+            if (state === "completed") done = { value: (await queue.getJob(jobId))!.returnvalue as WorkerResult };
+            else if (state === "failed") done = { err: new Error((await queue.getJob(jobId))?.failedReason ?? "failed") };
+            else if (state === "unknown") waiting = outcome(await add()); // vanished with Redis's data: queue it again
+          } catch (err) {
+            health.failed(err); // Redis is down: keep waiting, it is reported once
+          }
+        }
+        if (!done) continue;
+        if (done.err !== undefined) throw new BatchFailure(`batch of ${points.length} point${points.length === 1 ? "" : "s"} failed on every attempt: ${describeRedisError(done.err)}`);
+        // The runner records the rows as soon as this returns; a coordinator killed in between
+        // recomputes these points on resume (nothing is lost, nothing is written twice).
+        await queue.remove(jobId).catch(() => undefined);
+        return done.value!;
+      }
     },
     async close(): Promise<void> {
       if (closed) return; // the runner closes it, and the CLI again in case the runner never started
       closed = true;
       clearInterval(renew);
-      await client.srem(SWEEPS_SET, name);
-      await client.del(specKey(name));
+      await client.srem(SWEEPS_SET, name).catch(() => undefined);
+      await client.del(specKey(name)).catch(() => undefined);
       await queue.obliterate({ force: true }).catch(() => undefined);
-      await Promise.all([queue.close(), events.close()]);
-      if ((await client.get(leaseKey(name))) === token) await client.del(leaseKey(name));
+      await Promise.all([queue.close(), events.close()]).catch(() => undefined);
+      if ((await client.get(leaseKey(name)).catch(() => undefined)) === token) await client.del(leaseKey(name)).catch(() => undefined);
       client.disconnect();
     },
   };
 }
 
 export interface WorkerOptions {
-  /** Local worker threads (default: available cores). */
+  /** Local worker processes per sweep (default: available cores). */
   threads: number;
   /** Lock duration: a killed worker's job returns to the queue after about this long (default 30 s). */
   lockSeconds?: number;
   /** How often the set of active sweeps is read (default 1 s). */
   pollSeconds?: number;
+  /** Cap on each worker process's heap, MB. */
+  heapMb?: number;
+  /** A worker process that finishes no point for this long is stopped; its point becomes an error row. */
+  pointTimeoutSeconds?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
-/** The worker's side: joins every active sweep's queue, evaluates its jobs in a local piscina pool. */
+/** The worker's side: joins every active sweep's queue, evaluates its jobs in worker processes of its own. */
 export async function runWorker(url: string, options: WorkerOptions): Promise<{ jobs: number; points: number }> {
-  const connection = redisOptions(url);
+  const connection = redisOptions(url, "URL");
   const client = await connected(connection, "URL", url);
   const log = options.log ?? (() => undefined);
-  const pool = new Piscina({ filename: join(packageRoot(), "dist", "sweeps", "worker.js"), minThreads: options.threads, maxThreads: options.threads, idleTimeout: 60_000 });
+  const health = new Health("worker", log);
+  client.on("error", (err) => health.failed(err));
   const lockDuration = (options.lockSeconds ?? 30) * 1000; // BullMQ's own default lockDuration, 30 s
-  const active = new Map<string, Worker>();
+  const active = new Map<string, { worker: Worker; pool: WorkerPool }>();
   let jobs = 0, points = 0;
   const attach = async (name: string) => {
     const json = await client.get(specKey(name));
     if (!json) return;
     const spec = JSON.parse(json) as ResolvedSweep;
+    // One pool per sweep: its processes never see another sweep's points.
+    const pool = new WorkerPool({ processes: options.threads, heapMb: options.heapMb, pointTimeoutSeconds: options.pointTimeoutSeconds });
     const worker = new Worker(name, async (job: Job<{ points: PointTask[]; wantRows: boolean }>) => {
-      const result = (await pool.run({ specFile: spec.file, spec, specId: name, points: job.data.points, wantRows: job.data.wantRows } satisfies WorkerTask)) as WorkerResult;
+      const { wantRows } = job.data;
+      const result = await isolating(job.data.points, wantRows, (part) => pool.run({ specFile: spec.file, spec, specId: name, points: part, wantRows }));
       jobs++;
       points += result.count;
       return result;
-    }, { connection: connection as ConnectionOptions, concurrency: options.threads, lockDuration, stalledInterval: Math.max(1000, lockDuration / 2), maxStalledCount: 1000 });
-    worker.on("failed", (job, err) => log(`${name}: job ${job?.id} failed: ${err.message}`));
-    worker.on("error", (err) => log(`${name}: ${err.message}`));
-    active.set(name, worker);
+    }, { connection: connection as ConnectionOptions, concurrency: options.threads, lockDuration, stalledInterval: Math.max(1000, lockDuration / 2), maxStalledCount: MAX_STALLS });
+    worker.on("failed", (job, err) => log(`${name}: job ${job?.id} failed: ${describeRedisError(err)}`));
+    worker.on("error", (err) => health.failed(err));
+    active.set(name, { worker, pool });
     log(`joined ${name}`);
+  };
+  // Leaving a sweep gone from the set (finished, or lost with Redis's data) does not wait for its
+  // jobs: a graceful close can wait forever on a connection that is reconnecting. A worker that is
+  // stopped (SIGTERM) finishes the jobs it holds first, for at most a lock duration.
+  const leave = async (name: string, graceful: boolean) => {
+    const entry = active.get(name)!;
+    active.delete(name);
+    await (graceful ? Promise.race([entry.worker.close(), sleep(lockDuration)]) : entry.worker.close(true)).catch(() => undefined);
+    await entry.worker.close(true).catch(() => undefined);
+    await entry.pool.destroy();
   };
   try {
     while (!options.signal?.aborted) {
-      const names = await client.smembers(SWEEPS_SET);
-      for (const name of names) if (!active.has(name)) await attach(name);
-      for (const [name, worker] of active) {
-        if (names.includes(name)) continue;
-        await worker.close();
-        active.delete(name);
-        log(`left ${name} (finished)`);
+      try {
+        const names = await client.smembers(SWEEPS_SET);
+        health.ok();
+        for (const name of names) if (!active.has(name)) await attach(name);
+        for (const name of [...active.keys()]) {
+          if (names.includes(name)) continue;
+          await leave(name, false);
+          log(`left ${name} (finished)`);
+        }
+      } catch (err) {
+        health.failed(err);
       }
       await sleep((options.pollSeconds ?? 1) * 1000, undefined, options.signal ? { signal: options.signal } : undefined).catch(() => undefined);
     }
   } finally {
     // Graceful: the jobs being processed finish and are acknowledged before the worker leaves.
-    await Promise.all([...active.values()].map((w) => w.close()));
-    await pool.destroy();
+    await Promise.all([...active.keys()].map((name) => leave(name, true)));
     client.disconnect();
   }
   return { jobs, points };

@@ -13,7 +13,8 @@ import type { Trace } from "../workloads/trace.js";
 import { simulate } from "../sim/engine.js";
 import { InputError } from "../common/input-error.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
-import { METRICS, type ResolvedSweep } from "./spec.js";
+import type { ResolvedSweep } from "./spec.js";
+import { METRICS } from "./metrics.js";
 import type { InfeasibleClass } from "../hardware-models/infeasibility.js";
 import { dirname, resolve as resolvePath } from "node:path";
 import { parseServedModel, servingConfig } from "../serving/spec.js";
@@ -102,6 +103,13 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       weightBytes: r.weightBytes, leakagePowerW: r.leakagePowerW, utilization: r.utilization, opsPerByte: Number.isFinite(r.opsPerByte) ? r.opsPerByte : 0,
       outerBytes: outer.readBytes + outer.writeBytes, edpJs: r.energyJ * r.latencySeconds,
     };
+    // A non-finite metric (an overflow from absurd sizes) would poison the front and the best point.
+    const broken = Object.entries(metrics).find(([, v]) => !Number.isFinite(v));
+    if (broken) {
+      row.status = "error";
+      row.reason = `${broken[0]} is ${broken[1]}: the point's sizes overflow double precision`;
+      return row;
+    }
     constrain(spec, task, row, metrics);
   } catch (err) {
     row.status = "error";

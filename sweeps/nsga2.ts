@@ -5,7 +5,8 @@
  * point). Variation: binary tournament on (rank, crowding), simulated binary crossover (eta 15, p 0.9)
  * and polynomial mutation (eta 20, p 1/d), the paper's operators and usual parameters. Seeded.
  */
-import { mulberry32 } from "./samplers.js";
+import { mulberry32 } from "../common/random.js";
+import type { Outcome, Proposal, Sampler } from "./samplers.js";
 
 export interface Individual {
   genes: number[];
@@ -20,9 +21,12 @@ export class Nsga2 {
   private pending: number[][] = [];
   generation = 0;
 
-  constructor(private readonly dims: number, private readonly size: number, seed: number) {
+  /** Individuals per generation (the population asked for, made even for pairwise crossover). */
+  readonly size: number;
+
+  constructor(private readonly dims: number, size: number, seed: number) {
     this.rand = mulberry32(seed);
-    if (size % 2 !== 0) this.size = size + 1;
+    this.size = size % 2 === 0 ? size : size + 1;
   }
 
   /** Genes to evaluate next: the initial population, then each generation's offspring. */
@@ -156,4 +160,42 @@ function assignCrowding(front: Individual[]): void {
     if (!(hi > lo) || !Number.isFinite(hi - lo)) continue;
     for (let i = 1; i < front.length - 1; i++) front[i]!.crowding += (front[i + 1]!.objectives[k]! - front[i - 1]!.objectives[k]!) / (hi - lo);
   }
+}
+
+/**
+ * NSGA-II as a sweep sampler over discrete dimensions (gene x in [0, 1] picks value floor(x * size)):
+ * the initial population and `generations` offspring generations, each proposed whole and told
+ * back whole before the next is bred. Point numbers run on across generations.
+ */
+export function nsga2Sampler(sizes: number[], population: number, generations: number, seed: number): Sampler {
+  const opt = new Nsga2(sizes.length, population, seed);
+  let generation = 0;
+  let queue: Proposal[] = [];
+  let waiting: Map<number, number[]> | undefined; // point -> objectives, of the generation asked
+  let asked = 0;
+  return {
+    count: (generations + 1) * opt.size,
+    learns: true,
+    repeats: true,
+    ask(max) {
+      if (queue.length === 0) {
+        if (waiting) return [];
+        if (generation > generations) return null;
+        const first = generation * opt.size;
+        queue = opt.ask().map((genes, p) => ({ point: first + p, indices: genes.map((x, d) => Math.min(sizes[d]! - 1, Math.floor(x * sizes[d]!))) }));
+        waiting = new Map();
+        asked = queue.length;
+      }
+      return queue.splice(0, max);
+    },
+    tell(outcomes: Outcome[]) {
+      if (!waiting) return;
+      for (const o of outcomes) waiting.set(o.point, o.objectives);
+      if (waiting.size < asked) return;
+      const first = generation * opt.size;
+      opt.tell(Array.from({ length: asked }, (_, p) => waiting!.get(first + p)!));
+      waiting = undefined;
+      generation++;
+    },
+  };
 }

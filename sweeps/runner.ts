@@ -1,24 +1,33 @@
 /**
- * Running a sweep: the sampler proposes points, workers (a piscina pool, or this thread with
- * `workers: 0`) evaluate them in batches, and this thread records every finished batch in
- * results.jsonl at once, so a kill (SIGINT, SIGTERM, even SIGKILL) loses at most the points in
- * flight; `resume` skips the keys already recorded, so a resumed sweep ends with every point exactly
- * once. Points in flight are bounded (memory stays flat whatever the sweep's size). A point that
- * throws is an error row; the sweep goes on. `shard: i/N` evaluates the points whose index is
- * i mod N (for batch schedulers); `attnsim merge` joins shards.
+ * Running a sweep: one ask/tell loop drives every sampler (grid, random, LHS, NSGA-II): it asks for
+ * points, sends them in batches to where they are evaluated (worker processes, this thread with
+ * `workers: 0`, or a backend such as Redis), records every finished batch in results.jsonl at once
+ * and tells the sampler the outcomes when it learns from them. A kill (SIGINT, SIGTERM, even
+ * SIGKILL) loses at most the points in flight; `resume` skips the keys already recorded, so a
+ * resumed sweep ends with every point exactly once. Points in flight are bounded (memory stays
+ * flat whatever the sweep's size). A point that throws, kills its worker process or hangs is an
+ * error row; the sweep goes on. `shard: i/N` evaluates the points whose index is i mod N (for batch
+ * schedulers); `attnsim merge` joins shards.
+ *
+ * The output folder is locked for the run, sweep.json records the spec's digest (a resume into
+ * another spec's folder is refused), and a write that fails (a full disk) stops the sweep with an
+ * OutputError: the rows written before it stay, and `--resume` continues from them.
  */
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { join } from "node:path";
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { Piscina } from "piscina";
-import { packageRoot } from "../common/package-root.js";
+import { InputError } from "../common/input-error.js";
+import { inside, OutputError, writeAll, writeFailure } from "../common/output-files.js";
 import type { PointTask, Row } from "./evaluate-point.js";
-import { aggregate, type SweepSummary } from "./aggregate.js";
+import { aggregate, readRows, type SweepSummary } from "./aggregate.js";
 import { assign, dimensions, pointKey, workloadLabel, type ResolvedSweep } from "./spec.js";
-import { gridSampler, lhsSampler, randomSampler, type IndexSampler } from "./samplers.js";
-import { Nsga2 } from "./nsga2.js";
-import { evaluateBatch, type WorkerResult, type WorkerTask } from "./worker.js";
+import { samplerFor, type Outcome, type Sampler } from "./samplers.js";
+import { KeySet } from "./key-set.js";
+import { lockFolder, readSweepMeta, sweepMeta, writeSweepMeta, type SweepMeta } from "./sweep-folder.js";
+import { evaluateBatch, type WorkerResult } from "./worker.js";
+import { isolating, WorkerPool } from "./worker-pool.js";
+import { SweepError } from "./sweep-error.js";
+
+export { failedBatch } from "./worker.js";
 
 export interface Progress {
   done: number;
@@ -31,25 +40,25 @@ export interface Progress {
 
 export interface SweepOptions {
   outDir: string;
-  /** Worker threads; 0 evaluates in this thread. Default: available cores. */
+  /** Worker processes; 0 evaluates in this thread (no crash or time containment). Default: available cores. */
   workers?: number;
   resume?: boolean;
   shard?: { index: number; count: number };
   batchSize?: number;
   /**
-   * Cap on each worker's V8 old generation, MB (piscina resourceLimits.maxOldGenerationSizeMb).
-   * Unset, V8 lets a worker's heap grow with its garbage (heapUsed ~230 MB after 10k points, ~47 MB
-   * of it live); 160 kept a 2-worker 1M-point sweep at 498 MB peak RSS for 13-16% fewer points/s
-   * (docs/sweeps.md, Throughput). A batch whose worker
-   * runs out of it becomes error rows, and the sweep goes on.
+   * Cap on each worker process's V8 old generation, MB (--max-old-space-size). Unset, V8 lets a
+   * worker's heap grow with its garbage (heapUsed ~230 MB after 10k points, ~47 MB of it live). A
+   * point that runs out of it becomes an error row, and the sweep goes on.
    */
   workerHeapMb?: number;
+  /** A worker that finishes no point for this long is stopped; its point becomes an error row (default 60 s). */
+  pointTimeoutSeconds?: number;
   onProgress?: (p: Progress) => void;
   /** Stop proposing points; the points in flight are finished and recorded. */
   signal?: AbortSignal;
   /**
-   * Evaluate batches somewhere else (sweeps/distributed.ts: a BullMQ queue on Redis) instead of a
-   * local pool; sampling, resume, recording and aggregation stay here.
+   * Evaluate batches somewhere else (sweeps/distributed.ts: a BullMQ queue on Redis) instead of
+   * local worker processes; sampling, resume, recording and aggregation stay here.
    */
   backend?: SweepBackend;
 }
@@ -60,11 +69,14 @@ export interface SweepBackend {
   maxInFlight: number;
   /** What summary.json says ran the sweep. */
   label: string;
+  /** Rows of a batch; rejects with a BatchFailure when the batch failed as a whole (it is then split). */
   evaluate(points: PointTask[], wantRows: boolean): Promise<WorkerResult>;
   close(): Promise<void>;
 }
 
 export const MIN_WORKER_HEAP_MB = 64;
+const OPTIONS = "<sweep options>";
+const RESUME_ADVICE = "the rows written before it are kept: free space and continue with --resume";
 
 /** True when the file is empty or missing, or its last byte is a newline. */
 function endsWithNewline(file: string): boolean {
@@ -80,232 +92,254 @@ function endsWithNewline(file: string): boolean {
   }
 }
 
-/** Error rows for a batch whose worker failed as a whole. */
-export function failedBatch(points: PointTask[], reason: string, wantRows: boolean): WorkerResult {
-  const rows: Row[] = points.map((p) => ({ index: p.index, key: p.key, workload: p.workload, params: p.params, status: "error", reason }));
-  return {
-    lines: rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : ""),
-    count: rows.length,
-    errors: rows.length,
-    ...(wantRows ? { rows } : {}),
-  };
-}
-
 export function defaultWorkers(): number {
   return availableParallelism();
 }
 
-async function recordedRows(file: string, keep: (row: Row) => void): Promise<void> {
-  if (!existsSync(file)) return;
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line.trim()) continue;
-    try {
-      keep(JSON.parse(line) as Row);
-    } catch {
-      // torn last line of a killed run: not done
-    }
+function checkOptions(spec: ResolvedSweep, options: SweepOptions): void {
+  const problem = (path: string, expected: string, found: unknown) => new InputError(OPTIONS, { path, expected, found: String(found) });
+  if (options.workerHeapMb !== undefined && !(options.workerHeapMb >= MIN_WORKER_HEAP_MB)) {
+    throw problem("workerHeapMb", `at least ${MIN_WORKER_HEAP_MB} MB (a worker's heap holds ~45 MB once it has loaded mathjs, ajv and the models and run one point)`, options.workerHeapMb);
   }
+  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 0)) throw problem("workers", "a whole number of worker processes, 0 or more", options.workers);
+  if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1)) throw problem("batchSize", "a positive whole number", options.batchSize);
+  if (options.pointTimeoutSeconds !== undefined && !(options.pointTimeoutSeconds > 0)) throw problem("pointTimeoutSeconds", "a positive number of seconds", options.pointTimeoutSeconds);
+  const shard = options.shard;
+  if (shard && !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)) throw problem("shard", "i/N with 0 <= i < N", `${shard.index}/${shard.count}`);
+  if (shard && spec.sampler.kind === "nsga2") throw problem("shard", "no shards with the nsga2 sampler (each generation is bred from the whole previous one)", `${shard.index}/${shard.count}`);
+}
+
+/** Objectives of a point told to a learning sampler: the mean over workloads, minimised; Infinity unless ok on every workload. */
+function objectivesOf(spec: ResolvedSweep, rows: (Row | undefined)[]): number[] {
+  return spec.objectives.map((o) => {
+    if (rows.some((r) => !r || r.status !== "ok")) return Infinity;
+    const mean = rows.reduce((s, r) => s + (r!.metrics![o.metric] ?? Number(r!.params[o.metric])), 0) / rows.length;
+    return o.sense === "minimize" ? mean : -mean;
+  });
+}
+
+/** For a learning sampler: which proposed points wait for which keys, and the rows that arrived. */
+class Outcomes {
+  private readonly rows = new Map<string, Row>();
+  private readonly waiting = new Map<number, string[]>();
+  private readonly byKey = new Map<string, number[]>();
+
+  constructor(private readonly spec: ResolvedSweep) {}
+
+  known(row: Row): void {
+    this.rows.set(row.key, row);
+  }
+
+  /** A point and its keys; the outcome at once if every key is known. */
+  expect(point: number, keys: string[]): Outcome[] {
+    const missing = keys.filter((k) => !this.rows.has(k));
+    if (missing.length === 0) return [{ point, objectives: objectivesOf(this.spec, keys.map((k) => this.rows.get(k))) }];
+    this.waiting.set(point, keys);
+    for (const k of missing) this.byKey.set(k, [...(this.byKey.get(k) ?? []), point]);
+    return [];
+  }
+
+  /** Rows that arrived; the outcomes of the points they complete. */
+  arrived(rows: Row[]): Outcome[] {
+    const out: Outcome[] = [];
+    for (const r of rows) {
+      this.rows.set(r.key, r);
+      for (const point of this.byKey.get(r.key) ?? []) {
+        const keys = this.waiting.get(point);
+        if (!keys || keys.some((k) => !this.rows.has(k))) continue;
+        this.waiting.delete(point);
+        out.push({ point, objectives: objectivesOf(this.spec, keys.map((k) => this.rows.get(k))) });
+      }
+      this.byKey.delete(r.key);
+    }
+    return out;
+  }
+}
+
+/** Where the batches go: this thread, local worker processes, or a backend; failed batches are split. */
+function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined): (points: PointTask[]) => Promise<WorkerResult> {
+  const backend = options.backend;
+  if (backend) return (points) => isolating(points, wantRows, (part) => backend.evaluate(part, wantRows));
+  if (pool) return (points) => isolating(points, wantRows, (part) => pool.run({ specFile: spec.file, points: part, wantRows }));
+  return async (points) => evaluateBatch(spec, points, wantRows);
 }
 
 export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Promise<SweepSummary> {
   const started = performance.now();
-  mkdirSync(options.outDir, { recursive: true });
-  const file = join(options.outDir, "results.jsonl");
-  const done = new Set<string>();
-  const known = new Map<string, Row>(); // NSGA-II only: objectives of recorded points
-  if (options.resume) await recordedRows(file, (r) => {
+  checkOptions(spec, options);
+  const release = lockFolder(options.outDir);
+  try {
+    return await runLocked(spec, options, started);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: number): Promise<SweepSummary> {
+  const file = inside(options.outDir, "results.jsonl");
+  const meta = sweepMeta(spec);
+  if (options.resume && existsSync(inside(options.outDir, "sweep.json"))) {
+    const recorded = readSweepMeta(options.outDir, "--out");
+    if (recorded.specHash !== meta.specHash) {
+      throw new InputError("<command line>", { path: "--resume", expected: `an output folder made by this spec (${spec.file})`, found: `${options.outDir} made by another spec (${recorded.file}, sweep ${recorded.name}): use another --out, or drop --resume to start over` });
+    }
+  }
+  const sampler = samplerFor(spec.sampler, dimensions(spec).map((d) => d.values!.length));
+  const outcomes = sampler.learns ? new Outcomes(spec) : undefined;
+  const done = new KeySet();
+  if (options.resume) await readRows(file, (r) => {
     done.add(r.key);
-    if (spec.sampler.kind === "nsga2") known.set(r.key, r);
+    outcomes?.known(r);
   });
-  else if (existsSync(file)) closeSync(openSync(file, "w"));
-  // What merge and later aggregation need to know about the sweep (names, objectives).
-  writeFileSync(join(options.outDir, "sweep.json"), `${JSON.stringify({
-    name: spec.name, file: spec.file, design: spec.designFile,
-    parameters: spec.parameters.map((p) => ({ name: p.name, ...(p.target ? { path: [p.target.root, ...p.target.path].join(".") } : {}), ...(p.expr !== undefined ? { expr: p.expr } : {}) })),
-    objectives: spec.objectives, workloads: spec.workloads.map(workloadLabel), workloadSections: spec.workloads,
-  }, null, 2)}\n`);
-  const fd = openSync(file, "a");
+  let fd: number;
+  try {
+    writeSweepMeta(options.outDir, meta);
+    fd = openSync(file, options.resume ? "a" : "w");
+  } catch (err) {
+    throw writeFailure(err, file, "--out");
+  }
   // A kill can tear the last line mid-write: start on a fresh line, or the first new row would be
   // glued to the fragment and lost with it.
-  if (options.resume && !endsWithNewline(file)) writeSync(fd, "\n");
+  if (options.resume && !endsWithNewline(file)) writeAll(fd, "\n", file, RESUME_ADVICE);
   const backend = options.backend;
   const workers = backend ? 0 : (options.workers ?? defaultWorkers());
-  if (options.workerHeapMb !== undefined && !(options.workerHeapMb >= MIN_WORKER_HEAP_MB)) {
-    throw new RangeError(`workerHeapMb: at least ${MIN_WORKER_HEAP_MB} MB (a worker's heap holds ~45 MB once it has loaded mathjs, ajv and the models and run one point), got ${options.workerHeapMb}`);
-  }
-  const batchSize = options.batchSize ?? 64;
-  const pool = workers > 0
-    ? new Piscina({
-      filename: join(packageRoot(), "dist", "sweeps", "worker.js"), minThreads: workers, maxThreads: workers, idleTimeout: 60_000,
-      ...(options.workerHeapMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb } } : {}),
-    })
-    : undefined;
-  // A worker that dies outside a task (at start-up, say) is replaced by piscina; without a listener
-  // its 'error' event would end the process. Workers that keep dying before finishing anything
-  // would leave the queued tasks waiting forever: then the pool is destroyed, which rejects them,
-  // and they become error rows below.
-  let deathsSinceProgress = 0;
-  pool?.on("error", () => {
-    if (++deathsSinceProgress >= 3 * workers) void pool.destroy();
-  });
-  const wantRows = spec.sampler.kind === "nsga2";
-  const evaluate = async (points: PointTask[]): Promise<WorkerResult> => {
-    if (backend) {
-      try {
-        return await backend.evaluate(points, wantRows);
-      } catch (err) {
-        return failedBatch(points, `batch of ${points.length} points failed on every attempt: ${err instanceof Error ? err.message : String(err)}`, wantRows);
-      }
-    }
-    if (!pool) return evaluateBatch(spec, points, wantRows);
-    try {
-      const result = (await pool.run({ specFile: spec.file, points, wantRows } satisfies WorkerTask)) as WorkerResult;
-      deathsSinceProgress = 0;
-      return result;
-    } catch (err) {
-      // The worker itself died (out of heap, a native crash): its batch becomes error rows, so
-      // the sweep goes on and the record says which points to look at; piscina starts a new worker.
-      return failedBatch(points, `worker failed on a batch of ${points.length} points: ${err instanceof Error ? err.message : String(err)}`, wantRows);
-    }
-  };
+  const pool = workers > 0 ? new WorkerPool({ processes: workers, heapMb: options.workerHeapMb, pointTimeoutSeconds: options.pointTimeoutSeconds }) : undefined;
+  const evaluate = evaluator(spec, options, sampler.learns, pool);
 
   const W = spec.workloads.length;
-  const dims = dimensions(spec);
-  const sizes = dims.map((d) => d.values!.length);
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const total = Math.ceil((sampler.count * W - shard.index) / shard.count);
   let evaluated = 0, skipped = 0, errors = 0;
-  const report = (total: number) => {
+  let failed: Error | undefined;
+  const report = () => {
     const seconds = (performance.now() - started) / 1000;
     const rate = evaluated / Math.max(seconds, 1e-9);
     options.onProgress?.({ done: evaluated + skipped, total, skipped, errors, ratePerSecond: rate, etaSeconds: rate > 0 ? (total - evaluated - skipped) / rate : Infinity });
   };
+  // Rows count as done only once written. A write that fails (a full disk) is cut back to its last
+  // whole row, which the progress counts; nothing more is recorded, and the points not written are
+  // evaluated again on resume.
+  let fileBytes = fstatSync(fd).size;
   const record = (result: WorkerResult) => {
-    if (result.count === 0) return;
-    writeSync(fd, result.lines);
+    if (failed || result.count === 0) return;
+    try {
+      writeAll(fd, result.lines, file, RESUME_ADVICE);
+      fileBytes += Buffer.byteLength(result.lines);
+    } catch (err) {
+      failed = err instanceof Error ? err : new SweepError(String(err));
+      if (err instanceof OutputError) {
+        const written = Buffer.from(result.lines).subarray(0, err.writtenBytes);
+        const whole = written.lastIndexOf(0x0a) + 1;
+        try {
+          ftruncateSync(fd, fileBytes + whole);
+        } catch {
+          // the torn tail stays; a resume skips it
+        }
+        evaluated += written.subarray(0, whole).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
+        report();
+      }
+      return;
+    }
     evaluated += result.count;
     errors += result.errors;
+    if (outcomes && result.rows) sampler.tell(outcomes.arrived(result.rows));
+    report();
   };
 
+  const batchSize = options.batchSize ?? 64;
+  const maxInFlight = backend ? backend.maxInFlight : Math.max(2, 2 * Math.max(1, workers));
+  const inFlight = new Set<Promise<void>>();
+  let batch: PointTask[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const points = batch;
+    batch = [];
+    const job = evaluate(points).then(record, (err: unknown) => {
+      failed ??= err instanceof Error ? err : new SweepError(String(err));
+    });
+    const tracked = job.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+  };
+  const stopped = () => options.signal?.aborted === true || failed !== undefined;
   try {
-    if (spec.sampler.kind === "nsga2") {
-      await runNsga2(spec, sizes, W, backend ? backend.maxInFlight : Math.max(1, workers), evaluate, record, known, done, options, report);
-    } else {
-      const sampler: IndexSampler = spec.sampler.kind === "grid" ? gridSampler(sizes)
-        : spec.sampler.kind === "random" ? randomSampler(sizes, spec.sampler.samples!, spec.sampler.seed)
-        : lhsSampler(sizes, spec.sampler.samples!, spec.sampler.seed);
-      const total = sampler.count * W;
-      const shard = options.shard ?? { index: 0, count: 1 };
-      const shardTotal = Math.ceil((total - shard.index) / shard.count);
-      const inFlight = new Set<Promise<void>>();
-      const maxInFlight = backend ? backend.maxInFlight : Math.max(2, 2 * Math.max(1, workers));
-      let batch: PointTask[] = [];
-      const flush = async () => {
-        if (batch.length === 0) return;
-        const points = batch;
-        batch = [];
-        const job = evaluate(points).then((result) => {
-          record(result);
-          report(shardTotal);
-        });
-        const tracked = job.finally(() => inFlight.delete(tracked));
-        inFlight.add(tracked);
-        if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-      };
-      for (let i = shard.index; i < total; i += shard.count) {
-        if (options.signal?.aborted) break;
-        const point = Math.floor(i / W), workload = i % W;
-        const params = assign(spec, sampler.point(point));
-        const key = pointKey(params, workload);
-        if (done.has(key)) {
-          skipped++;
-          continue;
-        }
-        batch.push({ index: i, key, workload, params });
-        // Random and LHS samplers can propose a point twice (few values per parameter): once is
-        // enough. A grid never repeats, so its keys are not kept (memory stays flat).
-        if (spec.sampler.kind !== "grid") done.add(key);
-        if (batch.length >= batchSize) await flush();
+    for (;;) {
+      if (stopped()) break;
+      const proposals = sampler.ask(batchSize);
+      if (proposals === null) break;
+      if (proposals.length === 0) {
+        // The sampler waits for outcomes: send what is batched, then wait for a batch to return.
+        await flush();
+        if (inFlight.size === 0) break; // nothing will arrive (a sampler whose points were all cut short)
+        await Promise.race(inFlight);
+        continue;
       }
-      if (!options.signal?.aborted) await flush();
-      await Promise.all(inFlight);
-      report(shardTotal);
+      for (const p of proposals) {
+        const params = assign(spec, p.indices);
+        const keys: string[] = [];
+        for (let w = 0; w < W; w++) {
+          const index = p.point * W + w;
+          if (index % shard.count !== shard.index) continue;
+          const key = pointKey(params, w);
+          keys.push(key);
+          if (done.has(key)) {
+            skipped++;
+            continue;
+          }
+          batch.push({ index, key, workload: w, params });
+          // A sampler that may propose a point twice evaluates it once; a grid never repeats, so its
+          // keys are not kept (memory stays flat).
+          if (sampler.repeats) done.add(key);
+          if (batch.length >= batchSize) await flush();
+        }
+        if (outcomes) sampler.tell(outcomes.expect(p.point, keys));
+      }
     }
+    if (!stopped()) await flush();
+    await Promise.all(inFlight);
+    report();
   } finally {
     closeSync(fd);
     await pool?.destroy();
     await backend?.close();
   }
+  if (failed) throw failed;
   const wallSeconds = (performance.now() - started) / 1000;
   return aggregate({ ...spec, workloadLabels: spec.workloads.map(workloadLabel) }, options.outDir, {
     wallSeconds, evaluatedThisRun: evaluated, pointsPerSecond: evaluated / Math.max(wallSeconds, 1e-9), workers, ...(backend ? { backend: backend.label } : {}),
     ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
-  }, { keysUnique: true });
+  });
 }
 
-async function runNsga2(
-  spec: ResolvedSweep, sizes: number[], W: number, maxInFlight: number,
-  evaluate: (p: PointTask[]) => Promise<WorkerResult>, record: (result: WorkerResult) => void,
-  known: Map<string, Row>, done: Set<string>, options: SweepOptions, report: (total: number) => void,
-): Promise<void> {
-  const { population = 32, generations = 20, seed } = spec.sampler;
-  const opt = new Nsga2(sizes.length, population, seed);
-  const total = (generations + 1) * population * W;
-  for (let gen = 0; gen <= generations && !options.signal?.aborted; gen++) {
-    const genes = opt.ask();
-    const tasks: PointTask[] = [];
-    const keysPerPoint = genes.map((g, p) => {
-      const params = assign(spec, g.map((x, d) => Math.min(sizes[d]! - 1, Math.floor(x * sizes[d]!))));
-      return Array.from({ length: W }, (_, w) => {
-        const key = pointKey(params, w);
-        if (!done.has(key) && !tasks.some((t) => t.key === key)) tasks.push({ index: gen * population * W + p * W + w, key, workload: w, params });
-        return key;
-      });
-    });
-    // A generation's batches run at once (up to maxInFlight), so every worker, local or remote, is
-    // busy; the optimiser only needs them all before it proposes the next generation.
-    const batchSize = options.batchSize ?? 64;
-    const batches: PointTask[][] = [];
-    for (let i = 0; i < tasks.length; i += batchSize) batches.push(tasks.slice(i, i + batchSize));
-    let next = 0;
-    const lane = async () => {
-      while (next < batches.length) {
-        const result = await evaluate(batches[next++]!);
-        record(result);
-        for (const r of result.rows ?? []) {
-          known.set(r.key, r);
-          done.add(r.key);
-        }
-        report(total);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(maxInFlight, batches.length)) }, lane));
-    // Objectives: the mean over workloads; a point that is not ok on every workload is dominated.
-    opt.tell(keysPerPoint.map((keys) => spec.objectives.map((o) => {
-      const rows = keys.map((k) => known.get(k));
-      if (rows.some((r) => !r || r.status !== "ok")) return Infinity;
-      const mean = rows.reduce((s, r) => s + (r!.metrics![o.metric] ?? Number(r!.params[o.metric])), 0) / rows.length;
-      return o.sense === "minimize" ? mean : -mean;
-    })));
-  }
-}
-
-/** Join shard outputs: rows of every results.jsonl, each key once, aggregated again in `outDir`. */
+/** Join shard outputs of one spec: rows of every results.jsonl, each key once, aggregated again in `outDir`. */
 export async function mergeSweeps(dirs: string[], outDir: string): Promise<SweepSummary> {
-  mkdirSync(outDir, { recursive: true });
-  const meta = JSON.parse((await import("node:fs")).readFileSync(join(dirs[0]!, "sweep.json"), "utf8")) as Pick<ResolvedSweep, "name" | "objectives"> & { parameters: { name: string }[]; workloads?: string[] };
-  writeFileSync(join(outDir, "sweep.json"), `${JSON.stringify(meta, null, 2)}\n`);
-  const fd = openSync(join(outDir, "results.jsonl"), "w");
-  const seen = new Set<string>();
+  const metas = dirs.map((d) => readSweepMeta(d));
+  const meta: SweepMeta = metas[0]!;
+  metas.forEach((m, i) => {
+    if (m.specHash !== meta.specHash) throw new InputError("<command line>", { path: "DIR", expected: `shards of one spec (as ${dirs[0]}: ${meta.file})`, found: `${dirs[i]}: another spec (${m.file})` });
+  });
+  const release = lockFolder(outDir);
   try {
-    for (const dir of dirs) {
-      await recordedRows(join(dir, "results.jsonl"), (r) => {
-        if (seen.has(r.key)) return;
-        seen.add(r.key);
-        writeSync(fd, `${JSON.stringify(r)}\n`);
-      });
+    writeSweepMeta(outDir, meta);
+    const file = inside(outDir, "results.jsonl");
+    let fd: number;
+    try {
+      fd = openSync(file, "w");
+    } catch (err) {
+      throw writeFailure(err, file, "--out");
     }
+    const seen = new KeySet();
+    try {
+      for (const dir of dirs) {
+        await readRows(inside(dir, "results.jsonl"), (r) => {
+          if (seen.add(r.key)) writeAll(fd, `${JSON.stringify(r)}\n`, file);
+        });
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return await aggregate({ name: meta.name, objectives: meta.objectives, parameters: meta.parameters, workloadLabels: meta.workloads ?? [], serving: meta.serving }, outDir, { shard: `merged from ${dirs.length}` });
   } finally {
-    closeSync(fd);
+    release();
   }
-  return aggregate({ name: meta.name, objectives: meta.objectives, parameters: meta.parameters as ResolvedSweep["parameters"], workloadLabels: meta.workloads ?? [] }, outDir, { shard: `merged from ${dirs.length}` }, { keysUnique: true });
 }

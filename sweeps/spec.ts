@@ -7,27 +7,45 @@
  */
 import { dirname, resolve as resolvePath } from "node:path";
 import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
 import sweepSchema from "./schema/sweep.schema.json" with { type: "json" };
 import { readDocument, validateAgainst } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
+import { checkPathSegments, withValues } from "../common/set-path.js";
 import { locateDesign } from "../hardware-models/design-loader.js";
+import { parseWorkloadSection } from "../workloads/workload-file.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
+import { evaluatePoint } from "./evaluate-point.js";
+import { METRICS } from "./metrics.js";
 import { parseServingSettings, servingSectionSchema, type ServingSettings } from "../serving/spec.js";
 import { SERVING_METRICS } from "../serving/serve.js";
 
-export { sweepSchema };
-
-/** Result fields a constraint or objective may name (besides parameters). */
-export const METRICS = [
-  "latencySeconds", "latencyCycles", "energyJ", "averagePowerW", "peakPowerW", "macs", "areaMm2", "peakMemoryBytes",
-  "peakActivationBytes", "weightBytes", "leakagePowerW", "utilization", "opsPerByte", "outerBytes", "edpJs",
-] as const;
-export type Metric = (typeof METRICS)[number];
+export { sweepSchema, METRICS };
 
 /** The metrics rows carry: a serving sweep adds the serving metrics (serving/serve.ts). */
 export function metricsOf(spec: { serving?: unknown }): readonly string[] {
   return spec.serving ? [...METRICS, ...SERVING_METRICS] : METRICS;
 }
+
+/**
+ * A workload section as a short label for CSVs and plots: the model, then the other keys as
+ * key=value, variants in the CLI's syntax ("bert-base seq=512 attention=block-sparse:block=32").
+ */
+export function workloadLabel(section: Record<string, unknown>): string {
+  const text = (v: unknown): string => {
+    if (typeof v !== "object" || v === null) return String(v);
+    if (Array.isArray(v)) return v.map(text).join("|");
+    const { kind, ...rest } = v as Record<string, unknown>;
+    const params = Object.entries(rest).map(([k, x]) => `${k}=${text(x)}`).join(",");
+    return kind === undefined ? `{${params}}` : params ? `${String(kind)}:${params}` : String(kind);
+  };
+  const { model, ...rest } = section;
+  return [model === undefined ? "" : String(model), ...Object.entries(rest).map(([k, v]) => `${k}=${text(v)}`)].filter(Boolean).join(" ");
+}
+export type { Metric } from "./metrics.js";
+
+/** Values one range may expand to; a parameter with more is a spec mistake, not a sweep. */
+export const MAX_RANGE_VALUES = 100_000;
 
 export interface ParameterSpec {
   name: string;
@@ -62,22 +80,6 @@ export interface ResolvedSweep {
   serving?: ServingSettings;
 }
 
-/**
- * A workload section as a short label for CSVs and plots: the model, then the other keys as
- * key=value, variants in the CLI's syntax ("bert-base seq=512 attention=block-sparse:block=32").
- */
-export function workloadLabel(section: Record<string, unknown>): string {
-  const text = (v: unknown): string => {
-    if (typeof v !== "object" || v === null) return String(v);
-    if (Array.isArray(v)) return v.map(text).join("|");
-    const { kind, ...rest } = v as Record<string, unknown>;
-    const params = Object.entries(rest).map(([k, x]) => `${k}=${text(x)}`).join(",");
-    return kind === undefined ? `{${params}}` : params ? `${String(kind)}:${params}` : String(kind);
-  };
-  const { model, ...rest } = section;
-  return [model === undefined ? "" : String(model), ...Object.entries(rest).map(([k, v]) => `${k}=${text(v)}`)].filter(Boolean).join(" ");
-}
-
 interface SweepDocument {
   name: string;
   design: string;
@@ -94,7 +96,13 @@ export function loadSweep(file: string): ResolvedSweep {
   if (doc.serving) validateAgainst(SERVING_SECTION, { serving: doc.serving }, file);
   const metrics = metricsOf(doc);
   const relative = resolvePath(dirname(file), doc.design);
-  const designFile = existsSync(relative) ? relative : locateDesign(doc.design);
+  let designFile: string;
+  try {
+    designFile = existsSync(relative) ? relative : locateDesign(doc.design);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(file, { path: "/design", expected: "a design file (relative to the spec) or a preset name", found: `${JSON.stringify(doc.design)} (${err.problems[0]?.expected ?? err.message})` });
+  }
   const parameters: ParameterSpec[] = [];
   const known = new Set<string>();
   for (const [name, p] of Object.entries(doc.parameters)) {
@@ -104,6 +112,7 @@ export function loadSweep(file: string): ResolvedSweep {
     const spec: ParameterSpec = { name };
     if (p.path) {
       const [root, ...rest] = p.path.split(".");
+      checkPathSegments(rest, file, `${at}/path`);
       spec.target = { root: root as "design" | "workload", path: rest };
     }
     if (p.values) spec.values = p.values;
@@ -132,25 +141,75 @@ export function loadSweep(file: string): ResolvedSweep {
     const scope: Record<string, ExprValue> = {};
     for (const m of metrics) scope[m] = 1;
     for (const p of parameters) scope[p.name] = p.values?.[0] ?? 1;
-    try {
-      const v = evaluateExpression(c, scope);
-      if (typeof v !== "boolean") throw new Error("not a comparison");
-    } catch (err) {
-      throw new InputError(file, { path: `/constraints/${i}`, expected: "a boolean expression over metrics and parameters, e.g. \"areaMm2 <= 4\"", found: `${JSON.stringify(c)} (${err instanceof Error ? err.message : String(err)})` });
-    }
+    checkConstraint(c, scope, file, i);
   });
   const s = doc.sampler ?? { kind: "grid" as const };
   if ((s.kind === "random" || s.kind === "lhs") && s.samples === undefined) {
     throw new InputError(file, { path: "/sampler/samples", expected: `a sample count for the ${s.kind} sampler`, found: "nothing" });
   }
-  return {
+  if (s.kind === "grid") {
+    const points = parameters.reduce((n, p) => n * (p.values?.length ?? 1), 1) * doc.workloads.length;
+    if (!Number.isSafeInteger(points)) throw new InputError(file, { path: "/parameters", expected: `a grid of at most ${Number.MAX_SAFE_INTEGER} points (or a random, lhs or nsga2 sampler)`, found: `${points.toPrecision(3)} points` });
+  }
+  // Workload sections are read like workload files (the same schema: an unknown key is an error),
+  // also with the workload parameters' first values written in (a misspelt path is an error here).
+  const workloadParams = parameters.filter((p) => p.target?.root === "workload");
+  doc.workloads.forEach((section, i) => {
+    parseWorkloadSection(section, file, `/workloads/${i}`);
+    const first = workloadParams.filter((p) => p.values).map((p) => [p.target!.path, p.values![0]] as const);
+    if (first.length > 0) {
+      try {
+        parseWorkloadSection(withValues(section, first), file, `/workloads/${i}`);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        const named = workloadParams.map((p) => `workload.${p.target!.path.join(".")}`).join(", ");
+        throw new InputError(file, { path: `/workloads/${i}`, expected: `a workload section that stays valid with the parameters ${named} written in`, found: err.problems.map((q) => `${q.path}: expected ${q.expected}${q.found ? `, found ${q.found}` : ""}`).join("; ") });
+      }
+    }
+  });
+  const resolved: ResolvedSweep = {
     name: doc.name, file, designFile, design: readDocument(designFile), workloads: doc.workloads, parameters, constraints, objectives,
     sampler: { kind: s.kind, samples: s.samples, population: s.population ?? 32, generations: s.generations ?? 20, seed: s.seed ?? 1 },
     ...(doc.serving ? { serving: parseServingSettings(doc.serving, { file, path: "/serving" }, dirname(resolvePath(file))) } : {}),
   };
+  checkConstraintsAtFirstPoint(resolved);
+  return resolved;
 }
 
 const SERVING_SECTION = { type: "object", properties: { serving: servingSectionSchema } };
+
+function checkConstraint(c: string, scope: Record<string, ExprValue>, file: string, i: number, at = ""): void {
+  try {
+    const v = evaluateExpression(c, scope);
+    if (typeof v !== "boolean") throw new TypeError("not a comparison");
+  } catch (err) {
+    throw new InputError(file, { path: `/constraints/${i}`, expected: `a boolean expression over metrics and parameters, e.g. "areaMm2 <= 4"${at}`, found: `${JSON.stringify(c)} (${err instanceof Error ? err.message : String(err)})` });
+  }
+}
+
+/**
+ * Constraints evaluated once more with the metrics of a real point (the first of the grid, first
+ * workload), not ones: `sum(range(1, macs)) > 0` passes with macs = 1 and builds 10^8 values with
+ * the real count. Skipped when that point cannot be simulated (its row will say why).
+ */
+function checkConstraintsAtFirstPoint(spec: ResolvedSweep): void {
+  if (spec.constraints.length === 0) return;
+  let params: Record<string, ExprValue>;
+  try {
+    params = assign(spec, dimensions(spec).map(() => 0));
+  } catch {
+    return;
+  }
+  const row = evaluatePoint({ ...spec, constraints: [] }, { index: 0, key: "", workload: 0, params });
+  if (!row.metrics) return;
+  spec.constraints.forEach((c, i) => checkConstraint(c, { ...params, ...row.metrics }, spec.file, i, ", checked with the metrics of the first point"));
+}
+
+/** A hash of everything that decides a sweep's rows: queues, output folders and resumes are tied to it. */
+export function specDigest(spec: ResolvedSweep): string {
+  const { name, design, workloads, parameters, constraints, objectives, sampler, serving } = spec;
+  return createHash("sha256").update(JSON.stringify({ name, design, workloads, parameters, constraints, objectives, sampler, serving })).digest("hex");
+}
 
 function expandRange(r: { from: number | string; to: number | string; step?: number; factor?: number }, file: string, path: string): ExprValue[] {
   const split = (v: number | string): { value: number; unit: string } => {
@@ -162,14 +221,18 @@ function expandRange(r: { from: number | string; to: number | string; step?: num
   const from = split(r.from), to = split(r.to);
   if (from.unit !== to.unit) throw new InputError(file, { path: `${path}/to`, expected: `the unit of from (${from.unit || "none"})`, found: to.unit || "none" });
   if ((r.step === undefined) === (r.factor === undefined)) throw new InputError(file, { path, expected: "one of step (linear) or factor (geometric)", found: "neither or both" });
+  const count = r.step !== undefined
+    ? Math.floor((to.value - from.value) / r.step * (1 + 1e-12)) + 1
+    : from.value > 0 ? Math.floor(Math.log(to.value / from.value) / Math.log(r.factor!) * (1 + 1e-12)) + 1 : NaN;
+  if (r.factor !== undefined && !(from.value > 0)) throw new InputError(file, { path: `${path}/from`, expected: "a positive start for a geometric range (factor)", found: String(r.from) });
+  if (!(count >= 1)) throw new InputError(file, { path, expected: "from <= to", found: `${r.from} > ${r.to}` });
+  if (count > MAX_RANGE_VALUES) throw new InputError(file, { path, expected: `a range of at most ${MAX_RANGE_VALUES.toLocaleString("en-US")} values (a larger step or factor, or a random/lhs sampler over fewer values)`, found: `${count.toLocaleString("en-US")} values` });
   const out: ExprValue[] = [];
-  const limit = 100_000;
-  for (let i = 0, v = from.value; v <= to.value * (1 + 1e-12) && i < limit; i++) {
+  for (let i = 0, v = from.value; i < count; i++) {
     const rounded = Number(v.toPrecision(12));
     out.push(from.unit ? `${rounded} ${from.unit}` : rounded);
     v = r.step !== undefined ? from.value + (i + 1) * r.step : v * r.factor!;
   }
-  if (out.length === 0) throw new InputError(file, { path, expected: "from <= to", found: `${r.from} > ${r.to}` });
   return out;
 }
 

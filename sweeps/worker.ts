@@ -1,8 +1,9 @@
 /**
- * The piscina worker: one exported function over serialisable tasks. A task names the sweep spec
- * file (loaded once per worker thread, with its caches) and a batch of points; the worker returns
+ * What a worker does: one exported function over serialisable tasks. A task names the sweep spec
+ * file (loaded once per worker process, with its caches) and a batch of points; the worker returns
  * the rows already serialised as results.jsonl lines, so the main thread only appends text (it
- * stays free to propose points), and the rows themselves when the sampler needs their metrics.
+ * stays free to propose points), and the rows themselves when the sampler learns from them.
+ * worker-process.ts runs it in the pool's processes; an in-thread sweep calls evaluateBatch.
  */
 import { evaluatePoint, type PointTask, type Row } from "./evaluate-point.js";
 import { loadSweep, type ResolvedSweep } from "./spec.js";
@@ -13,7 +14,7 @@ export interface WorkerTask {
   spec?: ResolvedSweep;
   specId?: string;
   points: PointTask[];
-  /** Return the rows too (NSGA-II needs their objectives). */
+  /** Return the rows too (a learning sampler needs their objectives). */
   wantRows: boolean;
 }
 
@@ -24,11 +25,9 @@ export interface WorkerResult {
   rows?: Row[];
 }
 
-let current: { file: string; spec: ResolvedSweep } | undefined;
+let current: { id: string; spec: ResolvedSweep } | undefined;
 
-/** Evaluate a batch and serialise it (shared by workers and in-thread runs). */
-export function evaluateBatch(spec: ResolvedSweep, points: PointTask[], wantRows: boolean): WorkerResult {
-  const rows = points.map((p) => evaluatePoint(spec, p));
+function serialise(rows: Row[], wantRows: boolean): WorkerResult {
   return {
     lines: rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : ""),
     count: rows.length,
@@ -37,8 +36,34 @@ export function evaluateBatch(spec: ResolvedSweep, points: PointTask[], wantRows
   };
 }
 
-export default function run(task: WorkerTask): WorkerResult {
+/** Evaluate a batch and serialise it; `onPoint` hears of each finished point (the pool's heartbeat). */
+export function evaluateBatch(spec: ResolvedSweep, points: PointTask[], wantRows: boolean, onPoint?: (done: number) => void): WorkerResult {
+  const rows = points.map((p, i) => {
+    const row = evaluatePoint(spec, p);
+    onPoint?.(i + 1);
+    return row;
+  });
+  return serialise(rows, wantRows);
+}
+
+/** Error rows for points evaluated as a batch that failed as a whole (each named, with the reason). */
+export function failedBatch(points: PointTask[], reason: string, wantRows: boolean): WorkerResult {
+  return serialise(points.map((p) => ({ index: p.index, key: p.key, workload: p.workload, params: p.params, status: "error", reason })), wantRows);
+}
+
+/** Results of consecutive parts of a batch, as one. */
+export function joinResults(parts: WorkerResult[], wantRows: boolean): WorkerResult {
+  return {
+    lines: parts.map((p) => p.lines).join(""),
+    count: parts.reduce((n, p) => n + p.count, 0),
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    ...(wantRows ? { rows: parts.flatMap((p) => p.rows ?? []) } : {}),
+  };
+}
+
+export function runTask(task: WorkerTask, onPoint?: (done: number) => void): WorkerResult {
   const id = task.specId ?? task.specFile;
-  if (!current || current.file !== id) current = { file: id, spec: task.spec ?? loadSweep(task.specFile) };
-  return evaluateBatch(current.spec, task.points, task.wantRows);
+  if (!current || current.id !== id) current = { id, spec: task.spec ?? loadSweep(task.specFile) };
+  onPoint?.(0); // loaded: from here a death is the points', not the worker's start-up
+  return evaluateBatch(current.spec, task.points, task.wantRows, onPoint);
 }

@@ -18,6 +18,7 @@ import { simulate } from "../sim/engine.js";
 import { loadDesign } from "../hardware-models/design-loader.js";
 import { buildPresetTrace } from "../workloads/transformer-builder.js";
 import { writeRunPlots, writeSweepPlots } from "../output/plots.js";
+import { readSweepMeta } from "../sweeps/sweep-folder.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
 import { packageRoot } from "../common/package-root.js";
@@ -102,7 +103,7 @@ describe.runIf(CHROMIUM.run)("report.html and explorer.html in headless Chromium
 
   beforeAll(async () => {
     await runSweep(loadSweep(join(packageRoot(), "examples", "sweeps", "systolic-sizing.yaml")), { outDir: sweepDir, workers: 0 });
-    await writeSweepPlots(sweepDir, undefined, { rerun: rerunCommand });
+    await writeSweepPlots(sweepDir, readSweepMeta(sweepDir), undefined, { rerun: rerunCommand });
     rows = readFileSync(join(sweepDir, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Row).filter((r) => r.status === "ok");
   }, 60_000);
 

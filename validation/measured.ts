@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { parse as parseCsv } from "csv-parse/sync";
 import measuredSchema from "./schema/measured.schema.json" with { type: "json" };
 import { parseText, readTextFile, validateAgainst } from "../common/document.js";
+import { checkPathSegments } from "../common/set-path.js";
 import { InputError, type InputProblem } from "../common/input-error.js";
 import { parseQuantity, QUANTITY, type QuantityKind } from "../common/quantity.js";
 import { locateDesignFrom } from "../hardware-models/design-loader.js";
@@ -196,6 +197,7 @@ function resolveCalibration(c: NonNullable<Doc["calibration"]>, file: string, pa
     const segments = p.path.split(".");
     if (segments[0] === "design") segments.shift();
     if (segments.length === 0 || segments.some((s) => s === "")) throw new InputError(file, { path: `${at}/path`, expected: "a dotted path into the design, e.g. system.opOverhead.matmul", found: JSON.stringify(p.path) });
+    checkPathSegments(segments, file, `${at}/path`);
     const name = segments.join(".");
     // An energy entry's name has dots of its own (energy.mac.int8 is the entry "mac.int8"); a fitted
     // value is a calibrated one, so it goes to the design's calibration.energy section (a value in

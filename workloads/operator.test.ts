@@ -30,6 +30,6 @@ describe("operator workloads", () => {
     expect(() => parseWorkloadSection({ operator: "matmul", m: 2, n: 2 }, "f.yaml", "/workload")).toThrow(/\/workload\/k: expected a positive integer/);
     expect(() => parseWorkloadSection({ operator: "softmax", rows: 2, cols: 2, k: 3 }, "f.yaml", "/workload")).toThrow(/\/workload\/k: expected only rows, cols, batch, count, precision for a softmax/);
     expect(() => parseWorkloadSection({ operator: "elementwise", elements: 2, fn: "tanh" }, "f.yaml", "/workload")).toThrow(/\/workload\/fn: expected a function: add, mul/);
-    expect(() => parseWorkloadSection({ operator: "conv", m: 1 }, "f.yaml", "/workload")).toThrow(/\/workload\/operator: expected an operator: matmul, softmax, layernorm, elementwise/);
+    expect(() => parseWorkloadSection({ operator: "conv", m: 1 }, "f.yaml", "/workload")).toThrow(/\/workload\/operator: expected one of "matmul", "softmax", "layernorm", "elementwise", "collective", found "conv"/);
   });
 });

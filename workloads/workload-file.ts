@@ -21,8 +21,18 @@ export function loadWorkloadFile(file: string): WorkloadSpec {
   return parseWorkloadSection(doc.workload, file, "/workload");
 }
 
-/** A validated `workload:` object -> WorkloadSpec, variant keys checked with precise paths. */
+/** The schema of one `workload:` section, wherever it appears (workload files, sweeps, studies). */
+const sectionSchema = { ...workloadSchemaJson.$defs.workload, $defs: workloadSchemaJson.$defs };
+
+/** The upper bound the workload schema sets on a field, if any (the CLI checks its flags against them). */
+export function workloadFieldMaximum(field: string): number | undefined {
+  const spec: unknown = (workloadSchemaJson.$defs.workload.properties as Record<string, unknown>)[field];
+  return typeof spec === "object" && spec !== null && "maximum" in spec && typeof spec.maximum === "number" ? spec.maximum : undefined;
+}
+
+/** A `workload:` object -> WorkloadSpec, checked against the workload file's schema, variant keys with precise paths. */
 export function parseWorkloadSection(section: Record<string, unknown>, file: string, path: string): WorkloadSpec {
+  validateAgainst(sectionSchema, section, file, path);
   if ((section.model === undefined) === (section.operator === undefined)) {
     throw new InputError(file, { path, expected: "either model: (a preset) or operator: (one matmul, softmax, layernorm, elementwise or collective op)", found: section.model === undefined ? "neither" : "both" });
   }

@@ -52,7 +52,7 @@ export function resolveVariant(category: VariantCategory, kind: string, raw: Rec
     throw new InputError(where.file, { path: where.path, expected: `a ${category} kind: ${kinds.join(", ")}`, found: JSON.stringify(kind) });
   }
   const spec = VARIANTS[kind as VariantKind];
-  const keys = spec.keys as Record<string, { type: string; default?: ParamValue; min?: number; max?: number; enum?: readonly string[] }>;
+  const keys = spec.keys as Record<string, { type: string; default?: ParamValue; min?: number; max?: number; atMost?: string; enum?: readonly string[] }>;
   const params: Record<string, ParamValue> = {};
   for (const name of Object.keys(raw)) {
     if (!(name in keys)) {
@@ -102,6 +102,12 @@ export function resolveVariant(category: VariantCategory, kind: string, raw: Rec
       }
       default:
         throw new Error(`unknown parameter type ${key.type}`);
+    }
+  }
+  for (const [name, key] of Object.entries(keys)) {
+    const limit = key.atMost === undefined ? undefined : params[key.atMost];
+    if (typeof limit === "number" && (params[name] as number) > limit) {
+      throw new InputError(where.file, { path: `${where.path}/${name}`, expected: `at most ${key.atMost} (${limit})`, found: String(params[name]) });
     }
   }
   return { kind: kind as VariantKind, params };

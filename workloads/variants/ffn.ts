@@ -76,7 +76,7 @@ function denseFfn(c: FfnContext, rows: number, batchCount: number, input: string
 
 function moe(c: FfnContext, p: { experts: number; topk: number; capacity: number }): string {
   const { w, prefix: L, layer, dModel: d } = c;
-  const E = p.experts, k = Math.min(p.topk, p.experts);
+  const E = p.experts, k = p.topk; // topk <= experts is checked at input (registry: atMost)
   const T = c.tokens * c.batch;
   const act = c.precision.activations;
   const router = c.weight(`${c.weightPrefix}.router`, [d, E]);

@@ -12,6 +12,8 @@ export interface ParamSpec {
   default?: number | string | number[];
   min?: number;
   max?: number;
+  /** Another key of the same variant this one may not exceed (MoE: topk <= experts). */
+  atMost?: string;
   enum?: readonly string[];
 }
 
@@ -146,7 +148,7 @@ export const VARIANTS = {
     source: "Shazeer et al., ICLR 2017; Fedus et al., JMLR 2022 (Switch Transformer: capacity factor)",
     keys: {
       experts: { type: "integer", description: "experts per layer", default: 8, min: 1 },
-      topk: { type: "integer", description: "experts per token", default: 2, min: 1 },
+      topk: { type: "integer", description: "experts per token", default: 2, min: 1, atMost: "experts" },
       capacity: { type: "number", description: "capacity factor (expert buffer = capacity x tokens x topk / experts)", default: 1.25, min: 0.01 },
     },
   },

@@ -1,0 +1,149 @@
+/**
+ * Sweep worker processes (workerpool, `workerType: "process"`): a point that kills its worker (a
+ * V8 fatal error, the heap cap of --worker-heap, a native crash) or hangs (no point finished for
+ * `pointTimeoutSeconds`) takes one child process with it, never the sweep. Worker threads could not
+ * give that: a fatal error in any thread ends the whole process.
+ *
+ * A batch that fails as a whole is evaluated again point by point (`isolating`), so only the
+ * points that fail on their own become error rows, with the reason (the signal or exit code and
+ * the process's last words on stderr, or the time limit); every other point of the batch is
+ * evaluated normally. Processes that keep dying before they have loaded the spec (a heap cap too
+ * small to load, a broken install) stop the sweep with a SweepError instead of marking every point
+ * as an error.
+ */
+import { join } from "node:path";
+import workerpool from "workerpool";
+import { packageRoot } from "../common/package-root.js";
+import type { PointTask } from "./evaluate-point.js";
+import { SweepError } from "./sweep-error.js";
+import { failedBatch, joinResults, type WorkerResult, type WorkerTask } from "./worker.js";
+
+/** A batch that failed as a whole: its worker died, hung, or the remote job failed. */
+export class BatchFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BatchFailure";
+  }
+}
+
+export interface WorkerPoolOptions {
+  processes: number;
+  /** --max-old-space-size of each process, MB. */
+  heapMb?: number;
+  /** A process that finishes no point for this long is killed and its point made an error row (default 60). */
+  pointTimeoutSeconds?: number;
+}
+
+/** Default time limit of one point: the largest presets with long generation take seconds, not a minute. */
+export const DEFAULT_POINT_TIMEOUT_SECONDS = 60;
+/** Time a process may take to start and load the spec before its first heartbeat (~0.7 s idle; loaded machines take seconds). */
+const STARTUP_ALLOWANCE_MS = 60_000;
+/** Tasks in a row whose process died before it had loaded the spec: the pool itself is broken. */
+const BROKEN_AFTER = 3;
+
+/** The last words of a dead process: V8's fatal line if there is one, else its last line. */
+function lastWords(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.replace(/^#\s*/, "").trim()).filter((l) => l !== "");
+  const fatal = lines.find((l) => /fatal|heap out of memory|invalid size|out of memory|Segmentation/i.test(l));
+  return (fatal ?? lines[lines.length - 1] ?? "").slice(0, 300);
+}
+
+export class WorkerPool {
+  private readonly pool: workerpool.Pool;
+  private readonly timeoutMs: number;
+  private startupFailures = 0;
+  /** Tasks handed to workerpool at once: one per process, so a task starts when it is handed over. */
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(options: WorkerPoolOptions) {
+    this.timeoutMs = (options.pointTimeoutSeconds ?? DEFAULT_POINT_TIMEOUT_SECONDS) * 1000;
+    this.free = options.processes;
+    this.pool = workerpool.pool(join(packageRoot(), "dist", "sweeps", "worker-process.js"), {
+      workerType: "process",
+      minWorkers: options.processes,
+      maxWorkers: options.processes,
+      emitStdStreams: true, // a dying process's stderr becomes its points' reason, not noise on ours
+      forkOpts: { execArgv: options.heapMb !== undefined ? [`--max-old-space-size=${options.heapMb}`] : [] },
+    });
+  }
+
+  /** One task in one process; a death or a hang rejects with a BatchFailure. */
+  async run(task: WorkerTask): Promise<WorkerResult> {
+    if (this.free === 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.free--;
+    try {
+      return await this.runNow(task);
+    } finally {
+      this.free++;
+      this.waiting.shift()?.();
+    }
+  }
+
+  /**
+   * The time limit runs between heartbeats, and from the hand-over (a process is free for it) to
+   * the first one with a start-up allowance: a process that hangs, even before the task, is stopped.
+   */
+  private async runNow(task: WorkerTask): Promise<WorkerResult> {
+    let stderr = "";
+    let timedOut = false;
+    let started = false;
+    let timer: NodeJS.Timeout | undefined;
+    const promise = this.pool.exec("run", [task], {
+      on: (payload: { stderr?: string; alive?: number }) => {
+        if (payload.stderr !== undefined) stderr = (stderr + payload.stderr).slice(-4000);
+        else if (payload.alive !== undefined) {
+          started = true;
+          arm(this.timeoutMs);
+        }
+      },
+    });
+    const arm = (ms: number): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        promise.cancel();
+      }, ms);
+    };
+    arm(this.timeoutMs + STARTUP_ALLOWANCE_MS);
+    try {
+      const result = (await promise) as WorkerResult;
+      this.startupFailures = 0;
+      return result;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const reason = timedOut
+        ? started
+          ? `no point finished within ${this.timeoutMs / 1000} s (the point time limit); the worker process was stopped`
+          : `the worker process did not start within ${(this.timeoutMs + STARTUP_ALLOWANCE_MS) / 1000} s; it was stopped`
+        : /terminated Unexpectedly/.test(message)
+          ? `the worker process died (${/signalCode: `(\w+)`/.exec(message)?.[1] ?? `exit code ${/exitCode: `(\w+)`/.exec(message)?.[1] ?? "?"}`})${lastWords(stderr) ? `: ${lastWords(stderr)}` : ""}`
+          : message;
+      this.startupFailures = started ? 0 : this.startupFailures + 1;
+      if (this.startupFailures >= BROKEN_AFTER) {
+        throw new SweepError(`the sweep's worker processes fail before finishing any batch: ${reason}`);
+      }
+      throw new BatchFailure(reason);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.terminate(true);
+  }
+}
+
+/**
+ * Evaluate a batch with `run`; if it fails as a whole, evaluate each of its points on its own, so
+ * that only the points that fail alone become error rows (with the reason), in the batch's order.
+ */
+export async function isolating(points: PointTask[], wantRows: boolean, run: (points: PointTask[]) => Promise<WorkerResult>): Promise<WorkerResult> {
+  try {
+    return await run(points);
+  } catch (err) {
+    if (!(err instanceof BatchFailure)) throw err;
+    if (points.length === 1) return failedBatch(points, err.message, wantRows);
+    return joinResults(await Promise.all(points.map((p) => isolating([p], wantRows, run))), wantRows);
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Sweeps under faults (issue 17): a poison point that kills its worker process or hangs, a second
+ * writer on the same folder, a resume into another spec's folder, rows recorded twice, a full disk,
+ * and paths that reach Object.prototype. Every point must end up recorded exactly once, the poison
+ * as an error row with its reason, and the sweep must finish.
+ *
+ * The poison is injected from outside the code under test (test/fixtures/poison-point.mjs, loaded
+ * with NODE_OPTIONS=--import into the sweep's processes), so no test hook lives in attnsim.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../common/package-root.js";
+import { faultSpec as makeFaultSpec } from "./fault-spec.js";
+import { setPath, withValues } from "../common/set-path.js";
+import { InputError } from "../common/input-error.js";
+import { OutputError } from "../common/output-files.js";
+import { loadSweep } from "../sweeps/spec.js";
+import { runSweep } from "../sweeps/runner.js";
+
+const root = packageRoot();
+const bin = join(root, "bin", "attnsim.js");
+const poison = join(root, "test", "fixtures", "poison-point.mjs");
+const dir = mkdtempSync(join(tmpdir(), "attnsim-faults-"));
+
+const faultSpec = (name: string, points: number) => makeFaultSpec(dir, name, points);
+
+interface Line { key: string; status: string; reason?: string; params: Record<string, unknown> }
+const rows = (out: string): Line[] => readFileSync(join(out, "results.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Line);
+
+const children: ReturnType<typeof spawn>[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+});
+
+function attnsim(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    children.push(child);
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code) => resolve({ code, stderr }));
+  });
+}
+
+describe("a poison point in a 1,000-point sweep (local worker processes)", () => {
+  it("a point that exhausts its worker's capped heap is an error row with the reason; every other point ok, exactly once; resume has nothing left", async () => {
+    const spec = faultSpec("poison-heap", 1000);
+    const out = join(dir, "poison-heap");
+    const env = { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "500", POISON_MODE: "heap" };
+    const run = await attnsim(["sweep", spec, "--workers", "2", "--worker-heap", "64", "--out", out], env);
+    expect(run.code, run.stderr).toBe(0);
+    const all = rows(out);
+    expect(all).toHaveLength(1000);
+    expect(new Set(all.map((r) => r.key)).size).toBe(1000);
+    const bad = all.filter((r) => r.status !== "ok");
+    expect(bad).toHaveLength(1);
+    expect(bad[0]!.params.n).toBe(500);
+    expect(bad[0]!.status).toBe("error");
+    expect(bad[0]!.reason).toMatch(/worker process died \(SIGABRT\).*heap out of memory/);
+    // The poison row is recorded, so a resume does not run into it again.
+    const again = await attnsim(["sweep", spec, "--workers", "2", "--worker-heap", "64", "--out", out, "--resume"], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(rows(out)).toHaveLength(1000);
+  }, 180_000);
+
+  it("a point that hangs is stopped by the point time limit and recorded as an error row", async () => {
+    const spec = faultSpec("poison-hang", 40);
+    const out = join(dir, "poison-hang");
+    const run = await attnsim(["sweep", spec, "--workers", "1", "--batch", "8", "--point-timeout", "2", "--out", out], { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "13", POISON_MODE: "hang" });
+    expect(run.code, run.stderr).toBe(0);
+    const all = rows(out);
+    expect(all).toHaveLength(40);
+    expect(new Set(all.map((r) => r.key)).size).toBe(40);
+    const bad = all.filter((r) => r.status !== "ok");
+    expect(bad.map((r) => r.params.n)).toEqual([13]);
+    expect(bad[0]!.reason).toMatch(/no point finished within 2 s/);
+  }, 120_000);
+});
+
+describe("one writer per output folder, one spec per folder", () => {
+  it("a second sweep into a folder another sweep holds is refused; the first ends with every row once", async () => {
+    const spec = loadSweep(faultSpec("locked", 60));
+    const out = join(dir, "locked");
+    const first = runSweep(spec, { outDir: out, workers: 0, batchSize: 4 });
+    await expect(runSweep(spec, { outDir: out, workers: 0 })).rejects.toThrow(/--out: expected a folder no other sweep or merge is writing, found .* is held by process/);
+    expect((await first).rows).toBe(60);
+    expect(rows(out)).toHaveLength(60);
+    expect(existsSync(join(out, ".attnsim.lock"))).toBe(false);
+  });
+
+  it("a lock left by a killed sweep (its process gone) is taken over", async () => {
+    const out = join(dir, "stale");
+    mkdirSync(out, { recursive: true });
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
+    writeFileSync(join(out, ".attnsim.lock"), JSON.stringify({ pid: Number(gone), host: (await import("node:os")).hostname(), since: "then" }));
+    expect((await runSweep(loadSweep(faultSpec("stale", 5)), { outDir: out, workers: 0 })).rows).toBe(5);
+  });
+
+  it("--resume into a folder made by another spec is refused", async () => {
+    const out = join(dir, "foreign");
+    await runSweep(loadSweep(faultSpec("foreign-a", 5)), { outDir: out, workers: 0 });
+    await expect(runSweep(loadSweep(faultSpec("foreign-b", 6)), { outDir: out, workers: 0, resume: true })).rejects.toThrow(/--resume: expected an output folder made by this spec/);
+    expect(rows(out)).toHaveLength(5);
+  });
+
+  it("rows recorded twice are counted once by the aggregates", async () => {
+    const spec = loadSweep(faultSpec("twice", 8));
+    const out = join(dir, "twice");
+    await runSweep(spec, { outDir: out, workers: 0 });
+    const text = readFileSync(join(out, "results.jsonl"), "utf8");
+    writeFileSync(join(out, "results.jsonl"), text + text); // what two unlocked writers left
+    const summary = await runSweep(spec, { outDir: out, workers: 0, resume: true });
+    expect(summary.rows).toBe(8);
+    expect(readFileSync(join(out, "results.csv"), "utf8").trim().split("\n")).toHaveLength(9);
+  });
+});
+
+describe("a full disk", () => {
+  it("a write that fails stops the sweep with an OutputError naming the file, not a stack trace", async () => {
+    const out = join(dir, "full");
+    mkdirSync(out, { recursive: true });
+    symlinkSync("/dev/full", join(out, "results.jsonl"));
+    await expect(runSweep(loadSweep(faultSpec("full", 10)), { outDir: out, workers: 0 })).rejects.toThrow(OutputError);
+    const cli = await attnsim(["sweep", faultSpec("full-cli", 10), "--workers", "0", "--out", out]);
+    expect(cli.code).toBe(4);
+    expect(cli.stderr).toMatch(/cannot write .*results\.jsonl: no space left on the device \(ENOSPC\).*--resume/);
+    expect(cli.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  // A small tmpfs fills mid-sweep: the progress must count only rows written, the file must hold
+  // whole rows only, and a resume with room must end with every row once.
+  const mount = join(dir, "tmpfs");
+  mkdirSync(mount, { recursive: true });
+  const mounted = process.platform === "linux" && spawnSync("mount", ["-t", "tmpfs", "-o", "size=96k", "tmpfs", mount]).status === 0;
+  it.runIf(mounted)("filling up mid-sweep keeps every whole row, reports only those, and --resume completes it", async () => {
+    try {
+      const spec = faultSpec("tmpfs", 400);
+      const out = join(mount, "out");
+      let lastDone = 0;
+      await expect(runSweep(loadSweep(spec), { outDir: out, workers: 0, batchSize: 16, onProgress: (p) => (lastDone = p.done) })).rejects.toThrow(/no space left on the device/);
+      const text = readFileSync(join(out, "results.jsonl"), "utf8");
+      expect(text.endsWith("\n")).toBe(true);
+      const whole = text.split("\n").slice(0, -1);
+      expect(whole.length).toBeGreaterThan(0);
+      expect(whole.length).toBeLessThan(400);
+      expect(whole.every((l) => JSON.parse(l))).toBe(true);
+      expect(lastDone).toBe(whole.length);
+      // Room again: move the folder to the real disk and resume there.
+      const moved = join(dir, "tmpfs-resumed");
+      mkdirSync(moved);
+      for (const f of readdirSync(out)) writeFileSync(join(moved, f), readFileSync(join(out, f)));
+      rmSync(join(moved, ".attnsim.lock"), { force: true });
+      const summary = await runSweep(loadSweep(spec), { outDir: moved, workers: 0, resume: true });
+      expect(summary.rows).toBe(400);
+      const keys = rows(moved).map((r) => r.key);
+      expect(keys).toHaveLength(400);
+      expect(new Set(keys).size).toBe(400);
+    } finally {
+      spawnSync("umount", [mount]);
+    }
+  });
+});
+
+describe("paths that reach Object.prototype", () => {
+  it("setPath refuses __proto__, constructor and prototype, and writes own properties only", () => {
+    for (const path of [["__proto__", "polluted"], ["constructor", "prototype", "polluted"], ["a", "prototype"]]) {
+      expect(() => setPath({}, path, 1)).toThrow(InputError);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const doc = withValues({ units: {} }, [[["units", "toString", "rows"], 8]]);
+    expect(doc).toEqual({ units: { toString: { rows: 8 } } });
+    expect(typeof ({} as { toString: unknown }).toString).toBe("function");
+  });
+
+  it("a sweep parameter path through __proto__ is refused at load and pollutes nothing", () => {
+    const file = join(dir, "proto.yaml");
+    writeFileSync(file, `version: 1
+name: proto
+design: edge-npu
+workloads: [{ model: bert-base, seq: 64 }]
+parameters:
+  x: { path: design.__proto__.polluted, values: [1] }
+objectives: [{ minimize: energyJ }]
+`);
+    expect(() => loadSweep(file)).toThrow(/\/parameters\/x\/path: expected a path whose segments are field names/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
