@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { vectorDsp, lanesAt, type DspSpec } from "./vector-dsp.js";
 import { EnergyTable } from "../technology/energy-table.js";
-import type { SoftmaxOp, LayerNormOp, ElementwiseOp } from "../../workloads/trace.js";
+import type { SoftmaxOp, LayerNormOp, ElementwiseOp, SortOp } from "../../workloads/trace.js";
 import type { OpContext } from "../unit-model.js";
 import type { MemoryLevel } from "../memory-hierarchy.js";
 
@@ -52,6 +52,19 @@ describe("vector DSP lowering", () => {
     const ln: LayerNormOp = { id: "n", layer: 0, kind: "layernorm", rows: 1, cols: 4096, norm: "layer", inputs: ["x", "g", "b"], outputs: ["y"] };
     const lnCtx: OpContext = { ...ctx(), inputs: [0, 1, 2].map((tensor) => ({ precision: "fp16" as const, level: 0, bytes: 4096 * 2, isWeight: false, tensor })) };
     expect(vectorDsp.cost(small, ln, lnCtx).readBytes[0]).toBe(2 * 4096 * 2 + 2 * 4096 * 2);
+  });
+
+  it("a top-k sort: ceil(log2 k) compare-and-move steps per key; a move is two register-file accesses and no arithmetic", () => {
+    // 4 rows of 1,024 fp16 keys, top 32: 5 steps per key, each a max and a copy lane-op.
+    const sort: SortOp = { id: "t", layer: 0, kind: "sort", length: 1024, batchCount: 4, topk: 32, inputs: ["x"], outputs: ["y"] };
+    const s = dsp();
+    const cost = vectorDsp.cost(s, sort, ctx());
+    const laneOps = (name: string) => cost.counts[s.actions.list.findIndex((a) => a.name === name)]!;
+    expect(laneOps("copy.fp16")).toBe(4 * 1024 * 5);
+    expect(laneOps("max.fp16")).toBe(4 * 1024 * 5);
+    // Horowitz's table prices no arithmetic for a move: read and write one fp16 element of the register file.
+    const rf = energy.sramPjPerByte(s.registerFileBytes);
+    expect(s.actions.list.find((a) => a.name === "copy.fp16")!.energyPj).toBeCloseTo(2 * 2 * rf, 12);
   });
 
   it("an unsupported precision is infeasible with a reason", () => {
