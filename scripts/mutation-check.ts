@@ -11,6 +11,9 @@ import { spawnSync } from "node:child_process";
 import { designPresetNames, loadDesign } from "../hardware-models/design-loader.js";
 import { UNIT_KINDS, type UnitKind } from "../hardware-models/unit-registry.js";
 import { packageRoot } from "../common/package-root.js";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { loadSystemFile } from "../hardware-models/system.js";
 import { isPrecision } from "../workloads/precision.js";
 
 /** The model tests: units, engine, validation, golden matrix, SCALE-Sim reference, variants through the engine. */
@@ -28,8 +31,14 @@ export function actionGroup(name: string): string {
 /** Action groups per unit kind, across the design presets. */
 export function actionGroups(): Map<UnitKind, string[]> {
   const groups = new Map<UnitKind, Set<string>>(UNIT_KINDS.map((k) => [k, new Set<string>()]));
-  for (const name of designPresetNames()) {
-    for (const unit of loadDesign(name).units) {
+  const systemsDir = join(packageRoot(), "examples", "systems");
+  const designs = [
+    ...designPresetNames().map((name) => loadDesign(name)),
+    // System presets add their interconnect (a link unit) to a device design.
+    ...readdirSync(systemsDir).filter((f) => f.endsWith(".yaml")).map((f) => loadSystemFile(join(systemsDir, f)).device),
+  ];
+  for (const design of designs) {
+    for (const unit of design.units) {
       for (const a of unit.actions.list) groups.get(unit.kind)!.add(actionGroup(a.name));
     }
   }

@@ -10,6 +10,10 @@
  */
 import type { TObject } from "@sinclair/typebox";
 import { UNIT_MODELS } from "../hardware-models/unit-registry.js";
+import { systolicArray } from "../hardware-models/units/systolic-array.js";
+import { vectorDsp } from "../hardware-models/units/vector-dsp.js";
+import { imcCrossbar } from "../hardware-models/units/imc-crossbar.js";
+import { linkUnit } from "../hardware-models/units/link.js";
 import { isPrecision } from "../workloads/precision.js";
 import { repriced, type ActionPrice, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../hardware-models/unit-model.js";
 
@@ -30,6 +34,13 @@ function mutateCycles(cost: UnitCost): UnitCost {
   return cost;
 }
 
+/** The registry's copy of a model's resolve, mutated like the model's own (prices only: its cost calls the model's). */
+function patchResolve<T extends TObject, S extends ResolvedUnitBase>(model: UnitModel<T, S>, what: string | undefined, group: string | undefined): void {
+  if (what !== "price" || !group) return;
+  const resolve = model.resolve.bind(model);
+  model.resolve = (user, env) => mutatePrices(resolve(user, env), group);
+}
+
 function patch<T extends TObject, S extends ResolvedUnitBase>(model: UnitModel<T, S>, what: string | undefined, group: string | undefined): void {
   if (what === "price" && group) {
     const resolve = model.resolve.bind(model);
@@ -43,15 +54,24 @@ function patch<T extends TObject, S extends ResolvedUnitBase>(model: UnitModel<T
 const mutant = process.env.ATTNSIM_MUTANT;
 if (mutant) {
   const [kind, what, group] = mutant.split(":");
+  // Both the kind's own model (what unit tests call) and the registry's entry (what the engine
+  // calls: a replicated wrapper that copied the model's resolve) are patched.
   switch (kind) {
     case "systolic":
-      patch(UNIT_MODELS.systolic, what, group);
+      patch(systolicArray, what, group);
+      patchResolve(UNIT_MODELS.systolic, what, group);
       break;
     case "dsp":
-      patch(UNIT_MODELS.dsp, what, group);
+      patch(vectorDsp, what, group);
+      patchResolve(UNIT_MODELS.dsp, what, group);
       break;
     case "imc":
-      patch(UNIT_MODELS.imc, what, group);
+      patch(imcCrossbar, what, group);
+      patchResolve(UNIT_MODELS.imc, what, group);
+      break;
+    case "link":
+      patch(linkUnit, what, group);
+      patchResolve(UNIT_MODELS.link, what, group);
       break;
     default:
       throw new Error(`unknown unit kind in mutant ${mutant}`);
