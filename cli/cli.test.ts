@@ -59,14 +59,14 @@ describe("attnsim run", () => {
       return { columns, rows: lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [columns[i]!, v]))) };
     };
     const sum = (rows: Record<string, string>[], column: string) => rows.reduce((s, r) => s + Number(r[column]), 0);
-    const layers = table("layers"), ops = table("ops"), units = table("units"), levels = table("levels");
+    const layers = table("layers"), ops = table("ops"), units = table("units"), levels = table("levels"), components = table("components");
     expect(layers.rows).toHaveLength(result.breakdown.byLayer.length);
     expect(ops.rows).toHaveLength(result.ops.length);
     expect(units.rows.map((u) => u.unit)).toEqual(["cim", "npu", "dsp"]);
     expect(levels.rows.map((l) => l.level)).toEqual(result.breakdown.byLevel.map((l) => l.level));
     expect(sum(layers.rows, "energy_J") / result.energyJ).toBeCloseTo(1, 9);
     expect(sum(ops.rows, "energy_J") / result.energyJ).toBeCloseTo(1, 9);
-    expect((sum(units.rows, "energy_J") + sum(levels.rows, "energy_J")) / result.energyJ).toBeCloseTo(1, 9);
+    expect((sum(units.rows, "energy_J") + sum(levels.rows, "energy_J") + sum(components.rows, "energy_J")) / result.energyJ).toBeCloseTo(1, 9);
     expect(sum(ops.rows, "dram_read_B")).toBeCloseTo(result.breakdown.byLevel[0]!.readBytes, 0);
     expect(ops.columns).toContain("npu.ifmap_read_B"); // unit buffers too
   });

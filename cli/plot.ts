@@ -49,7 +49,7 @@ export async function plotCommand(args: string[], io: Io): Promise<number> {
     });
     const out = str("out") ?? "compare-plots";
     makeFolder(out);
-    const charts = (["unit", "level", "opKind"] as const).map((by) => energyBreakdownChart(results, by));
+    const charts = (["unit", "level", "opKind", "component"] as const).map((by) => energyBreakdownChart(results, by));
     const files = await writeCharts(out, charts);
     writeOutputFile(inside(out, "report.html"), reportHtml(`${model}: designs compared`, charts, [
       { title: "Designs", table: { header: ["design", "latency", "energy", "average power", "area"], rows: results.map((r) => [r.design, ...(["latencySeconds", "energyJ", "averagePowerW", "areaMm2"] as const).map((m) => formatMetric(m, r[m]))]) } },

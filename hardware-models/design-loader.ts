@@ -20,6 +20,7 @@ import { resolveUnit, unitRuns, type UnitSpec } from "./unit-registry.js";
 import { ACT_FAB_INTENSITY } from "./technology/embodied-carbon.js";
 import { repriced, type ActionPrice } from "./unit-model.js";
 import { isSystemDocument, resolveSystemFile } from "./system.js";
+import { resolveChip } from "./chip/chip.js";
 
 export type { DesignDocument };
 
@@ -130,6 +131,7 @@ export function resolveDesign(data: unknown, file: string): Design {
         readPjPerByte: perByte(level.readEnergy, "readEnergy"),
         writePjPerByte: perByte(level.writeEnergy, "writeEnergy"),
         leakagePowerW: level.leakage === undefined ? undefined : parseQuantity(level.leakage, QUANTITY.powerW, at(`${path}/leakage`)),
+        ...(level.rowHitRate !== undefined ? { rowHitRate: level.rowHitRate } : {}),
       },
       i, energy, nodeNm, voltageV,
     );
@@ -169,7 +171,8 @@ export function resolveDesign(data: unknown, file: string): Design {
   }
 
   const system = resolveSystem(doc.system, file);
-  const areaMm2 = memory.reduce((s, l) => s + l.areaMm2, 0) + units.reduce((s, u) => s + u.areaMm2, 0);
+  const chip = resolveChip(doc.chip, memory, units, { file, nodeNm, voltageV, flavor, frequencyHz });
+  const areaMm2 = chip.dieAreaMm2;
   const leakagePowerW = memory.reduce((s, l) => s + l.leakagePowerW, 0) + units.reduce((s, u) => s + u.leakagePowerW, 0);
   return Object.freeze({
     name: doc.name, origin: file, description: doc.description,
@@ -177,7 +180,7 @@ export function resolveDesign(data: unknown, file: string): Design {
     memory: memory.map((l) => Object.freeze(l)), units, mapping: Object.freeze({
       unitByKind, weightsLevel, fusedAttention: doc.mapping.fusedAttention ?? false,
       dynamicMatmulUnit: doc.mapping.dynamicMatmul === undefined ? unitByKind.matmul : unitIndex(doc.mapping.dynamicMatmul, "/mapping/dynamicMatmul"),
-    }), energy, system, areaMm2, leakagePowerW,
+    }), energy, system, chip: Object.freeze(chip), areaMm2, leakagePowerW,
   });
 }
 

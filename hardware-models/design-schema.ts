@@ -9,6 +9,7 @@ import { UNIT_KINDS, unitSchema, type UnitConfig } from "./unit-registry.js";
 import { MEMORY_KIND_NAMES } from "./technology/memory-kinds.js";
 import { OP_KINDS } from "../workloads/trace.js";
 import { OptionalFields, QuantityString, StringEnum } from "../common/schema.js";
+import { chipSection } from "./chip/chip-schema.js";
 
 export const DESIGN_VERSION = 1;
 
@@ -73,6 +74,7 @@ export const designSchema = Type.Object({
     readEnergy: Type.Optional(quantity),
     writeEnergy: Type.Optional(quantity),
     leakage: Type.Optional(quantity),
+    rowHitRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "DRAM row-buffer hit rate per access (default: streaming, one activation per row opened)" })),
   }, { additionalProperties: false }), { minItems: 1 }),
   units: Type.Record(Type.String({ pattern: NAME_PATTERN }), unitSection, { minProperties: 1 }),
   mapping: Type.Object({
@@ -91,6 +93,7 @@ export const designSchema = Type.Object({
     additionalProperties: false,
     description: "What the hardware model does not see: the software stack's fixed cost per op, the fraction of the modelled rate it achieves, and the static power of the rest of the board (see docs/validation.md). Calibration writes these.",
   })),
+  chip: Type.Optional(chipSection),
   energy: Type.Optional(energySection),
   calibration: Type.Optional(Type.Object({
     from: Type.Optional(Type.String({ description: "what the values were fitted to (written by attnsim calibrate)" })),

@@ -8,6 +8,7 @@ import type { MemoryLevel } from "./memory-hierarchy.js";
 import type { Flavor } from "./technology/node-scaling.js";
 import type { EnergyTable } from "./technology/energy-table.js";
 import type { UnitSpec } from "./unit-registry.js";
+import type { ChipModel } from "./chip/chip.js";
 
 export interface Technology {
   nodeNm: number;
@@ -61,6 +62,10 @@ export interface Design {
   mapping: Mapping;
   energy: EnergyTable;
   system: SystemModel;
+  /** The whole chip around units and levels: die area by block, clock, network, PHYs, DRAM devices, power states (hardware-models/chip). */
+  chip: ChipModel;
+  /** Die area (the chip model's sum of blocks), mm^2. */
   areaMm2: number;
+  /** Leakage of the units and SRAM levels (the rest of the die: the chip's leakage.uncounted line). */
   leakagePowerW: number;
 }

@@ -21,6 +21,10 @@ export interface MemoryLevel {
   offChip: boolean;
   /** Run-time tensors (activations, KV cache) may live here; false for flash. */
   writable: boolean;
+  /** DRAM row-buffer hit rate per access (design `rowHitRate`); undefined: streaming (one activation per row). */
+  rowHitRate?: number;
+  /** The file gave this off-chip level's `leakage`: it is the level's background power, and the chip's device model does not add its own. */
+  backgroundGiven: boolean;
   sources: { readEnergy: string; writeEnergy: string; leakage: string };
 }
 
@@ -32,6 +36,7 @@ export interface MemoryLevelInput {
   readPjPerByte?: number;
   writePjPerByte?: number;
   leakagePowerW?: number;
+  rowHitRate?: number;
 }
 
 /** Fill a level's energies and leakage from the technology tables where the user gave none. */
@@ -48,6 +53,7 @@ export function resolveMemoryLevel(input: MemoryLevelInput, index: number, energ
       areaMm2,
       offChip: false,
       writable: true,
+      backgroundGiven: false,
       sources: {
         readEnergy: input.readPjPerByte === undefined ? energy.sramSource(input.capacityBytes) : user,
         writeEnergy: input.writePjPerByte === undefined ? energy.sramSource(input.capacityBytes) : user,
@@ -59,19 +65,22 @@ export function resolveMemoryLevel(input: MemoryLevelInput, index: number, energ
   // The kind's pJ/bit from the design's table (a design may override `dram.<kind>` by name).
   const kindEntry = energy.entry(memoryKindKey(input.kind))!;
   const pjPerByte = kindEntry.valuePj * 8;
-  const gib = input.capacityBytes / 2 ** 30;
   return {
     name: input.name, kind: input.kind, index, capacityBytes: input.capacityBytes, bandwidthBytesPerSecond: input.bandwidthBytesPerSecond,
     readPjPerByte: input.readPjPerByte ?? pjPerByte,
     writePjPerByte: input.writePjPerByte ?? pjPerByte,
-    leakagePowerW: input.leakagePowerW ?? info.backgroundPowerWPerGiB.value * gib,
+    // Background power (standby, refresh) is the chip model's dram-background line (hardware-models/chip),
+    // from the kind's device currents; a `leakage` in the file replaces it.
+    leakagePowerW: input.leakagePowerW ?? 0,
     areaMm2: 0,
     offChip: info.offChip,
     writable: info.writable,
+    ...(input.rowHitRate !== undefined ? { rowHitRate: input.rowHitRate } : {}),
+    backgroundGiven: input.leakagePowerW !== undefined,
     sources: {
       readEnergy: input.readPjPerByte === undefined ? kindEntry.source : user,
       writeEnergy: input.writePjPerByte === undefined ? kindEntry.source : user,
-      leakage: input.leakagePowerW === undefined ? info.backgroundPowerWPerGiB.source : user,
+      leakage: input.leakagePowerW === undefined ? "none: background power is the chip's dram-background line (docs/energy.md)" : user,
     },
   };
 }

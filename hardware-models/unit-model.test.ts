@@ -7,7 +7,7 @@ import type { MemoryLevel } from "./memory-hierarchy.js";
 function context(capacity: number): OpContext {
   const level = (name: string, index: number, offChip: boolean, capacityBytes: number): MemoryLevel => ({
     name, index, offChip, writable: true, capacityBytes, kind: offChip ? "lpddr4x" : "sram", bandwidthBytesPerSecond: 1e12,
-    readPjPerByte: 0, writePjPerByte: 0, leakagePowerW: 0, areaMm2: 0, sources: { readEnergy: "", writeEnergy: "", leakage: "" },
+    readPjPerByte: 0, writePjPerByte: 0, leakagePowerW: 0, areaMm2: 0, backgroundGiven: false, sources: { readEnergy: "", writeEnergy: "", leakage: "" },
   });
   return { inputs: [], output: { precision: "int8", bytes: 0, isWeight: false, level: 0, tensor: 0 }, memory: [level("dram", 0, true, 1e12), level("glb", 1, false, capacity)] };
 }

@@ -38,7 +38,7 @@ export async function writeCharts(dir: string, charts: ChartSpec[]): Promise<str
 }
 
 export function runCharts(r: Result): ChartSpec[] {
-  const charts = [energyBreakdownChart([r], "unit"), energyBreakdownChart([r], "level"), energyBreakdownChart([r], "opKind"), rooflineChart(r)];
+  const charts = [energyBreakdownChart([r], "unit"), energyBreakdownChart([r], "level"), energyBreakdownChart([r], "opKind"), energyBreakdownChart([r], "component"), rooflineChart(r)];
   if (r.powerTrace?.length) charts.push(powerChart(r));
   return charts;
 }

@@ -3,10 +3,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 import { ADD_ENERGY_45NM, MULT_ENERGY_45NM, INSTRUCTION_OVERHEAD_45NM, ACCUMULATOR, macEnergy45nmPj } from "../hardware-models/technology/operation-energy.js";
-import { MEMORY_KINDS, OFF_CHIP_KINDS } from "../hardware-models/technology/memory-kinds.js";
+import { memoryKindInfo, OFF_CHIP_KINDS } from "../hardware-models/technology/memory-kinds.js";
 import { sramEnergy45nmPjPerByte, SRAM_CURVE_SOURCE } from "../hardware-models/technology/sram-energy.js";
 import { energyScaleFrom45nm, delayFactor } from "../hardware-models/technology/node-scaling.js";
-import { bitcellAreaUm2, macArea40nmUm2 } from "../hardware-models/technology/area.js";
+import { bitcellAreaUm2, macArea40nmUm2, sramCellAreaUm2, transistorDensityMTrPerMm2 } from "../hardware-models/technology/area.js";
 import { PRECISION_NAMES } from "../workloads/precision.js";
 
 export const ENERGY_DOC_FILE = join(packageRoot(), "docs", "energy-table.md");
@@ -34,10 +34,18 @@ export function energyDocText(): string {
     lines.push(`| ${kib >= 1024 ? `${kib / 1024} MiB` : `${kib} KiB`} | ${fmt(sramEnergy45nmPjPerByte(kib * 1024))} |`);
   }
   lines.push("", "## Off-chip memory", "");
-  lines.push("| kind | pJ/bit | source (confidence) | background W/GiB | writable |", "|---|---|---|---|---|");
+  lines.push("| kind | pJ/bit | source (confidence) | writable |", "|---|---|---|---|");
   for (const k of OFF_CHIP_KINDS) {
-    const m = MEMORY_KINDS[k];
-    lines.push(`| ${k} | ${fmt(m.energyPjPerBit.value)} | ${esc(m.energyPjPerBit.source)} (${m.energyPjPerBit.confidence}) | ${m.backgroundPowerWPerGiB.value} (${m.backgroundPowerWPerGiB.confidence}) | ${m.writable ? "yes" : "no (weights only)"} |`);
+    const m = memoryKindInfo(k);
+    lines.push(`| ${k} | ${fmt(m.energyPjPerBit.value)} | ${esc(m.energyPjPerBit.source)} (${m.energyPjPerBit.confidence}) | ${m.writable ? "yes" : "no (weights only)"} |`);
+  }
+  lines.push("", "### DRAM devices (row activation, standby, refresh) and memory PHYs", "");
+  lines.push("| kind | device Gbit | row B | burst B | ACT+PRE pJ | standby mW | refresh mW | power-down mW | PHY bits | PHY pJ/bit | PHY static mW | PHY mm^2 | sources (confidence) |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const k of OFF_CHIP_KINDS) {
+    const { device: d, phy: p } = memoryKindInfo(k);
+    if (!d || !p) continue;
+    const src = [d.activatePj, d.standbyW, p.pjPerBit, p.areaMm2].map((x) => `${esc(x.source)} (${x.confidence})`).join("; ");
+    lines.push(`| ${k} | ${d.densityBits / 2 ** 30} | ${d.rowBytes} | ${d.burstBytes} | ${fmt(d.activatePj.value)} | ${fmt(d.standbyW.value * 1e3)} | ${fmt(d.refreshW.value * 1e3)} | ${fmt(d.powerDownW.value * 1e3)} | ${p.bits} | ${fmt(p.pjPerBit.value)} | ${fmt(p.staticW.value * 1e3)} | ${fmt(p.areaMm2.value)} | ${src} |`);
   }
   lines.push("", "## Node and voltage scaling (Stillmaker & Baas 2017)", "");
   lines.push("Multiplier applied to every 45 nm / 0.9 V on-chip energy above, and the delay factor relative to 45 nm HP at 0.9 V.", "");
@@ -47,8 +55,8 @@ export function energyDocText(): string {
     lines.push(`| ${node} nm | ${flavor} | ${v} | ${fmt(energyScaleFrom45nm(node, v, flavor))} | ${fmt(delayFactor(node, v, flavor) / delayFactor(45, 0.9, "hp"))} |`);
   }
   lines.push("", "## Area", "");
-  lines.push("| node | SRAM bitcell (um^2) |", "|---|---|");
-  for (const node of [65, 45, 40, 28, 22, 16, 7]) lines.push(`| ${node} nm | ${fmt(bitcellAreaUm2(node))} |`);
+  lines.push("| node | high-density bitcell (um^2) | effective SRAM cell (um^2) | logic MTr/mm^2 |", "|---|---|---|---|");
+  for (const node of [65, 45, 40, 28, 22, 16, 7]) lines.push(`| ${node} nm | ${fmt(bitcellAreaUm2(node))} | ${fmt(sramCellAreaUm2(node))} | ${fmt(transistorDensityMTrPerMm2(node))} |`);
   lines.push("", "| precision | MAC area at 40 nm (um^2) |", "|---|---|");
   for (const p of PRECISION_NAMES) lines.push(`| ${p} | ${fmt(macArea40nmUm2(p))} |`);
   lines.push("");

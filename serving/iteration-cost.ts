@@ -204,19 +204,23 @@ export class IterationCostModel {
       if (op.layer === 0) end0 = op.endCycles;
       else if (op.layer === 1) {
         end1 = op.endCycles;
-        dynamic1Pj += op.dynamicEnergyPj;
+        dynamic1Pj += op.dynamicEnergyPj + workPj(r, op);
       }
     }
     const extra = this.layers - 2;
     const latencySeconds = (r.latencyCycles + extra * (end1 - end0)) / r.frequencyHz;
-    const dynamicEnergyJ = (r.dynamicEnergyPj + extra * dynamic1Pj) * 1e-12;
-    const staticEnergyJ = (r.leakagePowerW + this.design.system.staticPowerW) * latencySeconds;
+    const dynamicEnergyJ = (r.dynamicEnergyPj + r.chipEnergyPj - r.chipStaticEnergyPj + extra * dynamic1Pj) * 1e-12;
+    // Work-independent power over the longer run (leakage, system, clock tree, PHYs, DRAM background, always-on).
+    const staticEnergyJ = r.staticPowerW * latencySeconds;
     return { latencySeconds, energyJ: dynamicEnergyJ + staticEnergyJ, dynamicEnergyJ, staticEnergyJ };
   }
 
   private simulateAt(sequences: readonly IterationSequence[], sharedTokens: number, layers: number): IterationCost {
     const r = this.simulateResult(sequences, sharedTokens, layers, false);
-    return { latencySeconds: r.latencySeconds, energyJ: r.energyJ, dynamicEnergyJ: r.dynamicEnergyPj * 1e-12, staticEnergyJ: (r.leakageEnergyPj + r.systemEnergyPj) * 1e-12 };
+    return {
+      latencySeconds: r.latencySeconds, energyJ: r.energyJ, dynamicEnergyJ: (r.dynamicEnergyPj + r.chipEnergyPj - r.chipStaticEnergyPj) * 1e-12,
+      staticEnergyJ: (r.leakageEnergyPj + r.systemEnergyPj + r.chipStaticEnergyPj) * 1e-12,
+    };
   }
 
   private simulateResult(sequences: readonly IterationSequence[], sharedTokens: number, layers: number, perOp: boolean): Result {
@@ -230,4 +234,9 @@ export class IterationCostModel {
     if (layers === this.layers) this.weightBytes = outcome.result.weightBytes;
     return outcome.result;
   }
+}
+
+/** An op's share of the chip energy that follows its own bytes and cycles (its time share of the static part taken off). */
+function workPj(r: Result, op: Result["ops"][number]): number {
+  return op.chipEnergyPj - (r.serialLatencyCycles > 0 ? (r.chipStaticEnergyPj * op.latencyCycles) / r.serialLatencyCycles : 0);
 }

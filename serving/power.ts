@@ -1,11 +1,10 @@
 /**
  * Power over time: a device runs iterations at an operating point and idles between them.
  *
- * Idle power is `idlePowerW(design)`: the leakage of every unit and memory level plus the system's
- * static power (the rest of the board), the same terms the engine charges over an iteration's
- * latency. It is the one place that says what a device draws when it is not computing, so that the
- * whole-chip power states of issue 14 (clock-gated, power-gated blocks) replace it without touching
- * the serving loop. A serving file may give the idle power instead (a datasheet's figure).
+ * Idle power is `idlePowerW(design)`: the whole chip with nothing to run, each unit and memory in
+ * its idle state (sim/chip-energy.ts: leakage less power-gated units, always-on blocks, PHY static
+ * power, DRAM standby or power-down, the system's static power). A serving file may give the idle
+ * power instead (a datasheet's figure).
  *
  * Operating points (sim/dvfs.ts): the design's `technology.dvfs` table or voltages with f from the
  * delay fit; each point is the design re-resolved there, with its own iteration-cost cache.
@@ -18,6 +17,7 @@
  */
 import type { Design } from "../hardware-models/design.js";
 import { designAt, operatingPoints } from "../sim/dvfs.js";
+import { chipIdlePowerW } from "../sim/chip-energy.js";
 import type { WorkloadSpec } from "../workloads/workload-spec.js";
 import type { IterationSequence } from "../workloads/serving-iteration.js";
 import type { DesignSource, PowerConfig } from "./config.js";
@@ -25,7 +25,7 @@ import { IterationCostModel, type CostModelOptions, type IterationCost } from ".
 
 /** What a design draws between iterations (see the header). */
 export function idlePowerW(design: Design): number {
-  return design.leakagePowerW + design.system.staticPowerW;
+  return chipIdlePowerW(design);
 }
 
 export interface OperatingMode {

@@ -51,7 +51,7 @@ export interface DvfsPoint extends OperatingPoint {
   latencySeconds: number;
   energyJ: number;
   dynamicEnergyJ: number;
-  /** Leakage plus system static energy. */
+  /** Leakage, system static and the chip's time-proportional energy (clock tree, PHY static, DRAM background, always-on). */
   staticEnergyJ: number;
   averagePowerW: number;
   meetsSlo: boolean;
@@ -73,8 +73,9 @@ export function dvfsStudy(doc: unknown, file: string, trace: Trace, points: read
     if (!outcome.ok) throw new InfeasibleError(outcome.infeasible, `${file} at ${p.voltageV} V, ${p.frequencyHz} Hz`);
     const r = outcome.result;
     out.push({
-      ...p, latencySeconds: r.latencySeconds, energyJ: r.energyJ, dynamicEnergyJ: r.dynamicEnergyPj * 1e-12,
-      staticEnergyJ: (r.leakageEnergyPj + r.systemEnergyPj) * 1e-12, averagePowerW: r.averagePowerW,
+      // Work-proportional energy (actions, and the chip's per-byte and per-cycle lines) and time-proportional energy.
+      ...p, latencySeconds: r.latencySeconds, energyJ: r.energyJ, dynamicEnergyJ: (r.dynamicEnergyPj + r.chipEnergyPj - r.chipStaticEnergyPj) * 1e-12,
+      staticEnergyJ: (r.leakageEnergyPj + r.systemEnergyPj + r.chipStaticEnergyPj) * 1e-12, averagePowerW: r.averagePowerW,
       meetsSlo: sloSeconds === undefined || r.latencySeconds <= sloSeconds,
     });
   }

@@ -40,9 +40,11 @@ describe("engine: breakdowns sum to totals", () => {
       close(sum(r.breakdown.byLayer.map((l) => l.latencyCycles)), r.serialLatencyCycles);
       close(sum(r.breakdown.byLayer.map((l) => l.energyPj)), r.energyPj);
       close(sum(Object.values(r.breakdown.byOpKind).map((k) => k.energyPj)), r.energyPj);
-      close(sum(r.breakdown.byUnit.map((u) => u.energyPj)) + sum(r.breakdown.byLevel.map((l) => l.energyPj)) + r.systemEnergyPj, r.energyPj);
+      close(sum(r.breakdown.byUnit.map((u) => u.energyPj)) + sum(r.breakdown.byLevel.map((l) => l.energyPj)) + r.systemEnergyPj + r.chipEnergyPj, r.energyPj);
       close(sum(Object.values(r.breakdown.byAction).map((a) => a.energyPj)), r.dynamicEnergyPj);
-      close(r.dynamicEnergyPj + r.leakageEnergyPj + r.systemEnergyPj, r.energyPj);
+      close(r.dynamicEnergyPj + r.leakageEnergyPj + r.systemEnergyPj + r.chipEnergyPj, r.energyPj);
+      close(sum(Object.values(r.breakdown.byComponent).map((c) => c.energyPj)), r.chipEnergyPj);
+      close(sum(r.ops.map((o) => o.chipEnergyPj)), r.chipEnergyPj);
       close(sum(r.ops.map((o) => o.systemEnergyPj ?? 0)), r.systemEnergyPj);
       close(sum(r.ops.map((o) => o.macs)), r.macs);
       expect(r.peakPowerW).toBeGreaterThanOrEqual(r.averagePowerW);

@@ -10,7 +10,9 @@
  * ops' dependencies allow, sharing each level's bandwidth (sim/timeline.ts); `concurrency: false`
  * runs the ops one after another.
  * Energy = sum of actions x price (dynamic) + (sum of leakage powers) x latency, plus the
- * design's system static power x latency (the rest of the board, `system.staticPower`). The
+ * design's system static power x latency (the rest of the board, `system.staticPower`), plus the
+ * whole chip's components (clock, network, PHYs, DRAM devices, always-on blocks, power states:
+ * sim/chip-energy.ts), each an op's share by its bytes, its compute cycles or its time. The
  * design's `system` section also adds a fixed time to every op execution (`opOverhead`: kernel
  * launch, framework dispatch) and divides an op kind's modelled time by its `opEfficiency`:
  *
@@ -30,6 +32,7 @@ import { cachedPlacement, traceLayout } from "./placement.js";
 import { peakWindowAverage, schedule } from "./timeline.js";
 import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
+import { chipEnergy, powerAtLoadW } from "./chip-energy.js";
 import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
@@ -43,6 +46,8 @@ export interface SimulateOptions {
   keepTimeline?: boolean;
   /** Largest number of chunks a batched op is split into for pipelining (default 4: within 0.3% of 16 on bert-base). */
   maxChunks?: number;
+  /** Idle time after the run (a batch period's wait for the next request): charged at the chip's idle power (breakdown line `idle`), not added to latency. */
+  idleSeconds?: number;
 }
 
 const PJ_PER_J = 1e12;
@@ -235,7 +240,29 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   }, options.keepTimeline ?? false);
   const totalCycles = timeline.makespan;
   const latencySeconds = totalCycles / fRef;
-  const leakagePj = leakW * latencySeconds * PJ_PER_J;
+  // The whole chip (sim/chip-energy.ts): each unit's occupied time is its ops' standalone time.
+  const unitOccupiedSeconds = zeros(designUnits.length);
+  for (const rec of perOpRecords) unitOccupiedSeconds[rec.u]! += rec.opCycles / fRef;
+  const chip = chipEnergy(design, {
+    fRef, makespanCycles: totalCycles, unitBusySeconds, unitOccupiedSeconds,
+    levelBytes: levelRead.map((r, l) => r + levelWrite[l]!),
+    ...(options.idleSeconds ? { idleSeconds: options.idleSeconds } : {}),
+    unitGaps: (u) => {
+      // Idle gaps on unit u: its ops run in trace order; a gap is the time from one op's end to the next's start.
+      const gaps: number[] = [];
+      let freeAt = 0;
+      for (const rec of perOpRecords) {
+        if (rec.u !== u) continue;
+        const start = timeline.start[rec.i]!;
+        if (start > freeAt) gaps.push((start - freeAt) / fRef);
+        freeAt = Math.max(freeAt, timeline.end[rec.i]!);
+      }
+      if (totalCycles > freeAt) gaps.push((totalCycles - freeAt) / fRef);
+      return gaps;
+    },
+  });
+  const leakageSavedPj = chip.leakageSavedPj.reduce((a, b) => a + b, 0);
+  const leakagePj = leakW * latencySeconds * PJ_PER_J - leakageSavedPj;
   const systemPj = design.system.staticPowerW * latencySeconds * PJ_PER_J;
   const windowCycles = (options.powerWindowSeconds ?? 1e-6) * fRef;
   const peakDynamicW = peakWindowAverage(timeline.segments, timeline.segmentCount, windowCycles) * fRef / PJ_PER_J;
@@ -245,26 +272,32 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     // Leakage over the makespan, shared among ops by their standalone time (so the shares sum).
     const leak = serialCycles > 0 ? (leakagePj * rec.opCycles) / serialCycles : 0;
     const sys = serialCycles > 0 ? (systemPj * rec.opCycles) / serialCycles : 0;
+    let chipPj = rec.opCompute * chip.unitActivePjPerRefCycle[rec.u]! + (rec.opCycles - rec.opCompute) * chip.unitStallPjPerRefCycle[rec.u]!
+      + (serialCycles > 0 ? (chip.staticPj * rec.opCycles) / serialCycles : 0);
+    for (let l = 0; l < nLevels; l++) chipPj += tlBytes[rec.i * nLevels + l]! * chip.trafficPjPerByte[l]!;
+    const opEnergy = rec.opDynamic + leak + sys + chipPj;
     let layer = layers.get(op.layer);
     if (!layer) {
-      layer = { layer: op.layer, latencyCycles: 0, macs: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0, latencyCyclesIfRun: 0, energyPjIfRun: 0 };
+      layer = { layer: op.layer, latencyCycles: 0, macs: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0, chipEnergyPj: 0, latencyCyclesIfRun: 0, energyPjIfRun: 0 };
       layers.set(op.layer, layer);
     }
     layer.latencyCycles += rec.opCycles;
     layer.macs += rec.opMacs;
     layer.dynamicEnergyPj += rec.opDynamic;
     layer.leakageEnergyPj += leak;
-    layer.energyPj += rec.opDynamic + leak + sys;
+    layer.chipEnergyPj = (layer.chipEnergyPj ?? 0) + chipPj;
+    layer.energyPj += opEnergy;
     if (sys > 0) layer.systemEnergyPj = (layer.systemEnergyPj ?? 0) + sys;
     if (rec.w > 0) {
       layer.latencyCyclesIfRun += rec.opCycles / rec.w;
-      layer.energyPjIfRun += (rec.opDynamic + leak + sys) / rec.w;
+      layer.energyPjIfRun += opEnergy / rec.w;
     }
-    const kind = (byOpKind[op.kind] ??= { latencyCycles: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0 });
+    const kind = (byOpKind[op.kind] ??= { latencyCycles: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0, chipEnergyPj: 0 });
     kind.latencyCycles += rec.opCycles;
     kind.dynamicEnergyPj += rec.opDynamic;
     kind.leakageEnergyPj += leak;
-    kind.energyPj += rec.opDynamic + leak + sys;
+    kind.chipEnergyPj = (kind.chipEnergyPj ?? 0) + chipPj;
+    kind.energyPj += opEnergy;
     if (sys > 0) kind.systemEnergyPj = (kind.systemEnergyPj ?? 0) + sys;
     if (rec.opBytes) {
       const unit = units[rec.u]!;
@@ -272,7 +305,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
         id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: rec.w, count: rec.count,
         latencyCycles: rec.opCycles, computeCycles: rec.opCompute, stallCycles: rec.opCycles - rec.opCompute, latencySeconds: rec.opCycles / fRef,
         startCycles: timeline.start[rec.i]!, endCycles: timeline.end[rec.i]!,
-        energyPj: rec.opDynamic + leak + sys, dynamicEnergyPj: rec.opDynamic, leakageEnergyPj: leak, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: rec.opMacs,
+        energyPj: opEnergy, dynamicEnergyPj: rec.opDynamic, leakageEnergyPj: leak, chipEnergyPj: chipPj, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: rec.opMacs,
         bytesByLevel: rec.opBytes,
         utilization: rec.opCompute > 0 && unit.peakMacsPerCycle > 0 ? rec.opMacs / (unit.peakMacsPerCycle * rec.opCompute * (unit.frequencyHz / fRef)) : 0,
         boundBy: rec.boundBy,
@@ -287,7 +320,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     unit.actions.list.forEach((a, j) => {
       if (counts[j]! > 0) byAction[`${unit.name}.${a.name}`] = { count: counts[j]!, energyPj: counts[j]! * a.energyPj };
     });
-    const leak = unit.leakagePowerW * latencySeconds * PJ_PER_J;
+    const leak = unit.leakagePowerW * latencySeconds * PJ_PER_J - chip.leakageSavedPj[u]!;
     const busyCycles = unitBusySeconds[u]! * unit.frequencyHz;
     return {
       unit: unit.name, kind: unit.kind, peakMacsPerSecond: unit.peakMacsPerCycle * unit.frequencyHz, busyCycles, macs: unitMacs[u]!,
@@ -327,30 +360,42 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   for (const level of memory) if (level.areaMm2 > 0) areaByComponentMm2[level.name] = level.areaMm2;
   for (const unit of units) for (const [part, a] of Object.entries(unit.areaByComponentMm2)) areaByComponentMm2[`${unit.name}.${part}`] = a;
 
-  const energyPj = dynamicPj + leakagePj + systemPj;
+  const energyPj = dynamicPj + leakagePj + systemPj + chip.totalPj;
+  const byComponent: Result["breakdown"]["byComponent"] = {};
+  for (const line of chip.lines) byComponent[line.name] = { energyPj: line.energyPj, source: line.source };
+  // With idle time after the run, average power is over run + idle; the power while running excludes the idle line.
+  const idleSeconds = options.idleSeconds ?? 0;
+  const idlePj = byComponent.idle?.energyPj ?? 0;
+  const averagePowerW = latencySeconds + idleSeconds > 0 ? energyPj / PJ_PER_J / (latencySeconds + idleSeconds) : 0;
+  const runPowerW = latencySeconds > 0 ? (energyPj - idlePj) / PJ_PER_J / latencySeconds : 0;
+  const chipAverageW = latencySeconds > 0 ? (chip.totalPj - idlePj) / PJ_PER_J / latencySeconds : 0;
   const outer = levelRead[0]! + levelWrite[0]!;
   const peakMacRate = units.reduce((s, u) => s + u.peakMacsPerCycle * u.frequencyHz, 0);
   const byLayer = [...layers.values()].sort((a, b) => a.layer - b.layer);
   const result: Result = {
     design: design.name, workload, frequencyHz: fRef,
     latencyCycles: totalCycles, latencySeconds, serialLatencyCycles: serialCycles,
-    energyPj, energyJ: energyPj / PJ_PER_J, dynamicEnergyPj: dynamicPj, leakageEnergyPj: leakagePj, systemEnergyPj: systemPj,
-    averagePowerW: latencySeconds > 0 ? energyPj / PJ_PER_J / latencySeconds : 0,
-    peakPowerW: peakDynamicW + leakW + design.system.staticPowerW,
+    energyPj, energyJ: energyPj / PJ_PER_J, dynamicEnergyPj: dynamicPj, leakageEnergyPj: leakagePj, systemEnergyPj: systemPj, chipEnergyPj: chip.totalPj, chipStaticEnergyPj: chip.staticPj,
+    averagePowerW,
+    // The chip's components at their run average (their own time profile is not tracked).
+    peakPowerW: peakDynamicW + leakW + design.system.staticPowerW + chipAverageW,
+    staticPowerW: leakW + design.system.staticPowerW + chip.runStaticPowerW,
+    idlePowerW: chip.idlePowerW,
+    powerAtLoadW: { load10: powerAtLoadW(runPowerW, chip.idlePowerW, 0.1), load50: powerAtLoadW(runPowerW, chip.idlePowerW, 0.5), load100: runPowerW },
     powerWindowSeconds: windowCycles / fRef,
     macs, opsPerByte: outer > 0 ? (2 * macs) / outer : Infinity,
     bytesByLevel,
     peakMemoryBytes: layout.peakMemoryBytes, peakActivationBytes: layout.peakActivationBytes, weightBytes: layout.totalWeightBytes,
-    areaMm2: design.areaMm2, areaByComponentMm2, leakagePowerW: leakW,
+    areaMm2: design.areaMm2, areaByComponentMm2, dieAreaByBlockMm2: { ...design.chip.areaByBlockMm2 }, leakagePowerW: leakW,
     utilization: latencySeconds > 0 && peakMacRate > 0 ? macs / (peakMacRate * latencySeconds) : 0,
-    breakdown: { byLayer, byUnit, byLevel, byOpKind, byAction },
+    breakdown: { byLayer, byUnit, byLevel, byOpKind, byAction, byComponent },
     ...(trace.model.exit ? { exitProfile: exitProfile(trace.model.exit, byLayer) } : {}),
     ...(fusion ? { attentionFusion: fusion.summary } : {}),
     ...(options.keepTimeline
       ? {
         timeline: timeline.events.map((e) => ({ op: trace.ops[e.op]!.id, unit: units[e.unit]!.name, chunk: e.chunk, chunks: e.chunks, startCycles: e.start, endCycles: e.end })),
         powerTrace: Array.from({ length: timeline.segmentCount }, (_, k) => ({
-          startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * fRef) / PJ_PER_J + leakW + design.system.staticPowerW,
+          startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * fRef) / PJ_PER_J + leakW + design.system.staticPowerW + chipAverageW,
         })),
       }
       : {}),

@@ -34,6 +34,8 @@ export interface OpResult {
   leakageEnergyPj: number;
   /** Share of the system static power, present when the design has one. */
   systemEnergyPj?: number;
+  /** The op's share of the whole chip's components (its bytes, compute cycles and time; sim/chip-energy.ts). */
+  chipEnergyPj: number;
   macs: number;
   /** Shared memory levels and unit buffers ("unit.buffer"). */
   bytesByLevel: Record<string, LevelBytes>;
@@ -49,6 +51,8 @@ export interface EnergyBreakdownEntry {
   leakageEnergyPj: number;
   /** Share of the system static power (design `system.staticPower`), present when it is not zero. */
   systemEnergyPj?: number;
+  /** Share of the whole chip's components (layers and op kinds; units and levels report theirs in byComponent). */
+  chipEnergyPj?: number;
 }
 
 export interface LayerResult extends EnergyBreakdownEntry {
@@ -115,9 +119,19 @@ export interface Result {
   energyJ: number;
   dynamicEnergyPj: number;
   leakageEnergyPj: number;
-  /** System static power (design `system.staticPower`: the rest of the board) x latency. energyPj = dynamic + leakage + system. */
+  /** System static power (design `system.staticPower`: the rest of the board) x latency. */
   systemEnergyPj: number;
+  /** The whole chip's components (breakdown.byComponent). energyPj = dynamic + leakage + system + chip. */
+  chipEnergyPj: number;
+  /** The part of chipEnergyPj shared among ops by time (clock tree, PHY static, DRAM background, always-on, idle units, gating); the rest follows each op's bytes and cycles. */
+  chipStaticEnergyPj: number;
   averagePowerW: number;
+  /** Power drawn while running that does not depend on the work: leakage, system, clock tree, PHY static, DRAM background, always-on. */
+  staticPowerW: number;
+  /** Power with nothing to run: each unit and memory in its idle state (design `chip.idleState`, `chip.memoryIdleState`). */
+  idlePowerW: number;
+  /** Energy proportionality: power when busy with this workload 10%, 50% and 100% of the time, idle otherwise. */
+  powerAtLoadW: { load10: number; load50: number; load100: number };
   /** Largest average power over any window of `powerWindowSeconds` on the timeline. */
   peakPowerW: number;
   powerWindowSeconds: number;
@@ -130,6 +144,8 @@ export interface Result {
   weightBytes: number;
   areaMm2: number;
   areaByComponentMm2: Record<string, number>;
+  /** Die area by block (cores, interconnect, global buffer, memory PHY and control, links, other); sums to areaMm2. */
+  dieAreaByBlockMm2: Record<string, number>;
   leakagePowerW: number;
   utilization: number;
   breakdown: {
@@ -139,6 +155,8 @@ export interface Result {
     byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }>;
     /** Dynamic energy per priced action ("unit.action" or "level.read"/"level.write"). */
     byAction: Record<string, { count: number; energyPj: number }>;
+    /** The whole chip's components (clock.<unit>, clock.global, noc, phy.<level>, dram-activation.<level>, dram-background.<level>, uncore.*, leakage.uncounted, power-gating.<unit>); sum to chipEnergyPj. */
+    byComponent: Record<string, { energyPj: number; source: string }>;
   };
   /** Present when the design fuses attention: groups, query block rows (Br), K/V passes (Tr), buffer. */
   attentionFusion?: { groups: number; queryBlockRows: number; kvPasses: number; bufferBytes: number };

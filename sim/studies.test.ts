@@ -27,7 +27,7 @@ describe("DVFS", () => {
     expect(maxFrequencyHz(design, 0.6)).toBeLessThan(t.frequencyHz);
   });
 
-  it("on-chip dynamic energy scales with the energy fit (~V^2) and leakage with V and time, DRAM's do not (its own supply); the min-energy point is the hand-computed one", () => {
+  it("on-chip dynamic energy scales with the energy fit (~V^2), wires and the clock tree with V^2, leakage with V and time; DRAM, PHY and PLL do not (their own supplies); the min-energy point is the hand-computed one", () => {
     const ref = simulate(design, trace, { perOp: false });
     if (!ref.ok) throw new Error("infeasible");
     const r0 = ref.result;
@@ -36,12 +36,23 @@ describe("DVFS", () => {
     const study = dvfsStudy(doc, file, trace, points);
     const cycles = r0.latencyCycles;
     const dramPj = r0.breakdown.byAction["dram.read"]!.energyPj + (r0.breakdown.byAction["dram.write"]?.energyPj ?? 0);
+    // The whole chip's lines at 0.8 V (sim/chip-energy.ts), each with its own scaling.
+    const line = (name: string) => r0.breakdown.byComponent[name]?.energyPj ?? 0;
+    const T0 = r0.latencySeconds;
+    const phyStaticW = design.chip.levels[0]!.phyStaticW;
     const byHand = points.map((p) => {
-      const dynamic = ((r0.dynamicEnergyPj - dramPj) * energyFactor(16, p.voltageV, "lp") / energyFactor(16, 0.8, "lp") + dramPj) * 1e-12;
+      const ef = energyFactor(16, p.voltageV, "lp") / energyFactor(16, 0.8, "lp");
+      const v2 = (p.voltageV / 0.8) ** 2;
       const latency = cycles / p.frequencyHz;
-      // On-chip leakage scales with V; the DRAM's background power is on its own supply.
-      const dramLeakW = design.memory[0]!.leakagePowerW;
-      const leakage = ((design.leakagePowerW - dramLeakW) * (p.voltageV / 0.8) + dramLeakW) * latency;
+      // Work: on-chip actions and the units' flip-flops follow the energy fit; wires C V^2; the DRAM, its
+      // activations and the PHY's per-bit energy are on their own supplies.
+      const dynamic = ((r0.dynamicEnergyPj - dramPj) * ef + dramPj
+        + (line("clock.npu") + line("clock.dsp")) * ef + line("noc") * v2 + (line("phy.dram") - phyStaticW * T0 * 1e12) + line("dram-activation.dram")) * 1e-12;
+      // Time: on-chip leakage scales with V (the rest of the die's too); the clock tree is C V^2 per cycle;
+      // the PHY's static power, the DRAM devices' background and the PLL are on their own supplies.
+      const fixedW = phyStaticW + design.chip.levels[0]!.backgroundW + (line("uncore.pll") * 1e-12) / T0;
+      const leakage = (design.leakagePowerW * (p.voltageV / 0.8) + fixedW + (line("leakage.uncounted") * 1e-12 / T0) * (p.voltageV / 0.8)) * latency
+        + line("clock.global") * 1e-12 * v2;
       return { latency, dynamic, leakage, energy: dynamic + leakage };
     });
     study.points.forEach((p, i) => {

@@ -114,8 +114,8 @@ describe.runIf(CHROMIUM.run)("report.html and explorer.html in headless Chromium
     await writeRunPlots(out, o.result, { workload: o.result.workload });
     const r = await openReport(join(out, "report.html"), join(SCREENSHOTS, "run-report.png"));
     expect(r.errors).toEqual([]);
-    expect(r.charts).toBe(5);
-    expect(r.drawn).toEqual([true, true, true, true, true]);
+    expect(r.charts).toBe(6);
+    expect(r.drawn).toEqual([true, true, true, true, true, true]);
     expect(existsSync(join(SCREENSHOTS, "run-report.png"))).toBe(true);
   });
 

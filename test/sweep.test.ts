@@ -68,7 +68,7 @@ objectives: [{ minimize: energyJ }]`);
     const file = specFile("constrained", `workloads: [{ model: bert-base, seq: 64 }, { model: llama2-7b, seq: 16 }]
 parameters:
   rows: { path: design.units.npu.rows, values: [8, 64] }
-constraints: ["areaMm2 < 10 and rows < 32"]
+constraints: ["areaMm2 < 20 and rows < 32"]
 objectives: [{ minimize: energyJ }]`);
     const summary = await runSweep(loadSweep(file), { outDir: join(dir, "constrained"), workers: 0 });
     expect(summary.violates).toBe(1);

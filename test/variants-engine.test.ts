@@ -95,7 +95,7 @@ describe("every variant runs on every design preset that can hold it, and the en
         const r = run(design, trace), d = run(design, dense);
         expect(r.macs).toBeCloseTo(traceMacs, 0);
         // Breakdowns add up to the totals.
-        const parts = r.breakdown.byUnit.reduce((s, u) => s + u.energyPj, 0) + r.breakdown.byLevel.reduce((s, l) => s + l.energyPj, 0) + r.systemEnergyPj;
+        const parts = r.breakdown.byUnit.reduce((s, u) => s + u.energyPj, 0) + r.breakdown.byLevel.reduce((s, l) => s + l.energyPj, 0) + r.systemEnergyPj + r.chipEnergyPj;
         expect(Math.abs(parts / r.energyPj - 1)).toBeLessThan(1e-9);
         if (direction === "less") {
           expect(r.macs).toBeLessThan(d.macs);

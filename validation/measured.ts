@@ -20,15 +20,16 @@ import type { WorkloadSpec } from "../workloads/workload-spec.js";
 
 export { measuredSchema };
 
-export const METRIC_NAMES = ["latency", "energy", "power", "throughput"] as const;
+export const METRIC_NAMES = ["latency", "energy", "power", "throughput", "idle-power"] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-/** What each metric is, in SI: latency of one run (s), energy per inference (J), average power (W), inferences per second. */
+/** What each metric is, in SI: latency of one run (s), energy per inference (J), average power (W), inferences per second, power with nothing running (W). */
 export const METRIC_UNITS: Record<MetricName, { unit: string; kind: QuantityKind; label: string }> = {
   latency: { unit: "s", kind: QUANTITY.timeSeconds, label: "latency (s)" },
   energy: { unit: "J", kind: { unit: "J", example: '"83.7 mJ"' }, label: "energy per inference (J)" },
   power: { unit: "W", kind: QUANTITY.powerW, label: "average power (W)" },
   throughput: { unit: "1/s", kind: { unit: "Hz", example: '"544 Hz" or "544 /s"' }, label: "throughput (inferences/s)" },
+  "idle-power": { unit: "W", kind: QUANTITY.powerW, label: "idle power (W)" },
 };
 
 export interface Conditions {

@@ -45,6 +45,9 @@ export function metricOf(result: Result, metric: MetricName, batch: number): num
       return result.averagePowerW;
     case "throughput":
       return batch / result.latencySeconds;
+    case "idle-power":
+      // The chip (and the design's system static power) with nothing to run; the row's workload only has to run.
+      return result.idlePowerW;
   }
 }
 

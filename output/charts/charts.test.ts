@@ -69,7 +69,7 @@ describe("chart data is the result's numbers, in units with prefixes chosen from
     expect(r.energyJ).toBeLessThan(1);
     expect(scales(c).y!.title.text).toBe("Energy per inference (mJ)");
     for (const u of r.breakdown.byUnit) expect(datasets(c).find((d) => d.label === u.unit)!.data[0]).toBeCloseTo(u.energyPj * 1e-9, 9);
-    const total = datasets(c).reduce((s, d) => s + (d.data[0] as number), 0) + r.breakdown.byLevel.reduce((s, l) => s + l.energyPj * 1e-9, 0);
+    const total = datasets(c).reduce((s, d) => s + (d.data[0] as number), 0) + r.breakdown.byLevel.reduce((s, l) => s + l.energyPj * 1e-9, 0) + (r.chipEnergyPj + r.systemEnergyPj) * 1e-9;
     expect(total).toBeCloseTo(r.energyJ * 1e3, 6);
     expect(c.table.header[1]).toMatch(/_energy_J$/);
     expect(c.table.rows[0]![1]).toBeCloseTo(r.breakdown.byUnit[0]!.energyPj * 1e-12, 15);

@@ -3,9 +3,9 @@ import type { Result } from "../../sim/result.js";
 import { axisTitle, axisType, chartOptions, color, DRAW_ORDER, metricAxis, scaleFor, translucent } from "../style.js";
 import type { ChartSpec } from "./chart.js";
 
-export type BreakdownAxis = "unit" | "level" | "opKind";
+export type BreakdownAxis = "unit" | "level" | "opKind" | "component";
 
-const BREAKDOWN_TITLES: Record<BreakdownAxis, string> = { unit: "unit", level: "memory level", opKind: "op kind" };
+const BREAKDOWN_TITLES: Record<BreakdownAxis, string> = { unit: "unit", level: "memory level", opKind: "op kind", component: "component" };
 
 /** Stacked energy per unit, memory level or op kind, for one design or several side by side. */
 export function energyBreakdownChart(results: Result[], by: BreakdownAxis): ChartSpec {
@@ -17,6 +17,14 @@ export function energyBreakdownChart(results: Result[], by: BreakdownAxis): Char
         return Object.fromEntries(r.breakdown.byLevel.map((l) => [l.level, l.energyPj * 1e-12]));
       case "opKind":
         return Object.fromEntries(Object.entries(r.breakdown.byOpKind).map(([k, v]) => [k, v.energyPj * 1e-12]));
+      case "component":
+        // Where the energy goes on the whole chip: units' and levels' own energy, then the chip's lines.
+        return Object.fromEntries([
+          ...r.breakdown.byUnit.map((u) => [u.unit, u.energyPj * 1e-12] as const),
+          ...r.breakdown.byLevel.map((l) => [l.level, l.energyPj * 1e-12] as const),
+          ...Object.entries(r.breakdown.byComponent).map(([k, v]) => [k, v.energyPj * 1e-12] as const),
+          ...(r.systemEnergyPj > 0 ? [["system", r.systemEnergyPj * 1e-12] as const] : []),
+        ]);
       default: {
         const never: never = by;
         throw new Error(String(never));
