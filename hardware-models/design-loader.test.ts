@@ -79,7 +79,7 @@ describe("design files", () => {
   });
 
   it("an unknown preset lists the presets", () => {
-    expect(() => loadDesign("edge-tpu")).toThrow(/a design file or a preset name \(a100-like, edge-npu, heterogeneous, jetson-orin-like, mcu-class, mcu-helium, mcu-helium-attn, mi210-like, rram-imc-edge, sram-cim, tpuv1-like\)/);
+    expect(() => loadDesign("edge-tpu")).toThrow(/a design file or a preset name \(a100-like, edge-npu, heterogeneous, jetson-orin-like, jetson-orin-nx-like, mcu-class, mcu-helium, mcu-helium-attn, mi210-like, rram-imc-edge, sram-cim, tpuv1-like\)/);
   });
 
   it("malformed YAML names the line", () => {

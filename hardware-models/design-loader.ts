@@ -13,7 +13,7 @@ import { OP_KINDS, perOpKind, type OpKind } from "../workloads/trace.js";
 import { designSchema, type CarbonSection, type DesignDocument } from "./design-schema.js";
 import type { Design, SystemModel } from "./design.js";
 import { resolveMemoryLevel, type MemoryLevel } from "./memory-hierarchy.js";
-import { EnergyTable, memoryKindKey, type EnergyOrigin } from "./technology/energy-table.js";
+import { EnergyTable, memoryKindKey, phyKey, type EnergyOrigin } from "./technology/energy-table.js";
 import { MEMORY_KINDS, OFF_CHIP_KINDS } from "./technology/memory-kinds.js";
 import { NODE_RANGE_NM } from "./technology/node-scaling.js";
 import { resolveUnit, unitRuns, type UnitSpec } from "./unit-registry.js";
@@ -171,7 +171,7 @@ export function resolveDesign(data: unknown, file: string): Design {
   }
 
   const system = resolveSystem(doc.system, file);
-  const chip = resolveChip(doc.chip, memory, units, { file, nodeNm, voltageV, flavor, frequencyHz });
+  const chip = resolveChip(doc.chip, memory, units, { file, nodeNm, voltageV, flavor, frequencyHz, energy });
   const areaMm2 = chip.dieAreaMm2;
   const leakagePowerW = memory.reduce((s, l) => s + l.leakagePowerW, 0) + units.reduce((s, u) => s + u.leakagePowerW, 0);
   return Object.freeze({
@@ -194,7 +194,7 @@ function splitEnergySection(section: Record<string, string> | undefined, unitNam
   const table: Record<string, number> = {};
   const actions = new Map<string, Map<string, { value: string; path: string }>>();
   const tableKeys = new Set(EnergyTable.keys());
-  const memoryKeys = new Set(OFF_CHIP_KINDS.map(memoryKindKey));
+  const memoryKeys = new Set([...OFF_CHIP_KINDS.map(memoryKindKey), ...OFF_CHIP_KINDS.map(phyKey)]);
   for (const [key, value] of Object.entries(section ?? {})) {
     const at = { file, path: `${path}/${key}` };
     if (tableKeys.has(key)) {

@@ -9,13 +9,14 @@ export function textReport(r: Result): string {
   out.push("");
   out.push(table(["total", "value"], [
     ["latency", `${si(r.latencySeconds, "s")} (${Math.round(r.latencyCycles).toLocaleString("en-US")} cycles at ${si(r.frequencyHz, "Hz")})`],
-    ["energy", `${si(r.energyJ, "J")} (dynamic ${si(r.dynamicEnergyPj * 1e-12, "J")}, leakage ${si(r.leakageEnergyPj * 1e-12, "J")}${r.systemEnergyPj > 0 ? `, system ${si(r.systemEnergyPj * 1e-12, "J")}` : ""})`],
+    ["energy", `${si(r.energyJ, "J")} (dynamic ${si(r.dynamicEnergyPj * 1e-12, "J")}, leakage ${si(r.leakageEnergyPj * 1e-12, "J")}, chip ${si(r.chipEnergyPj * 1e-12, "J")}${r.systemEnergyPj > 0 ? `, system ${si(r.systemEnergyPj * 1e-12, "J")}` : ""})`],
     ["average power", si(r.averagePowerW, "W")],
+    ["idle power", `${si(r.idlePowerW, "W")} (at 10% load ${si(r.powerAtLoadW.load10, "W")}, 50% ${si(r.powerAtLoadW.load50, "W")})`],
     ["peak power", `${si(r.peakPowerW, "W")} (highest ${si(r.powerWindowSeconds, "s")} window average; leakage ${si(r.leakagePowerW, "W")} included)`],
     ["MACs", `${si(r.macs, "MAC")}  (${percent(r.utilization)} of peak MAC throughput over the run)`],
     ["ops per off-chip byte", Number.isFinite(r.opsPerByte) ? r.opsPerByte.toFixed(1) : "no off-chip traffic"],
     ["peak memory", `${bytes(r.peakMemoryBytes)} (weights ${bytes(r.weightBytes)}, activations + KV ${bytes(r.peakActivationBytes)})`],
-    ["area", `${r.areaMm2.toFixed(3)} mm^2`],
+    ["die area", `${r.areaMm2.toFixed(3)} mm^2 (${Object.entries(r.dieAreaByBlockMm2).filter(([, a]) => a > 0).map(([b, a]) => `${b} ${a.toFixed(1)}`).join(", ")})`],
     ...(r.carbon ? [["carbon", `${si(r.carbon.totalG, "g")} CO2e (operational ${si(r.carbon.operationalG, "g")} at ${r.carbon.gridIntensityGPerKWh} g/kWh, PUE ${r.carbon.pue}; embodied share ${si(r.carbon.embodiedG, "g")} of ${si(r.carbon.embodiedDieG, "g")} for the die)`]] : []),
   ]));
   out.push("");
@@ -47,6 +48,11 @@ export function textReport(r: Result): string {
       ["exit after layer", "probability", "latency", "energy"],
       r.exitProfile.map((p, i, all) => [i === all.length - 1 ? "end" : String(p.afterLayer), p.probability.toFixed(3), si(p.latencyCycles / r.frequencyHz, "s"), si(p.energyPj * 1e-12, "J")]),
     ));
+  }
+  const components = Object.entries(r.breakdown.byComponent);
+  if (components.length > 0) {
+    out.push("");
+    out.push(table(["whole chip", "energy", "average power"], components.map(([name, c]) => [name, si(c.energyPj * 1e-12, "J"), si((c.energyPj * 1e-12) / r.latencySeconds, "W")])));
   }
   const buffers = Object.entries(r.bytesByLevel).filter(([name]) => name.includes("."));
   if (buffers.length > 0) {

@@ -152,8 +152,12 @@ describe("energy over time", () => {
     expect(s.energyJ).toBeCloseTo(s.activeEnergyJ + s.idleEnergyJ + s.linkEnergyJ, 9);
     const width = horizon / r.series.powerW.length;
     expect(r.series.powerW.reduce((a, p) => a + p * width, 0)).toBeCloseTo(s.energyJ, 6);
-    // Idle power is leakage plus system static power (serving/power.ts).
-    expect(r.replicas[0]!.idlePowerW).toBe(edge.design.leakagePowerW + edge.design.system.staticPowerW);
+    // Idle power is the whole chip's with nothing to run (serving/power.ts, sim/chip-energy.ts):
+    // leakage, always-on blocks, PHY static power, DRAM background and the system's static power.
+    const chip = edge.design.chip;
+    const byHand = edge.design.leakagePowerW + edge.design.system.staticPowerW + chip.always.reduce((a, x) => a + x.powerW, 0)
+      + chip.levels.reduce((a, l) => a + l.phyStaticW + l.backgroundIdleW, 0);
+    expect(r.replicas[0]!.idlePowerW).toBeCloseTo(byHand, 12);
     // Per-request attribution adds up to the active energy.
     expect(r.requests.reduce((a, q) => a + q.energyJ, 0)).toBeCloseTo(s.activeEnergyJ, 9);
   });

@@ -63,6 +63,6 @@ describe("attnsim validate / calibrate on examples/measured", () => {
   it("a malformed file exits 2 naming the row and field", () => {
     const r = attnsim("validate", "test/fixtures/bad-measured.csv");
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/bad-measured\.csv: line 3, column metric: expected one of "latency", "energy", "power", "throughput", found "speed"/);
+    expect(r.stderr).toMatch(/bad-measured\.csv: line 3, column metric: expected one of "latency", "energy", "power", "throughput", "idle-power", found "speed"/);
   });
 });

@@ -81,11 +81,22 @@ describe("chip components against hand formulas", () => {
     const phy = memoryKindInfo("lpddr4x").phy!;
     const perPhy = (phy.bits * phy.pinRateBps) / 8; // 17.06 GB/s
     const dram = npu.chip.levels[0]!;
-    expect(dram.phys).toBe(Math.ceil(17.1e9 / perPhy));
+    expect(17.1e9 / perPhy).toBeGreaterThan(1); // 17.1 GB/s is 17.06 GB/s rounded: one x32 PHY, not two
+    expect(dram.phys).toBe(1);
     expect(dram.phyPjPerByte).toBeCloseTo(8 * 0.96, 12);
     expect(dram.phyStaticW).toBeCloseTo(dram.phys * 0.010, 12);
     const hbm = variant("a100-like", (doc) => { delete doc.chip.memoryPhys; });
     expect(hbm.chip.levels[0]!.phys).toBe(5); // 2,039 GB/s over 409.6 GB/s HBM2e stacks
+  });
+
+  it("the chip's per-action prices are energy-table entries: overridden by name (user > calibrated > table), origin reported", () => {
+    const given = variant("edge-npu", (doc) => { doc.energy = { "chip.wire": "0.2 pJ", "phy.lpddr4x": "2 pJ/bit" }; doc.calibration = { energy: { "chip.flip-flop": "0.01 pJ", "chip.wire": "9 pJ" } }; });
+    expect(given.energy.entry("chip.wire")).toMatchObject({ valuePj: 0.2, origin: "user" });
+    expect(given.energy.entry("chip.flip-flop")).toMatchObject({ valuePj: 0.01, origin: "calibrated" });
+    expect(rel(given.chip.levels[0]!.nocPjPerByte, 8 * 0.2 * Math.sqrt(given.areaMm2) / 2)).toBeLessThan(1e-12);
+    expect(given.chip.levels[0]!.phyPjPerByte).toBeCloseTo(16, 12);
+    expect(rel(given.chip.units[0]!.activePjPerCycle, 32 * 32 * 48 * 0.01)).toBeLessThan(1e-12);
+    expect(given.chip.sources.noc).toMatch(/chip\.wire \(user\)/);
   });
 
   it("a file's DRAM `leakage` replaces the device background (never both)", () => {

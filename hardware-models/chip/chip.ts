@@ -20,13 +20,14 @@ import { bitsOf } from "../../workloads/precision.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
 import { leakagePowerW, sramAreaMm2, transistorAreaMm2 } from "../technology/area.js";
 import { memoryKindInfo, type OffChipKind } from "../technology/memory-kinds.js";
-import { energyFactor, type Flavor } from "../technology/node-scaling.js";
+import type { Flavor } from "../technology/node-scaling.js";
+import { phyKey, type EnergyTable } from "../technology/energy-table.js";
 import type { MemoryLevel } from "../memory-hierarchy.js";
 import type { UnitSpec } from "../unit-registry.js";
 import type { ChipSection, IdleState, MemoryIdleState } from "./chip-schema.js";
 import {
-  ALADDIN_NODE, CONTROL_PER_LANE, CORE_PLL, FLIP_FLOP_ACTIVE_40NM, FLIP_FLOP_IDLE_40NM, GLOBAL_CLOCK_PF_PER_MM2, LAYOUT_OVERHEAD, LINKS,
-  NETWORK_PER_CORE, POWER_GATE_BREAK_EVEN_CYCLES, POWER_GATE_WAKE_CYCLES, ROUTER_32NM, ROUTER_NODE, SERDES_MW_PER_GBPS_90NM, WIRE_ACTIVITY, WIRE_PF_PER_MM,
+  CONTROL_PER_LANE, CORE_PLL, GLOBAL_CLOCK_PF_PER_MM2, LAYOUT_OVERHEAD, LINKS,
+  NETWORK_PER_CORE, POWER_GATE_BREAK_EVEN_CYCLES, POWER_GATE_WAKE_CYCLES, SERDES_MW_PER_GBPS_90NM,
 } from "./components.js";
 
 export const DIE_BLOCKS = ["cores", "interconnect", "global-buffer", "memory-phy", "memory-control", "link-phy", "link-control", "other"] as const;
@@ -80,6 +81,8 @@ export interface ChipModel {
 
 export interface ChipEnv {
   file: string;
+  /** The design's energy table: the chip's per-action prices by name (chip.flip-flop, chip.wire, chip.router, phy.<kind>), overridable and calibratable. */
+  energy: EnergyTable;
   nodeNm: number;
   voltageV: number;
   flavor: Flavor;
@@ -109,8 +112,6 @@ function lanesPerReplica(unit: UnitSpec): number {
   return unit.kind === "dsp" ? unit.lanes : 0;
 }
 
-const onChipScale = (env: ChipEnv, ref: { nodeNm: number; voltageV: number }) => energyFactor(env.nodeNm, env.voltageV, env.flavor) / energyFactor(ref.nodeNm, ref.voltageV, "hp");
-
 export function resolveChip(section: ChipSection | undefined, memory: readonly MemoryLevel[], units: readonly UnitSpec[], env: ChipEnv): ChipModel {
   const at = (path: string) => ({ file: env.file, path: `/chip/${path}` });
   const unitNames = units.map((u) => u.name);
@@ -138,7 +139,9 @@ export function resolveChip(section: ChipSection | undefined, memory: readonly M
   let memoryPhy = 0, memoryControl = 0;
   for (const l of offChip) {
     const phy = memoryKindInfo(l.kind).phy!;
-    const n = section?.memoryPhys?.[l.name] ?? Math.ceil(l.bandwidthBytesPerSecond / ((phy.bits * phy.pinRateBps) / 8) - 1e-9);
+    // The fewest PHYs that carry the bandwidth, within 1% (datasheet rates are rounded: LPDDR4X-4266
+    // x32 is 17.06 GB/s, written 17.1 GB/s).
+    const n = section?.memoryPhys?.[l.name] ?? Math.max(1, Math.ceil(l.bandwidthBytesPerSecond / ((phy.bits * phy.pinRateBps) / 8) - 0.01));
     physOf.set(l.name, n);
     memoryPhy += n * phy.areaMm2.value;
     memoryControl += n * phy.controllerTransistors.value * density;
@@ -160,15 +163,16 @@ export function resolveChip(section: ChipSection | undefined, memory: readonly M
   const dieAreaMm2 = DIE_BLOCKS.reduce((s, b) => s + areaByBlockMm2[b], 0);
 
   // --- Clock and power states per unit ---
-  const ffScale = onChipScale(env, ALADDIN_NODE);
+  const e = env.energy;
+  const ffActive = e.entry("chip.flip-flop")!, ffIdle = e.entry("chip.flip-flop-idle")!;
   const defaultIdle = section?.idleState?.default ?? "clock-gated";
   const chipUnits: ChipUnit[] = units.map((u) => {
     const clockedBits = clockedBitsPerReplica(u) * u.count;
     const idleState = section?.idleState?.[u.name] ?? defaultIdle;
     return {
       clockedBits,
-      activePjPerCycle: clockedBits * FLIP_FLOP_ACTIVE_40NM.value * ffScale,
-      idlePjPerCycle: clockedBits * FLIP_FLOP_IDLE_40NM.value * ffScale,
+      activePjPerCycle: clockedBits * ffActive.valuePj,
+      idlePjPerCycle: clockedBits * ffIdle.valuePj,
       idleState,
       gateMinSeconds: (POWER_GATE_BREAK_EVEN_CYCLES.value + POWER_GATE_WAKE_CYCLES.value) / u.frequencyHz,
       gateTransitionPj: u.leakagePowerW * (POWER_GATE_BREAK_EVEN_CYCLES.value / u.frequencyHz) * 1e12,
@@ -177,8 +181,9 @@ export function resolveChip(section: ChipSection | undefined, memory: readonly M
 
   // --- Traffic-proportional terms per level ---
   const sideMm = Math.sqrt(dieAreaMm2);
-  const wirePjPerBitMm = WIRE_ACTIVITY * WIRE_PF_PER_MM.value * env.voltageV ** 2;
-  const routerPjPerBit = ROUTER_32NM.value * onChipScale(env, ROUTER_NODE);
+  const wire = e.entry("chip.wire")!, router = e.entry("chip.router")!;
+  const wirePjPerBitMm = wire.valuePj;
+  const routerPjPerBit = router.valuePj;
   // From a level (the global buffer at the die's centre, or a PHY at its edge) to a unit: half the
   // die's side on average; on a mesh of N cores, sqrt(N)/2 router hops.
   const hops = coreCount > 1 ? Math.sqrt(coreCount) / 2 : 0;
@@ -195,7 +200,7 @@ export function resolveChip(section: ChipSection | undefined, memory: readonly M
     const modelled = device && !l.backgroundGiven;
     return {
       nocPjPerByte,
-      phyPjPerByte: phy ? 8 * phy.pjPerBit.value : 0,
+      phyPjPerByte: phy && l.kind !== "sram" ? 8 * e.get(phyKey(l.kind)) : 0,
       activationPjPerByte: device ? (device.activatePj.value * (1 - hit)) / device.burstBytes : 0,
       phys,
       phyStaticW: phy ? phys * phy.staticW.value : 0,
@@ -224,10 +229,10 @@ export function resolveChip(section: ChipSection | undefined, memory: readonly M
     globalClockW: GLOBAL_CLOCK_PF_PER_MM2.value * 1e-12 * dieAreaMm2 * env.voltageV ** 2 * env.frequencyHz,
     always, clockGatedWhenIdle: defaultIdle !== "on", memoryIdleState,
     sources: {
-      "clock.<unit>": `${FLIP_FLOP_ACTIVE_40NM.source}; scaled from 40 nm / 0.9 V x${ffScale.toPrecision(3)}`,
+      "clock.<unit>": `chip.flip-flop (${ffActive.origin}): ${ffActive.source}; idle: chip.flip-flop-idle (${ffIdle.origin})`,
       "clock.global": GLOBAL_CLOCK_PF_PER_MM2.source,
-      noc: `${WIRE_PF_PER_MM.source}, activity ${WIRE_ACTIVITY}, ${(sideMm / 2).toFixed(2)} mm; ${ROUTER_32NM.source}, ${hops.toFixed(2)} hops`,
-      "phy.<level>": "CACTI-IO PHY pJ/bit and static power per PHY (hardware-models/technology/memory-kinds.ts)",
+      noc: `chip.wire (${wire.origin}): ${wire.source}, ${(sideMm / 2).toFixed(2)} mm; chip.router (${router.origin}): ${router.source}, ${hops.toFixed(2)} hops`,
+      "phy.<level>": "phy.<kind> pJ/bit (energy table, CACTI-IO) and static power per PHY (hardware-models/technology/memory-kinds.ts)",
       "dram-activation.<level>": "DRAMPower E(ACT+PRE) from datasheet currents per row opened (memory-kinds.ts)",
       "dram-background.<level>": "standby (IDD2N) + refresh power per device (memory-kinds.ts)",
       "power-gating.<unit>": `${POWER_GATE_BREAK_EVEN_CYCLES.source}; transition energy = leakage x break-even time`,

@@ -5,15 +5,19 @@
  * "calibrated", written by `attnsim calibrate`), which beats the scaled base table ("table").
  *
  * Entries: `add.<p>`, `mult.<p>`, `mac.<p>` per precision and `instruction` (on-chip, scaled with
- * node and voltage), and `dram.<kind>` / `flash.<kind>` per off-chip memory kind (pJ per bit, not
- * scaled: the memory has its own process and I/O supply). A unit's own actions and a memory level's
+ * node and voltage), `dram.<kind>` / `flash.<kind>` per off-chip memory kind (pJ per bit, not
+ * scaled: the memory has its own process and I/O supply), and the whole chip's per-action prices
+ * (hardware-models/chip): `chip.flip-flop` and `chip.flip-flop-idle` (pJ per bit per cycle),
+ * `chip.wire` (pJ per bit per mm), `chip.router` (pJ per bit per hop), `phy.<kind>` (pJ per bit). A unit's own actions and a memory level's
  * read/write energy are overridden by name in the same sections (hardware-models/design-loader.ts).
  */
 import { PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
 import { ADD_ENERGY_45NM, INSTRUCTION_OVERHEAD_45NM, MULT_ENERGY_45NM, ACCUMULATOR } from "./operation-energy.js";
 import { sramEnergy45nmPjPerByte, SRAM_CURVE_SOURCE } from "./sram-energy.js";
 import { energyScaleFrom45nm, type Flavor } from "./node-scaling.js";
-import { MEMORY_KINDS, OFF_CHIP_KINDS, type OffChipKind } from "./memory-kinds.js";
+import { MEMORY_KINDS, OFF_CHIP_KINDS, memoryKindInfo, type OffChipKind } from "./memory-kinds.js";
+import { energyFactor } from "./node-scaling.js";
+import { ALADDIN_NODE, FLIP_FLOP_ACTIVE_40NM, FLIP_FLOP_IDLE_40NM, ROUTER_32NM, ROUTER_NODE, WIRE_ACTIVITY, WIRE_PF_PER_MM } from "../chip/components.js";
 
 export type EnergyOrigin = "table" | "calibrated" | "user";
 
@@ -41,6 +45,17 @@ export function memoryKindKey(kind: OffChipKind): string {
   return `${MEMORY_KINDS[kind].writable ? "dram" : "flash"}.${kind}`;
 }
 
+/** The table key of a memory kind's PHY energy on the accelerator's die (pJ per bit). */
+export function phyKey(kind: OffChipKind): string {
+  return `phy.${kind}`;
+}
+
+/** Kinds with a PHY model (DRAMs; not flash). */
+const PHY_KINDS = OFF_CHIP_KINDS.filter((k) => memoryKindInfo(k).phy !== undefined);
+
+/** The whole chip's per-action entries (pJ per bit per cycle, per bit per mm, per bit per hop). */
+export const CHIP_KEYS = ["chip.flip-flop", "chip.flip-flop-idle", "chip.wire", "chip.router"] as const;
+
 const ORIGIN_SOURCE: Record<Exclude<EnergyOrigin, "table">, string> = {
   user: "design file energy section",
   calibrated: "design file calibration.energy section (attnsim calibrate)",
@@ -63,7 +78,17 @@ export class EnergyTable {
     for (const kind of OFF_CHIP_KINDS) {
       const e = MEMORY_KINDS[kind].energyPjPerBit;
       this.entries.set(memoryKindKey(kind), { valuePj: e.value, origin: "table", source: e.source });
+      const phy = memoryKindInfo(kind).phy;
+      if (phy) this.entries.set(phyKey(kind), { valuePj: phy.pjPerBit.value, origin: "table", source: phy.pjPerBit.source });
     }
+    // The whole chip: flip-flops from Aladdin's 40 nm library and routers from ISAAC's 32 nm figure,
+    // scaled by the energy fits; wires as C V^2 (capacitance per mm barely moves with the node).
+    const from = (ref: { nodeNm: number; voltageV: number }) => energyFactor(point.nodeNm, point.voltageV, point.flavor) / energyFactor(ref.nodeNm, ref.voltageV, "hp");
+    const ff = from(ALADDIN_NODE), router = from(ROUTER_NODE);
+    this.entries.set("chip.flip-flop", { valuePj: FLIP_FLOP_ACTIVE_40NM.value * ff, origin: "table", source: `${FLIP_FLOP_ACTIVE_40NM.source}; scaled from 40 nm / 0.9 V x${ff.toPrecision(4)}` });
+    this.entries.set("chip.flip-flop-idle", { valuePj: FLIP_FLOP_IDLE_40NM.value * ff, origin: "table", source: `${FLIP_FLOP_IDLE_40NM.source}; scaled from 40 nm / 0.9 V x${ff.toPrecision(4)}` });
+    this.entries.set("chip.wire", { valuePj: WIRE_ACTIVITY * WIRE_PF_PER_MM.value * point.voltageV ** 2, origin: "table", source: `${WIRE_PF_PER_MM.source}; activity ${WIRE_ACTIVITY} x C V^2 at ${point.voltageV} V` });
+    this.entries.set("chip.router", { valuePj: ROUTER_32NM.value * router, origin: "table", source: `${ROUTER_32NM.source}; scaled from 32 nm / 0.9 V x${router.toPrecision(4)}` });
     // Calibrated values first, then the user's: the user's win where both are given.
     for (const origin of ["calibrated", "user"] as const) {
       for (const [key, valuePj] of Object.entries(overrides[origin] ?? {})) {
@@ -86,7 +111,7 @@ export class EnergyTable {
 
   /** Known entry keys (for validating a design's `energy:` and `calibration.energy:` sections). */
   static keys(): string[] {
-    return [...PRECISION_NAMES.flatMap((p) => [`add.${p}`, `mult.${p}`, `mac.${p}`]), "instruction", ...OFF_CHIP_KINDS.map(memoryKindKey)];
+    return [...PRECISION_NAMES.flatMap((p) => [`add.${p}`, `mult.${p}`, `mac.${p}`]), "instruction", ...OFF_CHIP_KINDS.map(memoryKindKey), ...PHY_KINDS.map(phyKey), ...CHIP_KEYS];
   }
 
   get(key: string): number {
