@@ -24,7 +24,7 @@ import type { MatmulOp, Op } from "../workloads/trace.js";
 import { bytesFor } from "../workloads/precision.js";
 import type { TObject } from "@sinclair/typebox";
 import { innerLevelHolding, UnitCost, zeroCost, type OpContext, type ResolvedUnitBase, type UnitModel } from "./unit-model.js";
-import { keyedMemo } from "../common/memo.js";
+import { keyedMemo, ownedMemo } from "../common/memo.js";
 
 export interface ReplicaSplit {
   /** The share of one replica. */
@@ -231,29 +231,46 @@ function splitSeconds(cost: UnitCost, frequencyHz: number, ctx: OpContext): numb
   return seconds;
 }
 
+const chosenSplits = ownedMemo<ResolvedUnitBase, string, MatmulSplit>("replication.chosen-split");
+
+/** What the choice of split depends on besides the spec: the op's shape and fusion, its operands, the levels. */
+function splitKey(op: MatmulOp, ctx: OpContext): string {
+  let key = `${op.batchCount},${op.m},${op.n},${op.k}`;
+  for (const x of ctx.inputs) key += `|${x.level},${x.precision},${x.bytes}`;
+  key += `|${ctx.output.level},${ctx.output.precision}`;
+  for (const l of ctx.memory) key += `|${l.bandwidthBytesPerSecond},${l.capacityBytes}`;
+  return op.fusion ? `${key}|${JSON.stringify(op.fusion)}` : key;
+}
+
 /** A dense matmul on `spec.count` replicas, split the fastest way of the family (header). */
 function chosenMatmulSplit<T extends TObject, S extends ResolvedUnitBase>(inner: UnitModel<T, S>, spec: S, op: MatmulOp, ctx: OpContext, scratch?: UnitCost): UnitCost {
   const levels = ctx.memory.length, actions = spec.actions.list.length;
   const part = new UnitCost(levels, actions);
+  const key = splitKey(op, ctx);
+  const known = chosenSplits.lookup(spec, key);
+  if (known) return costSplit(inner, spec, op, ctx, known, zeroCost(levels, actions, scratch), part);
   let best = zeroCost(levels, actions, scratch);
   let trial = new UnitCost(levels, actions);
   let bestSeconds = Infinity, bestBytes = Infinity;
+  let bestSplit: MatmulSplit = [1, 1, 1];
   const tried = new Set<number>();
   for (const s of matmulSplits(spec.count)) {
     // Splits beyond a dimension cost the same as splitting it fully: try each distinct one once.
-    const pb = Math.min(s[0], op.batchCount), pm = Math.min(s[1], op.m), pn = Math.min(s[2], op.n);
-    const key = (pb * (spec.count + 1) + pm) * (spec.count + 1) + pn;
-    if (tried.has(key)) continue;
-    tried.add(key);
-    const c = costSplit(inner, spec, op, ctx, [pb, pm, pn], zeroCost(levels, actions, trial), part);
+    const split: MatmulSplit = [Math.min(s[0], op.batchCount), Math.min(s[1], op.m), Math.min(s[2], op.n)];
+    const id = (split[0] * (spec.count + 1) + split[1]) * (spec.count + 1) + split[2];
+    if (tried.has(id)) continue;
+    tried.add(id);
+    const c = costSplit(inner, spec, op, ctx, split, zeroCost(levels, actions, trial), part);
     const seconds = splitSeconds(c, spec.frequencyHz, ctx);
     // Equally fast splits: the one that moves fewer bytes (less energy, less contention).
     const moved = totalBytes(c);
     if (seconds < bestSeconds || (seconds === bestSeconds && moved < bestBytes)) {
       bestSeconds = seconds;
       bestBytes = moved;
+      bestSplit = split;
       [best, trial] = [c, best];
     }
   }
+  chosenSplits.store(spec, key, bestSplit);
   return best;
 }
