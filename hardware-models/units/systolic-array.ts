@@ -13,6 +13,15 @@
  * stationary operand is reloaded, R cycles, every fold). Compute cycles = F x cycles per fold. This
  * is the number of cycles; SCALE-Sim reports one less (the index of the last cycle).
  *
+ * `doubleBuffered: true` (issue 15) gives each PE a second register for the stationary operand, as
+ * the TPU's matrix unit holds one weight tile plus one for double buffering "to hide the 256 cycles
+ * it takes to shift a tile in" (Jouppi et al., ISCA 2017, section 2): the next fold's tile shifts in
+ * (R cycles) while the current fold streams, and consecutive folds' wavefronts follow each other
+ * through the array, so the first load, the fill and the drain are paid once per op:
+ *   cycles = cycles per fold + (F - 1) x max(T, R)
+ * The shadow registers cost area (R x C x the stationary operand's bytes, at SRAM density: an
+ * underestimate, a flip-flop is larger than a bitcell) and the leakage that follows.
+ *
  * Buffer (SRAM) accesses per operand follow the same mapping: an operand is read once per fold of
  * the dimension it does not span (os: A x ceil(N/C), B x ceil(M/R); ws: A x ceil(N/C), B once;
  * is: A once, B x ceil(M/C)); ws/is accumulate partial sums over K folds in the ofmap buffer.
@@ -38,6 +47,7 @@ import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
 import { actionTable, chargeMatmulFetch, FEASIBLE, UNIT_COMMON_PROPERTIES, zeroCost, type ActionPrice, type Feasibility, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
 import { parsePositiveQuantity, parseQuantity, QUANTITY } from "../../common/quantity.js";
 import { scalesimDramWords } from "./scalesim-traffic.js";
+import { InputError } from "../../common/input-error.js";
 
 export const DATAFLOWS = ["os", "ws", "is"] as const;
 export type Dataflow = (typeof DATAFLOWS)[number];
@@ -59,12 +69,26 @@ export interface SystolicSpec extends ResolvedUnitBase<SystolicAction> {
   filterBufferBytes: number;
   ofmapBufferBytes: number;
   trafficModel: TrafficModel;
+  /** A second stationary register per PE: the next fold's tile loads while this one computes. */
+  doubleBuffered: boolean;
+}
+
+/**
+ * Compute cycles of a dense matmul with the stationary operand double buffered (header): the first
+ * fold whole (its tile load, stream, fill and drain); each later fold adds max(T, R), its stream
+ * or, when shorter, the load of its tile behind the previous stream.
+ */
+export function overlappedCycles(rows: number, g: SystolicGeometry): number {
+  const folds = g.rowFolds * g.colFolds;
+  return (folds - 1) * Math.max(g.streamed, rows) + g.cyclesPerFold;
 }
 
 /** Geometry of one matmul on an R x C array: SCALE-Sim's mapping and fold counts. */
 export interface SystolicGeometry {
   rowFolds: number;
   colFolds: number;
+  /** T: the streamed dimension, cycles of a fold spent streaming (the rest is load, fill and drain). */
+  streamed: number;
   cyclesPerFold: number;
   computeCycles: number;
   /** Buffer accesses in elements (per batch item). */
@@ -79,17 +103,17 @@ export function systolicGeometry(rows: number, cols: number, dataflow: Dataflow,
     case "os": {
       const rowFolds = Math.ceil(m / rows), colFolds = Math.ceil(n / cols);
       const cyclesPerFold = k + rows + cols - 2;
-      return { rowFolds, colFolds, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k * colFolds, filterReads: k * n * rowFolds, ofmapWrites: m * n };
+      return { rowFolds, colFolds, streamed: k, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k * colFolds, filterReads: k * n * rowFolds, ofmapWrites: m * n };
     }
     case "ws": {
       const rowFolds = Math.ceil(k / rows), colFolds = Math.ceil(n / cols);
       const cyclesPerFold = m + 2 * rows + cols - 2;
-      return { rowFolds, colFolds, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k * colFolds, filterReads: k * n, ofmapWrites: m * n * rowFolds };
+      return { rowFolds, colFolds, streamed: m, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k * colFolds, filterReads: k * n, ofmapWrites: m * n * rowFolds };
     }
     case "is": {
       const rowFolds = Math.ceil(k / rows), colFolds = Math.ceil(m / cols);
       const cyclesPerFold = n + 2 * rows + cols - 2;
-      return { rowFolds, colFolds, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k, filterReads: k * n * colFolds, ofmapWrites: m * n * rowFolds };
+      return { rowFolds, colFolds, streamed: n, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k, filterReads: k * n * colFolds, ofmapWrites: m * n * rowFolds };
     }
     default: {
       const never: never = dataflow;
@@ -335,6 +359,7 @@ export const systolicSchema = Type.Object({
   macPrecision: StringEnum(MAC_PRECISIONS),
   buffers: Type.Object({ ifmap: QuantityString(), filter: QuantityString(), ofmap: QuantityString() }, { additionalProperties: false }),
   trafficModel: Type.Optional(StringEnum(TRAFFIC_MODELS)),
+  doubleBuffered: Type.Optional(Type.Boolean({ description: "a second stationary register per PE: the next fold's tile loads while this one computes (default false: SCALE-Sim's folds)" })),
   ...UNIT_COMMON_PROPERTIES,
 }, { additionalProperties: false });
 
@@ -348,9 +373,18 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     const filterBufferBytes = parsePositiveQuantity(user.buffers.filter, QUANTITY.bytes, at("buffers/filter"));
     const ofmapBufferBytes = parsePositiveQuantity(user.buffers.ofmap, QUANTITY.bytes, at("buffers/ofmap"));
     const frequencyHz = user.frequency === undefined ? env.frequencyHz : parsePositiveQuantity(user.frequency, QUANTITY.frequencyHz, at("frequency"));
+    const trafficModel = user.trafficModel ?? "analytic";
+    const doubleBuffered = user.doubleBuffered ?? false;
+    if (doubleBuffered && trafficModel === "scalesim-v2") {
+      throw new InputError(env.file, { path: `${env.path}/doubleBuffered`, expected: "false with trafficModel scalesim-v2 (SCALE-Sim's folds do not overlap)", found: "true" });
+    }
     const macs = macAreaMm2(macPrecision, env.nodeNm) * rows * cols;
     const bufferArea = sramAreaMm2(ifmapBufferBytes + filterBufferBytes + ofmapBufferBytes, env.nodeNm);
-    const areaMm2 = macs + bufferArea;
+    // The shadow stationary registers: one operand element per PE (the MAC's operand width).
+    const shadowArea = doubleBuffered ? sramAreaMm2(rows * cols * bytesFor(1, macPrecision), env.nodeNm) : 0;
+    const areaMm2 = macs + bufferArea + shadowArea;
+    const areaParts: Record<string, number> = { macs, buffers: bufferArea };
+    if (doubleBuffered) areaParts.shadowRegisters = shadowArea;
     const e = env.energy;
     const buffer = (name: string, bytes: number, access: "read" | "write"): ActionPrice => ({
       name: `${name}.${access}`, energyPj: e.sramPjPerByte(bytes), per: "byte", source: e.sramSource(bytes), origin: "table", buffer: { name, access },
@@ -366,13 +400,13 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     });
     return {
       name: env.name, kind: "systolic", frequencyHz, count: 1, actions, areaMm2,
-      areaByComponentMm2: { macs, buffers: bufferArea },
+      areaByComponentMm2: areaParts,
       leakagePowerW: user.leakage === undefined ? leakagePowerW(areaMm2, env.voltageV) : parseQuantity(user.leakage, QUANTITY.powerW, at("leakage")),
       peakMacsPerCycle: rows * cols,
       localBufferBytes: ifmapBufferBytes + filterBufferBytes + ofmapBufferBytes,
       rows, cols, dataflow: user.dataflow, macPrecision,
       ifmapBufferBytes, filterBufferBytes, ofmapBufferBytes,
-      trafficModel: user.trafficModel ?? "analytic",
+      trafficModel, doubleBuffered,
     };
   },
 
@@ -403,7 +437,9 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     const batch = op.batchCount;
     // Zero-skipped PEs are clock-gated: only the MACs of kept blocks are charged.
     const macs = opMacs(op);
-    cost.computeCycles = g.computeCycles * batch;
+    // Double buffering overlaps dense folds (sparse folds keep SCALE-Sim's count: their streamed
+    // lengths differ fold to fold).
+    cost.computeCycles = (spec.doubleBuffered && !op.sparsity ? overlappedCycles(spec.rows, g) : g.computeCycles) * batch;
     cost.macs = macs;
     const c = cost.counts;
     c[act.mac] = macs;
