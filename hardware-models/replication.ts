@@ -177,7 +177,7 @@ function costSplit<T extends TObject, S extends ResolvedUnitBase>(
   const [b1, nb1, b2, nb2] = balanced(op.batchCount, s[0]);
   const [m1, nm1, m2, nm2] = balanced(op.m, s[1]);
   const [n1, nn1, n2, nn2] = balanced(op.n, s[2]);
-  let cycles = 0;
+  let cycles = 0, interfaceCycles = 0;
   for (const [bb, cb] of [[b1, nb1], [b2, nb2]] as const) {
     if (cb === 0) continue;
     for (const [mm, cm] of [[m1, nm1], [m2, nm2]] as const) {
@@ -187,6 +187,7 @@ function costSplit<T extends TObject, S extends ResolvedUnitBase>(
         const c = inner.cost(spec, { ...op, batchCount: bb, m: mm, n: nn }, ctx, part);
         const times = cb * cm * cn;
         cycles = Math.max(cycles, c.computeCycles);
+        interfaceCycles = Math.max(interfaceCycles, c.interfaceCycles);
         into.macs += c.macs * times;
         for (let a = 0; a < c.counts.length; a++) into.counts[a]! += c.counts[a]! * times;
         for (let l = 0; l < c.readBytes.length; l++) {
@@ -197,6 +198,7 @@ function costSplit<T extends TObject, S extends ResolvedUnitBase>(
     }
   }
   into.computeCycles = cycles;
+  into.interfaceCycles = interfaceCycles;
   // Each part of a duplicated operand comes from home once and from the shared buffer for the
   // other copies (when there is one). Moved: (copies - 1) x the operand's size.
   const copies = [nn1 + nn2, nm1 + nm2];
@@ -223,7 +225,7 @@ function totalBytes(cost: UnitCost): number {
 
 /** Seconds the engine would give a cost: compute against each level's traffic. */
 function splitSeconds(cost: UnitCost, frequencyHz: number, ctx: OpContext): number {
-  let seconds = cost.computeCycles / frequencyHz;
+  let seconds = Math.max(cost.computeCycles, cost.interfaceCycles) / frequencyHz;
   for (let l = 0; l < ctx.memory.length; l++) {
     const t = (cost.readBytes[l]! + cost.writeBytes[l]!) / ctx.memory[l]!.bandwidthBytesPerSecond;
     if (t > seconds) seconds = t;

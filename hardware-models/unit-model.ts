@@ -126,6 +126,11 @@ export const FEASIBLE: Feasibility = Object.freeze({ ok: true });
 export class UnitCost {
   /** Cycles of the unit's own clock with all operands on hand (fill/drain included). */
   computeCycles = 0;
+  /**
+   * Cycles of the unit's own clock its private memory interfaces need, when it has them (SCALE-Sim's
+   * one DRAM port per operand, `trafficModel: scalesim-v2`): the op takes at least this long. 0: none.
+   */
+  interfaceCycles = 0;
   macs = 0;
   readonly counts: number[];
   /** Bytes read from / written to each shared memory level (indexed like `ctx.memory`). */
@@ -161,6 +166,7 @@ export class UnitCost {
 export function zeroCost(sharedLevels: number, actions: number, scratch?: UnitCost): UnitCost {
   if (scratch && scratch.readBytes.length === sharedLevels && scratch.counts.length === actions) {
     scratch.computeCycles = 0;
+    scratch.interfaceCycles = 0;
     scratch.macs = 0;
     scratch.counts.fill(0);
     scratch.readBytes.fill(0);

@@ -109,6 +109,12 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     const computeCycles = cost.computeCycles * (fRef / unit.frequencyHz);
     let latencyCycles = computeCycles;
     let boundBy = "compute";
+    // A unit with its own memory interfaces (issue 15: SCALE-Sim's per-operand DRAM ports) bounds
+    // the op's time itself.
+    if (cost.interfaceCycles > computeCycles * (unit.frequencyHz / fRef)) {
+      latencyCycles = cost.interfaceCycles * (fRef / unit.frequencyHz);
+      boundBy = `${unit.name} interfaces`;
+    }
     for (let l = 0; l < nLevels; l++) {
       const bytes = cost.readBytes[l]! + cost.writeBytes[l]!;
       if (bytes === 0) continue;

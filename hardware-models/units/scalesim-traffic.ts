@@ -40,6 +40,10 @@ export interface ScalesimWords {
   ifmapReads: number;
   filterReads: number;
   ofmapWrites: number;
+  /** USER mode: the words each read buffer prefetches before cycle 0 (its first active half, or the
+   *  whole padded operand when smaller, in Bandwidth-word lines); 0 in CALC mode. */
+  ifmapPrefetchWords: number;
+  filterPrefetchWords: number;
 }
 
 const cdiv = (a: number, b: number) => Math.ceil(a / b);
@@ -49,12 +53,21 @@ export function scalesimDramWords(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "
   const R = spec.rows;
   const ofmapWrites = spec.dataflow === "os" ? M * N : M * N * cdiv(K, R);
   const bw = spec.scalesimBandwidthWords;
-  if (bw === undefined) return { ifmapReads: M * K, filterReads: K * N, ofmapWrites };
+  if (bw === undefined) return { ifmapReads: M * K, filterReads: K * N, ofmapWrites, ifmapPrefetchWords: 0, filterPrefetchWords: 0 };
   return {
     ifmapReads: userReads(spec, op, "ifmap", spec.ifmapBufferBytes, bw),
     filterReads: userReads(spec, op, "filter", spec.filterBufferBytes, bw),
     ofmapWrites,
+    ifmapPrefetchWords: firstFetch(spec, op, "ifmap", spec.ifmapBufferBytes, bw),
+    filterPrefetchWords: firstFetch(spec, op, "filter", spec.filterBufferBytes, bw),
   };
+}
+
+/** Words a read buffer fetches before cycle 0: its active half, or the padded operand if smaller, in lines. */
+function firstFetch(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">, which: Which, bufferWords: number, bw: number): number {
+  const act = Math.ceil(Math.floor(bufferWords) * 0.5);
+  const padded = paddedSize(spec.dataflow, spec.rows, spec.cols, op.m, op.n, op.k, which);
+  return Math.min(cdiv(act, bw), cdiv(padded, bw)) * bw;
 }
 
 type Which = "ifmap" | "filter";
@@ -76,11 +89,10 @@ function userReads(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">
   const pre = S - act;
   const E = Math.ceil(S / 100);
   const real = which === "ifmap" ? M * K : K * N;
-  const padded = paddedSize(spec.dataflow, spec.rows, spec.cols, M, N, K, which);
   const n = Math.floor(real / E) + 1;
   const A = Math.min(cdiv(act, E), n);
   const P = Math.min(cdiv(pre, E), n - A);
-  const first = Math.min(cdiv(act, bw), cdiv(padded, bw)) * bw;
+  const first = firstFetch(spec, op, which, bufferWords, bw);
   if (A === n) return first;
   let start = 0;
   let advances = 0;
