@@ -4,7 +4,9 @@
  * (`--scalesim-config` + `--topology`).
  */
 import { describe, expect, it } from "vitest";
+import { join } from "node:path";
 import { readCsv, referencePath } from "./reference-data.js";
+import { packageRoot } from "../common/package-root.js";
 import { parseScalesimConfig, scalesimDesign } from "../hardware-models/scalesim-config.js";
 import { parseTopology, topologyTrace } from "../workloads/scalesim-topology.js";
 import { simulate } from "../sim/engine.js";
@@ -93,4 +95,18 @@ describe("SCALE-Sim v2 reference rows", () => {
     ].join("\n"));
     expect(within / table.length).toBeGreaterThanOrEqual(0.9);
   });
+});
+
+describe("SCALE-Sim v2 CALC runs with operands larger than half their SRAM (test/fixtures/scalesim-calc)", () => {
+  const calcRows = readCsv(join(packageRoot(), "test", "fixtures", "scalesim-calc", "rows.csv"));
+  it("has the runs", () => expect(calcRows.length).toBe(36));
+  for (const r of calcRows) {
+    it(`CALC ${r.dataflow} 8x8 ${r.ifmap_sram_kb}kB ${r.M}x${r.N}x${r.K}: DRAM reads re-fetched as SCALE-Sim's windows do, exactly`, () => {
+      const kib = num(r.ifmap_sram_kb) * 1024;
+      const w = scalesimDramWords({ rows: 8, cols: 8, dataflow: r.dataflow as "os" | "ws" | "is", ifmapBufferBytes: kib, filterBufferBytes: kib }, { m: num(r.M), n: num(r.N), k: num(r.K) });
+      expect(w.ifmapReads).toBe(num(r.dram_ifmap_reads));
+      expect(w.filterReads).toBe(num(r.dram_filter_reads));
+      expect(systolicGeometry(8, 8, r.dataflow as "os" | "ws" | "is", num(r.M), num(r.N), num(r.K)).computeCycles).toBe(num(r.total_cycles) - num(r.stall_cycles) + 1);
+    });
+  }
 });
