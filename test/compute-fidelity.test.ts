@@ -9,6 +9,8 @@ import { readDocument } from "../common/document.js";
 import { TRACE_VERSION, type Op, type TensorSpec, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import type { Precision } from "../workloads/precision.js";
+import { buildPresetTrace } from "../workloads/transformer-builder.js";
+import { resolveVariant } from "../workloads/workload-spec.js";
 
 /** A preset's document with some fields changed. */
 function variant(preset: string, edit: (doc: Record<string, any>) => void): Design {
@@ -60,5 +62,72 @@ describe("systolic fold overlap (issue 15, item 1)", () => {
 
   it("double buffering is refused with SCALE-Sim's traffic model (whose folds do not overlap)", () => {
     expect(() => variant("tpuv1-like", (d) => { d.units.mxu.trafficModel = "scalesim-v2"; })).toThrow(/doubleBuffered/);
+  });
+});
+
+describe("multi-precision MAC arrays (issue 15, item 3)", () => {
+  const gemm = (design: Design, a: Precision, b: Precision) => {
+    const trace = gemmChain(1024, [1024, 1024], a);
+    trace.tensors = trace.tensors.map((t) => (t.role === "weight" ? { ...t, precision: b } : t));
+    const o = simulate(design, trace);
+    return o.ok ? o.result : undefined;
+  };
+
+  it("int8 on the a100-like fp16 tensor cores runs at twice the MAC rate (A100 whitepaper: 624 int8 TOPS vs 312 fp16 TFLOPS)", () => {
+    const a100 = loadDesign("a100-like");
+    const fp16 = gemm(a100, "fp16", "fp16")!, int8 = gemm(a100, "int8", "int8")!;
+    const cycles = (r: typeof fp16) => r.ops[0]!.computeCycles;
+    expect(cycles(int8)).toBeLessThan(cycles(fp16) * 0.6);
+    expect(int8.breakdown.byAction["tensor.mac.int8xint8"]!.count).toBe(1024 ** 3);
+    // Each mode's MAC at its own price: int8 x int8 = the table's mac.int8.
+    expect(int8.breakdown.byAction["tensor.mac.int8xint8"]!.energyPj / 1024 ** 3).toBeCloseTo(a100.energy.macPj("int8"), 12);
+  });
+
+  it("tpuv1-like runs 8-bit x 16-bit at half speed and 16 x 16 at quarter speed (Jouppi et al. 2017), no longer infeasible", () => {
+    const tpu = loadDesign("tpuv1-like");
+    const c = (a: Precision, b: Precision) => gemm(tpu, a, b)!.ops[0]!.computeCycles;
+    const base = c("int8", "int8");
+    expect(c("int16", "int8")).toBe(2 * base);
+    expect(c("int8", "int16")).toBe(2 * base);
+    expect(c("int16", "int16")).toBe(4 * base);
+    expect(gemm(tpu, "fp16", "fp16")).toBeUndefined(); // no float mode
+  });
+
+  it("a mixed W4A8 mode is priced from both widths: sqrt(mult.int4 x mult.int8) + add.int32", () => {
+    const d = variant("edge-npu", (doc) => { doc.units.npu.precisionModes = [{ weights: "int4", activations: "int8", rate: 2 }]; });
+    const r = gemm(d, "int8", "int4")!;
+    const e = d.energy;
+    const mac = r.breakdown.byAction["npu.mac.int4xint8"]!;
+    expect(mac.energyPj / mac.count).toBeCloseTo(Math.sqrt(e.get("mult.int4") * e.get("mult.int8")) + e.get("add.int32"), 12);
+    // At rate 2 it is faster than the native int8 mode, and cheaper per MAC.
+    const native = gemm(loadDesign("edge-npu"), "int8", "int4")!;
+    expect(r.ops[0]!.computeCycles).toBeLessThan(native.ops[0]!.computeCycles);
+    expect(mac.energyPj / mac.count).toBeLessThan(e.macPj("int8"));
+  });
+
+  it("a rate that is neither an integer nor 1/integer is refused with its path", () => {
+    expect(() => variant("edge-npu", (doc) => { doc.units.npu.precisionModes = [{ weights: "int4", activations: "int8", rate: 1.5 }]; })).toThrow(/precisionModes\/0\/rate/);
+  });
+});
+
+describe("precision policies keep softmax and layernorm in a chosen precision (issue 15, item 3)", () => {
+  it("uniform int8 with nonlinear fp16: matmuls on the int8 array, softmax and layernorm in fp16 on the DSP", () => {
+    const where = { file: "test", path: "" };
+    const trace = (nonlinear: string) => buildPresetTrace("bert-base", { seqLen: 128, precision: resolveVariant("precision", "uniform", { precision: "int8", nonlinear }, where) });
+    const design = loadDesign("edge-npu");
+    const run = (nonlinear: string) => {
+      const o = simulate(design, trace(nonlinear));
+      if (!o.ok) throw new Error(JSON.stringify(o.infeasible));
+      return o.result;
+    };
+    const same = run("same"), fp16 = run("fp16");
+    for (const op of trace("fp16").ops) if (op.kind === "softmax" || op.kind === "layernorm") expect(op.computePrecision).toBe("fp16");
+    expect(fp16.breakdown.byAction["npu.mac.int8"]!.count).toBe(same.breakdown.byAction["npu.mac.int8"]!.count);
+    const dspOps = (r: typeof same, p: string) => Object.keys(r.breakdown.byAction).filter((k) => k.startsWith("dsp.") && k.endsWith(`.${p}`));
+    expect(dspOps(fp16, "fp16").length).toBeGreaterThan(0);
+    const kindEnergy = (r: typeof same, kind: string) => r.breakdown.byOpKind[kind]!.dynamicEnergyPj;
+    // fp16 lanes: half the int8 lanes and dearer arithmetic.
+    expect(kindEnergy(fp16, "softmax")).toBeGreaterThan(kindEnergy(same, "softmax"));
+    expect(kindEnergy(fp16, "layernorm")).toBeGreaterThan(kindEnergy(same, "layernorm"));
   });
 });

@@ -9,7 +9,7 @@ import type { MatmulOp } from "../../workloads/trace.js";
 function spec(rows: number, cols: number, dataflow: Dataflow, ifmap: number, filter: number, ofmap: number): SystolicSpec {
   return {
     name: "a", kind: "systolic", frequencyHz: 1e9, count: 1, actions: actionTable<SystolicAction>({ mac: price("mac"), ifmapRead: price("ir"), ifmapWrite: price("iw"), filterRead: price("fr"), filterWrite: price("fw"), ofmapRead: price("or"), ofmapWrite: price("ow") }), areaMm2: 0, areaByComponentMm2: {}, leakagePowerW: 0, peakMacsPerCycle: rows * cols, localBufferBytes: ifmap + filter + ofmap,
-    rows, cols, dataflow, macPrecision: "int8", ifmapBufferBytes: ifmap, filterBufferBytes: filter, ofmapBufferBytes: ofmap, trafficModel: "analytic", doubleBuffered: false,
+    rows, cols, dataflow, macPrecision: "int8", ifmapBufferBytes: ifmap, filterBufferBytes: filter, ofmapBufferBytes: ofmap, trafficModel: "analytic", doubleBuffered: false, precisionModes: [{ weights: "int8", activations: "int8", rate: 1, action: "mac" }],
   };
 }
 

@@ -41,7 +41,8 @@ import { Type } from "@sinclair/typebox";
 import { QuantityString, StringEnum } from "../../common/schema.js";
 import { matmulOutputElements, opMacs, type MatmulOp, type Op } from "../../workloads/trace.js";
 import { expandMask, maskDensity, tileStats } from "../../workloads/sparsity.js";
-import { bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
+import { bitsOf, bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
+import type { EnergyOrigin, EnergyTable } from "../technology/energy-table.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
 import { actionTable, chargeMatmulFetch, FEASIBLE, UNIT_COMMON_PROPERTIES, zeroCost, type ActionPrice, type Feasibility, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
@@ -56,8 +57,20 @@ export const MAC_PRECISIONS = ["fp32", "fp16", "bf16", "int32", "int16", "int8",
 export const TRAFFIC_MODELS = ["analytic", "scalesim-v2"] as const;
 export type TrafficModel = (typeof TRAFFIC_MODELS)[number];
 
-/** The actions a systolic array is priced by. */
-export type SystolicAction = "mac" | "ifmapRead" | "ifmapWrite" | "filterRead" | "filterWrite" | "ofmapRead" | "ofmapWrite";
+/** The actions a systolic array is priced by; `mac:<weights>x<activations>` are its extra precision modes' MACs. */
+export type SystolicAction = "mac" | "ifmapRead" | "ifmapWrite" | "filterRead" | "filterWrite" | "ofmapRead" | "ofmapWrite" | `mac:${string}`;
+
+/**
+ * A precision mode of the array (issue 15): MACs of `weights` (operand B, the filter) by
+ * `activations` (operand A, the ifmap) at `rate` MACs per PE per cycle of the native mode's. The
+ * native mode is macPrecision x macPrecision at rate 1; its MAC action is `mac`.
+ */
+export interface PrecisionMode {
+  weights: Precision;
+  activations: Precision;
+  rate: number;
+  action: SystolicAction;
+}
 
 export interface SystolicSpec extends ResolvedUnitBase<SystolicAction> {
   kind: "systolic";
@@ -71,6 +84,35 @@ export interface SystolicSpec extends ResolvedUnitBase<SystolicAction> {
   trafficModel: TrafficModel;
   /** A second stationary register per PE: the next fold's tile loads while this one computes. */
   doubleBuffered: boolean;
+  /** The native mode first, then the design's extra modes. */
+  precisionModes: readonly PrecisionMode[];
+}
+
+/**
+ * The mode an op runs in: of the modes that hold both operands (precisionFits), the fastest, then
+ * the cheaper MAC. Undefined when none holds them.
+ */
+export function precisionMode(spec: SystolicSpec, activations: Precision, weights: Precision): PrecisionMode | undefined {
+  let best: PrecisionMode | undefined;
+  for (const mode of spec.precisionModes) {
+    if (!precisionFits(activations, mode.activations) || !precisionFits(weights, mode.weights)) continue;
+    if (!best || mode.rate > best.rate || (mode.rate === best.rate && macPj(spec, mode) < macPj(spec, best))) best = mode;
+  }
+  return best;
+}
+
+function macPj(spec: SystolicSpec, mode: PrecisionMode): number {
+  return spec.actions.list[spec.actions.index[mode.action]!]!.energyPj;
+}
+
+/**
+ * The geometry of a mode: `rate` MACs per PE per cycle. A faster mode packs rate output columns
+ * per PE (the array is rate x wider: A100-class tensor cores run int8 at twice fp16's MACs); a
+ * slower one takes 1/rate cycles per MAC (TPUv1's 8 x 16-bit products at half speed), applied to
+ * the cycles in cost().
+ */
+function modeGeometry(rows: number, cols: number, dataflow: Dataflow, mode: PrecisionMode, m: number, n: number, k: number): SystolicGeometry {
+  return systolicGeometry(rows, mode.rate >= 1 ? cols * mode.rate : cols, dataflow, m, n, k);
 }
 
 /**
@@ -351,6 +393,26 @@ export function analyticTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision,
   }
 }
 
+/** The wider of two precisions (bits; a float beats an int of the same width). */
+function wider(a: Precision, b: Precision): Precision {
+  if (bitsOf(a) !== bitsOf(b)) return bitsOf(a) > bitsOf(b) ? a : b;
+  return precisionFits(a, b) ? b : a;
+}
+
+/**
+ * A (weights x activations) MAC's price from both widths: an array multiplier has bw x ba partial
+ * products, so the table's squared-width rule for mult.<p> (Horowitz's 8 -> 32-bit ratio) becomes
+ * the geometric mean sqrt(mult.w x mult.a); the add is at the wider operand's accumulator. Equal
+ * widths give the table's mac.<p>. Overridable by name (`<unit>.mac.<w>x<a>` in `energy:`).
+ */
+function mixedMacPrice(e: EnergyTable, w: Precision, a: Precision): { energyPj: number; source: string; origin: EnergyOrigin } {
+  if (w === a) return e.priced(`mac.${w}`);
+  const acc = ACCUMULATOR[wider(w, a)];
+  const mult = Math.sqrt(e.get(`mult.${w}`) * e.get(`mult.${a}`));
+  const origin = [e.entry(`mult.${w}`)!.origin, e.entry(`mult.${a}`)!.origin, e.entry(`add.${acc}`)!.origin].includes("user") ? "user" : "table";
+  return { energyPj: mult + e.get(`add.${acc}`), source: `sqrt(mult.${w} x mult.${a}) (partial products ${bitsOf(w)} x ${bitsOf(a)} bits) + add.${acc}`, origin };
+}
+
 /** SCALE-Sim's DRAM interfaces: one each for ifmap, filter and ofmap. */
 export const SCALESIM_INTERFACES = 3;
 
@@ -380,6 +442,11 @@ export const systolicSchema = Type.Object({
   macPrecision: StringEnum(MAC_PRECISIONS),
   buffers: Type.Object({ ifmap: QuantityString(), filter: QuantityString(), ofmap: QuantityString() }, { additionalProperties: false }),
   trafficModel: Type.Optional(StringEnum(TRAFFIC_MODELS)),
+  precisionModes: Type.Optional(Type.Array(Type.Object({
+    weights: StringEnum(MAC_PRECISIONS),
+    activations: StringEnum(MAC_PRECISIONS),
+    rate: Type.Number({ exclusiveMinimum: 0, description: "MACs per PE per cycle against the native mode: an integer >= 1, or 1/2, 1/4, ..." }),
+  }, { additionalProperties: false }), { description: "extra (weights x activations) modes beside macPrecision x macPrecision at rate 1" })),
   doubleBuffered: Type.Optional(Type.Boolean({ description: "a second stationary register per PE: the next fold's tile loads while this one computes (default false: SCALE-Sim's folds)" })),
   ...UNIT_COMMON_PROPERTIES,
 }, { additionalProperties: false });
@@ -410,7 +477,20 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     const buffer = (name: string, bytes: number, access: "read" | "write"): ActionPrice => ({
       name: `${name}.${access}`, energyPj: e.sramPjPerByte(bytes), per: "byte", source: e.sramSource(bytes), origin: "table", buffer: { name, access },
     });
+    const modes: PrecisionMode[] = [{ weights: macPrecision, activations: macPrecision, rate: 1, action: "mac" }];
+    const modeActions: Record<`mac:${string}`, ActionPrice> = {};
+    (user.precisionModes ?? []).forEach((m, i) => {
+      const rate = m.rate >= 1 ? m.rate : 1 / m.rate;
+      if (!Number.isInteger(rate)) throw new InputError(env.file, { path: `${env.path}/precisionModes/${i}/rate`, expected: "an integer >= 1, or 1/2, 1/3, 1/4, ...", found: String(m.rate) });
+      const action = `mac:${m.weights}x${m.activations}` as const;
+      if (modeActions[action] || (m.weights === macPrecision && m.activations === macPrecision)) {
+        throw new InputError(env.file, { path: `${env.path}/precisionModes/${i}`, expected: "each (weights, activations) pair once, and not the native macPrecision pair", found: `${m.weights} x ${m.activations}` });
+      }
+      modeActions[action] = { name: `mac.${m.weights}x${m.activations}`, per: "op", ...mixedMacPrice(e, m.weights, m.activations) };
+      modes.push({ weights: m.weights, activations: m.activations, rate: m.rate, action });
+    });
     const actions = actionTable<SystolicAction>({
+      ...modeActions,
       mac: { name: `mac.${macPrecision}`, per: "op", ...e.priced(`mac.${macPrecision}`) },
       ifmapRead: buffer("ifmap", ifmapBufferBytes, "read"),
       ifmapWrite: buffer("ifmap", ifmapBufferBytes, "write"),
@@ -427,7 +507,7 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
       localBufferBytes: ifmapBufferBytes + filterBufferBytes + ofmapBufferBytes,
       rows, cols, dataflow: user.dataflow, macPrecision,
       ifmapBufferBytes, filterBufferBytes, ofmapBufferBytes,
-      trafficModel, doubleBuffered,
+      trafficModel, doubleBuffered, precisionModes: modes,
     };
   },
 
@@ -439,11 +519,10 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
 
   check(spec, op, ctx): Feasibility {
     if (op.kind !== "matmul") return { ok: false, reason: { class: "unsupported-op", opKind: op.kind, reason: `a systolic array runs matmuls, not ${op.kind}` } };
-    for (let i = 0; i < 2; i++) {
-      const operand = ctx.inputs[i]!;
-      if (!precisionFits(operand.precision, spec.macPrecision)) {
-        return { ok: false, reason: { class: "precision", needed: operand.precision, supported: [spec.macPrecision], reason: `operand ${i} is ${operand.precision} but the array's MACs are ${spec.macPrecision}` } };
-      }
+    const a = ctx.inputs[0]!.precision, b = ctx.inputs[1]!.precision;
+    if (!precisionMode(spec, a, b)) {
+      const modes = spec.precisionModes.map((m) => `${m.weights} x ${m.activations}`);
+      return { ok: false, reason: { class: "precision", needed: a === b ? a : b, supported: [...new Set(spec.precisionModes.flatMap((m) => [m.weights, m.activations]))], reason: `operands ${a} (activations) and ${b} (weights) fit none of the array's modes (weights x activations: ${modes.join(", ")})` } };
     }
     return FEASIBLE;
   },
@@ -454,19 +533,22 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     if (op.kind !== "matmul") return cost;
     const inA = ctx.inputs[0]!, inB = ctx.inputs[1]!;
     const out = ctx.output;
-    const g = op.sparsity ? sparseGeometry(spec.rows, spec.cols, spec.dataflow, op) : systolicGeometry(spec.rows, spec.cols, spec.dataflow, op.m, op.n, op.k);
+    const mode = precisionMode(spec, inA.precision, inB.precision) ?? spec.precisionModes[0]!;
+    const g = op.sparsity ? sparseGeometry(spec.rows, spec.cols, spec.dataflow, op) : modeGeometry(spec.rows, spec.cols, spec.dataflow, mode, op.m, op.n, op.k);
     const batch = op.batchCount;
     // Zero-skipped PEs are clock-gated: only the MACs of kept blocks are charged.
     const macs = opMacs(op);
     // Double buffering overlaps dense folds (sparse folds keep SCALE-Sim's count: their streamed
     // lengths differ fold to fold).
-    cost.computeCycles = (spec.doubleBuffered && !op.sparsity ? overlappedCycles(spec.rows, g) : g.computeCycles) * batch;
+    const cycles = spec.doubleBuffered && !op.sparsity ? overlappedCycles(spec.rows, g) : g.computeCycles;
+    // A mode slower than native takes 1/rate cycles per MAC (modeGeometry).
+    cost.computeCycles = (mode.rate < 1 ? Math.ceil(cycles / mode.rate) : cycles) * batch;
     cost.macs = macs;
     const c = cost.counts;
-    c[act.mac] = macs;
+    c[act[mode.action]!] = macs;
     c[act.ifmapRead] = bytesFor(g.ifmapReads, inA.precision) * batch;
     c[act.filterRead] = bytesFor(g.filterReads, inB.precision) * batch;
-    const accPrecision = ACCUMULATOR[spec.macPrecision];
+    const accPrecision = ACCUMULATOR[wider(mode.weights, mode.activations)];
     // Elements the op writes per batch item (the kept blocks when its output is sparse).
     const outElements = matmulOutputElements(op) / batch;
     const outBytes = bytesFor(outElements, out.precision);
