@@ -446,7 +446,7 @@ export const systolicSchema = Type.Object({
     weights: StringEnum(MAC_PRECISIONS),
     activations: StringEnum(MAC_PRECISIONS),
     rate: Type.Number({ exclusiveMinimum: 0, description: "MACs per PE per cycle against the native mode: an integer >= 1, or 1/2, 1/4, ..." }),
-  }, { additionalProperties: false }), { description: "extra (weights x activations) modes beside macPrecision x macPrecision at rate 1" })),
+  }, { additionalProperties: false }), { description: "extra (weights x activations) modes beside macPrecision x macPrecision at rate 1 (a mode of the native pair is the native mode)" })),
   doubleBuffered: Type.Optional(Type.Boolean({ description: "a second stationary register per PE: the next fold's tile loads while this one computes (default false: SCALE-Sim's folds)" })),
   ...UNIT_COMMON_PROPERTIES,
 }, { additionalProperties: false });
@@ -483,8 +483,11 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
       const rate = m.rate >= 1 ? m.rate : 1 / m.rate;
       if (!Number.isInteger(rate)) throw new InputError(env.file, { path: `${env.path}/precisionModes/${i}/rate`, expected: "an integer >= 1, or 1/2, 1/3, 1/4, ...", found: String(m.rate) });
       const action = `mac:${m.weights}x${m.activations}` as const;
-      if (modeActions[action] || (m.weights === macPrecision && m.activations === macPrecision)) {
-        throw new InputError(env.file, { path: `${env.path}/precisionModes/${i}`, expected: "each (weights, activations) pair once, and not the native macPrecision pair", found: `${m.weights} x ${m.activations}` });
+      // The native pair is the native mode (rate 1), whatever a mode says (a study that switches
+      // macPrecision to a listed mode's precision keeps a valid design).
+      if (m.weights === macPrecision && m.activations === macPrecision) return;
+      if (modeActions[action]) {
+        throw new InputError(env.file, { path: `${env.path}/precisionModes/${i}`, expected: "each (weights, activations) pair once", found: `${m.weights} x ${m.activations}` });
       }
       modeActions[action] = { name: `mac.${m.weights}x${m.activations}`, per: "op", ...mixedMacPrice(e, m.weights, m.activations) };
       modes.push({ weights: m.weights, activations: m.activations, rate: m.rate, action });
