@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { simulate } from "../sim/engine.js";
+import { engineTrace } from "../sim/attention-fusion.js";
 import { loadDesign, locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
 import { readDocument } from "../common/document.js";
 import { TRACE_VERSION, type Op, type TensorSpec, type Trace } from "../workloads/trace.js";
@@ -129,5 +130,44 @@ describe("precision policies keep softmax and layernorm in a chosen precision (i
     // fp16 lanes: half the int8 lanes and dearer arithmetic.
     expect(kindEnergy(fp16, "softmax")).toBeGreaterThan(kindEnergy(same, "softmax"));
     expect(kindEnergy(fp16, "layernorm")).toBeGreaterThan(kindEnergy(same, "layernorm"));
+  });
+});
+
+describe("sparse and windowed attention move data as their pattern does (issue 15, item 5)", () => {
+  const where = { file: "test", path: "" };
+
+  it("local attention's energy grows with slope <= 1.1 per doubling of n from 2K to 16K tokens (edge-npu)", () => {
+    const local = resolveVariant("attention", "local", { window: 256, block: 64 }, where);
+    const design = loadDesign("edge-npu");
+    const energy = (n: number) => {
+      const o = simulate(design, buildPresetTrace("bert-base", { seqLen: n, attention: local }), { perOp: false });
+      if (!o.ok) throw new Error(JSON.stringify(o.infeasible));
+      return o.result.energyPj;
+    };
+    const e = [2048, 4096, 8192, 16384].map(energy);
+    // b20c378: 1.06, 1.14, 1.25 (the QK^T and AV re-fetches and AV's partial sums grew as n^2).
+    for (let i = 1; i < e.length; i++) expect(Math.log2(e[i]! / e[i - 1]!)).toBeLessThanOrEqual(1.1);
+  });
+
+  it("fused attention charges the probabilities to a reader outside the group (SpAtten's token importance)", () => {
+    const fusedNpu = variant("edge-npu", (d) => { d.mapping.fusedAttention = true; });
+    const trace = buildPresetTrace("bert-base", { seqLen: 256, tokens: resolveVariant("tokens", "prune", { keep: 0.9 }, where) });
+    const o = simulate(fusedNpu, trace);
+    if (!o.ok) throw new Error(JSON.stringify(o.infeasible));
+    const op = (id: string) => o.result.ops.find((x) => x.id === id)!;
+    const shared = (x: ReturnType<typeof op>, dir: "readBytes" | "writeBytes") => Object.entries(x.bytesByLevel).filter(([k]) => !k.includes(".")).reduce((s, [, b]) => s + b[dir], 0);
+    const probs = trace.tensors.find((t) => t.name === "L1.probs")!;
+    const probsBytes = probs.shape.reduce((a, b) => a * b, 1); // int8
+    // The importance op reads P from memory; the fused softmax writes it there once; AV takes it on chip.
+    expect(shared(op("L1.importance"), "readBytes")).toBeGreaterThanOrEqual(probsBytes);
+    expect(shared(op("L1.softmax"), "writeBytes")).toBe(probsBytes);
+    const av = engineTrace(trace, fusedNpu).ops.find((x) => x.id === "L1.av")!;
+    if (av.kind !== "matmul" || !av.fusion?.inputPasses) throw new Error("L1.av should be fused with P taken on chip");
+    expect(av.fusion.inputPasses[0]).toBe(0);
+    expect(shared(op("L1.av"), "readBytes")).toBe(av.k * av.n * av.batchCount * av.fusion.inputPasses[1]!); // V's passes only
+    // A layer whose P nobody else reads (no importance op: the last layer) writes none.
+    const quiet = trace.ops.filter((x) => x.kind === "softmax" && !trace.ops.some((y) => y.id === x.id.replace("softmax", "importance")));
+    expect(quiet.length).toBeGreaterThan(0);
+    for (const sm of quiet) expect(shared(op(sm.id), "writeBytes")).toBe(0);
   });
 });

@@ -40,7 +40,7 @@
 import { Type } from "@sinclair/typebox";
 import { QuantityString, StringEnum } from "../../common/schema.js";
 import { matmulOutputElements, opMacs, type MatmulOp, type Op } from "../../workloads/trace.js";
-import { expandMask, maskDensity, tileStats } from "../../workloads/sparsity.js";
+import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow, tileStats } from "../../workloads/sparsity.js";
 import { bitsOf, bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
 import type { EnergyOrigin, EnergyTable } from "../technology/energy-table.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
@@ -240,7 +240,8 @@ export function sparseGeometry(rows: number, cols: number, dataflow: Dataflow, o
         computeCycles: dense.colFolds * sum(activeM, (x) => x + 2 * R + C - 2),
         ifmapReads: sum(activeM, (x) => x) * R * dense.colFolds,
         filterReads: Math.ceil((k * n * kFoldsRun) / dense.rowFolds),
-        ofmapWrites: m * n * kFoldsRun,
+        // Per K fold only the streamed rows' partial sums are written (issue 15: was m n per fold).
+        ofmapWrites: sum(activeM, (x) => x) * n,
       };
     }
     case "is": {
@@ -365,7 +366,43 @@ function outputStationaryTraffic(t: TilingProblem): SystolicTraffic {
   return { ifmapFetchBytes: a, filterFetchBytes: b, outputWriteBytes: oBytes, outputReadBytes: 0 };
 }
 
-export function analyticTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
+/**
+ * A block-sparse matmul tiled by the mask's block rows (issue 15): each block row of queries is a
+ * dense sub-matmul over only the key columns (output-sparse QK^T) or key rows (A-sparse AV) its kept
+ * blocks touch, fetching just those; identical block rows are costed once. For local and strided
+ * windows this moves O(n) bytes where the dense tiling's re-fetch factors move O(n^2). Sub-matmuls
+ * do not share fetched columns (a conservative tiling); the caller takes the cheaper of this and
+ * the dense tiling of the packed operands.
+ */
+export function blockRowTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
+  const grid = expandMask(op.sparsity!.mask);
+  const shapes = new Map<string, { rows: number; kept: number; count: number }>();
+  for (let r = 0; r < grid.rowBlocks; r++) {
+    let kept = 0;
+    for (let c = 0; c < grid.colBlocks; c++) if (grid.cells[r * grid.colBlocks + c]) kept += colsInBlockCol(grid, c);
+    if (kept === 0) continue;
+    const rows = rowsInBlockRow(grid, r);
+    const key = `${rows}x${kept}`;
+    const entry = shapes.get(key);
+    if (entry) entry.count++;
+    else shapes.set(key, { rows, kept, count: 1 });
+  }
+  const total: SystolicTraffic = { ifmapFetchBytes: 0, filterFetchBytes: 0, outputWriteBytes: 0, outputReadBytes: 0 };
+  const outputSparse = op.sparsity!.operand === "output";
+  for (const { rows, kept, count } of shapes.values()) {
+    const sub = outputSparse ? { m: rows, n: kept, k: op.k } : { m: rows, n: op.n, k: kept };
+    const t = analyticTraffic(spec, sub, pa, pb, po);
+    total.ifmapFetchBytes += t.ifmapFetchBytes * count;
+    total.filterFetchBytes += t.filterFetchBytes * count;
+    total.outputWriteBytes += t.outputWriteBytes * count;
+    total.outputReadBytes += t.outputReadBytes * count;
+  }
+  return total;
+}
+
+const trafficBytes = (t: SystolicTraffic) => t.ifmapFetchBytes + t.filterFetchBytes + t.outputWriteBytes + t.outputReadBytes;
+
+export function analyticTraffic(spec: SystolicSpec, op: Pick<MatmulOp, "m" | "n" | "k">, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
   const { m, n, k } = op;
   const problem: TilingProblem = {
     M: m, N: n, K: k, R: spec.rows, C: spec.cols,
@@ -587,11 +624,16 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     }
     const density = op.sparsity ? maskDensity(expandMask(op.sparsity.mask)) : 1;
     if (op.sparsity) {
-      // The sparse operand is stored packed (kept blocks only); the tiling's re-fetch factors stay.
+      // The sparse operand is stored packed (kept blocks only). Unfused, either the dense tiling of
+      // the packed operands or one by mask block rows (blockRowTraffic), whichever moves less.
       if (op.sparsity.operand === "a") t.ifmapFetchBytes *= density;
       else {
         t.outputWriteBytes *= density;
         t.outputReadBytes *= density;
+      }
+      if (!op.fusion) {
+        const rows = blockRowTraffic(spec, op, inA.precision, inB.precision, out.precision);
+        if (trafficBytes(rows) < trafficBytes(t)) Object.assign(t, rows);
       }
       // The block-CSR index (third input) is read once per batch item's pass.
       const index = ctx.inputs[2];
