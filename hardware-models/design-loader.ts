@@ -168,6 +168,18 @@ export function resolveDesign(data: unknown, file: string): Design {
     }
   }
 
+  // Units that share a core's issue slots (an SM's tensor and CUDA cores) run one op at a time.
+  const issueGroup = unitNames.map((name, u) => {
+    const shared = doc.units[name]!.sharesIssueWith;
+    if (shared === undefined) return u;
+    const v = unitIndex(shared, `/units/${name}/sharesIssueWith`);
+    const root = doc.units[shared]!.sharesIssueWith;
+    if (v === u || root !== undefined) {
+      throw new InputError(file, { path: `/units/${name}/sharesIssueWith`, expected: "another unit that does not itself share another's issue slots", found: JSON.stringify(shared) });
+    }
+    return v;
+  });
+
   const system = resolveSystem(doc.system, file);
   const areaMm2 = memory.reduce((s, l) => s + l.areaMm2, 0) + units.reduce((s, u) => s + u.areaMm2, 0);
   const leakagePowerW = memory.reduce((s, l) => s + l.leakagePowerW, 0) + units.reduce((s, u) => s + u.leakagePowerW, 0);
@@ -178,6 +190,7 @@ export function resolveDesign(data: unknown, file: string): Design {
       unitByKind, weightsLevel, fusedAttention: doc.mapping.fusedAttention ?? false,
       dynamicMatmulUnit: doc.mapping.dynamicMatmul === undefined ? unitByKind.matmul : unitIndex(doc.mapping.dynamicMatmul, "/mapping/dynamicMatmul"),
     }), energy, system, areaMm2, leakagePowerW,
+    ...(issueGroup.some((g, u) => g !== u) ? { issueGroup: Object.freeze(issueGroup) } : {}),
   });
 }
 

@@ -63,4 +63,9 @@ export interface Design {
   system: SystemModel;
   areaMm2: number;
   leakagePowerW: number;
+  /**
+   * Per unit, the unit whose issue slots its work takes (`sharesIssueWith`; itself otherwise): ops
+   * of units with the same entry run one at a time on the timeline. Absent: every unit its own.
+   */
+  issueGroup?: readonly number[];
 }

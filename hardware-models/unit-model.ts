@@ -26,6 +26,7 @@ export const UNIT_COMMON_PROPERTIES = {
   frequency: Type.Optional(QuantityString({ description: "the unit's own clock (default: technology.frequency)" })),
   leakage: Type.Optional(QuantityString({ description: "leakage power of the whole unit (all replicas), overriding the area-based default" })),
   count: Type.Optional(Type.Integer({ minimum: 1, description: "replicas of this unit (cores); ops are split across them" })),
+  sharesIssueWith: Type.Optional(Type.String({ description: "a unit whose cores' issue slots this unit's work shares (an SM's CUDA cores beside its tensor cores): the two never run at once" })),
 };
 
 /** A countable action a unit performs and its price. */
