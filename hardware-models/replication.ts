@@ -31,12 +31,10 @@ export interface ReplicaSplit {
   op: Op;
   /** Replicas that get a share. */
   replicas: number;
-  /** How many replicas read each part of operand A and of operand B (1: no duplication). */
-  copies: [number, number];
 }
 
 export function splitForReplicas(op: Op, count: number): ReplicaSplit {
-  if (count <= 1) return { op, replicas: 1, copies: [1, 1] };
+  if (count <= 1) return { op, replicas: 1 };
   const even = (n: number, parts: number) => {
     const share = Math.ceil(n / Math.max(1, Math.min(parts, n)));
     return { share, used: Math.ceil(n / share) };
@@ -46,37 +44,37 @@ export function splitForReplicas(op: Op, count: number): ReplicaSplit {
       // Only sparse matmuls come here (their mask is per batch item); dense ones are split by
       // chosenMatmulSplit below.
       const b = even(op.batchCount, count);
-      return { op: { ...op, batchCount: b.share }, replicas: b.used, copies: [1, 1] };
+      return { op: { ...op, batchCount: b.share }, replicas: b.used };
     }
     case "softmax": {
       const perItem = Math.floor(count / op.batchCount);
       if (perItem <= 1 || op.sparsity) {
         const b = even(op.batchCount, count);
-        return { op: { ...op, batchCount: b.share }, replicas: b.used, copies: [1, 1] };
+        return { op: { ...op, batchCount: b.share }, replicas: b.used };
       }
       const r = even(op.rows, perItem);
-      return { op: { ...op, batchCount: 1, rows: r.share }, replicas: op.batchCount * r.used, copies: [1, 1] };
+      return { op: { ...op, batchCount: 1, rows: r.share }, replicas: op.batchCount * r.used };
     }
     case "layernorm":
     case "gather": {
       const r = even(op.rows, count);
-      return { op: { ...op, rows: r.share }, replicas: r.used, copies: [1, 1] };
+      return { op: { ...op, rows: r.share }, replicas: r.used };
     }
     case "elementwise": {
       const e = even(op.elements, count);
-      return { op: { ...op, elements: e.share }, replicas: e.used, copies: [1, 1] };
+      return { op: { ...op, elements: e.share }, replicas: e.used };
     }
     case "sort": {
       const b = even(op.batchCount, count);
-      return { op: { ...op, batchCount: b.share }, replicas: b.used, copies: [1, 1] };
+      return { op: { ...op, batchCount: b.share }, replicas: b.used };
     }
     case "scan": {
       const c = even(op.channels, count);
-      return { op: { ...op, channels: c.share }, replicas: c.used, copies: [1, 1] };
+      return { op: { ...op, channels: c.share }, replicas: c.used };
     }
     case "collective":
       // A device's communication is not split over its replicas.
-      return { op, replicas: 1, copies: [1, 1] };
+      return { op, replicas: 1 };
     default: {
       const never: never = op;
       throw new Error(`unknown op ${(never as Op).kind}`);
@@ -112,22 +110,6 @@ export function replicated<T extends TObject, S extends ResolvedUnitBase>(inner:
       const split = splitForReplicas(op, spec.count);
       const cost = inner.cost(spec, split.op, ctx, scratch);
       cost.scale(split.replicas);
-      if (op.kind === "matmul") {
-        // Each part of a duplicated operand comes from home once and from the shared buffer for the
-        // other copies (when there is one). Moved: (copies - 1) x the operand's size.
-        split.copies.forEach((copies, i) => {
-          if (copies <= 1) return;
-          const operand = ctx.inputs[i]!;
-          if (operand.level < 0) return;
-          const whole = bytesFor((i === 0 ? op.m * op.k : op.k * op.n) * op.batchCount, operand.precision);
-          const l2 = innerLevelHolding(ctx.memory, operand.level, 0);
-          if (l2 < 0) return;
-          const moved = Math.min((copies - 1) * whole, cost.readBytes[operand.level]!);
-          cost.readBytes[operand.level]! -= moved;
-          cost.writeBytes[l2]! += whole;
-          cost.readBytes[l2]! += moved;
-        });
-      }
       return cost;
     },
   };
@@ -169,7 +151,7 @@ function balanced(n: number, p: number): [number, number, number, number] {
 /**
  * Cost of `op` split `s` ways over the replicas into `into` (`part` is the inner model's scratch):
  * the sum of the parts' costs, the largest part's compute cycles, and the duplicated operands'
- * copies served by a shared on-chip level. Returns the part count used.
+ * copies served by a shared on-chip level.
  */
 function costSplit<T extends TObject, S extends ResolvedUnitBase>(
   inner: UnitModel<T, S>, spec: S, op: MatmulOp, ctx: OpContext, s: MatmulSplit, into: UnitCost, part: UnitCost,

@@ -33,6 +33,10 @@
  * fits and spill (written and read back per K fold) when not. The cheapest blocking is chosen, so
  * more buffer never adds traffic.
  *
+ * Precision modes (`precisionModes`, issue 15): besides macPrecision x macPrecision at rate 1, an
+ * array may run (weights x activations) pairs at other rates (A100 int8 at 2x fp16; TPUv1 8 x 16
+ * bits at half speed), each MAC priced from both widths (precisionMode, mixedMacPrice).
+ *
  * `trafficModel: scalesim-v2` reproduces SCALE-Sim v2's own accounting instead (1-byte words,
  * partial sums drained to DRAM every K fold, padded prefetch; see scalesim-traffic.ts), for
  * comparing with SCALE-Sim runs.
@@ -446,7 +450,8 @@ function mixedMacPrice(e: EnergyTable, w: Precision, a: Precision): { energyPj: 
   if (w === a) return e.priced(`mac.${w}`);
   const acc = ACCUMULATOR[wider(w, a)];
   const mult = Math.sqrt(e.get(`mult.${w}`) * e.get(`mult.${a}`));
-  const origin = [e.entry(`mult.${w}`)!.origin, e.entry(`mult.${a}`)!.origin, e.entry(`add.${acc}`)!.origin].includes("user") ? "user" : "table";
+  const origins = [e.entry(`mult.${w}`)!.origin, e.entry(`mult.${a}`)!.origin, e.entry(`add.${acc}`)!.origin];
+  const origin: EnergyOrigin = origins.includes("user") ? "user" : origins.includes("calibrated") ? "calibrated" : "table";
   return { energyPj: mult + e.get(`add.${acc}`), source: `sqrt(mult.${w} x mult.${a}) (partial products ${bitsOf(w)} x ${bitsOf(a)} bits) + add.${acc}`, origin };
 }
 
