@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { analyticTraffic, overlappedCycles, systolicGeometry, type Dataflow, type SystolicAction, type SystolicSpec } from "./systolic-array.js";
 import { actionTable, type ActionPrice } from "../unit-model.js";
+import { designPresetNames, loadDesign } from "../design-loader.js";
+import { ACCUMULATOR } from "../technology/operation-energy.js";
+import { bitsOf } from "../../workloads/precision.js";
 
 const price = (name: string): ActionPrice => ({ name, energyPj: 1, per: "op", source: "test", origin: "table" });
 import type { MatmulOp } from "../../workloads/trace.js";
@@ -103,5 +106,26 @@ describe("double-buffered stationary operand (issue 15, item 1)", () => {
         expect(o).toBeLessThanOrEqual(g.computeCycles);
         if (g.rowFolds * g.colFolds === 1) expect(o).toBe(g.computeCycles);
       }), { numRuns: 500, seed: 15 });
+  });
+});
+
+describe("precision modes of the presets (issue 15, item 3)", () => {
+  it("every mode's MAC is priced sqrt(mult.w x mult.a) + add at the wider accumulator (the table's mac.<p> for equal widths)", () => {
+    let modes = 0;
+    for (const name of designPresetNames()) {
+      const design = loadDesign(name);
+      const e = design.energy;
+      for (const unit of design.units) {
+        if (unit.kind !== "systolic") continue;
+        for (const mode of unit.precisionModes) {
+          const price = unit.actions.list[unit.actions.index[mode.action]!]!.energyPj;
+          const acc = ACCUMULATOR[bitsOf(mode.weights) >= bitsOf(mode.activations) ? mode.weights : mode.activations];
+          const want = mode.weights === mode.activations ? e.macPj(mode.weights) : Math.sqrt(e.get(`mult.${mode.weights}`) * e.get(`mult.${mode.activations}`)) + e.get(`add.${acc}`);
+          expect(price, `${name} ${unit.name} ${mode.weights}x${mode.activations}`).toBeCloseTo(want, 12);
+          modes++;
+        }
+      }
+    }
+    expect(modes).toBeGreaterThanOrEqual(10); // natives plus a100 (2), tpuv1 (3), jetson (1)
   });
 });
