@@ -170,6 +170,18 @@ export function resolveDesign(data: unknown, file: string): Design {
     }
   }
 
+  // Units that share a core's issue slots (an SM's tensor and CUDA cores) run one op at a time.
+  const issueGroup = unitNames.map((name, u) => {
+    const shared = doc.units[name]!.sharesIssueWith;
+    if (shared === undefined) return u;
+    const v = unitIndex(shared, `/units/${name}/sharesIssueWith`);
+    const root = doc.units[shared]!.sharesIssueWith;
+    if (v === u || root !== undefined) {
+      throw new InputError(file, { path: `/units/${name}/sharesIssueWith`, expected: "another unit that does not itself share another's issue slots", found: JSON.stringify(shared) });
+    }
+    return v;
+  });
+
   const system = resolveSystem(doc.system, file);
   const chip = resolveChip(doc.chip, memory, units, { file, nodeNm, voltageV, flavor, frequencyHz, energy });
   const areaMm2 = chip.dieAreaMm2;
@@ -181,6 +193,7 @@ export function resolveDesign(data: unknown, file: string): Design {
       unitByKind, weightsLevel, fusedAttention: doc.mapping.fusedAttention ?? false,
       dynamicMatmulUnit: doc.mapping.dynamicMatmul === undefined ? unitByKind.matmul : unitIndex(doc.mapping.dynamicMatmul, "/mapping/dynamicMatmul"),
     }), energy, system, chip: Object.freeze(chip), areaMm2, leakagePowerW,
+    ...(issueGroup.some((g, u) => g !== u) ? { issueGroup: Object.freeze(issueGroup) } : {}),
   });
 }
 

@@ -68,4 +68,9 @@ export interface Design {
   areaMm2: number;
   /** Leakage of the units and SRAM levels (the rest of the die: the chip's leakage.uncounted line). */
   leakagePowerW: number;
+  /**
+   * Per unit, the unit whose issue slots its work takes (`sharesIssueWith`; itself otherwise): ops
+   * of units with the same entry run one at a time on the timeline. Absent: every unit its own.
+   */
+  issueGroup?: readonly number[];
 }

@@ -5,6 +5,7 @@ import { readDocument } from "../common/document.js";
 import { simulate } from "../sim/engine.js";
 import { buildPresetTrace } from "../workloads/transformer-builder.js";
 import type { MatmulOp } from "../workloads/trace.js";
+import { buildOperatorTrace } from "../workloads/operator.js";
 
 const mm = (m: number, n: number, k: number, batchCount = 1): MatmulOp => ({ id: "x", layer: 0, kind: "matmul", m, n, k, batchCount, inputs: ["a", "b"], outputs: ["c"] });
 
@@ -13,15 +14,34 @@ describe("splitting ops across replicas", () => {
     const s = splitForReplicas(mm(128, 128, 64, 96), 8);
     expect(s.replicas).toBe(8);
     expect((s.op as MatmulOp).batchCount).toBe(12);
-    expect(s.copies).toEqual([1, 1]);
   });
-  it("a single GEMM is tiled 2-D over the replicas, in proportion to its output shape", () => {
-    const s = splitForReplicas(mm(1024, 4096, 1024), 64);
-    const op = s.op as MatmulOp;
-    expect(s.replicas).toBeLessThanOrEqual(64);
-    expect(op.m * s.copies[1]).toBeGreaterThanOrEqual(1024);
-    expect(op.n * s.copies[0]).toBeGreaterThanOrEqual(4096);
-    expect(s.copies[0]! / s.copies[1]!).toBeCloseTo(4, 0); // pn/pm ~ n/m
+});
+
+describe("a dense matmul's split over replicas (issue 15)", () => {
+  const a100 = loadDesign("a100-like");
+  const tensor = a100.units[0]!;
+  const costOf = (m: number, n: number, k: number) => {
+    const trace = buildOperatorTrace({ operator: "matmul", m, n, k, precision: "fp16" });
+    const o = simulate(a100, trace);
+    if (!o.ok) throw new Error("infeasible");
+    return o.result;
+  };
+
+  it("a GEMM spread 2-D over 108 cores: the same MACs, compute time of the largest part", () => {
+    const r = costOf(1024, 4096, 1024);
+    expect(r.macs).toBe(1024 * 4096 * 1024);
+    // Each core's part is at least 1/108 of the output: no fewer fold cycles than that share.
+    const perCore = (1024 * 4096 * 1024) / 108 / 1024;
+    expect(r.ops[0]!.computeCycles).toBeGreaterThanOrEqual(perCore);
+    expect(r.ops[0]!.computeCycles).toBeLessThan(2 * perCore);
+    expect(tensor.count).toBe(108);
+  });
+
+  it("the fastest split of the family, never a rounded one: no cliff between 1216 and 1280 rows", () => {
+    const t1216 = costOf(1216, 768, 3072).latencyCycles, t1280 = costOf(1280, 768, 3072).latencyCycles;
+    expect(t1280).toBeGreaterThanOrEqual(t1216);
+    // 5% more rows, at most ~5% (plus a fold's fill) more time: the same split family serves both.
+    expect(t1280 / t1216).toBeLessThan(1.1);
   });
 });
 

@@ -3,12 +3,15 @@
  * runs at 1 GHz in 45 nm at 0.9 V (Horowitz's operating point: the energy table unscaled); cycles
  * and access counts are what the comparison is about. The array uses `trafficModel: scalesim-v2`
  * (SCALE-Sim's own DRAM accounting, 1-byte words). InterfaceBandwidth USER simulates DRAM at
- * `Bandwidth` words/cycle; CALC is stall-free (unlimited bandwidth).
+ * `Bandwidth` words/cycle on each of three operand interfaces (the level's bandwidth is their sum;
+ * units/systolic-array.ts scalesimInterfaceCycles); CALC is stall-free (unlimited bandwidth). The
+ * DRAM has no background power (SCALE-Sim models none).
  */
 import { readTextFile } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import type { Design } from "./design.js";
 import { resolveDesign } from "./design-loader.js";
+import { SCALESIM_INTERFACES } from "./units/systolic-array.js";
 
 export interface ScalesimConfig {
   runName: string;
@@ -85,7 +88,11 @@ export function scalesimDesign(cfg: ScalesimConfig, file: string): Design {
       name: `scalesim:${cfg.runName}`,
       description: `SCALE-Sim config ${file}`,
       technology: { node: "45 nm", voltage: "0.9 V", frequency: `${SCALESIM_FREQUENCY_HZ / 1e9} GHz` },
-      memory: [{ name: "dram", kind: "ddr3", capacity: "1 TiB", bandwidth: `${cfg.bandwidthWords} GB/s` }],
+      // One interface of Bandwidth words/cycle per operand (ifmap, filter, ofmap): the level has their
+      // sum. SCALE-Sim's DRAM has no size and no power: the capacity only has to hold any layer,
+      // and its background power is zero (1 TiB of DDR3 at the table's 0.03 W/GiB would add 31 W,
+      // 12 J over a 32x32 array's run, that SCALE-Sim never models).
+      memory: [{ name: "dram", kind: "ddr3", capacity: "1 TiB", bandwidth: `${cfg.bandwidthWords * SCALESIM_INTERFACES} GB/s`, leakage: "0 W" }],
       units: {
         array: {
           kind: "systolic", rows: cfg.rows, cols: cfg.cols, dataflow: cfg.dataflow, macPrecision: "int8",

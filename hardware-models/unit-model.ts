@@ -26,6 +26,7 @@ export const UNIT_COMMON_PROPERTIES = {
   frequency: Type.Optional(QuantityString({ description: "the unit's own clock (default: technology.frequency)" })),
   leakage: Type.Optional(QuantityString({ description: "leakage power of the whole unit (all replicas), overriding the area-based default" })),
   count: Type.Optional(Type.Integer({ minimum: 1, description: "replicas of this unit (cores); ops are split across them" })),
+  sharesIssueWith: Type.Optional(Type.String({ description: "a unit whose cores' issue slots this unit's work shares (an SM's CUDA cores beside its tensor cores): the two never run at once" })),
 };
 
 /** A countable action a unit performs and its price. */
@@ -126,6 +127,11 @@ export const FEASIBLE: Feasibility = Object.freeze({ ok: true });
 export class UnitCost {
   /** Cycles of the unit's own clock with all operands on hand (fill/drain included). */
   computeCycles = 0;
+  /**
+   * Cycles of the unit's own clock its private memory interfaces need, when it has them (SCALE-Sim's
+   * one DRAM port per operand, `trafficModel: scalesim-v2`): the op takes at least this long. 0: none.
+   */
+  interfaceCycles = 0;
   macs = 0;
   readonly counts: number[];
   /** Bytes read from / written to each shared memory level (indexed like `ctx.memory`). */
@@ -161,6 +167,7 @@ export class UnitCost {
 export function zeroCost(sharedLevels: number, actions: number, scratch?: UnitCost): UnitCost {
   if (scratch && scratch.readBytes.length === sharedLevels && scratch.counts.length === actions) {
     scratch.computeCycles = 0;
+    scratch.interfaceCycles = 0;
     scratch.macs = 0;
     scratch.counts.fill(0);
     scratch.readBytes.fill(0);
@@ -268,18 +275,23 @@ export interface MatmulOperand {
 export function chargeMatmulFetch(cost: UnitCost, ctx: OpContext, a: MatmulOperand, b: MatmulOperand, shape: { m: number; n: number; k: number; batch: number }): void {
   const levels = ctx.memory;
   const homeOf = (x: MatmulOperand) => (x.fetchBytes > x.bytes && innerLevelHolding(levels, x.level, x.bytes) >= 0 ? x.bytes : x.fetchBytes);
-  const directHome = homeOf(a) + homeOf(b);
+  const directA = homeOf(a), directB = homeOf(b);
   // The cheapest blocking, as scalars (this runs for every matmul a unit costs: no allocation).
-  let bestLevel = -1, bestA = 0, bestB = 0, bestHome = directHome;
-  if (directHome > a.bytes + b.bytes && a.level >= 0 && b.level >= 0) {
+  // An operand that already lives at or inside the blocking level is read there as the unit
+  // fetches it, and counts as wholly resident for the other one's blocking (issue 15: requiring
+  // both operands outside the level made moving A into the L2 send B's re-fetches back to DRAM).
+  let bestLevel = -1, bestA = directA, bestB = directB, bestHome = directA + directB;
+  if (bestHome > a.bytes + b.bytes && a.level >= 0 && b.level >= 0) {
     const batch = Math.max(1, shape.batch);
     const eA = a.bytes / batch / (shape.m * shape.k), eB = b.bytes / batch / (shape.k * shape.n);
-    for (let l = levels.length - 1; l > Math.max(a.level, b.level); l--) {
+    for (let l = levels.length - 1; l > Math.min(a.level, b.level); l--) {
       const level = levels[l]!;
       if (level.offChip || !level.writable) continue;
-      const rowsA = Math.floor(level.capacityBytes / (shape.k * eA));
+      const aOutside = a.level < l, bOutside = b.level < l;
+      const rowsA = aOutside ? Math.floor(level.capacityBytes / (shape.k * eA)) : shape.m;
       if (rowsA >= 1) {
-        const homeA = Math.min(a.fetchBytes, a.bytes), homeB = Math.min(b.fetchBytes, b.bytes * Math.ceil(shape.m / rowsA));
+        const homeA = aOutside ? Math.min(a.fetchBytes, a.bytes) : directA;
+        const homeB = bOutside ? Math.min(b.fetchBytes, b.bytes * Math.ceil(shape.m / rowsA)) : directB;
         if (homeA + homeB < bestHome) {
           bestLevel = l;
           bestA = homeA;
@@ -287,9 +299,10 @@ export function chargeMatmulFetch(cost: UnitCost, ctx: OpContext, a: MatmulOpera
           bestHome = homeA + homeB;
         }
       }
-      const colsB = Math.floor(level.capacityBytes / (shape.k * eB));
+      const colsB = bOutside ? Math.floor(level.capacityBytes / (shape.k * eB)) : shape.n;
       if (colsB >= 1) {
-        const homeA = Math.min(a.fetchBytes, a.bytes * Math.ceil(shape.n / colsB)), homeB = Math.min(b.fetchBytes, b.bytes);
+        const homeA = aOutside ? Math.min(a.fetchBytes, a.bytes * Math.ceil(shape.n / colsB)) : directA;
+        const homeB = bOutside ? Math.min(b.fetchBytes, b.bytes) : directB;
         if (homeA + homeB < bestHome) {
           bestLevel = l;
           bestA = homeA;
@@ -304,8 +317,13 @@ export function chargeMatmulFetch(cost: UnitCost, ctx: OpContext, a: MatmulOpera
     chargeFetch(cost, ctx, b.level, b.fetchBytes, b.bytes);
     return;
   }
-  cost.readBytes[a.level]! += bestA;
-  cost.readBytes[b.level]! += bestB;
-  cost.writeBytes[bestLevel]! += bestHome;
-  cost.readBytes[bestLevel]! += Math.max(0, a.fetchBytes + b.fetchBytes - bestHome);
+  for (const [x, home] of [[a, bestA], [b, bestB]] as const) {
+    if (x.level >= bestLevel) {
+      chargeFetch(cost, ctx, x.level, x.fetchBytes, x.bytes);
+      continue;
+    }
+    cost.readBytes[x.level]! += home;
+    cost.writeBytes[bestLevel]! += home;
+    cost.readBytes[bestLevel]! += Math.max(0, x.fetchBytes - home);
+  }
 }

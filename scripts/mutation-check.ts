@@ -20,6 +20,7 @@ import { isPrecision } from "../workloads/precision.js";
 export const MODEL_TESTS = [
   "hardware-models", "sim", "validation", "workloads",
   "test/golden.test.ts", "test/scalesim-reference.test.ts", "test/variants-engine.test.ts", "test/attention-fusion.test.ts",
+  "test/compute-fidelity.test.ts",
 ];
 
 /** An action's group: a lane-op or MAC across precisions ("mac.int8" -> "mac"), any other action by its name. */

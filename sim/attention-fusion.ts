@@ -5,7 +5,8 @@
  *
  *   - every softmax whose input is a matmul's output and whose output is a matmul's A operand forms
  *     a group (QK^T, softmax, AV); its scores and probabilities live inside the units (no traffic at
- *     any memory level, no capacity used there);
+ *     any memory level, no capacity used there), unless a forward op outside the group reads them:
+ *     then the group writes them to memory once (placed like any tensor) for that reader;
  *   - the query dimension is tiled into blocks of Br rows, Algorithm 1 line 1 of the paper:
  *     Bc = ceil(M / 4d), Br = min(Bc, d), with M the on-chip buffer of the unit that runs QK^T (in
  *     elements) and d the head dimension; K and V are read once per query block: Tr = ceil(n / Br)
@@ -93,10 +94,19 @@ function fuse(trace: Trace, bufferBytes: number): { trace: Trace; summary: Fusio
     const forwardOnly = [probs, attended].every((t) => (readers.get(t) ?? []).every((j) => j === s || j === v || j === dropout));
     if (!backward && trace.model.phase === "train" && !forwardOnly) return;
     const kvPasses = Math.ceil(qk.m / br);
+    // A forward op outside the group that reads the scores or the probabilities (SpAtten's token
+    // importance) needs them in memory: the group writes them out once, and its own consumer still
+    // takes them on chip (issue 15: they used to be free for every reader, at every level).
+    const outsideReader = (t: string) => (readers.get(t) ?? []).some((j) => {
+      const o = trace.ops[j]!;
+      return j !== s && j !== v && j !== dropout && !("grad" in o && o.grad) && o.pass !== "backward" && o.pass !== "recompute";
+    });
+    const keepScores = outsideReader(scores), keepProbs = outsideReader(probs);
     ops[q] = { ...(qk as MatmulOp), fusion: { group, kvPasses } };
-    ops[s] = { ...op, fusion: { group, kvPasses } };
-    ops[v] = { ...(av as MatmulOp), fusion: { group, kvPasses } };
-    onChip.add(scores).add(probs);
+    ops[s] = { ...op, fusion: { group, kvPasses, ...(keepScores ? { inputPasses: [0] } : {}) } };
+    ops[v] = { ...(av as MatmulOp), fusion: { group, kvPasses, ...(keepProbs && dropout === undefined ? { inputPasses: [0, kvPasses] } : {}) } };
+    if (!keepScores) onChip.add(scores);
+    if (!keepProbs) onChip.add(probs);
     if (dropout !== undefined) {
       ops[dropout] = { ...trace.ops[dropout]!, fusion: { group, kvPasses } } as Op;
       for (const t of trace.ops[dropout]!.outputs) onChip.add(t);

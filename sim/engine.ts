@@ -100,6 +100,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   let serialCycles = 0, dynamicPj = 0, macs = 0;
   const nOps = trace.ops.length;
   const tlUnit = zeros(nOps);
+  const opUnit = zeros(nOps);
   const tlDuration = zeros(nOps);
   const tlBytes = zeros(nOps * nLevels);
   const tlDynamic = zeros(nOps);
@@ -114,6 +115,12 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     const computeCycles = cost.computeCycles * (fRef / unit.frequencyHz);
     let latencyCycles = computeCycles;
     let boundBy = "compute";
+    // A unit with its own memory interfaces (issue 15: SCALE-Sim's per-operand DRAM ports) bounds
+    // the op's time itself.
+    if (cost.interfaceCycles > computeCycles * (unit.frequencyHz / fRef)) {
+      latencyCycles = cost.interfaceCycles * (fRef / unit.frequencyHz);
+      boundBy = `${unit.name} interfaces`;
+    }
     for (let l = 0; l < nLevels; l++) {
       const bytes = cost.readBytes[l]! + cost.writeBytes[l]!;
       if (bytes === 0) continue;
@@ -218,7 +225,9 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       unitDynamicPj[u]! += e.unitDynamicPj * scale;
       unitBusySeconds[u]! += (e.cost.computeCycles / unit.frequencyHz) * scale;
     }
-    tlUnit[i] = u;
+    // Units sharing a core's issue slots share one track of the timeline.
+    tlUnit[i] = design.issueGroup?.[u] ?? u;
+    opUnit[i] = u;
     tlDuration[i] = opCycles;
     tlDynamic[i] = opDynamic;
     if (!op.repeat && (op.kind === "matmul" || op.kind === "softmax")) tlBatch[i] = op.batchCount;
@@ -393,7 +402,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     ...(fusion ? { attentionFusion: fusion.summary } : {}),
     ...(options.keepTimeline
       ? {
-        timeline: timeline.events.map((e) => ({ op: trace.ops[e.op]!.id, unit: units[e.unit]!.name, chunk: e.chunk, chunks: e.chunks, startCycles: e.start, endCycles: e.end })),
+        timeline: timeline.events.map((e) => ({ op: trace.ops[e.op]!.id, unit: units[opUnit[e.op]!]!.name, chunk: e.chunk, chunks: e.chunks, startCycles: e.start, endCycles: e.end })),
         powerTrace: Array.from({ length: timeline.segmentCount }, (_, k) => ({
           startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * fRef) / PJ_PER_J + leakW + design.system.staticPowerW + chipAverageW,
         })),

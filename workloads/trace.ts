@@ -169,6 +169,8 @@ export interface SoftmaxOp extends OpCommon, Differentiated {
   /** Informational: the mask applied ("causal"); dense kernels still touch every element. */
   mask?: "none" | "causal";
   sparsity?: Sparsity;
+  /** The precision the op computes in when wider than its input's (dequantised on load). */
+  computePrecision?: Precision;
 }
 
 /** Normalisation over the last dim (cols) of rows x cols. */
@@ -177,6 +179,8 @@ export interface LayerNormOp extends OpCommon, Differentiated {
   rows: number;
   cols: number;
   norm: NormKind;
+  /** The precision the op computes in when wider than its input's (dequantised on load). */
+  computePrecision?: Precision;
 }
 
 export interface ElementwiseOp extends OpCommon, Differentiated {

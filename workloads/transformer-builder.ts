@@ -263,6 +263,9 @@ export function buildTransformerTrace(
       ...(variants.ffn ? { ffn: describeVariant(variants.ffn) } : {}),
     },
   };
-  return { version: TRACE_VERSION, model, tensors: w.tensors, ops: w.ops };
+  // A policy's nonlinear precision: softmax and layernorm compute in it (issue 15).
+  const nl = policy.nonlinear;
+  const ops = nl ? w.ops.map((o) => (o.kind === "softmax" || o.kind === "layernorm" ? { ...o, computePrecision: nl } : o)) : w.ops;
+  return { version: TRACE_VERSION, model, tensors: w.tensors, ops };
 }
 

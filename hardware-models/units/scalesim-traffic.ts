@@ -5,8 +5,13 @@
  * instead of an element-by-element replay; it reproduces every DRAM read count of
  * ../shared/reference/scalesim exactly (see docs/scalesim-interop.md).
  *
- * CALC mode (no bandwidth given): each operand is fetched once (distinct addresses), valid while
- * it fits in half its SRAM, as in every reference row.
+ * CALC mode (no bandwidth given; scalesim/memory/read_buffer_estimate_bw.py): the demand stream
+ * of an operand is cut into groups of 50 sets of E = floor(S/100) distinct words (half the SRAM);
+ * within a group a word already seen is a hit, and when a group fills the window jumps to the next
+ * (empty) group, so everything seen before is forgotten. An operand that fits in half its SRAM is
+ * read once; a larger one is re-read on every pass that revisits it (issue 15: we used to read it
+ * once regardless). Counted as a walk over fold visits (calcReads); the stationary operand (ws
+ * filter, is ifmap) is visited once per element and read once.
  *
  * USER mode (Bandwidth = BW words/cycle), per read operand with S SRAM words:
  *   active half act = ceil(S/2), prefetch half pre = S - act; the prefetch stream (the operand
@@ -40,6 +45,10 @@ export interface ScalesimWords {
   ifmapReads: number;
   filterReads: number;
   ofmapWrites: number;
+  /** USER mode: the words each read buffer prefetches before cycle 0 (its first active half, or the
+   *  whole padded operand when smaller, in Bandwidth-word lines); 0 in CALC mode. */
+  ifmapPrefetchWords: number;
+  filterPrefetchWords: number;
 }
 
 const cdiv = (a: number, b: number) => Math.ceil(a / b);
@@ -49,12 +58,26 @@ export function scalesimDramWords(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "
   const R = spec.rows;
   const ofmapWrites = spec.dataflow === "os" ? M * N : M * N * cdiv(K, R);
   const bw = spec.scalesimBandwidthWords;
-  if (bw === undefined) return { ifmapReads: M * K, filterReads: K * N, ofmapWrites };
+  if (bw === undefined) {
+    return {
+      ifmapReads: calcReads(spec, op, "ifmap", spec.ifmapBufferBytes), filterReads: calcReads(spec, op, "filter", spec.filterBufferBytes),
+      ofmapWrites, ifmapPrefetchWords: 0, filterPrefetchWords: 0,
+    };
+  }
   return {
     ifmapReads: userReads(spec, op, "ifmap", spec.ifmapBufferBytes, bw),
     filterReads: userReads(spec, op, "filter", spec.filterBufferBytes, bw),
     ofmapWrites,
+    ifmapPrefetchWords: firstFetch(spec, op, "ifmap", spec.ifmapBufferBytes, bw),
+    filterPrefetchWords: firstFetch(spec, op, "filter", spec.filterBufferBytes, bw),
   };
+}
+
+/** Words a read buffer fetches before cycle 0: its active half, or the padded operand if smaller, in lines. */
+function firstFetch(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">, which: Which, bufferWords: number, bw: number): number {
+  const act = Math.ceil(Math.floor(bufferWords) * 0.5);
+  const padded = paddedSize(spec.dataflow, spec.rows, spec.cols, op.m, op.n, op.k, which);
+  return Math.min(cdiv(act, bw), cdiv(padded, bw)) * bw;
 }
 
 type Which = "ifmap" | "filter";
@@ -76,11 +99,10 @@ function userReads(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">
   const pre = S - act;
   const E = Math.ceil(S / 100);
   const real = which === "ifmap" ? M * K : K * N;
-  const padded = paddedSize(spec.dataflow, spec.rows, spec.cols, M, N, K, which);
   const n = Math.floor(real / E) + 1;
   const A = Math.min(cdiv(act, E), n);
   const P = Math.min(cdiv(pre, E), n - A);
-  const first = Math.min(cdiv(act, bw), cdiv(padded, bw)) * bw;
+  const first = firstFetch(spec, op, which, bufferWords, bw);
   if (A === n) return first;
   let start = 0;
   let advances = 0;
@@ -99,6 +121,77 @@ function userReads(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">
     }
   });
   return first + advances * cdiv(pre, bw) * bw;
+}
+
+/**
+ * CALC-mode DRAM reads of one operand (header). The state is the group's word count and, per fold
+ * tile in it, the suffix of the tile's demand order it holds (a visit misses the rest; a group that
+ * fills mid-visit forgets everything, so the visit's remaining words all miss).
+ */
+function calcReads(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">, which: Which, bufferWords: number): number {
+  const real = which === "ifmap" ? op.m * op.k : op.k * op.n;
+  const tiles = skewedTiles(spec, op, which);
+  if (!tiles) return real; // the stationary operand: every word demanded once
+  const E = Math.floor(Math.floor(bufferWords) / 100);
+  const cap = E >= 1 ? 50 * E : Infinity; // with no whole set, a set never closes: nothing is forgotten
+  const held = new Map<number, number>(); // tile -> first position of the suffix the group holds
+  let count = 0, reads = 0;
+  tiles.forEach((tile) => {
+    const size = tiles.size(tile);
+    const misses = held.get(tile) ?? size;
+    if (count + misses < cap) {
+      reads += misses;
+      count += misses;
+      held.set(tile, 0);
+      return;
+    }
+    // The group fills during this visit's misses; every word after that misses too.
+    reads += size;
+    const after = size - (cap - count);
+    held.clear();
+    count = after % cap;
+    if (count > 0) held.set(tile, size - count);
+  });
+  return reads;
+}
+
+/** The fold tiles a skewed (streamed) operand's demand visits, in SCALE-Sim's loop order. */
+interface FoldTiles {
+  size(tile: number): number;
+  forEach(visit: (tile: number) => void): void;
+}
+
+function skewedTiles(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">, which: Which): FoldTiles | undefined {
+  const g = skewedGeometry(spec, op, which);
+  if (!g) return undefined;
+  const { nf, L, W, dim, passes, foldOuter } = g;
+  const vLast = dim - (nf - 1) * W;
+  return {
+    size: (tile) => L * (tile < nf - 1 ? W : vLast),
+    forEach(visit) {
+      if (foldOuter) {
+        for (let t = 0; t < nf; t++) for (let p = 0; p < passes; p++) visit(t);
+      } else {
+        for (let p = 0; p < passes; p++) for (let t = 0; t < nf; t++) visit(t);
+      }
+    },
+  };
+}
+
+/**
+ * A skewed operand's folds: nf fold tiles of L demand rows x W words (the last `dim - (nf-1)W`
+ * wide), each visited `passes` times, tile by tile (foldOuter) or pass by pass. Undefined for the
+ * stationary operand (ws filter, is ifmap).
+ */
+function skewedGeometry(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">, which: Which):
+  { nf: number; L: number; W: number; dim: number; passes: number; foldOuter: boolean } | undefined {
+  const { m: M, n: N, k: K } = op;
+  const R = spec.rows, C = spec.cols, df = spec.dataflow;
+  if (df === "os" && which === "ifmap") return { nf: cdiv(M, R), L: K, W: R, dim: M, passes: cdiv(N, C), foldOuter: false };
+  if (df === "os") return { nf: cdiv(N, C), L: K, W: C, dim: N, passes: cdiv(M, R), foldOuter: true };
+  if (df === "ws" && which === "ifmap") return { nf: cdiv(K, R), L: M, W: R, dim: K, passes: cdiv(N, C), foldOuter: false };
+  if (df === "is" && which === "filter") return { nf: cdiv(K, R), L: N, W: R, dim: K, passes: cdiv(M, C), foldOuter: false };
+  return undefined;
 }
 
 /** Cells (r, c) with r0 <= r < r1, c0 <= c < c1 and r + c < d. */
@@ -134,13 +227,9 @@ class DiagonalLayout {
 function forEachSegment(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">, which: Which, visit: (lo: number, hi: number) => void): void {
   const { m: M, n: N, k: K } = op;
   const R = spec.rows, C = spec.cols, df = spec.dataflow;
-  const skewed = (df === "os") || (df === "ws" && which === "ifmap") || (df === "is" && which === "filter");
+  const skewed = skewedGeometry(spec, op, which);
   if (skewed) {
-    let nf: number, L: number, W: number, dim: number, passes: number, foldOuter: boolean;
-    if (df === "os" && which === "ifmap") [nf, L, W, dim, passes, foldOuter] = [cdiv(M, R), K, R, M, cdiv(N, C), false];
-    else if (df === "os") [nf, L, W, dim, passes, foldOuter] = [cdiv(N, C), K, C, N, cdiv(M, R), true];
-    else if (df === "ws") [nf, L, W, dim, passes, foldOuter] = [cdiv(K, R), M, R, K, cdiv(N, C), false];
-    else [nf, L, W, dim, passes, foldOuter] = [cdiv(K, R), N, R, K, cdiv(M, C), false];
+    const { nf, L, W, dim, passes, foldOuter } = skewed;
     const layout = new DiagonalLayout(nf, L, W, dim - (nf - 1) * W);
     const spans = Array.from({ length: nf }, (_, g) => layout.foldSpan(g));
     if (foldOuter) {

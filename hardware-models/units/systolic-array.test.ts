@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { analyticTraffic, systolicGeometry, type Dataflow, type SystolicAction, type SystolicSpec } from "./systolic-array.js";
+import { analyticTraffic, overlappedCycles, systolicGeometry, type Dataflow, type SystolicAction, type SystolicSpec } from "./systolic-array.js";
 import { actionTable, type ActionPrice } from "../unit-model.js";
+import { designPresetNames, loadDesign } from "../design-loader.js";
+import { ACCUMULATOR } from "../technology/operation-energy.js";
+import { bitsOf } from "../../workloads/precision.js";
 
 const price = (name: string): ActionPrice => ({ name, energyPj: 1, per: "op", source: "test", origin: "table" });
 import type { MatmulOp } from "../../workloads/trace.js";
@@ -9,7 +12,7 @@ import type { MatmulOp } from "../../workloads/trace.js";
 function spec(rows: number, cols: number, dataflow: Dataflow, ifmap: number, filter: number, ofmap: number): SystolicSpec {
   return {
     name: "a", kind: "systolic", frequencyHz: 1e9, count: 1, actions: actionTable<SystolicAction>({ mac: price("mac"), ifmapRead: price("ir"), ifmapWrite: price("iw"), filterRead: price("fr"), filterWrite: price("fw"), ofmapRead: price("or"), ofmapWrite: price("ow") }), areaMm2: 0, areaByComponentMm2: {}, leakagePowerW: 0, peakMacsPerCycle: rows * cols, localBufferBytes: ifmap + filter + ofmap,
-    rows, cols, dataflow, macPrecision: "int8", ifmapBufferBytes: ifmap, filterBufferBytes: filter, ofmapBufferBytes: ofmap, trafficModel: "analytic",
+    rows, cols, dataflow, macPrecision: "int8", ifmapBufferBytes: ifmap, filterBufferBytes: filter, ofmapBufferBytes: ofmap, trafficModel: "analytic", doubleBuffered: false, precisionModes: [{ weights: "int8", activations: "int8", rate: 1, action: "mac" }],
   };
 }
 
@@ -78,5 +81,51 @@ describe("analytic traffic (properties)", () => {
     // Every A slice (128 x 32 = 4 KiB) fits, B is streamed once per row block (1 block).
     expect(t.filterFetchBytes).toBe(b);
     expect(t.ifmapFetchBytes).toBe(a * 12);
+  });
+});
+
+describe("double-buffered stationary operand (issue 15, item 1)", () => {
+  it("dense folds run back to back at max(T, R) cycles; the first load, the fill and the drain once", () => {
+    // ws 256x256, M = 2048 streamed rows, K = 1024 (4 row folds), N = 4096 (16 column folds).
+    const g = systolicGeometry(256, 256, "ws", 2048, 4096, 1024);
+    expect(g.computeCycles).toBe(64 * (2048 + 2 * 256 + 256 - 2));
+    expect(overlappedCycles(256, g)).toBe(64 * 2048 + 2 * 256 + 256 - 2);
+    // A fold shorter than a tile load waits for it: T = 100 < R = 256.
+    const short = systolicGeometry(256, 256, "ws", 100, 512, 512);
+    expect(overlappedCycles(256, short)).toBe(3 * 256 + 100 + 2 * 256 + 256 - 2);
+    // os: K streamed, outputs drain R rows while the next fold accumulates.
+    const os = systolicGeometry(32, 32, "os", 320, 320, 64);
+    expect(overlappedCycles(32, os)).toBe(100 * 64 + 32 + 32 - 2);
+  });
+
+  it("never slower than SCALE-Sim's folds, and equal for one fold", () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 64 }), fc.constantFrom<Dataflow>("os", "ws", "is"),
+      fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 500 }), (r, c, df, m, n, k) => {
+        const g = systolicGeometry(r, c, df, m, n, k);
+        const o = overlappedCycles(r, g);
+        expect(o).toBeLessThanOrEqual(g.computeCycles);
+        if (g.rowFolds * g.colFolds === 1) expect(o).toBe(g.computeCycles);
+      }), { numRuns: 500, seed: 15 });
+  });
+});
+
+describe("precision modes of the presets (issue 15, item 3)", () => {
+  it("every mode's MAC is priced sqrt(mult.w x mult.a) + add at the wider accumulator (the table's mac.<p> for equal widths)", () => {
+    let modes = 0;
+    for (const name of designPresetNames()) {
+      const design = loadDesign(name);
+      const e = design.energy;
+      for (const unit of design.units) {
+        if (unit.kind !== "systolic") continue;
+        for (const mode of unit.precisionModes) {
+          const price = unit.actions.list[unit.actions.index[mode.action]!]!.energyPj;
+          const acc = ACCUMULATOR[bitsOf(mode.weights) >= bitsOf(mode.activations) ? mode.weights : mode.activations];
+          const want = mode.weights === mode.activations ? e.macPj(mode.weights) : Math.sqrt(e.get(`mult.${mode.weights}`) * e.get(`mult.${mode.activations}`)) + e.get(`add.${acc}`);
+          expect(price, `${name} ${unit.name} ${mode.weights}x${mode.activations}`).toBeCloseTo(want, 12);
+          modes++;
+        }
+      }
+    }
+    expect(modes).toBeGreaterThanOrEqual(10); // natives plus a100 (2), tpuv1 (3), jetson (1)
   });
 });

@@ -13,6 +13,15 @@
  * stationary operand is reloaded, R cycles, every fold). Compute cycles = F x cycles per fold. This
  * is the number of cycles; SCALE-Sim reports one less (the index of the last cycle).
  *
+ * `doubleBuffered: true` (issue 15) gives each PE a second register for the stationary operand, as
+ * the TPU's matrix unit holds one weight tile plus one for double buffering "to hide the 256 cycles
+ * it takes to shift a tile in" (Jouppi et al., ISCA 2017, section 2): the next fold's tile shifts in
+ * (R cycles) while the current fold streams, and consecutive folds' wavefronts follow each other
+ * through the array, so the first load, the fill and the drain are paid once per op:
+ *   cycles = cycles per fold + (F - 1) x max(T, R)
+ * The shadow registers cost area (R x C x the stationary operand's bytes, at SRAM density: an
+ * underestimate, a flip-flop is larger than a bitcell) and the leakage that follows.
+ *
  * Buffer (SRAM) accesses per operand follow the same mapping: an operand is read once per fold of
  * the dimension it does not span (os: A x ceil(N/C), B x ceil(M/R); ws: A x ceil(N/C), B once;
  * is: A once, B x ceil(M/C)); ws/is accumulate partial sums over K folds in the ofmap buffer.
@@ -24,6 +33,10 @@
  * fits and spill (written and read back per K fold) when not. The cheapest blocking is chosen, so
  * more buffer never adds traffic.
  *
+ * Precision modes (`precisionModes`, issue 15): besides macPrecision x macPrecision at rate 1, an
+ * array may run (weights x activations) pairs at other rates (A100 int8 at 2x fp16; TPUv1 8 x 16
+ * bits at half speed), each MAC priced from both widths (precisionMode, mixedMacPrice).
+ *
  * `trafficModel: scalesim-v2` reproduces SCALE-Sim v2's own accounting instead (1-byte words,
  * partial sums drained to DRAM every K fold, padded prefetch; see scalesim-traffic.ts), for
  * comparing with SCALE-Sim runs.
@@ -31,13 +44,15 @@
 import { Type } from "@sinclair/typebox";
 import { QuantityString, StringEnum } from "../../common/schema.js";
 import { matmulOutputElements, opMacs, type MatmulOp, type Op } from "../../workloads/trace.js";
-import { expandMask, maskDensity, tileStats } from "../../workloads/sparsity.js";
-import { bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
+import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow, tileStats } from "../../workloads/sparsity.js";
+import { bitsOf, bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
+import type { EnergyOrigin, EnergyTable } from "../technology/energy-table.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
 import { actionTable, chargeMatmulFetch, FEASIBLE, UNIT_COMMON_PROPERTIES, zeroCost, type ActionPrice, type Feasibility, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
 import { parsePositiveQuantity, parseQuantity, QUANTITY } from "../../common/quantity.js";
-import { scalesimDramWords } from "./scalesim-traffic.js";
+import { scalesimDramWords, type ScalesimWords } from "./scalesim-traffic.js";
+import { InputError } from "../../common/input-error.js";
 
 export const DATAFLOWS = ["os", "ws", "is"] as const;
 export type Dataflow = (typeof DATAFLOWS)[number];
@@ -46,8 +61,20 @@ export const MAC_PRECISIONS = ["fp32", "fp16", "bf16", "int32", "int16", "int8",
 export const TRAFFIC_MODELS = ["analytic", "scalesim-v2"] as const;
 export type TrafficModel = (typeof TRAFFIC_MODELS)[number];
 
-/** The actions a systolic array is priced by. */
-export type SystolicAction = "mac" | "ifmapRead" | "ifmapWrite" | "filterRead" | "filterWrite" | "ofmapRead" | "ofmapWrite";
+/** The actions a systolic array is priced by; `mac:<weights>x<activations>` are its extra precision modes' MACs. */
+export type SystolicAction = "mac" | "ifmapRead" | "ifmapWrite" | "filterRead" | "filterWrite" | "ofmapRead" | "ofmapWrite" | `mac:${string}`;
+
+/**
+ * A precision mode of the array (issue 15): MACs of `weights` (operand B, the filter) by
+ * `activations` (operand A, the ifmap) at `rate` MACs per PE per cycle of the native mode's. The
+ * native mode is macPrecision x macPrecision at rate 1; its MAC action is `mac`.
+ */
+export interface PrecisionMode {
+  weights: Precision;
+  activations: Precision;
+  rate: number;
+  action: SystolicAction;
+}
 
 export interface SystolicSpec extends ResolvedUnitBase<SystolicAction> {
   kind: "systolic";
@@ -59,12 +86,55 @@ export interface SystolicSpec extends ResolvedUnitBase<SystolicAction> {
   filterBufferBytes: number;
   ofmapBufferBytes: number;
   trafficModel: TrafficModel;
+  /** A second stationary register per PE: the next fold's tile loads while this one computes. */
+  doubleBuffered: boolean;
+  /** The native mode first, then the design's extra modes. */
+  precisionModes: readonly PrecisionMode[];
+}
+
+/**
+ * The mode an op runs in: of the modes that hold both operands (precisionFits), the fastest, then
+ * the cheaper MAC. Undefined when none holds them.
+ */
+export function precisionMode(spec: SystolicSpec, activations: Precision, weights: Precision): PrecisionMode | undefined {
+  let best: PrecisionMode | undefined;
+  for (const mode of spec.precisionModes) {
+    if (!precisionFits(activations, mode.activations) || !precisionFits(weights, mode.weights)) continue;
+    if (!best || mode.rate > best.rate || (mode.rate === best.rate && macPj(spec, mode) < macPj(spec, best))) best = mode;
+  }
+  return best;
+}
+
+function macPj(spec: SystolicSpec, mode: PrecisionMode): number {
+  return spec.actions.list[spec.actions.index[mode.action]!]!.energyPj;
+}
+
+/**
+ * The geometry of a mode: `rate` MACs per PE per cycle. A faster mode packs rate output columns
+ * per PE (the array is rate x wider: A100-class tensor cores run int8 at twice fp16's MACs); a
+ * slower one takes 1/rate cycles per MAC (TPUv1's 8 x 16-bit products at half speed), applied to
+ * the cycles in cost().
+ */
+function modeGeometry(rows: number, cols: number, dataflow: Dataflow, mode: PrecisionMode, m: number, n: number, k: number): SystolicGeometry {
+  return systolicGeometry(rows, mode.rate >= 1 ? cols * mode.rate : cols, dataflow, m, n, k);
+}
+
+/**
+ * Compute cycles of a dense matmul with the stationary operand double buffered (header): the first
+ * fold whole (its tile load, stream, fill and drain); each later fold adds max(T, R), its stream
+ * or, when shorter, the load of its tile behind the previous stream.
+ */
+export function overlappedCycles(rows: number, g: SystolicGeometry): number {
+  const folds = g.rowFolds * g.colFolds;
+  return (folds - 1) * Math.max(g.streamed, rows) + g.cyclesPerFold;
 }
 
 /** Geometry of one matmul on an R x C array: SCALE-Sim's mapping and fold counts. */
 export interface SystolicGeometry {
   rowFolds: number;
   colFolds: number;
+  /** T: the streamed dimension, cycles of a fold spent streaming (the rest is load, fill and drain). */
+  streamed: number;
   cyclesPerFold: number;
   computeCycles: number;
   /** Buffer accesses in elements (per batch item). */
@@ -79,17 +149,17 @@ export function systolicGeometry(rows: number, cols: number, dataflow: Dataflow,
     case "os": {
       const rowFolds = Math.ceil(m / rows), colFolds = Math.ceil(n / cols);
       const cyclesPerFold = k + rows + cols - 2;
-      return { rowFolds, colFolds, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k * colFolds, filterReads: k * n * rowFolds, ofmapWrites: m * n };
+      return { rowFolds, colFolds, streamed: k, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k * colFolds, filterReads: k * n * rowFolds, ofmapWrites: m * n };
     }
     case "ws": {
       const rowFolds = Math.ceil(k / rows), colFolds = Math.ceil(n / cols);
       const cyclesPerFold = m + 2 * rows + cols - 2;
-      return { rowFolds, colFolds, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k * colFolds, filterReads: k * n, ofmapWrites: m * n * rowFolds };
+      return { rowFolds, colFolds, streamed: m, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k * colFolds, filterReads: k * n, ofmapWrites: m * n * rowFolds };
     }
     case "is": {
       const rowFolds = Math.ceil(k / rows), colFolds = Math.ceil(m / cols);
       const cyclesPerFold = n + 2 * rows + cols - 2;
-      return { rowFolds, colFolds, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k, filterReads: k * n * colFolds, ofmapWrites: m * n * rowFolds };
+      return { rowFolds, colFolds, streamed: n, cyclesPerFold, computeCycles: rowFolds * colFolds * cyclesPerFold, ifmapReads: m * k, filterReads: k * n * colFolds, ofmapWrites: m * n * rowFolds };
     }
     default: {
       const never: never = dataflow;
@@ -174,7 +244,8 @@ export function sparseGeometry(rows: number, cols: number, dataflow: Dataflow, o
         computeCycles: dense.colFolds * sum(activeM, (x) => x + 2 * R + C - 2),
         ifmapReads: sum(activeM, (x) => x) * R * dense.colFolds,
         filterReads: Math.ceil((k * n * kFoldsRun) / dense.rowFolds),
-        ofmapWrites: m * n * kFoldsRun,
+        // Per K fold only the streamed rows' partial sums are written (issue 15: was m n per fold).
+        ofmapWrites: sum(activeM, (x) => x) * n,
       };
     }
     case "is": {
@@ -299,7 +370,43 @@ function outputStationaryTraffic(t: TilingProblem): SystolicTraffic {
   return { ifmapFetchBytes: a, filterFetchBytes: b, outputWriteBytes: oBytes, outputReadBytes: 0 };
 }
 
-export function analyticTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
+/**
+ * A block-sparse matmul tiled by the mask's block rows (issue 15): each block row of queries is a
+ * dense sub-matmul over only the key columns (output-sparse QK^T) or key rows (A-sparse AV) its kept
+ * blocks touch, fetching just those; identical block rows are costed once. For local and strided
+ * windows this moves O(n) bytes where the dense tiling's re-fetch factors move O(n^2). Sub-matmuls
+ * do not share fetched columns (a conservative tiling); the caller takes the cheaper of this and
+ * the dense tiling of the packed operands.
+ */
+export function blockRowTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
+  const grid = expandMask(op.sparsity!.mask);
+  const shapes = new Map<string, { rows: number; kept: number; count: number }>();
+  for (let r = 0; r < grid.rowBlocks; r++) {
+    let kept = 0;
+    for (let c = 0; c < grid.colBlocks; c++) if (grid.cells[r * grid.colBlocks + c]) kept += colsInBlockCol(grid, c);
+    if (kept === 0) continue;
+    const rows = rowsInBlockRow(grid, r);
+    const key = `${rows}x${kept}`;
+    const entry = shapes.get(key);
+    if (entry) entry.count++;
+    else shapes.set(key, { rows, kept, count: 1 });
+  }
+  const total: SystolicTraffic = { ifmapFetchBytes: 0, filterFetchBytes: 0, outputWriteBytes: 0, outputReadBytes: 0 };
+  const outputSparse = op.sparsity!.operand === "output";
+  for (const { rows, kept, count } of shapes.values()) {
+    const sub = outputSparse ? { m: rows, n: kept, k: op.k } : { m: rows, n: op.n, k: kept };
+    const t = analyticTraffic(spec, sub, pa, pb, po);
+    total.ifmapFetchBytes += t.ifmapFetchBytes * count;
+    total.filterFetchBytes += t.filterFetchBytes * count;
+    total.outputWriteBytes += t.outputWriteBytes * count;
+    total.outputReadBytes += t.outputReadBytes * count;
+  }
+  return total;
+}
+
+const trafficBytes = (t: SystolicTraffic) => t.ifmapFetchBytes + t.filterFetchBytes + t.outputWriteBytes + t.outputReadBytes;
+
+export function analyticTraffic(spec: SystolicSpec, op: Pick<MatmulOp, "m" | "n" | "k">, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
   const { m, n, k } = op;
   const problem: TilingProblem = {
     M: m, N: n, K: k, R: spec.rows, C: spec.cols,
@@ -327,6 +434,48 @@ export function analyticTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision,
   }
 }
 
+/** The wider of two precisions (bits; a float beats an int of the same width). */
+function wider(a: Precision, b: Precision): Precision {
+  if (bitsOf(a) !== bitsOf(b)) return bitsOf(a) > bitsOf(b) ? a : b;
+  return precisionFits(a, b) ? b : a;
+}
+
+/**
+ * A (weights x activations) MAC's price from both widths: an array multiplier has bw x ba partial
+ * products, so the table's squared-width rule for mult.<p> (Horowitz's 8 -> 32-bit ratio) becomes
+ * the geometric mean sqrt(mult.w x mult.a); the add is at the wider operand's accumulator. Equal
+ * widths give the table's mac.<p>. Overridable by name (`<unit>.mac.<w>x<a>` in `energy:`).
+ */
+function mixedMacPrice(e: EnergyTable, w: Precision, a: Precision): { energyPj: number; source: string; origin: EnergyOrigin } {
+  if (w === a) return e.priced(`mac.${w}`);
+  const acc = ACCUMULATOR[wider(w, a)];
+  const mult = Math.sqrt(e.get(`mult.${w}`) * e.get(`mult.${a}`));
+  const origins = [e.entry(`mult.${w}`)!.origin, e.entry(`mult.${a}`)!.origin, e.entry(`add.${acc}`)!.origin];
+  const origin: EnergyOrigin = origins.includes("user") ? "user" : origins.includes("calibrated") ? "calibrated" : "table";
+  return { energyPj: mult + e.get(`add.${acc}`), source: `sqrt(mult.${w} x mult.${a}) (partial products ${bitsOf(w)} x ${bitsOf(a)} bits) + add.${acc}`, origin };
+}
+
+/** SCALE-Sim's DRAM interfaces: one each for ifmap, filter and ofmap. */
+export const SCALESIM_INTERFACES = 3;
+
+/**
+ * SCALE-Sim USER mode's time on its per-operand DRAM interfaces of `bw` words/cycle (issue 15). A
+ * read buffer's first active half arrives before cycle 0 (the report's negative start cycles); the
+ * rest streams at bw, and the fold that needs the last of it runs after it lands. The ofmap write
+ * buffer absorbs half its SRAM; the rest drains at bw during the run, and the final drain after the
+ * last compute cycle is not counted (SCALE-Sim's ofmap DRAM stop cycle lies beyond its total):
+ *   cycles = max over reads ((reads - prefetched) / bw + cycles per fold), (writes - S_ofmap/2) / bw
+ * On ../shared/reference/scalesim this is within 10% of SCALE-Sim's total cycles on 58 of 59 USER
+ * rows (docs/scalesim-interop.md); its cycle-by-cycle replay is not reproduced.
+ */
+export function scalesimInterfaceCycles(spec: SystolicSpec, g: SystolicGeometry, words: ScalesimWords, bw: number): number {
+  const reads = Math.max(
+    (words.ifmapReads - words.ifmapPrefetchWords) / bw + g.cyclesPerFold,
+    (words.filterReads - words.filterPrefetchWords) / bw + g.cyclesPerFold,
+  );
+  return Math.max(reads, (words.ofmapWrites - spec.ofmapBufferBytes / 2) / bw);
+}
+
 export const systolicSchema = Type.Object({
   kind: Type.Literal("systolic"),
   rows: Type.Integer({ minimum: 1 }),
@@ -335,6 +484,12 @@ export const systolicSchema = Type.Object({
   macPrecision: StringEnum(MAC_PRECISIONS),
   buffers: Type.Object({ ifmap: QuantityString(), filter: QuantityString(), ofmap: QuantityString() }, { additionalProperties: false }),
   trafficModel: Type.Optional(StringEnum(TRAFFIC_MODELS)),
+  precisionModes: Type.Optional(Type.Array(Type.Object({
+    weights: StringEnum(MAC_PRECISIONS),
+    activations: StringEnum(MAC_PRECISIONS),
+    rate: Type.Number({ exclusiveMinimum: 0, description: "MACs per PE per cycle against the native mode: an integer >= 1, or 1/2, 1/4, ..." }),
+  }, { additionalProperties: false }), { description: "extra (weights x activations) modes beside macPrecision x macPrecision at rate 1 (a mode of the native pair is the native mode)" })),
+  doubleBuffered: Type.Optional(Type.Boolean({ description: "a second stationary register per PE: the next fold's tile loads while this one computes (default false: SCALE-Sim's folds)" })),
   ...UNIT_COMMON_PROPERTIES,
 }, { additionalProperties: false });
 
@@ -348,14 +503,39 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     const filterBufferBytes = parsePositiveQuantity(user.buffers.filter, QUANTITY.bytes, at("buffers/filter"));
     const ofmapBufferBytes = parsePositiveQuantity(user.buffers.ofmap, QUANTITY.bytes, at("buffers/ofmap"));
     const frequencyHz = user.frequency === undefined ? env.frequencyHz : parsePositiveQuantity(user.frequency, QUANTITY.frequencyHz, at("frequency"));
+    const trafficModel = user.trafficModel ?? "analytic";
+    const doubleBuffered = user.doubleBuffered ?? false;
+    if (doubleBuffered && trafficModel === "scalesim-v2") {
+      throw new InputError(env.file, { path: `${env.path}/doubleBuffered`, expected: "false with trafficModel scalesim-v2 (SCALE-Sim's folds do not overlap)", found: "true" });
+    }
     const macs = macAreaMm2(macPrecision, env.nodeNm) * rows * cols;
     const bufferArea = sramAreaMm2(ifmapBufferBytes + filterBufferBytes + ofmapBufferBytes, env.nodeNm);
-    const areaMm2 = macs + bufferArea;
+    // The shadow stationary registers: one operand element per PE (the MAC's operand width).
+    const shadowArea = doubleBuffered ? sramAreaMm2(rows * cols * bytesFor(1, macPrecision), env.nodeNm) : 0;
+    const areaMm2 = macs + bufferArea + shadowArea;
+    const areaParts: Record<string, number> = { macs, buffers: bufferArea };
+    if (doubleBuffered) areaParts.shadowRegisters = shadowArea;
     const e = env.energy;
     const buffer = (name: string, bytes: number, access: "read" | "write"): ActionPrice => ({
       name: `${name}.${access}`, energyPj: e.sramPjPerByte(bytes), per: "byte", source: e.sramSource(bytes), origin: "table", buffer: { name, access },
     });
+    const modes: PrecisionMode[] = [{ weights: macPrecision, activations: macPrecision, rate: 1, action: "mac" }];
+    const modeActions: Record<`mac:${string}`, ActionPrice> = {};
+    (user.precisionModes ?? []).forEach((m, i) => {
+      const rate = m.rate >= 1 ? m.rate : 1 / m.rate;
+      if (!Number.isInteger(rate)) throw new InputError(env.file, { path: `${env.path}/precisionModes/${i}/rate`, expected: "an integer >= 1, or 1/2, 1/3, 1/4, ...", found: String(m.rate) });
+      const action = `mac:${m.weights}x${m.activations}` as const;
+      // The native pair is the native mode (rate 1), whatever a mode says (a study that switches
+      // macPrecision to a listed mode's precision keeps a valid design).
+      if (m.weights === macPrecision && m.activations === macPrecision) return;
+      if (modeActions[action]) {
+        throw new InputError(env.file, { path: `${env.path}/precisionModes/${i}`, expected: "each (weights, activations) pair once", found: `${m.weights} x ${m.activations}` });
+      }
+      modeActions[action] = { name: `mac.${m.weights}x${m.activations}`, per: "op", ...mixedMacPrice(e, m.weights, m.activations) };
+      modes.push({ weights: m.weights, activations: m.activations, rate: m.rate, action });
+    });
     const actions = actionTable<SystolicAction>({
+      ...modeActions,
       mac: { name: `mac.${macPrecision}`, per: "op", ...e.priced(`mac.${macPrecision}`) },
       ifmapRead: buffer("ifmap", ifmapBufferBytes, "read"),
       ifmapWrite: buffer("ifmap", ifmapBufferBytes, "write"),
@@ -366,13 +546,13 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     });
     return {
       name: env.name, kind: "systolic", frequencyHz, count: 1, actions, areaMm2,
-      areaByComponentMm2: { macs, buffers: bufferArea },
+      areaByComponentMm2: areaParts,
       leakagePowerW: user.leakage === undefined ? leakagePowerW(areaMm2, env.voltageV) : parseQuantity(user.leakage, QUANTITY.powerW, at("leakage")),
       peakMacsPerCycle: rows * cols,
       localBufferBytes: ifmapBufferBytes + filterBufferBytes + ofmapBufferBytes,
       rows, cols, dataflow: user.dataflow, macPrecision,
       ifmapBufferBytes, filterBufferBytes, ofmapBufferBytes,
-      trafficModel: user.trafficModel ?? "analytic",
+      trafficModel, doubleBuffered, precisionModes: modes,
     };
   },
 
@@ -384,11 +564,10 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
 
   check(spec, op, ctx): Feasibility {
     if (op.kind !== "matmul") return { ok: false, reason: { class: "unsupported-op", opKind: op.kind, reason: `a systolic array runs matmuls, not ${op.kind}` } };
-    for (let i = 0; i < 2; i++) {
-      const operand = ctx.inputs[i]!;
-      if (!precisionFits(operand.precision, spec.macPrecision)) {
-        return { ok: false, reason: { class: "precision", needed: operand.precision, supported: [spec.macPrecision], reason: `operand ${i} is ${operand.precision} but the array's MACs are ${spec.macPrecision}` } };
-      }
+    const a = ctx.inputs[0]!.precision, b = ctx.inputs[1]!.precision;
+    if (!precisionMode(spec, a, b)) {
+      const modes = spec.precisionModes.map((m) => `${m.weights} x ${m.activations}`);
+      return { ok: false, reason: { class: "precision", needed: a === b ? a : b, supported: [...new Set(spec.precisionModes.flatMap((m) => [m.weights, m.activations]))], reason: `operands ${a} (activations) and ${b} (weights) fit none of the array's modes (weights x activations: ${modes.join(", ")})` } };
     }
     return FEASIBLE;
   },
@@ -399,25 +578,33 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     if (op.kind !== "matmul") return cost;
     const inA = ctx.inputs[0]!, inB = ctx.inputs[1]!;
     const out = ctx.output;
-    const g = op.sparsity ? sparseGeometry(spec.rows, spec.cols, spec.dataflow, op) : systolicGeometry(spec.rows, spec.cols, spec.dataflow, op.m, op.n, op.k);
+    const mode = precisionMode(spec, inA.precision, inB.precision) ?? spec.precisionModes[0]!;
+    const g = op.sparsity ? sparseGeometry(spec.rows, spec.cols, spec.dataflow, op) : modeGeometry(spec.rows, spec.cols, spec.dataflow, mode, op.m, op.n, op.k);
     const batch = op.batchCount;
     // Zero-skipped PEs are clock-gated: only the MACs of kept blocks are charged.
     const macs = opMacs(op);
-    cost.computeCycles = g.computeCycles * batch;
+    // Double buffering overlaps dense folds (sparse folds keep SCALE-Sim's count: their streamed
+    // lengths differ fold to fold).
+    const cycles = spec.doubleBuffered && !op.sparsity ? overlappedCycles(spec.rows, g) : g.computeCycles;
+    // A mode slower than native takes 1/rate cycles per MAC (modeGeometry).
+    cost.computeCycles = (mode.rate < 1 ? Math.ceil(cycles / mode.rate) : cycles) * batch;
     cost.macs = macs;
     const c = cost.counts;
-    c[act.mac] = macs;
+    c[act[mode.action]!] = macs;
     c[act.ifmapRead] = bytesFor(g.ifmapReads, inA.precision) * batch;
     c[act.filterRead] = bytesFor(g.filterReads, inB.precision) * batch;
-    const accPrecision = ACCUMULATOR[spec.macPrecision];
+    const accPrecision = ACCUMULATOR[wider(mode.weights, mode.activations)];
     // Elements the op writes per batch item (the kept blocks when its output is sparse).
     const outElements = matmulOutputElements(op) / batch;
     const outBytes = bytesFor(outElements, out.precision);
     if (spec.trafficModel === "scalesim-v2") {
       // SCALE-Sim: 1-byte words, every partial-sum write goes to SRAM and on to DRAM.
-      // SCALE-Sim's Bandwidth is DRAM words (bytes) per cycle; unlimited bandwidth is its CALC mode.
-      const wordsPerCycle = inA.level >= 0 ? ctx.memory[inA.level]!.bandwidthBytesPerSecond / spec.frequencyHz : Infinity;
-      const words = scalesimDramWords({ ...spec, scalesimBandwidthWords: Number.isFinite(wordsPerCycle) ? Math.round(wordsPerCycle) : undefined }, op);
+      // SCALE-Sim's Bandwidth is DRAM words (bytes) per cycle per operand interface (ifmap, filter
+      // and ofmap each have one): the level's bandwidth is their sum. Unlimited is its CALC mode.
+      const wordsPerCycle = inA.level >= 0 ? ctx.memory[inA.level]!.bandwidthBytesPerSecond / SCALESIM_INTERFACES / spec.frequencyHz : Infinity;
+      const bw = Number.isFinite(wordsPerCycle) ? Math.max(1, Math.round(wordsPerCycle)) : undefined;
+      const words = scalesimDramWords({ ...spec, scalesimBandwidthWords: bw }, op);
+      if (bw !== undefined) cost.interfaceCycles = scalesimInterfaceCycles(spec, g, words, bw) * batch;
       cost.read(inA.level, words.ifmapReads * batch);
       cost.read(inB.level, words.filterReads * batch);
       cost.write(out.level, words.ofmapWrites * batch);
@@ -442,11 +629,16 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
     }
     const density = op.sparsity ? maskDensity(expandMask(op.sparsity.mask)) : 1;
     if (op.sparsity) {
-      // The sparse operand is stored packed (kept blocks only); the tiling's re-fetch factors stay.
+      // The sparse operand is stored packed (kept blocks only). Unfused, either the dense tiling of
+      // the packed operands or one by mask block rows (blockRowTraffic), whichever moves less.
       if (op.sparsity.operand === "a") t.ifmapFetchBytes *= density;
       else {
         t.outputWriteBytes *= density;
         t.outputReadBytes *= density;
+      }
+      if (!op.fusion) {
+        const rows = blockRowTraffic(spec, op, inA.precision, inB.precision, out.precision);
+        if (trafficBytes(rows) < trafficBytes(t)) Object.assign(t, rows);
       }
       // The block-CSR index (third input) is read once per batch item's pass.
       const index = ctx.inputs[2];

@@ -294,6 +294,11 @@ export function lanesAt(spec: Pick<DspSpec, "lanes" | "laneBits" | "subwordSimd"
   return spec.lanes * Math.floor(spec.laneBits / bits);
 }
 
+/** What an op computes in: its `computePrecision` (a precision policy's nonlinear precision), else its input's. */
+function computedIn(op: Op, input: Precision): Precision {
+  return (op.kind === "softmax" || op.kind === "layernorm") && op.computePrecision ? op.computePrecision : input;
+}
+
 /** The precision the DSP computes an op at: the narrowest supported one that holds the input. */
 export function executionPrecision(spec: Pick<DspSpec, "precisions">, needed: Precision): Precision | undefined {
   let best: Precision | undefined;
@@ -456,7 +461,7 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
   },
 
   check(spec, op, ctx): Feasibility {
-    const needed = ctx.inputs[0]?.precision ?? ctx.output.precision;
+    const needed = computedIn(op, ctx.inputs[0]?.precision ?? ctx.output.precision);
     if (executionPrecision(spec, needed) === undefined) {
       return { ok: false, reason: { class: "precision", needed, supported: spec.precisions, reason: `${op.kind} ${op.id} needs ${needed}, and the DSP supports only ${spec.precisions.join(", ")}` } };
     }
@@ -466,7 +471,7 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
   cost(spec, op, ctx, scratch): UnitCost {
     const cost = zeroCost(ctx.memory.length, spec.actions.list.length, scratch);
     const inPrecision = ctx.inputs[0]?.precision ?? ctx.output.precision;
-    const p = executionPrecision(spec, inPrecision);
+    const p = executionPrecision(spec, computedIn(op, inPrecision));
     if (p === undefined) return cost;
     // A matmul accumulates in wide lanes: int8 MACs run at int32 lane width unless the DSP has a
     // dot-product instruction that packs four int8 MACs into each 32-bit lane.

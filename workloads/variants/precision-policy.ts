@@ -14,6 +14,13 @@ export interface PrecisionPolicy {
   kv: Precision;
   /** Sparse-layout and routing indices. */
   index: Precision;
+  /** What softmax and layernorm compute in, when not their input's precision. */
+  nonlinear?: Precision;
+}
+
+function nonlinear(p: Record<string, string | number>): Pick<PrecisionPolicy, "nonlinear"> {
+  const n = p.nonlinear;
+  return n === undefined || n === "same" ? {} : { nonlinear: n as Precision };
 }
 
 export function precisionPolicy(choice: VariantChoice): PrecisionPolicy {
@@ -21,7 +28,7 @@ export function precisionPolicy(choice: VariantChoice): PrecisionPolicy {
   switch (choice.kind) {
     case "uniform": {
       const precision = p.precision as Precision;
-      return { weights: () => precision, activations: precision, scores: precision, kv: precision, index: "int32" };
+      return { weights: () => precision, activations: precision, scores: precision, kv: precision, index: "int32", ...nonlinear(p) };
     }
     case "mixed": {
       const edgeLayers = p.edgeLayers as number;
@@ -31,6 +38,7 @@ export function precisionPolicy(choice: VariantChoice): PrecisionPolicy {
         scores: p.scores as Precision,
         kv: p.kv as Precision,
         index: "int32",
+        ...nonlinear(p),
       };
     }
     default:

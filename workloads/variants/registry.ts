@@ -27,6 +27,11 @@ export interface VariantSpec {
 export const VARIANT_CATEGORIES = ["attention", "precision", "tokens", "exit", "ffn", "train"] as const;
 export type VariantCategory = (typeof VARIANT_CATEGORIES)[number];
 
+/** A precision policy's softmax/layernorm arithmetic (issue 15: int8 deployments dequantise for them). */
+const NONLINEAR: ParamSpec = {
+  type: "string", default: "same", enum: ["same", "fp32", "fp16", "bf16"],
+  description: "precision softmax and layernorm compute in (inputs dequantised on load, e.g. I-BERT's and FasterTransformer's int8 paths keep them in fp16/fp32); same: the input's",
+};
 const block: ParamSpec = { type: "integer", description: "block size of the sparse layout (tokens)", default: 32, min: 1 };
 
 /** A training step's settings, shared by every optimizer (workloads/training/, docs/training.md). */
@@ -111,7 +116,7 @@ export const VARIANTS = {
   },
   uniform: {
     category: "precision", description: "one precision for weights and activations", source: "-",
-    keys: { precision: { type: "precision", description: "fp32, fp16, bf16, int8, int4, ternary, binary", default: "int8" } },
+    keys: { precision: { type: "precision", description: "fp32, fp16, bf16, int8, int4, ternary, binary", default: "int8" }, nonlinear: NONLINEAR },
   },
   mixed: {
     category: "precision", description: "first/last layers at `edge`, the rest at `rest`; scores and softmax at `scores`; KV cache at `kv`",
@@ -123,6 +128,7 @@ export const VARIANTS = {
       activations: { type: "precision", description: "activations", default: "int8" },
       scores: { type: "precision", description: "attention scores and probabilities", default: "int8" },
       kv: { type: "precision", description: "KV cache", default: "int8" },
+      nonlinear: NONLINEAR,
     },
   },
   prune: {
