@@ -13,7 +13,7 @@ import { readDocument, validateAgainst } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { checkPathSegments, withValues } from "../common/set-path.js";
 import { locateDesign } from "../hardware-models/design-loader.js";
-import { parseWorkloadSection } from "../workloads/workload-file.js";
+import { modelConfigOf, parseWorkloadSection } from "../workloads/workload-file.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
 import { evaluatePoint } from "./evaluate-point.js";
 import { METRICS } from "./metrics.js";
@@ -39,8 +39,9 @@ export function workloadLabel(section: Record<string, unknown>): string {
     const params = Object.entries(rest).map(([k, x]) => `${k}=${text(x)}`).join(",");
     return kind === undefined ? `{${params}}` : params ? `${String(kind)}:${params}` : String(kind);
   };
-  const { model, ...rest } = section;
-  return [model === undefined ? "" : String(model), ...Object.entries(rest).map(([k, v]) => `${k}=${text(v)}`)].filter(Boolean).join(" ");
+  const { model, modelConfig, ...rest } = section;
+  const named = model ?? (modelConfig !== null && typeof modelConfig === "object" && "_name_or_path" in modelConfig ? modelConfig._name_or_path : modelConfig);
+  return [named === undefined ? "" : String(named), ...Object.entries(rest).map(([k, v]) => `${k}=${text(v)}`)].filter(Boolean).join(" ");
 }
 export type { Metric } from "./metrics.js";
 
@@ -93,6 +94,7 @@ interface SweepDocument {
 
 export function loadSweep(file: string): ResolvedSweep {
   const doc = validateAgainst<SweepDocument>(sweepSchema, readDocument(file), file);
+  doc.workloads = doc.workloads.map((section, i) => inlineModelConfig(section, file, `/workloads/${i}/modelConfig`));
   if (doc.serving) validateAgainst(SERVING_SECTION, { serving: doc.serving }, file);
   const metrics = metricsOf(doc);
   const relative = resolvePath(dirname(file), doc.design);
@@ -174,6 +176,13 @@ export function loadSweep(file: string): ResolvedSweep {
   };
   checkConstraintsAtFirstPoint(resolved);
   return resolved;
+}
+
+/** A workload's `modelConfig:` file read into the section, so workers (local or remote) need no files. */
+function inlineModelConfig(section: Record<string, unknown>, file: string, path: string): Record<string, unknown> {
+  if (typeof section.modelConfig !== "string") return section;
+  const { config, name } = modelConfigOf(section.modelConfig, file, path);
+  return { ...section, modelConfig: { ...config, _name_or_path: name } };
 }
 
 const SERVING_SECTION = { type: "object", properties: { serving: servingSectionSchema } };
