@@ -19,12 +19,17 @@ import { evaluatePoint } from "./evaluate-point.js";
 import { METRICS } from "./metrics.js";
 import { parseServingSettings, servingSectionSchema, type ServingSettings } from "../serving/spec.js";
 import { SERVING_METRICS } from "../serving/serve.js";
+import { loadAccuracy, type AccuracyModel } from "./accuracy-model.js";
+
+/** The metric an accuracy model adds (sweeps/accuracy-model.ts). */
+export const ACCURACY_METRIC = "accuracy";
 
 export { sweepSchema, METRICS };
 
-/** The metrics rows carry: a serving sweep adds the serving metrics (serving/serve.ts). */
-export function metricsOf(spec: { serving?: unknown }): readonly string[] {
-  return spec.serving ? [...METRICS, ...SERVING_METRICS] : METRICS;
+/** The metrics rows carry: a serving sweep adds the serving metrics (serving/serve.ts), an accuracy model `accuracy`. */
+export function metricsOf(spec: { serving?: unknown; accuracy?: unknown }): readonly string[] {
+  const base = spec.serving ? [...METRICS, ...SERVING_METRICS] : METRICS;
+  return spec.accuracy ? [...base, ACCURACY_METRIC] : base;
 }
 
 /**
@@ -79,6 +84,8 @@ export interface ResolvedSweep {
   sampler: SamplerSpec;
   /** Serve requests on each point (the workloads are the served models). */
   serving?: ServingSettings;
+  /** Accuracy as a metric, from published results or a formula (sweeps/accuracy-model.ts). */
+  accuracy?: AccuracyModel;
 }
 
 interface SweepDocument {
@@ -90,12 +97,15 @@ interface SweepDocument {
   objectives: { minimize?: string; maximize?: string }[];
   sampler?: { kind: SamplerSpec["kind"]; samples?: number; population?: number; generations?: number; seed?: number };
   serving?: Record<string, unknown>;
+  accuracy?: unknown;
 }
 
 export function loadSweep(file: string): ResolvedSweep {
   const doc = validateAgainst<SweepDocument>(sweepSchema, readDocument(file), file);
   doc.workloads = doc.workloads.map((section, i) => inlineModelConfig(section, file, `/workloads/${i}/modelConfig`));
   if (doc.serving) validateAgainst(SERVING_SECTION, { serving: doc.serving }, file);
+  if (doc.serving && doc.accuracy !== undefined) throw new InputError(file, { path: "/accuracy", expected: "no accuracy model in a serving sweep (accuracy is read from each inference's model shape)", found: "both serving and accuracy" });
+  const accuracy = doc.accuracy === undefined ? undefined : loadAccuracy(doc.accuracy, file, "/accuracy");
   const metrics = metricsOf(doc);
   const relative = resolvePath(dirname(file), doc.design);
   let designFile: string;
@@ -173,6 +183,7 @@ export function loadSweep(file: string): ResolvedSweep {
     name: doc.name, file, designFile, design: readDocument(designFile), workloads: doc.workloads, parameters, constraints, objectives,
     sampler: { kind: s.kind, samples: s.samples, population: s.population ?? 32, generations: s.generations ?? 20, seed: s.seed ?? 1 },
     ...(doc.serving ? { serving: parseServingSettings(doc.serving, { file, path: "/serving" }, dirname(resolvePath(file))) } : {}),
+    ...(accuracy ? { accuracy } : {}),
   };
   checkConstraintsAtFirstPoint(resolved);
   return resolved;
@@ -216,8 +227,8 @@ function checkConstraintsAtFirstPoint(spec: ResolvedSweep): void {
 
 /** A hash of everything that decides a sweep's rows: queues, output folders and resumes are tied to it. */
 export function specDigest(spec: ResolvedSweep): string {
-  const { name, design, workloads, parameters, constraints, objectives, sampler, serving } = spec;
-  return createHash("sha256").update(JSON.stringify({ name, design, workloads, parameters, constraints, objectives, sampler, serving })).digest("hex");
+  const { name, design, workloads, parameters, constraints, objectives, sampler, serving, accuracy } = spec;
+  return createHash("sha256").update(JSON.stringify({ name, design, workloads, parameters, constraints, objectives, sampler, serving, accuracy })).digest("hex");
 }
 
 function expandRange(r: { from: number | string; to: number | string; step?: number; factor?: number }, file: string, path: string): ExprValue[] {
