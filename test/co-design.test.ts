@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
 import { hypervolume2d } from "../sweeps/hypervolume.js";
+import { paretoProbability } from "../sweeps/pareto-probability.js";
+import { sweepSensitivity } from "../sweeps/sensitivity.js";
 import { packageRoot } from "../common/package-root.js";
 
 const dir = mkdtempSync(join(tmpdir(), "attnsim-co-design-"));
@@ -57,5 +59,56 @@ describe("co-design: accuracy as an objective over a joint hardware x model spac
     expect(ti.metrics.accuracy).toBe(57.43);
     // The CSV carries accuracy as a column.
     expect(readFileSync(join(dir, "brute", "results.csv"), "utf8").split("\n")[0]).toMatch(/,accuracy$/);
+  });
+});
+
+describe("co-design: error bars on the front and sensitivity", () => {
+  const small = (name: string) => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, `version: 1
+name: ${name}
+design: edge-npu
+accuracy: ${JSON.stringify(ACCURACY)}
+workloads: [{ model: deit-tiny, precision: int4 }]
+parameters:
+  width: { path: workload.dModel, values: [192, 384, 768] }
+  heads: { path: workload.heads, expr: "width / 64" }
+  ffn: { path: workload.dFF, expr: "4 * width" }
+  rows: { path: design.units.npu.rows, values: [8, 32] }
+  cols: { path: design.units.npu.cols, expr: rows }
+  unused: { values: [1, 2, 3] }
+objectives: [{ maximize: accuracy }, { minimize: energyJ }]
+`);
+    return file;
+  };
+
+  it("Pareto probabilities: 1 and 0 with exact tables, in [0, 1] and at least one front point per draw otherwise", async () => {
+    const spec = loadSweep(small("bands"));
+    await runSweep(spec, { outDir: join(dir, "bands"), workers: 0 });
+    const rows = readFileSync(join(dir, "bands", "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const exact = paretoProbability(spec, rows, { samples: 20, seed: 1, ranges: { high: 1, medium: 1, low: 1 } });
+    expect(exact.length).toBe(18);
+    for (const p of exact) expect(p.probability).toBe(p.nominalFront ? 1 : 0);
+    const uncertain = paretoProbability(spec, rows, { samples: 200, seed: 1 });
+    expect(uncertain.every((p) => p.probability >= 0 && p.probability <= 1)).toBe(true);
+    expect(uncertain.reduce((s, p) => s + p.probability, 0)).toBeGreaterThanOrEqual(1);
+    // Points that differ only in the unused parameter tie: they share every probability.
+    const byDesign = new Map<string, number>();
+    for (const p of uncertain) {
+      const r = rows.find((x: { index: number }) => x.index === p.index);
+      const k = `${r.params.width}/${r.params.rows}`;
+      if (byDesign.has(k)) expect(p.probability).toBe(byDesign.get(k));
+      byDesign.set(k, p.probability);
+    }
+    expect(uncertain.some((p) => p.intervals.energyJ.low < p.intervals.energyJ.nominal && p.intervals.energyJ.nominal < p.intervals.energyJ.high)).toBe(true);
+  });
+
+  it("Sobol' indices over the swept parameters: width drives accuracy, the unused parameter has none", () => {
+    const s = sweepSensitivity(loadSweep(small("sensitivity")), { samples: 64, seed: 2 });
+    const at = (metric: string, parameter: string) => s.find((r) => r.metric === metric && r.parameter === parameter)!;
+    expect(at("accuracy", "width").first).toBeGreaterThan(0.8);
+    expect(at("accuracy", "rows").total).toBe(0);
+    expect(at("energyJ", "unused").total).toBe(0);
+    expect(at("energyJ", "width").total).toBeGreaterThan(0.1);
   });
 });
