@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { accuracyAt, accuracyScope, loadAccuracy } from "./accuracy-model.js";
-import { hypervolume2d } from "./hypervolume.js";
+import { hypervolume2d, kneeIndex } from "./front-measures.js";
 import { buildPresetTrace } from "../workloads/transformer-builder.js";
 import { InputError } from "../common/input-error.js";
 
@@ -59,5 +59,14 @@ describe("hypervolume of a two-objective front", () => {
     expect(hypervolume2d([[1, 3], [2, 1]], [4, 4])).toBe(7);
     expect(hypervolume2d([[1, 3], [2, 1], [3, 3], [5, 0]], [4, 4])).toBe(7);
     expect(hypervolume2d([], [4, 4])).toBe(0);
+  });
+});
+
+describe("knee of a two-objective front", () => {
+  it("the point farthest from the line through the extremes", () => {
+    // (0,10) (1,1.5) (3,1) (10,0): scaled, (0.1, 0.15) is 0.75/sqrt2 from the line x + y = 1, (0.3, 0.1) 0.6/sqrt2.
+    expect(kneeIndex([[0, 10], [1, 1.5], [3, 1], [10, 0]])).toBe(1);
+    expect(kneeIndex([[3, 1], [0, 10], [10, 0], [1, 1.5]])).toBe(3);
+    expect(kneeIndex([[0, 1], [1, 0]])).toBeUndefined();
   });
 });

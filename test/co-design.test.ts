@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
-import { hypervolume2d } from "../sweeps/hypervolume.js";
+import { hypervolume2d } from "../sweeps/front-measures.js";
 import { paretoProbability } from "../sweeps/pareto-probability.js";
 import { sweepSensitivity } from "../sweeps/sensitivity.js";
 import { packageRoot } from "../common/package-root.js";
