@@ -48,7 +48,9 @@ export async function writeParetoProbability(dir: string, spec: ResolvedSweep, r
       return { key: p.key, label: pointLabel(spec, row), x: interval.nominal, xLow: interval.low, xHigh: interval.high, y: row.metrics![axes.y] ?? Number(row.params[axes.y]), probability: p.probability, onFront: p.nominalFront };
     });
     const front = points.filter((p) => p.onFront);
-    const knee = kneeIndex(front.map((p) => [p.x, p.y] as const));
+    // Both minimised for the knee: the x objective is energy-like (minimised), y as the spec says.
+    const ySign = spec.objectives.find((o) => o.metric === axes.y)!.sense === "minimize" ? 1 : -1;
+    const knee = kneeIndex(front.map((p) => [p.x, ySign * p.y] as const));
     const chart = frontWithBandsChart(points, axes.x, axes.y, knee === undefined ? undefined : front[knee]!.key, workloadLabel(section));
     return spec.workloads.length > 1 ? { ...chart, name: `${chart.name}-w${w}` } : chart;
   });

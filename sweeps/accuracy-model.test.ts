@@ -63,10 +63,13 @@ describe("hypervolume of a two-objective front", () => {
 });
 
 describe("knee of a two-objective front", () => {
-  it("the point farthest from the line through the extremes", () => {
-    // (0,10) (1,1.5) (3,1) (10,0): scaled, (0.1, 0.15) is 0.75/sqrt2 from the line x + y = 1, (0.3, 0.1) 0.6/sqrt2.
+  it("the point farthest from the line through the extremes, towards the ideal point", () => {
+    // (0,10) (1,1.5) (3,1) (10,0): scaled, (0.1, 0.15) is 0.75/sqrt2 below the line x + y = 1, (0.3, 0.1) 0.6/sqrt2.
     expect(kneeIndex([[0, 10], [1, 1.5], [3, 1], [10, 0]])).toBe(1);
     expect(kneeIndex([[3, 1], [0, 10], [10, 0], [1, 1.5]])).toBe(3);
     expect(kneeIndex([[0, 1], [1, 0]])).toBeUndefined();
+    // A point on the far side of the chord (concave) is no knee: (0.8, 0.9) scaled lies above x + y = 1.
+    expect(kneeIndex([[0, 10], [8, 9], [10, 0]])).toBeUndefined();
+    expect(kneeIndex([[0, 10], [8, 9], [2, 2], [10, 0]])).toBe(2);
   });
 });

@@ -18,28 +18,25 @@ export function hypervolume2d(points: readonly (readonly [number, number])[], re
 }
 
 /**
- * The knee of a two-objective front: the point farthest from the straight line through its two
- * extremes, both objectives scaled to [0, 1] over the front (Das 1999, "On characterizing the
- * 'knee' of the Pareto curve based on normal-boundary intersection"; the distance form of
- * Satopaa et al. 2011, Kneedle): where giving up a little of one objective stops buying much of
- * the other. Undefined for fewer than three points.
+ * The knee of a two-objective front, both objectives minimised: with each objective scaled to
+ * [0, 1] over the front, the front runs from (0, 1) to (1, 0), and the knee is the interior point
+ * farthest from that chord towards the ideal point (0, 0), i.e. the largest 1 - x - y (Das 1999,
+ * "On characterizing the 'knee' of the Pareto curve based on normal-boundary intersection"; the
+ * distance form of Satopaa et al. 2011, Kneedle): where giving up a little of one objective stops
+ * buying much of the other. Undefined for fewer than three points, or when no point bulges
+ * towards the ideal (a straight or concave front has no knee).
  */
 export function kneeIndex(points: readonly (readonly [number, number])[]): number | undefined {
   if (points.length < 3) return undefined;
   const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const scaled = points.map(([x, y]) => [(x - x0) / (x1 - x0 || 1), (y - y0) / (y1 - y0 || 1)] as const);
-  const order = scaled.map((_, i) => i).sort((a, b) => scaled[a]![0] - scaled[b]![0]);
-  const [ax, ay] = scaled[order[0]!]!, [bx, by] = scaled[order[order.length - 1]!]!;
-  const length = Math.hypot(bx - ax, by - ay) || 1;
-  let best = -1, knee: number | undefined;
-  for (const i of order.slice(1, -1)) {
-    const [x, y] = scaled[i]!;
-    const distance = Math.abs((by - ay) * x - (bx - ax) * y + bx * ay - by * ax) / length;
-    if (distance > best) {
-      best = distance;
+  let best = 1e-12, knee: number | undefined;
+  points.forEach(([x, y], i) => {
+    const bulge = 1 - (x - x0) / (x1 - x0 || 1) - (y - y0) / (y1 - y0 || 1);
+    if (bulge > best) {
+      best = bulge;
       knee = i;
     }
-  }
+  });
   return knee;
 }

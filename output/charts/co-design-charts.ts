@@ -29,7 +29,7 @@ export function frontWithBandsChart(points: FrontPoint[], xMetric: string, yMetr
     { type: "line", label: "Pareto front (nominal tables)", data: front.map((p) => at(p.x, p.y)), borderColor: INK, backgroundColor: INK, pointRadius: 3.5, pointStyle: "rectRot", fill: false, order: DRAW_ORDER.lines },
     // One dataset of segments separated by gaps: each front point's interval as a horizontal bar.
     {
-      type: "line", label: "95% interval of energy (energy-table ranges)", data: front.flatMap((p) => [at(p.xLow, p.y), at(p.xHigh, p.y), null]),
+      type: "line", label: "95% interval of energy (energy-table ranges)", data: front.flatMap((p) => [at(p.xLow, p.y), at(p.xHigh, p.y), { x: NaN, y: NaN }]),
       borderColor: color(1), backgroundColor: color(1), borderWidth: 2, pointRadius: 0, spanGaps: false, fill: false, order: DRAW_ORDER.lines,
     },
   ];
