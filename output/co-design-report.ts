@@ -14,7 +14,7 @@ import { kneeIndex } from "../sweeps/front-measures.js";
 import { RANGE_FACTORS, UNCERTAIN_METRICS, type energyUncertainty } from "../sim/energy-uncertainty.js";
 import { table } from "./format.js";
 import { formatQuantity, metricStyle } from "./style.js";
-import { csvText } from "./charts/chart.js";
+import { csvText, type ChartSpec } from "./charts/chart.js";
 import { frontWithBandsChart, sensitivityChart, type FrontPoint } from "./charts/co-design-charts.js";
 import { writeCharts } from "./plots.js";
 import { workloadLabel } from "../sweeps/spec.js";
@@ -39,24 +39,34 @@ export async function writeParetoProbability(dir: string, spec: ResolvedSweep, r
   });
   writeFileSync(inside(dir, "pareto-probability.csv"), csvText({ header, rows: lines }));
   const files = ["pareto-probability.csv"];
+  const charts = plots ? frontBandsCharts(spec, rows, probabilities) : [];
+  if (charts.length === 0) return files;
+  const plotDir = join(dir, "plots");
+  makeFolder(plotDir);
+  return [...files, ...(await writeCharts(plotDir, charts)).map((f) => `plots/${f}`)];
+}
+
+/**
+ * Per workload, the front of a two-objective sweep whose one objective depends on the energy table
+ * (energy, power, EDP) with that objective's intervals, and the knee; none for other sweeps.
+ */
+export function frontBandsCharts(spec: ResolvedSweep, rows: readonly Row[], probabilities: readonly ParetoProbability[]): ChartSpec[] {
   const axes = bandAxes(spec);
-  if (!plots || !axes) return files;
-  const charts = spec.workloads.map((section, w) => {
+  if (!axes) return [];
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  // Both minimised for the knee: the x objective is energy-like (minimised), y as the spec says.
+  const ySign = spec.objectives.find((o) => o.metric === axes.y)!.sense === "minimize" ? 1 : -1;
+  return spec.workloads.map((section, w) => {
     const points: FrontPoint[] = probabilities.filter((p) => p.workload === w).map((p) => {
       const row = byKey.get(p.key)!;
       const interval = p.intervals[axes.x as (typeof UNCERTAIN_METRICS)[number]];
       return { key: p.key, label: pointLabel(spec, row), x: interval.nominal, xLow: interval.low, xHigh: interval.high, y: row.metrics![axes.y] ?? Number(row.params[axes.y]), probability: p.probability, onFront: p.nominalFront };
     });
     const front = points.filter((p) => p.onFront);
-    // Both minimised for the knee: the x objective is energy-like (minimised), y as the spec says.
-    const ySign = spec.objectives.find((o) => o.metric === axes.y)!.sense === "minimize" ? 1 : -1;
     const knee = kneeIndex(front.map((p) => [p.x, ySign * p.y] as const));
     const chart = frontWithBandsChart(points, axes.x, axes.y, knee === undefined ? undefined : front[knee]!.key, workloadLabel(section));
     return spec.workloads.length > 1 ? { ...chart, name: `${chart.name}-w${w}` } : chart;
   });
-  const plotDir = join(dir, "plots");
-  makeFolder(plotDir);
-  return [...files, ...(await writeCharts(plotDir, charts)).map((f) => `plots/${f}`)];
 }
 
 /** sensitivity.csv and a chart per workload and metric in `dir`. */
