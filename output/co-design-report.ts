@@ -89,6 +89,6 @@ export function uncertaintyText(u: ReturnType<typeof energyUncertainty>, samples
   const q = (metric: string, v: number) => formatQuantity(v, metricStyle(metric));
   const metrics = table(["metric", "nominal", "2.5%", "median", "97.5%"], Object.entries(u.metrics).map(([m, i]) => [m, q(m, i.nominal), q(m, i.low), q(m, i.median), q(m, i.high)]));
   const total = u.groups.reduce((s, g) => s + g.energyJ, 0);
-  const groups = table(["energy rests on", "confidence", "range", "share"], u.groups.map((g) => [g.name, g.confidence, `x/ ${RANGE_FACTORS[g.confidence]}`, `${((100 * g.energyJ) / total).toFixed(1)}%`]));
+  const groups = table(["energy rests on", "confidence", "range", "share"], u.groups.map((g) => [g.name, g.confidence, `÷${RANGE_FACTORS[g.confidence]} to ×${RANGE_FACTORS[g.confidence]}`, `${((100 * g.energyJ) / total).toFixed(1)}%`]));
   return `Energy uncertainty (${samples} draws of the energy tables' ranges, seed ${seed}; docs/co-design.md)\n${metrics}\n\n${groups}`;
 }

@@ -2,7 +2,8 @@
  * Global sensitivity of a sweep's objectives to its swept parameters: Sobol' indices (sweeps/sobol.ts)
  * over the sweep's discrete parameters, each drawn uniformly from its values (a unit coordinate u picks
  * value floor(u x count)); parameters given by expressions follow the ones they depend on. Points are
- * evaluated in process, n (k + 2) per workload; points that are not ok are left out pair by pair.
+ * evaluated in process, n (k + 2) per workload; points without metrics (infeasible, failed) are left
+ * out pair by pair, points that violate a constraint are kept (their metrics are real).
  */
 import { assign, dimensions, pointKey, type ResolvedSweep } from "./spec.js";
 import { evaluatePoint } from "./evaluate-point.js";
@@ -32,7 +33,8 @@ export function sweepSensitivity(spec: ResolvedSweep, options: { samples: number
       const key = pointKey(params, workload);
       if (!cache.has(key)) {
         const row = evaluatePoint(spec, { index: -1, key, workload, params });
-        cache.set(key, row.status === "ok" ? { ...row.metrics!, ...numericParams(params) } : undefined);
+        // A point that violates a constraint still has its metrics: sensitivity is about the model, not the budget.
+        cache.set(key, row.metrics && (row.status === "ok" || row.status === "violates") ? { ...row.metrics, ...numericParams(params) } : undefined);
       }
       return cache.get(key);
     };
