@@ -5,6 +5,8 @@ import { modelConfigOf, parseWorkloadSection } from "./workload-file.js";
 import { buildPresetTrace, buildWorkload } from "./transformer-builder.js";
 import { opMacs, type Trace } from "./trace.js";
 import { InputError } from "../common/input-error.js";
+import { partitionWorkload } from "./parallel/partition.js";
+import { checkServedModel } from "./serving-iteration.js";
 
 const MODELS = join(import.meta.dirname, "..", "examples", "models");
 const HERE = join(MODELS, "workload.yaml");
@@ -131,5 +133,19 @@ describe("model configs: what configs add to presets", () => {
     expect(err(() => readModelConfig({ model_type: "bert", hidden_size: 768 }, { file: "x.json", path: "" }))).toMatch(/num_hidden_layers|num_attention_heads/);
     expect(err(() => parseWorkloadSection({ model: "bert-base", modelConfig: "gpt2.json" }, HERE, "/workload"))).toMatch(/one of model/);
     expect(err(() => parseWorkloadSection({ modelConfig: "missing.json" }, HERE, "/workload"))).toMatch(/no such file/);
+  });
+});
+
+describe("model configs and shape fields elsewhere: honoured or refused, never ignored", () => {
+  it("a system split over devices builds the config's model with its shape fields", () => {
+    const spec = parseWorkloadSection({ modelConfig: "gpt2.json", seq: 128, layers: 4 }, HERE, "/workload");
+    const split = partitionWorkload(spec, { data: 1, tensor: 2, pipeline: 2, expert: 1 }, { devicesPerNode: 4, hostLink: false });
+    expect(split.stages.map((s) => s.layers)).toEqual([[0, 2], [2, 4]]);
+    expect(split.stages[0]!.trace.model).toMatchObject({ name: "gpt2", heads: 6 });
+  });
+
+  it("a served model with a config or shape fields is refused", () => {
+    expect(() => checkServedModel(parseWorkloadSection({ model: "gpt2-small", layers: 4 }, HERE, "/model"))).toThrow(/served models do not take/);
+    expect(() => checkServedModel(parseWorkloadSection({ modelConfig: "gpt2.json" }, HERE, "/model"))).toThrow(/served models do not take/);
   });
 });

@@ -176,11 +176,16 @@ function toPrecisionChoice(p: BuildOptions["precision"]): VariantChoice {
 /** Build a trace from a workload spec (CLI, YAML, sweeps). */
 export function buildWorkload(spec: WorkloadSpec, where = "<cli>"): Trace {
   if (spec.operator) return buildOperatorTrace(spec.operator);
-  return buildPresetTrace(spec.model, {
+  return buildPresetTrace(spec.model, buildOptionsOf(spec), where);
+}
+
+/** The builder's options for a workload spec (its shape, variants and, for a config model, its definition). */
+export function buildOptionsOf(spec: WorkloadSpec): BuildOptions {
+  return {
     seqLen: spec.seq, batch: spec.batch, phase: spec.phase, contextLen: spec.context, kvHeads: spec.kvHeads, generate: spec.generate,
     precision: spec.precision, attention: spec.attention, tokens: spec.tokens, exit: spec.exit, ffn: spec.ffn, train: spec.train,
     ...(spec.definition ? { definition: spec.definition } : {}), ...(spec.shape ? { shape: spec.shape } : {}),
-  }, where);
+  };
 }
 
 export function buildPresetTrace(name: string, options: BuildOptions = {}, where = "<cli>"): Trace {
