@@ -13,8 +13,8 @@
  * No accuracy is ever extrapolated or invented: a point the table does not cover is an error row.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import { dirname, resolve as resolvePath } from "node:path";
-import { readDocument, validateSchema } from "../common/document.js";
+import { validateSchema } from "../common/document.js";
+import { readReferencedDocument } from "../workloads/workload-file.js";
 import { InputError } from "../common/input-error.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
 import type { ModelShape } from "../workloads/trace.js";
@@ -52,8 +52,8 @@ export function loadAccuracy(value: unknown, file: string, path: string): Accura
   let section: AccuracySection;
   let where = { file, path };
   if (typeof value === "string") {
-    const target = resolvePath(dirname(file), value);
-    section = validateSchema(accuracyFileSchema, readDocument(target), target).accuracy;
+    const { target, doc } = readReferencedDocument(value, file, path, "a readable accuracy file (relative to the spec)");
+    section = validateSchema(accuracyFileSchema, doc, target).accuracy;
     where = { file: target, path: "/accuracy" };
   } else {
     section = validateSchema(accuracySchema, value, file, path);

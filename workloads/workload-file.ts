@@ -69,9 +69,23 @@ export function parseWorkloadSection(section: Record<string, unknown>, file: str
  */
 export function modelConfigOf(value: string | Record<string, unknown>, file: string, path: string): { config: Record<string, unknown>; name?: string } {
   if (typeof value !== "string") return { config: value };
-  const target = resolvePath(dirname(file), value);
-  const doc = readDocument(target);
+  const { doc } = readReferencedDocument(value, file, path, "a readable config.json (relative to this file)");
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new InputError(file, { path, expected: "a config.json holding one object", found: value });
   const config = doc as Record<string, unknown>;
   return { config, name: typeof config._name_or_path === "string" && config._name_or_path !== "" ? config._name_or_path : basename(value).replace(/\.json$/, "") };
+}
+
+/**
+ * A YAML/JSON file another file names (relative to it): read and parsed, or an InputError naming
+ * the referring file and path, with the reason the named file could not be read.
+ */
+export function readReferencedDocument(value: string, file: string, path: string, expected: string): { target: string; doc: unknown } {
+  const target = resolvePath(dirname(file), value);
+  try {
+    return { target, doc: readDocument(target) };
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const inner = err.problems[0];
+    throw new InputError(file, { path, expected, found: `${target}: ${inner ? `${inner.path ? `${inner.path}: ` : ""}expected ${inner.expected}, found ${inner.found}` : err.message}` });
+  }
 }
