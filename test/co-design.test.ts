@@ -13,9 +13,8 @@ import { packageRoot } from "../common/package-root.js";
 const dir = mkdtempSync(join(tmpdir(), "attnsim-co-design-"));
 const ACCURACY = join(packageRoot(), "examples", "accuracy", "deit-imagenet.yaml");
 
-// DeiT widths 192..768 (heads = width / 64, FFN 4x, 12 layers, W4A4) x array 4..64 square x GLB:
-// 10 x 5 x 4 = 200 points, small enough to enumerate.
-function joint(name: string, sampler: string): string {
+/** A DeiT sweep on the edge NPU (heads = width / 64, FFN 4x, 12 layers, W4A4), accuracy against energy. */
+function deitSpec(name: string, widths: string, hardware: string, sampler = "{ kind: grid }"): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `version: 1
 name: ${name}
@@ -23,17 +22,20 @@ design: edge-npu
 accuracy: ${JSON.stringify(ACCURACY)}
 workloads: [{ model: deit-tiny, precision: int4 }]
 parameters:
-  width: { path: workload.dModel, range: { from: 192, to: 768, step: 64 } }
+  width: { path: workload.dModel, ${widths} }
   heads: { path: workload.heads, expr: "width / 64" }
   ffn: { path: workload.dFF, expr: "4 * width" }
-  rows: { path: design.units.npu.rows, values: [4, 8, 16, 32, 64] }
-  cols: { path: design.units.npu.cols, expr: rows }
-  glb: { path: design.memory.1.capacity, values: ["64 KiB", "128 KiB", "320 KiB", "1 MiB"] }
+${hardware}
 objectives: [{ maximize: accuracy }, { minimize: energyJ }]
 sampler: ${sampler}
 `);
   return file;
 }
+
+// DeiT widths 192..768 x array 4..64 square x GLB: 10 x 5 x 4 = 200 points, small enough to enumerate.
+const joint = (name: string, sampler: string) => deitSpec(name, "range: { from: 192, to: 768, step: 64 }", `  rows: { path: design.units.npu.rows, values: [4, 8, 16, 32, 64] }
+  cols: { path: design.units.npu.cols, expr: rows }
+  glb: { path: design.memory.1.capacity, values: ["64 KiB", "128 KiB", "320 KiB", "1 MiB"] }`, sampler);
 
 /** (-accuracy, energyJ) of every ok row: both minimised. */
 function points(out: string): [number, number][] {
@@ -63,24 +65,9 @@ describe("co-design: accuracy as an objective over a joint hardware x model spac
 });
 
 describe("co-design: error bars on the front and sensitivity", () => {
-  const small = (name: string) => {
-    const file = join(dir, `${name}.yaml`);
-    writeFileSync(file, `version: 1
-name: ${name}
-design: edge-npu
-accuracy: ${JSON.stringify(ACCURACY)}
-workloads: [{ model: deit-tiny, precision: int4 }]
-parameters:
-  width: { path: workload.dModel, values: [192, 384, 768] }
-  heads: { path: workload.heads, expr: "width / 64" }
-  ffn: { path: workload.dFF, expr: "4 * width" }
-  rows: { path: design.units.npu.rows, values: [8, 32] }
+  const small = (name: string) => deitSpec(name, "values: [192, 384, 768]", `  rows: { path: design.units.npu.rows, values: [8, 32] }
   cols: { path: design.units.npu.cols, expr: rows }
-  unused: { values: [1, 2, 3] }
-objectives: [{ maximize: accuracy }, { minimize: energyJ }]
-`);
-    return file;
-  };
+  unused: { values: [1, 2, 3] }`);
 
   it("Pareto probabilities: 1 and 0 with exact tables, in [0, 1] and at least one front point per draw otherwise", async () => {
     const spec = loadSweep(small("bands"));
