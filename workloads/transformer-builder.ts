@@ -57,7 +57,6 @@ export interface BuildOptions {
   shape?: ShapeOverrides;
 }
 
-
 export const DEFAULT_PRECISION: TracePrecision = { weights: "int8", activations: "int8" };
 /** Training's default: 16-bit weights and activations (with fp32 master weights: mixed precision, Micikevicius et al. 2018). */
 export const DEFAULT_TRAINING_PRECISION: TracePrecision = { weights: "fp16", activations: "fp16" };
@@ -126,13 +125,15 @@ function modelVariants(def: ModelDefinition, shape: ModelShape, options: BuildOp
 
 /** Resolve a preset (or definition) plus options into the model shape recorded in the trace. */
 export function presetShape(name: string, options: BuildOptions = {}, where = "<cli>"): ModelShape {
-  const p = resolveModel(name, options, where);
-  name = p.name;
+  return modelShape(resolveModel(name, options, where), options, where);
+}
+
+function modelShape(p: ModelDefinition, options: BuildOptions, where: string): ModelShape {
   const phase = options.phase ?? "prefill";
   const seqLen = options.seqLen ?? (phase === "decode" ? 1 : p.defaultSeqLen);
   const contextLen = options.contextLen ?? (phase === "decode" ? p.defaultSeqLen : 0);
   const shape: ModelShape = {
-    name, layers: p.layers, dModel: p.dModel, heads: p.heads, kvHeads: options.kvHeads ?? p.kvHeads, dHead: p.dModel / p.heads, dFF: p.dFF,
+    name: p.name, layers: p.layers, dModel: p.dModel, heads: p.heads, kvHeads: options.kvHeads ?? p.kvHeads, dHead: p.dModel / p.heads, dFF: p.dFF,
     ffn: p.ffn, norm: p.norm, normPlacement: p.normPlacement, causal: p.causal,
     seqLen, batch: options.batch ?? 1, phase, contextLen,
     ...(options.generate ? { generateTokens: options.generate } : {}),
@@ -191,12 +192,12 @@ export function buildOptionsOf(spec: WorkloadSpec): BuildOptions {
 export function buildPresetTrace(name: string, options: BuildOptions = {}, where = "<cli>"): Trace {
   if (options.phase === "train") return buildTrainingStep(name, options, where);
   if (options.train) throw new InputError(where, { path: "/train", expected: "phase train for a training step's settings", found: options.phase ?? "prefill" });
+  const model = resolveModel(name, options, where); // refuses shape fields on the families below
   if (!options.definition && isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
-    resolveModel(name, options, where);
     return buildFamilyTrace(name as ModelPresetName, options, toPrecisionChoice(options.precision), where);
   }
-  const shape = presetShape(name, options, where);
-  return buildTransformerTrace(shape, options.precision, { ...options, ...modelVariants(resolveModel(name, options, where), shape, options) }, where);
+  const shape = modelShape(model, options, where);
+  return buildTransformerTrace(shape, options.precision, { ...options, ...modelVariants(model, shape, options) }, where);
 }
 
 /** One training step (workloads/training/): the model's forward, then backward and optimizer. */
@@ -223,19 +224,19 @@ export function buildForwardTrace(name: string, options: BuildOptions, where: st
     }
   }
   const forwardOptions: BuildOptions = { ...options, precision: options.precision ?? (training ? DEFAULT_TRAINING_PRECISION : undefined), train: undefined };
+  const model = resolveModel(name, options, where); // refuses shape fields on the families below
   if (!options.definition && isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
-    resolveModel(name, options, where);
     if (shard > 1) throw new InputError(where, { path: "/parallelism/tensor", expected: "tensor parallelism on a transformer (this model's layers are not split)", found: name });
     return buildFamilyTrace(name as ModelPresetName, forwardOptions, toPrecisionChoice(forwardOptions.precision), where);
   }
-  const shape = presetShape(name, forwardOptions, where);
+  const shape = modelShape(model, forwardOptions, where);
   if (shard > 1) {
     for (const [key, value] of [["heads", shape.heads], ["kvHeads", shape.kvHeads], ["dFF", shape.dFF]] as const) {
       if (value % shard !== 0) throw new InputError(where, { path: "/parallelism/tensor", expected: `a divisor of the model's ${key} (${value})`, found: String(shard) });
     }
   }
   const sharded = shard > 1 ? { ...shape, heads: shape.heads / shard, kvHeads: shape.kvHeads / shard, dFF: shape.dFF / shard } : shape;
-  return buildTransformerTrace(sharded, forwardOptions.precision, { ...forwardOptions, ...modelVariants(resolveModel(name, options, where), shape, forwardOptions) }, where);
+  return buildTransformerTrace(sharded, forwardOptions.precision, { ...forwardOptions, ...modelVariants(model, shape, forwardOptions) }, where);
 }
 
 /** Tokens, keys and heads each layer sees (token and head pruning), prefill or decode. */
