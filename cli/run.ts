@@ -120,6 +120,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   }
   const training = trace.model.phase === "train" ? trainingSummary(trace, design, outcome.result) : undefined;
   const samples = positiveInt(str("uncertainty"), "--uncertainty"), seed = positiveInt(str("seed"), "--seed") ?? 1;
+  if (samples === undefined && str("seed") !== undefined) throw new InputError(CLI, { path: "--seed", expected: "--uncertainty N (the seed is the Monte Carlo draws')", found: str("seed")! });
   const uncertainty = samples === undefined ? undefined : energyUncertainty(design, outcome.result, { samples, seed });
   const base = scalesim ? { ...outcome.result, scalesim: scalesimReport(outcome.result) } : training ? { ...outcome.result, training } : outcome.result;
   const payload = uncertainty ? { ...base, uncertainty } : base;

@@ -87,7 +87,8 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     if (spec.sampler.kind === "nsga2") throw new InputError(CLI, { path: "--shard", expected: "no shards with the nsga2 sampler (each generation is bred from the whole previous one)", found: str("shard") });
   }
   const uncertainty = positiveInt(str("uncertainty"), "--uncertainty");
-  const seed = str("seed") === undefined ? 1 : positiveInt(str("seed"), "--seed")!;
+  const seed = positiveInt(str("seed"), "--seed") ?? 1;
+  if (uncertainty === undefined && str("seed") !== undefined) throw new InputError(CLI, { path: "--seed", expected: "--uncertainty N (the seed is the Monte Carlo draws')", found: str("seed")! });
   if (uncertainty !== undefined && spec.serving) throw new InputError(CLI, { path: "--uncertainty", expected: "a sweep of single inferences (serving metrics are not repriced)", found: "a serving sweep" });
   const workerHeapMb = heapFlag(str("worker-heap"));
   const pointTimeoutSeconds = positiveInt(str("point-timeout"), "--point-timeout");
