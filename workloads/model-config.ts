@@ -5,7 +5,10 @@
  * Field names are those of the `transformers` configuration classes (BertConfig, GPT2Config,
  * LlamaConfig, MistralConfig, MixtralConfig, ViTConfig/DeiTConfig, WhisperConfig). What each family
  * contributes beyond the transformer blocks (embeddings, biases, heads, conv stems) is counted for the
- * parameter total only; traces stay blocks-only, as for presets (docs/workloads.md).
+ * parameter total only; traces stay blocks-only, as for presets (docs/workloads.md). A field a
+ * config may leave out takes the `transformers` configuration class's documented default:
+ * GPT2Config n_inner None = 4 n_embd, LlamaConfig num_key_value_heads None = num_attention_heads,
+ * BertConfig type_vocab_size 2, ViTConfig num_channels 3.
  *
  * Parameter count (per layer, d = hidden, h heads, g KV heads, dh = d / h, f = FFN width):
  *   attention  d (h + 2g) dh + h dh d  (+ (h + 2g) dh + d biases where the family has them)
@@ -162,7 +165,7 @@ export function parameterCount(def: ModelDefinition): { total: number; active: n
   }
   if (e.whisper) {
     const w = e.whisper;
-    // Two convolutions of kernel 3 (mel bins -> d, d -> d, with biases) and the encoder's position table.
+    // Two convolutions of filter width 3 (mel bins -> d, d -> d, with biases; Radford et al. 2022, Section 2.2) and the encoder's position table.
     parts.audioStem = w.melBins * d * 3 + d + d * d * 3 + d;
     parts.positionEmbedding = (e.positions ?? 0) * d;
     // The decoder: self-attention, cross-attention (K without bias, as in the encoder), FFN, three LayerNorms per layer; its position table and final norm.
