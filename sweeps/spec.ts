@@ -166,9 +166,16 @@ export function loadSweep(file: string): ResolvedSweep {
   // Workload sections are read like workload files (the same schema: an unknown key is an error),
   // also with the workload parameters' first values written in (a misspelt path is an error here).
   const workloadParams = parameters.filter((p) => p.target?.root === "workload");
+  // The first point's values, expressions included (one that fails here fails its rows with the reason).
+  const firstValues: Record<string, ExprValue> = {};
+  try {
+    for (const p of parameters) firstValues[p.name] = p.values ? p.values[0]! : evaluateExpression(p.expr!, firstValues);
+  } catch {
+    // the parameters evaluated so far are checked
+  }
   doc.workloads.forEach((section, i) => {
     parseWorkloadSection(section, file, `/workloads/${i}`);
-    const first = workloadParams.filter((p) => p.values).map((p) => [p.target!.path, p.values![0]] as const);
+    const first = workloadParams.filter((p) => firstValues[p.name] !== undefined).map((p) => [p.target!.path, firstValues[p.name]!] as const);
     if (first.length > 0) {
       try {
         parseWorkloadSection(withValues(section, first), file, `/workloads/${i}`);

@@ -56,6 +56,14 @@ parameters: { depth: { path: workload.layerz, values: [4, 6] } }`);
     expect(() => loadSweep(file)).toThrow(/layerz/);
   });
 
+  it("so is one a parameter's expression sets", () => {
+    const file = spec("unknown-expr", `workloads: [{ model: deit-tiny }]
+parameters:
+  width: { path: workload.dModel, values: [192, 384] }
+  heads: { path: workload.headz, expr: "width / 64" }`);
+    expect(() => loadSweep(file)).toThrow(/headz/);
+  });
+
   it("a shape field on a family with a fixed shape is an error row, not a silently ignored value", () => {
     const s = loadSweep(spec("mamba", `workloads: [{ model: mamba-130m, seq: 64 }]
 parameters: { layers: { path: workload.layers, values: [4] } }`));
