@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { loadDesign } from "../hardware-models/design-loader.js";
+import { loadDesign, locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
+import { readDocument } from "../common/document.js";
+import { withValues } from "../common/set-path.js";
 import { buildPresetTrace } from "../workloads/transformer-builder.js";
 import { simulate } from "./engine.js";
 import { actionGroup, energyGroups, energyUncertainty, FactorDraws, interval, RANGE_FACTORS } from "./energy-uncertainty.js";
@@ -27,6 +29,15 @@ describe("energy uncertainty from the tables' confidence", () => {
     expect(actionGroup(design, "dram.read")).toEqual({ group: "memory.lpddr4x", confidence: "low" });
     expect(actionGroup(design, "dsp.instruction")).toEqual({ group: "instruction", confidence: "medium" });
     expect(actionGroup(run("rram-imc-edge").design, "crossbars.adc")).toEqual({ group: "imc.adc", confidence: "low" });
+  });
+
+  it("a value the design file gives is its own group, high confidence; a calibrated action medium", () => {
+    const file = locateDesign("edge-npu");
+    const doc = withValues(readDocument(file), [[["memory", "1", "readEnergy"], "1 pJ/B"], [["calibration"], { energy: { "npu.mac.int8": "0.2 pJ" } }]]);
+    const design = resolveDesign(doc, file);
+    expect(actionGroup(design, "glb.read")).toEqual({ group: "glb.read", confidence: "high" });
+    expect(actionGroup(design, "glb.write")).toEqual({ group: "sram", confidence: "medium" });
+    expect(actionGroup(design, "npu.mac.int8")).toEqual({ group: "npu.mac.int8", confidence: "medium" });
   });
 
   it("intervals contain the nominal value, for every design and metric", () => {
