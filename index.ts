@@ -10,13 +10,24 @@
  *   const step = buildPresetTrace("bert-base", { phase: "train", seqLen: 128, batch: 32, precision: "fp16" });
  *   const system = loadSystemFile("examples/systems/dgx-a100-like.yaml");
  *   const run = simulateSystem(system, { model: "gpt2-small", seq: 1024, batch: 8, phase: "train" });
+ *
+ * Co-design (docs/co-design.md): a model from its config.json, energy intervals from the tables' confidence:
+ *
+ *   const mistral = readModelConfig(JSON.parse(readFileSync("mistral-7b.json", "utf8")), { file: "mistral-7b.json", path: "" });
+ *   const trace = buildPresetTrace(mistral.name, { definition: mistral, seqLen: 8192, shape: { layers: 2 } });
+ *   const out = simulate(loadDesign("edge-npu"), trace);
+ *   if (out.ok) energyUncertainty(loadDesign("edge-npu"), out.result, { samples: 1000, seed: 1 }).metrics.energyJ;
  */
 export { InputError, type InputProblem } from "./common/input-error.js";
 export type { Precision } from "./workloads/precision.js";
 export { PRECISIONS } from "./workloads/precision.js";
 export type { Trace, Op, MatmulOp, SoftmaxOp, LayerNormOp, ElementwiseOp, CollectiveOp, TensorSpec, ModelShape } from "./workloads/trace.js";
 export { MODEL_PRESETS, MODEL_PRESET_NAMES } from "./workloads/model-presets.js";
-export { buildPresetTrace, buildTransformerTrace, presetShape, type BuildOptions } from "./workloads/transformer-builder.js";
+export { buildPresetTrace, buildTransformerTrace, presetShape, resolveModel, type BuildOptions } from "./workloads/transformer-builder.js";
+export { readModelConfig, parameterCount, CONFIG_MODEL_TYPES, type ModelDefinition } from "./workloads/model-config.js";
+export { energyUncertainty, energyGroups, RANGE_FACTORS, type EnergyGroup, type Interval } from "./sim/energy-uncertainty.js";
+export { sobolIndices, type SobolIndices } from "./sweeps/sobol.js";
+export { hypervolume2d, kneeIndex } from "./sweeps/front-measures.js";
 export { loadTrace, parseTrace, traceSchema } from "./workloads/trace-io.js";
 export { parseTopology, loadTopology, topologyTrace } from "./workloads/scalesim-topology.js";
 export type { Design } from "./hardware-models/design.js";
@@ -33,7 +44,7 @@ export { clearMemos, memoStats } from "./common/memo.js";
 export { storedActivations } from "./workloads/training/training-trace.js";
 export { partitionWorkload, type ParallelWorkload } from "./workloads/parallel/partition.js";
 export type { Parallelism } from "./workloads/parallel/parallelism.js";
-export type { WorkloadSpec } from "./workloads/workload-spec.js";
+export type { WorkloadSpec, ShapeOverrides } from "./workloads/workload-spec.js";
 export { loadSystemFile, resolveSystemFile, singleDeviceSystem, type DeviceSystem } from "./hardware-models/system.js";
 export { collectiveTime } from "./hardware-models/units/collective-cost.js";
 export { simulateSystem, type SystemResult, type SystemOutcome } from "./sim/system-sim.js";

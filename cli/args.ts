@@ -6,7 +6,9 @@ import { buildWorkload } from "../workloads/transformer-builder.js";
 import { loadTrace } from "../workloads/trace-io.js";
 import type { Trace, Phase } from "../workloads/trace.js";
 import { describeVariant, parseVariantText, type WorkloadSpec } from "../workloads/workload-spec.js";
-import { loadWorkloadFile, parseWorkloadSection, workloadFieldMaximum } from "../workloads/workload-file.js";
+import { loadWorkloadFile, modelConfigOf, parseWorkloadSection, workloadFieldMaximum } from "../workloads/workload-file.js";
+import { readModelConfig } from "../workloads/model-config.js";
+import { SHAPE_OVERRIDE_KEYS } from "../workloads/workload-spec.js";
 import { VARIANT_CATEGORIES } from "../workloads/variants/registry.js";
 import { withValues } from "../common/set-path.js";
 import { designPresetDir } from "../hardware-models/design-loader.js";
@@ -36,6 +38,16 @@ export function positiveInt(value: string | undefined, flag: string): number | u
 
 export const WORKLOAD_OPTIONS = {
   model: { type: "string" },
+  "model-config": { type: "string" },
+  layers: { type: "string" },
+  "d-model": { type: "string" },
+  heads: { type: "string" },
+  "d-ff": { type: "string" },
+  window: { type: "string" },
+  experts: { type: "string" },
+  topk: { type: "string" },
+  image: { type: "string" },
+  patch: { type: "string" },
   seq: { type: "string" },
   batch: { type: "string" },
   phase: { type: "string" },
@@ -52,10 +64,17 @@ export const WORKLOAD_OPTIONS = {
   workload: { type: "string" },
 } as const;
 
-const SHAPE_FLAGS = ["model", "seq", "batch", "phase", "context", "kv-heads", "generate", "precision", "attention", "tokens", "exit", "ffn", "train"];
+/** The shape fields' flags (workloads/workload-spec.ts SHAPE_OVERRIDE_KEYS), kebab-case. */
+const shapeFlag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+const SHAPE_FLAGS = ["model", "model-config", ...SHAPE_OVERRIDE_KEYS.map(shapeFlag), "seq", "batch", "phase", "context", "kv-heads", "generate", "precision", "attention", "tokens", "exit", "ffn", "train"];
 
 export const WORKLOAD_HELP = `  workload (one of):
-  --model M     a model preset (attnsim trace --list), with
+  --model M     a model preset (attnsim trace --list), or
+  --model-config F  a Hugging Face config.json (bert, gpt2, llama, mistral, mixtral, vit, deit,
+                whisper; examples/models/), with
+                --layers N --d-model D --heads H --d-ff F --window W (sliding window)
+                --experts E --topk K (mixture of experts) --image PX --patch PX (vision)
                 --seq N  --batch B  --phase prefill|decode|train  --context L (decode: cached tokens)
                 --kv-heads H (grouped-query attention)  --generate T (prefill, then T decode steps)
                 --precision P | mixed:rest=int4,edge=int8,...    (default int8)
@@ -70,11 +89,21 @@ export const WORKLOAD_HELP = `  workload (one of):
 /** The workload spec from CLI flags (no --trace / --workload). */
 export function specFromArgs(v: ArgValues): WorkloadSpec {
   const str = (k: string) => v[k] as string | undefined;
-  const model = str("model");
-  if (model === undefined) throw new InputError(CLI, { path: "--model", expected: "a model preset (or --workload FILE, or --trace FILE)", found: "nothing" });
+  const model = str("model"), configFile = str("model-config");
+  if (model !== undefined && configFile !== undefined) throw new InputError(CLI, { path: "--model-config", expected: "one of --model and --model-config", found: "both" });
+  if (model === undefined && configFile === undefined) throw new InputError(CLI, { path: "--model", expected: "a model preset (or --model-config FILE, --workload FILE, or --trace FILE)", found: "nothing" });
   const phase = str("phase");
   if (phase !== undefined && phase !== "prefill" && phase !== "decode" && phase !== "train") throw new InputError(CLI, { path: "--phase", expected: "prefill, decode or train", found: JSON.stringify(phase) });
-  const spec: WorkloadSpec = { model };
+  const spec: WorkloadSpec = { model: model ?? "" };
+  if (configFile !== undefined) {
+    const { config, name } = modelConfigOf(resolve(configFile), "<command line>", "--model-config");
+    spec.definition = readModelConfig(config, { file: configFile, path: "" }, name);
+    spec.model = spec.definition.name;
+  }
+  for (const key of SHAPE_OVERRIDE_KEYS) {
+    const value = positiveInt(str(shapeFlag(key)), `--${shapeFlag(key)}`);
+    if (value !== undefined) (spec.shape ??= {})[key] = value;
+  }
   const ints: [keyof WorkloadSpec, string][] = [["seq", "--seq"], ["batch", "--batch"], ["context", "--context"], ["kvHeads", "--kv-heads"], ["generate", "--generate"]];
   for (const [key, flag] of ints) {
     const value = positiveInt(str(flag.slice(2)), flag);
@@ -107,8 +136,9 @@ export function workloadFromArgs(v: ArgValues): Trace {
 
 /** The flags of a workload spec (the inverse of specFromArgs); undefined for a single operator. */
 export function argsFromSpec(spec: WorkloadSpec): string[] | undefined {
-  if (spec.operator) return undefined;
+  if (spec.operator || spec.definition) return undefined;
   const args = ["--model", spec.model];
+  for (const key of SHAPE_OVERRIDE_KEYS) if (spec.shape?.[key] !== undefined) args.push(`--${shapeFlag(key)}`, String(spec.shape[key]));
   const ints: [keyof WorkloadSpec, string][] = [["seq", "--seq"], ["batch", "--batch"], ["context", "--context"], ["kvHeads", "--kv-heads"], ["generate", "--generate"]];
   for (const [key, flag] of ints) if (spec[key] !== undefined) args.push(flag, String(spec[key]));
   if (spec.phase) args.push("--phase", spec.phase);

@@ -9,6 +9,7 @@ import { plotCommand, PLOT_HELP } from "./plot.js";
 import { calibrateCommand, CALIBRATE_HELP, validateCommand, VALIDATE_HELP } from "./validate.js";
 import { studyCommand, STUDY_HELP } from "./study.js";
 import { serveCommand, SERVE_HELP } from "./serve.js";
+import { sensitivityCommand, SENSITIVITY_HELP } from "./sensitivity.js";
 import { EXIT, processIo, type Io } from "./io.js";
 
 const COMMANDS = {
@@ -22,6 +23,7 @@ const COMMANDS = {
   calibrate: { fn: calibrateCommand, help: CALIBRATE_HELP },
   study: { fn: studyCommand, help: STUDY_HELP },
   serve: { fn: serveCommand, help: SERVE_HELP },
+  sensitivity: { fn: sensitivityCommand, help: SENSITIVITY_HELP },
 } as const;
 
 const USAGE = `attnsim: energy, latency and memory of transformer attention on accelerator designs

@@ -25,6 +25,8 @@ import { parseQuantity, QUANTITY, recordQuantities, type QuantityReading } from 
 import { CLI, parse, positiveInt, specFromArgs, workloadFromArgs, WORKLOAD_HELP, WORKLOAD_OPTIONS, type ArgValues } from "./args.js";
 import { loadWorkloadFile } from "../workloads/workload-file.js";
 import { EXIT, type Io } from "./io.js";
+import { energyUncertainty } from "../sim/energy-uncertainty.js";
+import { uncertaintyText } from "../output/co-design-report.js";
 
 export const RUN_HELP = `attnsim run: simulate one workload on one design
 
@@ -46,6 +48,9 @@ ${WORKLOAD_HELP}
   --csv DIR     write layers.csv, ops.csv, units.csv, levels.csv and actions.csv (SI units in the column names)
   --power-window T   window of the peak-power average, e.g. "10 us" (default 1 us)
   --serial      run one op at a time (no overlap between units)
+  --uncertainty N
+                Monte Carlo over the energy tables' ranges (from each entry's confidence): 95%
+                intervals of energy, average power and EDP, N draws (--seed S, default 1; docs/co-design.md)
   --scalesim-config, --topology
                 SCALE-Sim v2 config and GEMM topology files; each topology row runs as one matmul
 
@@ -67,6 +72,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     serial: { type: "boolean" },
     parallel: { type: "string" },
     schedule: { type: "string" },
+    uncertainty: { type: "string" },
+    seed: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (v.help) {
@@ -112,7 +119,11 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     return EXIT.infeasible;
   }
   const training = trace.model.phase === "train" ? trainingSummary(trace, design, outcome.result) : undefined;
-  const payload = scalesim ? { ...outcome.result, scalesim: scalesimReport(outcome.result) } : training ? { ...outcome.result, training } : outcome.result;
+  const samples = positiveInt(str("uncertainty"), "--uncertainty"), seed = positiveInt(str("seed"), "--seed") ?? 1;
+  if (samples === undefined && str("seed") !== undefined) throw new InputError(CLI, { path: "--seed", expected: "--uncertainty N (the seed is the Monte Carlo draws')", found: str("seed")! });
+  const uncertainty = samples === undefined ? undefined : energyUncertainty(design, outcome.result, { samples, seed });
+  const base = scalesim ? { ...outcome.result, scalesim: scalesimReport(outcome.result) } : training ? { ...outcome.result, training } : outcome.result;
+  const payload = uncertainty ? { ...base, uncertainty } : base;
   if (timelineFile !== undefined) {
     writeOutputFile(timelineFile, `${JSON.stringify(chromeTrace(outcome.result))}\n`, "--timeline");
     io.err(`wrote ${timelineFile} (Chrome trace-event format: open it in ui.perfetto.dev)`);
@@ -133,7 +144,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     io.err(`wrote ${str("out")}`);
   }
   if (v.json && str("out") === undefined) io.out(toJson(payload));
-  else if (!v.json) io.out(`${textReport(outcome.result)}${training ? `\n\n${trainingText(training)}` : ""}${quantities.length > 0 ? `\n\n${quantitiesReport(quantities)}` : ""}`);
+  else if (!v.json) io.out(`${textReport(outcome.result)}${training ? `\n\n${trainingText(training)}` : ""}${uncertainty ? `\n\n${uncertaintyText(uncertainty, samples!, seed)}` : ""}${quantities.length > 0 ? `\n\n${quantitiesReport(quantities)}` : ""}`);
   return EXIT.ok;
 }
 
@@ -141,7 +152,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
 function runSystem(file: string, v: ArgValues, io: Io): number {
   const str = (k: string) => v[k] as string | undefined;
   if (str("trace") !== undefined) throw new InputError(CLI, { path: "--trace", expected: "a workload (--model or --workload) for a system: a trace runs on one design", found: str("trace")! });
-  for (const flag of ["timeline", "plots", "power-window", "scalesim-config", "topology"]) {
+  for (const flag of ["timeline", "plots", "power-window", "scalesim-config", "topology", "uncertainty"]) {
     if (str(flag) !== undefined) throw new InputError(CLI, { path: `--${flag}`, expected: "no per-device output options for a system (run its device's design for those)", found: str(flag)! });
   }
   const system = loadSystemFile(file);

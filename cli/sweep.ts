@@ -10,11 +10,15 @@ import { EXIT, type Io } from "./io.js";
 import { writeSweepPlots } from "../output/plots.js";
 import { redactUrl, redisBackend, runWorker } from "../sweeps/distributed.js";
 import { availableParallelism } from "node:os";
+import { paretoProbability } from "../sweeps/pareto-probability.js";
+import { writeParetoProbability } from "../output/co-design-report.js";
+import { sweepRows } from "../output/plots.js";
 
 export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel workers
 
   attnsim sweep SPEC.yaml [--out DIR] [--workers N] [--resume] [--shard i/N] [--batch N] [--worker-heap MB]
                           [--point-timeout S] [--plots] [--backend redis://HOST:PORT [--in-flight N]]
+                          [--uncertainty N [--seed S]]
 
   SPEC          a sweep spec (docs/sweeps.md; examples/sweeps/)
   --out DIR     output folder (default: sweep-<name>): results.jsonl, results.csv, pareto.csv, summary.json
@@ -32,6 +36,11 @@ export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel wor
                 attnsim worker URL; redis://:PASSWORD@HOST:PORT/DB, rediss:// for TLS, or the
                 password in ATTNSIM_REDIS_PASSWORD (docs/sweeps.md, Distributed)
   --in-flight N batches queued at once with --backend (default 64)
+  --uncertainty N
+                Monte Carlo over the energy tables' ranges (N draws, --seed S, default 1): writes
+                DIR/pareto-probability.csv (each ok point's probability of being on the front and
+                its energy intervals) and, with --plots, the front with its error bars and knee
+                (docs/co-design.md)
 
 Interrupt (Ctrl-C) stops proposing points, records the ones in flight and writes the aggregates.
 Exit codes: 0 ok, 2 bad input (spec, flags, an --out folder another sweep holds or another spec
@@ -62,7 +71,7 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
   const { values: v, positionals, str } = parse(args, {
     out: { type: "string", short: "o" }, workers: { type: "string" }, resume: { type: "boolean" }, shard: { type: "string" },
     batch: { type: "string" }, "worker-heap": { type: "string" }, "point-timeout": { type: "string" }, plots: { type: "boolean" }, backend: { type: "string" },
-    "in-flight": { type: "string" }, help: { type: "boolean", short: "h" },
+    "in-flight": { type: "string" }, uncertainty: { type: "string" }, seed: { type: "string" }, help: { type: "boolean", short: "h" },
   });
   if (v.help) {
     io.out(SWEEP_HELP);
@@ -77,6 +86,10 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     shard = { index: Number(m[1]), count: Number(m[2]) };
     if (spec.sampler.kind === "nsga2") throw new InputError(CLI, { path: "--shard", expected: "no shards with the nsga2 sampler (each generation is bred from the whole previous one)", found: str("shard") });
   }
+  const uncertainty = positiveInt(str("uncertainty"), "--uncertainty");
+  const seed = positiveInt(str("seed"), "--seed") ?? 1;
+  if (uncertainty === undefined && str("seed") !== undefined) throw new InputError(CLI, { path: "--seed", expected: "--uncertainty N (the seed is the Monte Carlo draws')", found: str("seed")! });
+  if (uncertainty !== undefined && spec.serving) throw new InputError(CLI, { path: "--uncertainty", expected: "a sweep of single inferences (serving metrics are not repriced)", found: "a serving sweep" });
   const workerHeapMb = heapFlag(str("worker-heap"));
   const pointTimeoutSeconds = positiveInt(str("point-timeout"), "--point-timeout");
   const workersText = str("workers");
@@ -121,6 +134,11 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     const summary = await runSweep(spec, { outDir: out, workers, resume: v.resume === true, shard, batchSize, workerHeapMb, pointTimeoutSeconds, onProgress, signal: controller.signal, ...(backend ? { backend } : {}) });
     bar?.stop();
     printSummary(summary, out, io);
+    if (uncertainty !== undefined && !controller.signal.aborted) {
+      const rows = await sweepRows(out);
+      const files = await writeParetoProbability(out, spec, rows, paretoProbability(spec, rows, { samples: uncertainty, seed }), v.plots === true);
+      io.out(`wrote ${out}/: ${files.join(", ")} (${uncertainty} draws of the energy tables' ranges, seed ${seed})`);
+    }
     if (v.plots) {
       const files = await writeSweepPlots(out, readSweepMeta(out, "--out"), undefined, { rerun: rerunCommand });
       io.out(`wrote ${out}/plots/: ${files.join(", ")}`);

@@ -86,6 +86,7 @@ const METRIC_STYLES: Record<string, QuantityStyle> = {
   utilization: { title: "MAC utilization", unit: "%", prefixes: "none", percent: true },
   opsPerByte: { title: "Ops per off-chip byte", unit: "", prefixes: "none" },
   edpJs: { title: "Energy-delay product", unit: "J·s", prefixes: "si" },
+  accuracy: { title: "Accuracy", unit: "%", prefixes: "none" },
 };
 
 /** The style of a metric, or a plain one named after it (a parameter, say). */

@@ -20,6 +20,8 @@ import { runSweep } from "../sweeps/runner.js";
 import { sweepRows } from "../output/plots.js";
 import { frontKeys, workloadName } from "../output/sweep-folder.js";
 import { readSweepMeta } from "../sweeps/sweep-folder.js";
+import { paretoProbability } from "../sweeps/pareto-probability.js";
+import { frontBandsCharts } from "../output/co-design-report.js";
 
 export const FIGURES_DIR = join(packageRoot(), "docs", "figures");
 
@@ -63,8 +65,23 @@ function rooflineFigure(): ChartSpec {
   return chart;
 }
 
+/** The DeiT architecture search on the edge NPU: the accuracy-energy front, its energy intervals (200 draws) and its knee. */
+async function nasFront(): Promise<ChartSpec> {
+  const dir = mkdtempSync(join(tmpdir(), "attnsim-figures-"));
+  try {
+    const spec = loadSweep(join(packageRoot(), "examples", "sweeps", "deit-nas-edge-npu.yaml"));
+    await runSweep(spec, { outDir: dir, workers: 0 });
+    const rows = await sweepRows(dir);
+    const chart = frontBandsCharts(spec, rows, paretoProbability(spec, rows, { samples: 200, seed: 1 }))[0]!;
+    chart.name = "front-bands-deit-nas-edge-npu";
+    return chart;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function readmeFigures(): Promise<ChartSpec[]> {
-  return [await quickstartFront(), scalingFigure(), rooflineFigure()];
+  return [await quickstartFront(), scalingFigure(), rooflineFigure(), await nasFront()];
 }
 
 /** The format committed beside each figure's CSV: the README shows PNG (SVG and PDF come with every plot attnsim writes). */

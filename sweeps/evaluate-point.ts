@@ -21,6 +21,7 @@ import { parseServedModel, servingConfig } from "../serving/spec.js";
 import { simulateServing } from "../serving/simulator.js";
 import { servingMetrics } from "../serving/serve.js";
 import { InfeasibleIteration } from "../serving/iteration-cost.js";
+import { accuracyAt, accuracyScope } from "./accuracy-model.js";
 
 export type RowStatus = "ok" | "violates" | "infeasible" | "error";
 
@@ -109,6 +110,15 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       row.status = "error";
       row.reason = `${broken[0]} is ${broken[1]}: the point's sizes overflow double precision`;
       return row;
+    }
+    if (spec.accuracy) {
+      const accuracy = accuracyAt(spec.accuracy, accuracyScope(trace.model, section, task.params));
+      if ("reason" in accuracy) {
+        row.status = "error";
+        row.reason = accuracy.reason;
+        return row;
+      }
+      metrics.accuracy = accuracy.value;
     }
     constrain(spec, task, row, metrics);
   } catch (err) {

@@ -4,6 +4,12 @@
  * (Infinity for a point that is infeasible or breaks a constraint: it is dominated by every feasible
  * point). Variation: binary tournament on (rank, crowding), simulated binary crossover (eta 15, p 0.9)
  * and polynomial mutation (eta 20, p 1/d), the paper's operators and usual parameters. Seeded.
+ *
+ * Over a discrete space many genes map to one point. Duplicates are eliminated, as pymoo does for
+ * discrete problems (Blank & Deb 2020, `eliminate_duplicates`): a child that is a point already in
+ * the population or among its siblings is bred again (up to MAX_REBREEDS times), and the pool a
+ * generation is selected from keeps one individual per point, so the population spreads over
+ * distinct points instead of filling with copies of the best one.
  */
 import { mulberry32 } from "../common/random.js";
 import type { Outcome, Proposal, Sampler } from "./samplers.js";
@@ -24,30 +30,47 @@ export class Nsga2 {
   /** Individuals per generation (the population asked for, made even for pairwise crossover). */
   readonly size: number;
 
-  constructor(private readonly dims: number, size: number, seed: number) {
+  /**
+   * `point` names the point genes stand for (the discrete indices of a sweep); by default every
+   * gene vector is its own point (a continuous problem).
+   */
+  constructor(private readonly dims: number, size: number, seed: number, private readonly point: (genes: number[]) => string = (g) => g.join(",")) {
     this.rand = mulberry32(seed);
     this.size = size % 2 === 0 ? size : size + 1;
   }
 
-  /** Genes to evaluate next: the initial population, then each generation's offspring. */
+  /** Genes to evaluate next: the initial population, then each generation's offspring, without repeated points where it can. */
   ask(): number[][] {
-    if (this.population.length === 0) {
-      this.pending = Array.from({ length: this.size }, () => Array.from({ length: this.dims }, () => this.rand()));
-    } else {
-      const children: number[][] = [];
-      while (children.length < this.size) {
-        const [a, b] = this.crossover(this.tournament().genes, this.tournament().genes);
-        children.push(this.mutate(a), this.mutate(b));
+    const seen = new Set(this.population.map((p) => this.point(p.genes)));
+    const fresh = (breed: () => number[][]): number[][] => {
+      let genes = breed();
+      for (let tries = 0; tries < MAX_REBREEDS && genes.some((g) => seen.has(this.point(g))); tries++) genes = breed();
+      for (const g of genes) seen.add(this.point(g));
+      return genes;
+    };
+    const children: number[][] = [];
+    while (children.length < this.size) {
+      if (this.population.length === 0) children.push(...fresh(() => [Array.from({ length: this.dims }, () => this.rand())]));
+      else {
+        children.push(...fresh(() => {
+          const [a, b] = this.crossover(this.tournament().genes, this.tournament().genes);
+          return [this.mutate(a), this.mutate(b)];
+        }));
       }
-      this.pending = children.slice(0, this.size);
     }
+    this.pending = children.slice(0, this.size);
     return this.pending;
   }
 
   /** Objective vectors of the last `ask()`, in order. */
   tell(objectives: number[][]): void {
     const evaluated = this.pending.map((genes, i) => ({ genes, objectives: objectives[i]!, rank: 0, crowding: 0 }));
-    this.population = select([...this.population, ...evaluated], this.size);
+    const points = new Set<string>();
+    const pool = [...this.population, ...evaluated].filter((p) => {
+      const key = this.point(p.genes);
+      return !points.has(key) && points.add(key);
+    });
+    this.population = select(pool, this.size);
     this.generation++;
   }
 
@@ -87,6 +110,9 @@ export class Nsga2 {
     });
   }
 }
+
+/** Times a child that repeats a point is bred again before it is taken as it is (a small space may hold no new point). */
+const MAX_REBREEDS = 20;
 
 function clamp(v: number): number {
   return Math.min(1, Math.max(0, v));
@@ -168,7 +194,8 @@ function assignCrowding(front: Individual[]): void {
  * back whole before the next is bred. Point numbers run on across generations.
  */
 export function nsga2Sampler(sizes: number[], population: number, generations: number, seed: number): Sampler {
-  const opt = new Nsga2(sizes.length, population, seed);
+  const indices = (genes: number[]) => genes.map((x, d) => Math.min(sizes[d]! - 1, Math.floor(x * sizes[d]!)));
+  const opt = new Nsga2(sizes.length, population, seed, (genes) => indices(genes).join(","));
   let generation = 0;
   let queue: Proposal[] = [];
   let waiting: Map<number, number[]> | undefined; // point -> objectives, of the generation asked
@@ -182,7 +209,7 @@ export function nsga2Sampler(sizes: number[], population: number, generations: n
         if (waiting) return [];
         if (generation > generations) return null;
         const first = generation * opt.size;
-        queue = opt.ask().map((genes, p) => ({ point: first + p, indices: genes.map((x, d) => Math.min(sizes[d]! - 1, Math.floor(x * sizes[d]!))) }));
+        queue = opt.ask().map((genes, p) => ({ point: first + p, indices: indices(genes) }));
         waiting = new Map();
         asked = queue.length;
       }

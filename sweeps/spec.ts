@@ -13,18 +13,23 @@ import { readDocument, validateAgainst } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { checkPathSegments, withValues } from "../common/set-path.js";
 import { locateDesign } from "../hardware-models/design-loader.js";
-import { parseWorkloadSection } from "../workloads/workload-file.js";
+import { modelConfigOf, parseWorkloadSection } from "../workloads/workload-file.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
 import { evaluatePoint } from "./evaluate-point.js";
 import { METRICS } from "./metrics.js";
 import { parseServingSettings, servingSectionSchema, type ServingSettings } from "../serving/spec.js";
 import { SERVING_METRICS } from "../serving/serve.js";
+import { loadAccuracy, type AccuracyModel } from "./accuracy-model.js";
+
+/** The metric an accuracy model adds (sweeps/accuracy-model.ts). */
+export const ACCURACY_METRIC = "accuracy";
 
 export { sweepSchema, METRICS };
 
-/** The metrics rows carry: a serving sweep adds the serving metrics (serving/serve.ts). */
-export function metricsOf(spec: { serving?: unknown }): readonly string[] {
-  return spec.serving ? [...METRICS, ...SERVING_METRICS] : METRICS;
+/** The metrics rows carry: a serving sweep adds the serving metrics (serving/serve.ts), an accuracy model `accuracy`. */
+export function metricsOf(spec: { serving?: unknown; accuracy?: unknown }): readonly string[] {
+  const base = spec.serving ? [...METRICS, ...SERVING_METRICS] : METRICS;
+  return spec.accuracy ? [...base, ACCURACY_METRIC] : base;
 }
 
 /**
@@ -39,8 +44,9 @@ export function workloadLabel(section: Record<string, unknown>): string {
     const params = Object.entries(rest).map(([k, x]) => `${k}=${text(x)}`).join(",");
     return kind === undefined ? `{${params}}` : params ? `${String(kind)}:${params}` : String(kind);
   };
-  const { model, ...rest } = section;
-  return [model === undefined ? "" : String(model), ...Object.entries(rest).map(([k, v]) => `${k}=${text(v)}`)].filter(Boolean).join(" ");
+  const { model, modelConfig, ...rest } = section;
+  const named = model ?? (modelConfig !== null && typeof modelConfig === "object" && "_name_or_path" in modelConfig ? modelConfig._name_or_path : modelConfig);
+  return [named === undefined ? "" : String(named), ...Object.entries(rest).map(([k, v]) => `${k}=${text(v)}`)].filter(Boolean).join(" ");
 }
 export type { Metric } from "./metrics.js";
 
@@ -78,6 +84,8 @@ export interface ResolvedSweep {
   sampler: SamplerSpec;
   /** Serve requests on each point (the workloads are the served models). */
   serving?: ServingSettings;
+  /** Accuracy as a metric, from published results or a formula (sweeps/accuracy-model.ts). */
+  accuracy?: AccuracyModel;
 }
 
 interface SweepDocument {
@@ -89,11 +97,15 @@ interface SweepDocument {
   objectives: { minimize?: string; maximize?: string }[];
   sampler?: { kind: SamplerSpec["kind"]; samples?: number; population?: number; generations?: number; seed?: number };
   serving?: Record<string, unknown>;
+  accuracy?: unknown;
 }
 
 export function loadSweep(file: string): ResolvedSweep {
   const doc = validateAgainst<SweepDocument>(sweepSchema, readDocument(file), file);
+  doc.workloads = doc.workloads.map((section, i) => inlineModelConfig(section, file, `/workloads/${i}/modelConfig`));
   if (doc.serving) validateAgainst(SERVING_SECTION, { serving: doc.serving }, file);
+  if (doc.serving && doc.accuracy !== undefined) throw new InputError(file, { path: "/accuracy", expected: "no accuracy model in a serving sweep (accuracy is read from each inference's model shape)", found: "both serving and accuracy" });
+  const accuracy = doc.accuracy === undefined ? undefined : loadAccuracy(doc.accuracy, file, "/accuracy");
   const metrics = metricsOf(doc);
   const relative = resolvePath(dirname(file), doc.design);
   let designFile: string;
@@ -154,9 +166,16 @@ export function loadSweep(file: string): ResolvedSweep {
   // Workload sections are read like workload files (the same schema: an unknown key is an error),
   // also with the workload parameters' first values written in (a misspelt path is an error here).
   const workloadParams = parameters.filter((p) => p.target?.root === "workload");
+  // The first point's values, expressions included (one that fails here fails its rows with the reason).
+  const firstValues: Record<string, ExprValue> = {};
+  try {
+    for (const p of parameters) firstValues[p.name] = p.values ? p.values[0]! : evaluateExpression(p.expr!, firstValues);
+  } catch {
+    // the parameters evaluated so far are checked
+  }
   doc.workloads.forEach((section, i) => {
     parseWorkloadSection(section, file, `/workloads/${i}`);
-    const first = workloadParams.filter((p) => p.values).map((p) => [p.target!.path, p.values![0]] as const);
+    const first = workloadParams.filter((p) => firstValues[p.name] !== undefined).map((p) => [p.target!.path, firstValues[p.name]!] as const);
     if (first.length > 0) {
       try {
         parseWorkloadSection(withValues(section, first), file, `/workloads/${i}`);
@@ -171,9 +190,17 @@ export function loadSweep(file: string): ResolvedSweep {
     name: doc.name, file, designFile, design: readDocument(designFile), workloads: doc.workloads, parameters, constraints, objectives,
     sampler: { kind: s.kind, samples: s.samples, population: s.population ?? 32, generations: s.generations ?? 20, seed: s.seed ?? 1 },
     ...(doc.serving ? { serving: parseServingSettings(doc.serving, { file, path: "/serving" }, dirname(resolvePath(file))) } : {}),
+    ...(accuracy ? { accuracy } : {}),
   };
   checkConstraintsAtFirstPoint(resolved);
   return resolved;
+}
+
+/** A workload's `modelConfig:` file read into the section, so workers (local or remote) need no files. */
+function inlineModelConfig(section: Record<string, unknown>, file: string, path: string): Record<string, unknown> {
+  if (typeof section.modelConfig !== "string") return section;
+  const { config, name } = modelConfigOf(section.modelConfig, file, path);
+  return { ...section, modelConfig: { ...config, _name_or_path: name } };
 }
 
 const SERVING_SECTION = { type: "object", properties: { serving: servingSectionSchema } };
@@ -207,8 +234,8 @@ function checkConstraintsAtFirstPoint(spec: ResolvedSweep): void {
 
 /** A hash of everything that decides a sweep's rows: queues, output folders and resumes are tied to it. */
 export function specDigest(spec: ResolvedSweep): string {
-  const { name, design, workloads, parameters, constraints, objectives, sampler, serving } = spec;
-  return createHash("sha256").update(JSON.stringify({ name, design, workloads, parameters, constraints, objectives, sampler, serving })).digest("hex");
+  const { name, design, workloads, parameters, constraints, objectives, sampler, serving, accuracy } = spec;
+  return createHash("sha256").update(JSON.stringify({ name, design, workloads, parameters, constraints, objectives, sampler, serving, accuracy })).digest("hex");
 }
 
 function expandRange(r: { from: number | string; to: number | string; step?: number; factor?: number }, file: string, path: string): ExprValue[] {

@@ -87,6 +87,7 @@ const summaryJson = JSON.stringify({ name: "s", rows: 0, ok: 0, violates: 0, inf
 const folder = (meta: string | undefined, summary = summaryJson) => ({ ...(meta !== undefined ? { "f/sweep.json": meta } : {}), "f/summary.json": summary, "f/results.jsonl": "", "f/pareto.csv": "index\n" });
 const flag = (name: string, argv: string[], path: string, files: Record<string, string> = {}, out?: string): Case => ({ name: `flags: ${name}`, argv, files, file: "<command line>", path, ...(out ? { out } : {}) });
 
+const accuracyTable = "accuracy: { table: { inputs: [layers], rows: [{ layers: 12, value: 80 }] } }\n";
 const CASES: Case[] = [
   // designs
   runDesign("negative frequency", d('frequency: "1 GHz"', 'frequency: "-1 GHz"'), "/technology/frequency"),
@@ -114,7 +115,13 @@ const CASES: Case[] = [
   { name: "design: /dev/zero", argv: ["run", "--design", "/dev/zero", "--model", "bert-base"], file: "/dev/zero", path: "(document)" },
   // workload files
   workloadFile("a misspelt key (sequnce)", "{ model: bert-base, sequnce: 128 }", "/workload/sequnce"),
-  workloadFile("a key the simulator does not know (layers)", "{ model: bert-base, layers: 4 }", "/workload/layers"),
+  workloadFile("a key the simulator does not know (depth)", "{ model: bert-base, depth: 4 }", "/workload/depth"),
+  workloadFile("a model config that does not exist", "{ modelConfig: missing.json }", "/workload/modelConfig"),
+  workloadFile("a model config of an unknown model_type", "{ modelConfig: { model_type: t5, d_model: 512 } }", "/workload/modelConfig/model_type"),
+  workloadFile("a model config without its layers", "{ modelConfig: { model_type: bert, hidden_size: 768 } }", "/workload/modelConfig/num_attention_heads"),
+  workloadFile("heads that do not divide the width", "{ model: bert-base, heads: 7 }", "/heads"),
+  workloadFile("a patch on a text model", "{ model: bert-base, patch: 8 }", "/patch"),
+  workloadFile("a shape field on Mamba", "{ model: mamba-130m, layers: 4 }", "/layers"),
   workloadFile("precison", "{ model: bert-base, precison: int8 }", "/workload/precison"),
   workloadFile("elements: 1e300", "{ operator: elementwise, elements: 1e300, fn: gelu }", "/workload/elements"),
   workloadFile("generate: 1e9", "{ model: gpt2-small, seq: 16, generate: 1000000000 }", "/workload/generate"),
@@ -142,6 +149,10 @@ const CASES: Case[] = [
   // sweep specs
   sweep("a name that climbs out (../escape)", sweepBody({ name: "../escape" }), "/name"),
   sweep("a name with a slash", sweepBody({ name: "a/b" }), "/name"),
+  sweep("an accuracy row without its source", sweepBody({ extra: accuracyTable }), "/accuracy/table/rows/0/source"),
+  sweep("an accuracy file that does not exist", sweepBody({ extra: "accuracy: acc.yaml\n" }), "/accuracy"),
+  sweep("an accuracy expression without a source", sweepBody({ extra: "accuracy: { expr: \"80 - layers\" }\n" }), "/accuracy/source"),
+  sweep("a workload path to a misspelt shape field", sweepBody({ parameters: "  x: { path: workload.layerz, values: [4] }" }), "/workloads/0"),
   { name: "sweep spec: a name that climbs out, default --out", argv: ["sweep", "s.yaml", "--workers", "0"], files: { "s.yaml": sweepBody({ name: "x/../../../escaped" }) }, file: "s.yaml", path: "/name" },
   sweep("a path through __proto__", sweepBody({ parameters: "  x: { path: design.__proto__.polluted, values: [1] }" }), "/parameters/x/path"),
   sweep("a path through constructor.prototype", sweepBody({ parameters: "  x: { path: design.constructor.prototype.polluted, values: [1] }" }), "/parameters/x/path"),
@@ -159,7 +170,7 @@ const CASES: Case[] = [
   sweep("a geometric range from 0", sweepBody({ parameters: "  rows: { path: design.units.npu.rows, range: { from: 0, to: 64, factor: 2 } }" }), "/parameters/rows/range/from"),
   sweep("a range that runs backwards", sweepBody({ parameters: "  rows: { path: design.units.npu.rows, range: { from: 64, to: 8, step: 8 } }" }), "/parameters/rows/range"),
   sweep("a grid of 10^25 points", sweepBody({ parameters: ["a", "b", "c", "d", "e"].map((p) => `  ${p}: { range: { from: 1, to: 100000, step: 1 } }`).join("\n") }), "/parameters"),
-  sweep("a workload key the simulator does not know (layers)", sweepBody({ workloads: "[{ model: bert-base, layers: 4 }]" }), "/workloads/0/layers"),
+  sweep("a workload key the simulator does not know (depth)", sweepBody({ workloads: "[{ model: bert-base, depth: 4 }]" }), "/workloads/0/depth"),
   sweep("a misspelt workload key (sequnce)", sweepBody({ workloads: "[{ model: bert-base, sequnce: 128 }]" }), "/workloads/0/sequnce"),
   sweep("precison", sweepBody({ workloads: "[{ model: bert-base }, { model: bert-base, precison: int8 }]" }), "/workloads/1/precison"),
   sweep("a workload parameter at a misspelt path", sweepBody({ parameters: "  s: { path: workload.sequnce, values: [64, 128] }" }), "/workloads/0"),
@@ -177,6 +188,7 @@ const CASES: Case[] = [
   { name: "sweep spec: a FIFO", argv: ["sweep", "s.yaml", "--workers", "0", "--out", "out"], fifos: ["s.yaml"], file: "s.yaml", path: "(document)" },
   { name: "sweep spec: /dev/zero", argv: ["sweep", "/dev/zero", "--workers", "0", "--out", "out"], file: "/dev/zero", path: "(document)" },
   sweepFlag("--shard 3/2", ["--shard", "3/2"], "--shard"),
+  sweepFlag("--uncertainty 0", ["--uncertainty", "0"], "--uncertainty"),
   sweepFlag("--shard with nsga2", ["--shard", "0/2"], "--shard", { "s.yaml": sweepBody({ sampler: "{ kind: nsga2, population: 4, generations: 1 }" }) }),
   sweepFlag("--workers -1", ["--workers", "-1"], "(document)"),
   sweepFlag("--workers two", ["--workers", "two"], "--workers"),
@@ -194,7 +206,7 @@ const CASES: Case[] = [
   // studies
   studyCase("a set: path through __proto__", study({ sections: '  - { kind: compare, name: cases, cases: [{ name: base, set: { "__proto__.polluted": 1 } }] }' }), "/sections/0/cases/0/set/__proto__.polluted"),
   studyCase("a set: path through constructor", study({ sections: '  - { kind: compare, name: cases, cases: [{ name: base, set: { "units.constructor.prototype.x": 1 } }] }' }), "/sections/0/cases/0/set/units.constructor.prototype.x"),
-  studyCase("a workload key the simulator does not know (layers)", study({ workload: "{ model: bert-base, layers: 4 }" }), "/workload/layers"),
+  studyCase("a workload key the simulator does not know (depth)", study({ workload: "{ model: bert-base, depth: 4 }" }), "/workload/depth"),
   studyCase("a misspelt case workload key", study({ sections: "  - { kind: compare, name: cases, cases: [{ name: base, workload: { model: bert-base, sequnce: 64 } }] }" }), "/sections/0/cases/0/workload/sequnce"),
   studyCase("a negative carbon intensity", study({ carbon: '{ gridIntensity: "-380 g/kWh" }' }), "/carbon/gridIntensity"),
   studyCase("a claim with a disabled function", study({ claims: '[{ name: c, predicted: "random()", claimed: 1 }]' }), "/claims/0/predicted"),
@@ -224,6 +236,10 @@ const CASES: Case[] = [
   flag('--power-window "0 s"', ["run", "--design", "edge-npu", "--model", "bert-base", "--seq", "32", "--power-window", "0 s"], "--power-window"),
   flag('--power-window "-1 us"', ["run", "--design", "edge-npu", "--model", "bert-base", "--seq", "32", "--power-window=-1 us"], "--power-window"),
   flag("--seq 1e300", ["run", "--design", "edge-npu", "--model", "bert-base", "--seq", "1e300"], "--seq"),
+  flag("--uncertainty 0", ["run", "--design", "edge-npu", "--model", "bert-base", "--uncertainty", "0"], "--uncertainty"),
+  flag("--model and --model-config", ["run", "--design", "edge-npu", "--model", "bert-base", "--model-config", "examples/models/gpt2.json"], "--model-config"),
+  flag("--layers 0", ["run", "--design", "edge-npu", "--model", "bert-base", "--layers", "0"], "--layers"),
+  flag("sensitivity --metric that is not one", ["sensitivity", "s.yaml", "--metric", "joules"], "--metric", { "s.yaml": sweepBody() }),
   flag("--generate 10^9", ["run", "--design", "edge-npu", "--model", "gpt2-small", "--seq", "16", "--generate", "1000000000"], "--generate"),
   flag("--ffn moe with topk above experts", ["run", "--design", "edge-npu", "--model", "bert-base", "--seq", "32", "--ffn", "moe:experts=2,topk=4"], "--ffn/topk"),
   flag("--attention density 2", ["run", "--design", "edge-npu", "--model", "bert-base", "--attention", "block-sparse:density=2"], "--attention/density"),

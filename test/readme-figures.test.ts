@@ -17,7 +17,7 @@ const samePlatform = readFileSync(join(FIGURES_DIR, "platform.txt"), "utf8").tri
 
 describe("README figures (docs/figures)", async () => {
   const charts = await readmeFigures();
-  it("are the three the README shows", () => {
+  it("are the ones the README shows", () => {
     const readme = readFileSync(join(FIGURES_DIR, "..", "..", "README.md"), "utf8");
     for (const c of charts) expect(readme).toContain(`docs/figures/${c.name}.png`);
   });

@@ -33,6 +33,12 @@ export interface ModelPreset {
   positions?: "learned" | "none";
   tiedEmbedding?: boolean;
   dropout?: number;
+  /** Sliding-window attention (Mistral): each token attends to the last `window` tokens. */
+  window?: number;
+  /** Mixture-of-experts FFN (Mixtral): experts per layer and experts per token. */
+  moe?: { experts: number; topk: number };
+  /** Vision transformers: image and patch side in pixels, tokens besides the patches (class, distillation), input channels. */
+  vision?: { image: number; patch: number; extraTokens: number; channels: number };
   source: string;
 }
 
@@ -49,17 +55,17 @@ export const MODEL_PRESETS = {
   },
   "vit-ti16": {
     family: "transformer", layers: 12, dModel: 192, heads: 3, kvHeads: 3, dFF: 768, ffn: "gelu", norm: "layer", normPlacement: "pre", causal: false,
-    defaultSeqLen: 197, maxSeqLen: 197,
+    defaultSeqLen: 197, maxSeqLen: 197, vision: { image: 224, patch: 16, extraTokens: 1, channels: 3 },
     source: "Steiner et al., TMLR 2022 (How to train your ViT), ViT-Ti/16: width 192, depth 12, MLP 768, heads 3; 224x224 input -> 14x14 patches + class token = 197",
   },
   "vit-b16": {
     family: "transformer", layers: 12, dModel: 768, heads: 12, kvHeads: 12, dFF: 3072, ffn: "gelu", norm: "layer", normPlacement: "pre", causal: false,
-    defaultSeqLen: 197, maxSeqLen: 197,
+    defaultSeqLen: 197, maxSeqLen: 197, vision: { image: 224, patch: 16, extraTokens: 1, channels: 3 },
     source: "Dosovitskiy et al., ICLR 2021, Table 1, ViT-Base (12 layers, hidden 768, MLP 3072, 12 heads); /16 patches at 224x224 -> 197 tokens",
   },
   "deit-tiny": {
     family: "transformer", layers: 12, dModel: 192, heads: 3, kvHeads: 3, dFF: 768, ffn: "gelu", norm: "layer", normPlacement: "pre", causal: false,
-    defaultSeqLen: 197, maxSeqLen: 197,
+    defaultSeqLen: 197, maxSeqLen: 197, vision: { image: 224, patch: 16, extraTokens: 1, channels: 3 },
     source: "Touvron et al., ICML 2021, Table 1, DeiT-Ti (embedding 192, 3 heads, 12 layers, 224 px, 197 tokens without the distillation token); MLP ratio 4",
   },
   "whisper-tiny-encoder": {

@@ -25,8 +25,8 @@ describe("operator workloads", () => {
 
   it("workload sections take either model or operator, with precise errors", () => {
     expect(buildWorkload(parseWorkloadSection({ operator: "matmul", m: 2, n: 2, k: 2 }, "f", "/workload")).ops).toHaveLength(1);
-    expect(() => parseWorkloadSection({}, "f.yaml", "/workload")).toThrow(/f\.yaml: \/workload: expected either model: .* or operator: .*found neither/);
-    expect(() => parseWorkloadSection({ model: "bert-base", operator: "matmul" }, "f.yaml", "/workload")).toThrow(/found both/);
+    expect(() => parseWorkloadSection({}, "f.yaml", "/workload")).toThrow(/f\.yaml: \/workload: expected one of model: .*, modelConfig: .* or operator: .*found none/);
+    expect(() => parseWorkloadSection({ model: "bert-base", operator: "matmul" }, "f.yaml", "/workload")).toThrow(/found more than one/);
     expect(() => parseWorkloadSection({ operator: "matmul", m: 2, n: 2 }, "f.yaml", "/workload")).toThrow(/\/workload\/k: expected a positive integer/);
     expect(() => parseWorkloadSection({ operator: "softmax", rows: 2, cols: 2, k: 3 }, "f.yaml", "/workload")).toThrow(/\/workload\/k: expected only rows, cols, batch, count, precision for a softmax/);
     expect(() => parseWorkloadSection({ operator: "elementwise", elements: 2, fn: "tanh" }, "f.yaml", "/workload")).toThrow(/\/workload\/fn: expected a function: add, mul/);

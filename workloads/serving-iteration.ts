@@ -49,6 +49,9 @@ export function checkServedModel(spec: WorkloadSpec, where = WHERE): void {
   for (const key of SHAPE_KEYS) {
     if (spec[key] !== undefined) throw new InputError(where.file, { path: `${where.path}/${key}`, expected: "no per-inference shape in a served model (the requests give prompt and output lengths)", found: key });
   }
+  if (spec.definition || spec.shape) {
+    throw new InputError(where.file, { path: `${where.path}/${spec.definition ? "modelConfig" : Object.keys(spec.shape!)[0]}`, expected: "a model preset with its own shape (served models do not take model configs or shape fields yet)", found: spec.model });
+  }
   const shape = presetShape(spec.model, { kvHeads: spec.kvHeads }, where.file);
   if (!shape.causal) throw new InputError(where.file, { path: `${where.path}/model`, expected: "a decoder model that generates tokens (gpt2-small, llama2-7b)", found: spec.model });
   if (spec.attention && PREFILL_ONLY_ATTENTION.has(spec.attention.kind)) {

@@ -19,11 +19,12 @@
  */
 import { buildOperatorTrace } from "./operator.js";
 import { MODEL_PRESETS, isModelPreset, MODEL_PRESET_NAMES, type ModelPresetName } from "./model-presets.js";
+import type { ModelDefinition } from "./model-config.js";
 import { TRACE_VERSION, type ModelShape, type Phase, type Trace } from "./trace.js";
 import type { Precision } from "./precision.js";
 import { InputError } from "../common/input-error.js";
 import { TraceWriter } from "./trace-writer.js";
-import { describeVariant, resolveVariant, type VariantChoice, type WorkloadSpec } from "./workload-spec.js";
+import { describeVariant, resolveVariant, SHAPE_OVERRIDE_KEYS, type ShapeOverrides, type VariantChoice, type WorkloadSpec } from "./workload-spec.js";
 import { precisionPolicy } from "./variants/precision-policy.js";
 import { PREFILL_ONLY_ATTENTION } from "./variants/attention.js";
 import { Builder, type LayerPlan } from "./transformer-layer.js";
@@ -50,6 +51,10 @@ export interface BuildOptions {
   ffn?: VariantChoice;
   /** phase train: the optimizer and the step's settings (default adamw). */
   train?: VariantChoice;
+  /** A model from data (a config.json, workloads/model-config.ts) instead of the preset the name gives. */
+  definition?: ModelDefinition;
+  /** Shape fields that replace the model's own (sweepable as workload.layers, workload.dModel, ...). */
+  shape?: ShapeOverrides;
 }
 
 export const DEFAULT_PRECISION: TracePrecision = { weights: "int8", activations: "int8" };
@@ -57,17 +62,78 @@ export const DEFAULT_PRECISION: TracePrecision = { weights: "int8", activations:
 export const DEFAULT_TRAINING_PRECISION: TracePrecision = { weights: "fp16", activations: "fp16" };
 const WHERE = { file: "<workload>", path: "" };
 
-/** Resolve a preset plus options into the model shape recorded in the trace. */
-export function presetShape(name: string, options: BuildOptions = {}, where = "<cli>"): ModelShape {
-  if (!isModelPreset(name)) {
-    throw new InputError(where, { path: "/model", expected: `a model preset: ${MODEL_PRESET_NAMES.join(", ")}`, found: JSON.stringify(name) });
+/**
+ * The model a workload names (a preset, or a definition read from a config.json) with its shape
+ * overrides applied. Overriding heads keeps multi-head attention multi-head (KV heads follow) and
+ * grouped-query attention's KV heads as they are; image or patch gives the sequence (patches plus
+ * class and distillation tokens).
+ */
+export function resolveModel(name: string, options: Pick<BuildOptions, "definition" | "shape">, where = "<cli>"): ModelDefinition {
+  let base: ModelDefinition;
+  if (options.definition) base = options.definition;
+  else if (isModelPreset(name)) base = { name, ...MODEL_PRESETS[name as ModelPresetName] };
+  else throw new InputError(where, { path: "/model", expected: `a model preset: ${MODEL_PRESET_NAMES.join(", ")} (or modelConfig: a config.json)`, found: JSON.stringify(name) });
+  const o = options.shape ?? {};
+  const given = SHAPE_OVERRIDE_KEYS.filter((k) => o[k] !== undefined);
+  if (given.length === 0) return base;
+  if (base.family !== "transformer") {
+    throw new InputError(where, { path: `/${given[0]}`, expected: "shape fields on a transformer model (this family's shape is fixed by its own builder)", found: `${base.name} (${base.family})` });
   }
-  const p = MODEL_PRESETS[name as ModelPresetName];
+  const def: ModelDefinition = { ...base };
+  if (o.layers !== undefined) def.layers = o.layers;
+  if (o.dModel !== undefined) def.dModel = o.dModel;
+  if (o.dFF !== undefined) def.dFF = o.dFF;
+  if (o.heads !== undefined) {
+    def.heads = o.heads;
+    if (base.kvHeads === base.heads) def.kvHeads = o.heads;
+  }
+  if (def.dModel % def.heads !== 0) {
+    throw new InputError(where, { path: o.dModel !== undefined ? "/dModel" : "/heads", expected: `a width divisible by the heads (dModel ${def.dModel}, heads ${def.heads})`, found: `dHead ${def.dModel / def.heads}` });
+  }
+  if (o.window !== undefined) def.window = o.window;
+  if (o.experts !== undefined || o.topk !== undefined) {
+    const experts = o.experts ?? base.moe?.experts;
+    if (experts === undefined) throw new InputError(where, { path: "/topk", expected: "experts: (a mixture-of-experts FFN) with topk", found: "topk alone on a dense model" });
+    const topk = o.topk ?? base.moe?.topk ?? 2;
+    if (topk > experts) throw new InputError(where, { path: "/topk", expected: `at most experts (${experts})`, found: String(topk) });
+    def.moe = { experts, topk };
+  }
+  if (o.image !== undefined || o.patch !== undefined) {
+    if (!base.vision) throw new InputError(where, { path: o.image !== undefined ? "/image" : "/patch", expected: "a vision model (image and patch sides)", found: base.name });
+    const vision = { ...base.vision, image: o.image ?? base.vision.image, patch: o.patch ?? base.vision.patch };
+    if (vision.image % vision.patch !== 0) throw new InputError(where, { path: "/patch", expected: `a divisor of the image side (${vision.image})`, found: String(vision.patch) });
+    def.vision = vision;
+    def.defaultSeqLen = (vision.image / vision.patch) ** 2 + vision.extraTokens;
+    def.maxSeqLen = def.defaultSeqLen;
+  }
+  return def;
+}
+
+/**
+ * The attention and FFN a model's definition implies when the workload names none: sliding-window
+ * attention where the keys outrun the window (within it, dense attention is the same computation),
+ * and the model's mixture of experts, routed without dropping (capacity 1: Mixtral routes every
+ * token to its top-k experts, Jiang et al. 2024; balanced routing as the moe variant assumes).
+ */
+function modelVariants(def: ModelDefinition, shape: ModelShape, options: BuildOptions): Pick<BuildOptions, "attention" | "ffn"> {
+  const keys = shape.phase === "decode" ? shape.contextLen + 1 : shape.seqLen + (shape.generateTokens ?? 0);
+  const attention = options.attention ?? (def.window !== undefined && keys > def.window
+    ? resolveVariant("attention", "local", { window: def.window }, WHERE) : undefined);
+  const ffn = options.ffn ?? (def.moe ? resolveVariant("ffn", "moe", { experts: def.moe.experts, topk: def.moe.topk, capacity: 1 }, WHERE) : undefined);
+  return { attention, ffn };
+}
+
+/** Resolve a preset (or definition) plus options into the model shape recorded in the trace. */
+export function presetShape(name: string, options: BuildOptions = {}, where = "<cli>"): ModelShape {
+  return modelShape(resolveModel(name, options, where), options, where);
+}
+
+function modelShape(p: ModelDefinition, options: BuildOptions, where: string): ModelShape {
   const phase = options.phase ?? "prefill";
   const seqLen = options.seqLen ?? (phase === "decode" ? 1 : p.defaultSeqLen);
   const contextLen = options.contextLen ?? (phase === "decode" ? p.defaultSeqLen : 0);
   const shape: ModelShape = {
-    name, layers: p.layers, dModel: p.dModel, heads: p.heads, kvHeads: options.kvHeads ?? p.kvHeads, dHead: p.dModel / p.heads, dFF: p.dFF,
+    name: p.name, layers: p.layers, dModel: p.dModel, heads: p.heads, kvHeads: options.kvHeads ?? p.kvHeads, dHead: p.dModel / p.heads, dFF: p.dFF,
     ffn: p.ffn, norm: p.norm, normPlacement: p.normPlacement, causal: p.causal,
     seqLen, batch: options.batch ?? 1, phase, contextLen,
     ...(options.generate ? { generateTokens: options.generate } : {}),
@@ -111,19 +177,27 @@ function toPrecisionChoice(p: BuildOptions["precision"]): VariantChoice {
 /** Build a trace from a workload spec (CLI, YAML, sweeps). */
 export function buildWorkload(spec: WorkloadSpec, where = "<cli>"): Trace {
   if (spec.operator) return buildOperatorTrace(spec.operator);
-  return buildPresetTrace(spec.model, {
+  return buildPresetTrace(spec.model, buildOptionsOf(spec), where);
+}
+
+/** The builder's options for a workload spec (its shape, variants and, for a config model, its definition). */
+export function buildOptionsOf(spec: WorkloadSpec): BuildOptions {
+  return {
     seqLen: spec.seq, batch: spec.batch, phase: spec.phase, contextLen: spec.context, kvHeads: spec.kvHeads, generate: spec.generate,
     precision: spec.precision, attention: spec.attention, tokens: spec.tokens, exit: spec.exit, ffn: spec.ffn, train: spec.train,
-  }, where);
+    ...(spec.definition ? { definition: spec.definition } : {}), ...(spec.shape ? { shape: spec.shape } : {}),
+  };
 }
 
 export function buildPresetTrace(name: string, options: BuildOptions = {}, where = "<cli>"): Trace {
   if (options.phase === "train") return buildTrainingStep(name, options, where);
   if (options.train) throw new InputError(where, { path: "/train", expected: "phase train for a training step's settings", found: options.phase ?? "prefill" });
-  if (isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
+  const model = resolveModel(name, options, where); // refuses shape fields on the families below
+  if (!options.definition && isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
     return buildFamilyTrace(name as ModelPresetName, options, toPrecisionChoice(options.precision), where);
   }
-  return buildTransformerTrace(presetShape(name, options, where), options.precision, options, where);
+  const shape = modelShape(model, options, where);
+  return buildTransformerTrace(shape, options.precision, { ...options, ...modelVariants(model, shape, options) }, where);
 }
 
 /** One training step (workloads/training/): the model's forward, then backward and optimizer. */
@@ -150,18 +224,19 @@ export function buildForwardTrace(name: string, options: BuildOptions, where: st
     }
   }
   const forwardOptions: BuildOptions = { ...options, precision: options.precision ?? (training ? DEFAULT_TRAINING_PRECISION : undefined), train: undefined };
-  if (isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
+  const model = resolveModel(name, options, where); // refuses shape fields on the families below
+  if (!options.definition && isModelPreset(name) && MODEL_PRESETS[name as ModelPresetName].family !== "transformer") {
     if (shard > 1) throw new InputError(where, { path: "/parallelism/tensor", expected: "tensor parallelism on a transformer (this model's layers are not split)", found: name });
     return buildFamilyTrace(name as ModelPresetName, forwardOptions, toPrecisionChoice(forwardOptions.precision), where);
   }
-  const shape = presetShape(name, forwardOptions, where);
+  const shape = modelShape(model, forwardOptions, where);
   if (shard > 1) {
     for (const [key, value] of [["heads", shape.heads], ["kvHeads", shape.kvHeads], ["dFF", shape.dFF]] as const) {
       if (value % shard !== 0) throw new InputError(where, { path: "/parallelism/tensor", expected: `a divisor of the model's ${key} (${value})`, found: String(shard) });
     }
   }
   const sharded = shard > 1 ? { ...shape, heads: shape.heads / shard, kvHeads: shape.kvHeads / shard, dFF: shape.dFF / shard } : shape;
-  return buildTransformerTrace(sharded, forwardOptions.precision, forwardOptions, where);
+  return buildTransformerTrace(sharded, forwardOptions.precision, { ...forwardOptions, ...modelVariants(model, shape, forwardOptions) }, where);
 }
 
 /** Tokens, keys and heads each layer sees (token and head pruning), prefill or decode. */

@@ -9,6 +9,7 @@ import { isPrecision, PRECISION_NAMES } from "./precision.js";
 import type { Phase } from "./trace.js";
 import type { OperatorSpec } from "./operator.js";
 import { kindsOf, VARIANTS, type VariantCategory, type VariantKind } from "./variants/registry.js";
+import type { ModelDefinition } from "./model-config.js";
 
 export type ParamValue = number | string | number[];
 
@@ -38,7 +39,29 @@ export interface WorkloadSpec {
   ffn?: VariantChoice;
   /** phase train: the optimizer and the step's settings (workloads/training/). */
   train?: VariantChoice;
+  /** A model read from a config.json (`modelConfig:`), replacing the preset `model` names. */
+  definition?: ModelDefinition;
+  /** Shape fields replacing the model's own. */
+  shape?: ShapeOverrides;
 }
+
+/** The shape fields a workload may set on any transformer model (docs/workloads.md, "Models as data"). */
+export interface ShapeOverrides {
+  layers?: number;
+  dModel?: number;
+  heads?: number;
+  dFF?: number;
+  /** Sliding-window attention over the last `window` tokens. */
+  window?: number;
+  /** Mixture-of-experts FFN: experts per layer and per token. */
+  experts?: number;
+  topk?: number;
+  /** Vision models: image and patch side in pixels (the sequence follows). */
+  image?: number;
+  patch?: number;
+}
+
+export const SHAPE_OVERRIDE_KEYS = ["layers", "dModel", "heads", "dFF", "window", "experts", "topk", "image", "patch"] as const satisfies readonly (keyof ShapeOverrides)[];
 
 interface Where {
   file: string;

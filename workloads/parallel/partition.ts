@@ -27,7 +27,7 @@
  */
 import { InputError } from "../../common/input-error.js";
 import { bytesFor } from "../precision.js";
-import { buildForwardTrace, trainChoice, type BuildOptions } from "../transformer-builder.js";
+import { buildForwardTrace, buildOptionsOf, trainChoice, type BuildOptions } from "../transformer-builder.js";
 import { isResident, TRACE_VERSION, type Op, type TensorSpec, type Trace } from "../trace.js";
 import { resolveVariant, type WorkloadSpec } from "../workload-spec.js";
 import type { CollectiveKind, CollectiveOp } from "../collective.js";
@@ -70,10 +70,7 @@ export interface Placement {
 export function partitionWorkload(spec: WorkloadSpec, p: Parallelism, placement: Placement, where = "<workload>"): ParallelWorkload {
   if (spec.operator) throw new InputError(where, { path: "/operator", expected: "a model to split over devices (an operator runs on one)", found: spec.model });
   const training = spec.phase === "train";
-  const options: BuildOptions = {
-    seqLen: spec.seq, batch: spec.batch, phase: spec.phase, contextLen: spec.context, kvHeads: spec.kvHeads, generate: spec.generate,
-    precision: spec.precision, attention: spec.attention, tokens: spec.tokens, exit: spec.exit, ffn: spec.ffn, train: spec.train,
-  };
+  const options: BuildOptions = buildOptionsOf(spec);
   const at = (key: keyof Parallelism) => ({ path: `/parallelism/${key}` });
   if (p.expert > 1) {
     if (spec.ffn?.kind !== "moe") throw new InputError(where, { ...at("expert"), expected: "expert parallelism with a mixture-of-experts FFN (ffn: moe)", found: String(p.expert) });
