@@ -21,15 +21,16 @@
  * execution probability w (early exit) contributes w x its latency and energy; an op repeated
  * `count` times (generation) contributes each step, with its growing shape.
  */
-import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
+import { opCount, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
-import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
-import type { AssignedOp, OpContext, UnitCost } from "../hardware-models/unit-model.js";
+import { unitCheck, unitSupports } from "../hardware-models/unit-registry.js";
+import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
 import type { Infeasible } from "../hardware-models/infeasibility.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
 import { peakWindowAverage, schedule } from "./timeline.js";
 import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
+import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost } from "./op-costs.js";
 import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
@@ -43,6 +44,12 @@ export interface SimulateOptions {
   keepTimeline?: boolean;
   /** Largest number of chunks a batched op is split into for pipelining (default 4: within 0.3% of 16 on bert-base). */
   maxChunks?: number;
+  /**
+   * Cost every op afresh on every call (the plain path). By default op costs are remembered per
+   * design and placement and each distinct op is costed once (sim/op-costs.ts); the Results are
+   * bit-identical (tested), so this is for tests and benchmarks.
+   */
+  reference?: boolean;
 }
 
 const PJ_PER_J = 1e12;
@@ -51,17 +58,6 @@ const PJ_PER_J = 1e12;
  *  across worker threads (their backing stores go through a process-wide allocator). */
 function zeros(n: number): number[] {
   return new Array<number>(n).fill(0);
-}
-
-/** One execution of one op, priced and timed. */
-interface Evaluation {
-  computeCycles: number;
-  latencyCycles: number;
-  boundBy: string;
-  dynamicPj: number;
-  unitDynamicPj: number;
-  macs: number;
-  cost: UnitCost;
 }
 
 export function simulate(design: Design, given: Trace, options: SimulateOptions = {}): SimOutcome {
@@ -75,6 +71,10 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const placement = cachedPlacement(trace, layout, memory, design.mapping.weightsLevel);
   const reasons: Infeasible[] = [...placement.overflows];
   if (placement.operands.length < trace.ops.length) return { ok: false, infeasible: { design: design.name, workload, reasons } };
+  // The compiled path: op costs remembered per (design, placement), each distinct op costed once
+  // (sim/op-costs.ts). An infeasible design takes the plain path, which collects every reason.
+  const table = options.reference || reasons.length > 0 ? undefined : compiledOpCosts(design, trace, placement);
+  const compiled = table?.feasible ? table : undefined;
 
   const fRef = design.technology.frequencyHz;
   const designUnits = design.units;
@@ -89,7 +89,6 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
   const ops: OpResult[] = [];
   const perOpRecords: { i: number; u: number; w: number; count: number; opCycles: number; opCompute: number; opDynamic: number; opMacs: number; boundBy: string; opBytes: Record<string, LevelBytes> | undefined }[] = [];
-  const scratch: (UnitCost | undefined)[] = designUnits.map(() => undefined);
   const leakW = design.leakagePowerW;
 
   let serialCycles = 0, dynamicPj = 0, macs = 0;
@@ -100,119 +99,72 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const tlDynamic = zeros(nOps);
   const tlBatch = zeros(nOps).fill(1);
 
-  const evaluate = (u: number, op: Op, ctx: OpContext): Evaluation => {
-    const unit = units[u]!;
-    const cost = unitCost(unit, op, ctx, scratch[u]);
-    scratch[u] = cost;
-    // Time in reference-clock cycles (the design's technology frequency); a unit on its own clock
-    // converts by the clock ratio (exactly 1 for single-clock designs, so cycles stay integers).
-    const computeCycles = cost.computeCycles * (fRef / unit.frequencyHz);
-    let latencyCycles = computeCycles;
-    let boundBy = "compute";
-    for (let l = 0; l < nLevels; l++) {
-      const bytes = cost.readBytes[l]! + cost.writeBytes[l]!;
-      if (bytes === 0) continue;
-      const cycles = (bytes / memory[l]!.bandwidthBytesPerSecond) * fRef;
-      if (cycles > latencyCycles) {
-        latencyCycles = cycles;
-        boundBy = memory[l]!.name;
-      }
-    }
-    let unitDynamic = 0;
-    const actions = unit.actions.list;
-    for (let a = 0; a < actions.length; a++) {
-      const n = cost.counts[a]!;
-      if (n !== 0) unitDynamic += n * actions[a]!.energyPj;
-    }
-    let dynamic = unitDynamic;
-    for (let l = 0; l < nLevels; l++) {
-      dynamic += cost.readBytes[l]! * memory[l]!.readPjPerByte + cost.writeBytes[l]! * memory[l]!.writePjPerByte;
-    }
-    return { computeCycles, latencyCycles, boundBy, dynamicPj: dynamic, unitDynamicPj: unitDynamic, macs: cost.macs, cost };
-  };
-
-  // Matmuls whose B operand is not a weight (QK^T, AV) may go to their own unit.
-  const unitOf = (i: number): number => {
-    const op = trace.ops[i]!;
-    if (op.kind === "matmul" && !placement.operands[i]!.inputs[1]!.isWeight) return design.mapping.dynamicMatmulUnit;
-    return design.mapping.unitByKind[op.kind];
-  };
-  // A unit that derives facts of the run from all the work mapped to it (the IMC's weight
-  // residency) sees that work once, before any cost; the others are costed as resolved.
-  const units: UnitSpec[] = designUnits.map((unit, u) => {
-    if (!unitBinds(unit)) return unit;
-    const assigned: AssignedOp[] = [];
-    trace.ops.forEach((op, i) => {
-      if (unitOf(i) !== u) return;
-      const operands = placement.operands[i]!;
-      assigned.push({ op, ctx: { inputs: operands.inputs, output: operands.output, memory } });
-    });
-    return unitBind(unit, assigned);
-  });
+  const units = compiled?.units ?? boundUnits(design, trace, placement);
+  const scratch: (UnitCost | undefined)[] = designUnits.map(() => undefined);
 
   for (let i = 0; i < trace.ops.length; i++) {
     const op = trace.ops[i]!;
-    const u = unitOf(i);
+    let oc: OpCost;
+    let u: number;
+    if (compiled) {
+      oc = compiled.opCosts[i]!;
+      u = compiled.unitOfOp[i]!;
+    } else {
+      u = unitOfOp(design, trace, placement, i);
+      const unit = units[u]!;
+      if (!unitSupports(unit, op)) {
+        reasons.push({ class: "unsupported-op", opKind: op.kind, opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
+        continue;
+      }
+      const operands = placement.operands[i]!;
+      const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory };
+      const feasible = unitCheck(unit, op, ctx);
+      if (!feasible.ok) {
+        reasons.push({ ...feasible.reason, opId: op.id, unit: unit.name });
+        continue;
+      }
+      if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
+      oc = costOp(design, unit, op, ctx, scratch, u);
+    }
     const unit = units[u]!;
-    if (!unitSupports(unit, op)) {
-      reasons.push({ class: "unsupported-op", opKind: op.kind, opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
-      continue;
-    }
-    const operands = placement.operands[i]!;
-    const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory };
-    const feasible = unitCheck(unit, op, ctx);
-    if (!feasible.ok) {
-      reasons.push({ ...feasible.reason, opId: op.id, unit: unit.name });
-      continue;
-    }
-    if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
 
     const w = op.weight ?? 1;
-    const overheadCycles = design.system.opOverheadSeconds[op.kind] * fRef;
-    const slowdown = 1 / design.system.opEfficiency[op.kind];
     const count = opCount(op);
-    const steps = op.repeat?.grow ? count : 1; // a repeat without growth costs the same every step
-    const multiplicity = op.repeat?.grow ? 1 : count;
-    let opCycles = 0, opCompute = 0, opDynamic = 0, opMacs = 0;
-    let boundBy = "compute";
+    const multiplicity = op.repeat?.grow ? 1 : count; // a repeat without growth costs the same every step
+    const scale = w * multiplicity;
+    const opCycles = oc.cycles * scale;
+    const opCompute = oc.computeCycles * scale;
+    const opDynamic = oc.dynamicPj * scale;
+    const opMacs = oc.macs * scale;
     const opBytes: Record<string, LevelBytes> | undefined = perOp ? {} : undefined;
-    for (let s = 0; s < steps; s++) {
-      const e = evaluate(u, s === 0 ? op : opAtStep(op, s), ctx);
-      const scale = w * multiplicity;
-      opCycles += (overheadCycles + e.latencyCycles * slowdown) * scale;
-      opCompute += e.computeCycles * scale;
-      opDynamic += e.dynamicPj * scale;
-      opMacs += e.macs * scale;
-      if (e.boundBy !== "compute") boundBy = e.boundBy;
-      const counts = unitActionCounts[u]!;
-      const actions = unit.actions.list;
-      for (let a = 0; a < actions.length; a++) {
-        const n = e.cost.counts[a]!;
-        if (n === 0) continue;
-        counts[a]! += n * scale;
-        const buffer = actions[a]!.buffer;
-        if (opBytes && buffer) {
-          const entry = (opBytes[`${unit.name}.${buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
-          if (buffer.access === "read") entry.readBytes += n * scale;
-          else entry.writeBytes += n * scale;
-        }
+    const counts = unitActionCounts[u]!;
+    const actions = unit.actions.list;
+    for (let a = 0; a < actions.length; a++) {
+      const n = oc.counts[a]!;
+      if (n === 0) continue;
+      counts[a]! += n * scale;
+      const buffer = actions[a]!.buffer;
+      if (opBytes && buffer) {
+        const entry = (opBytes[`${unit.name}.${buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
+        if (buffer.access === "read") entry.readBytes += n * scale;
+        else entry.writeBytes += n * scale;
       }
-      for (let l = 0; l < nLevels; l++) {
-        const r = e.cost.readBytes[l]!, wr = e.cost.writeBytes[l]!;
-        if (r === 0 && wr === 0) continue;
-        levelRead[l]! += r * scale;
-        levelWrite[l]! += wr * scale;
-        tlBytes[i * nLevels + l]! += (r + wr) * scale;
-        if (e.latencyCycles > 0) levelPeakBw[l] = Math.max(levelPeakBw[l]!, ((r + wr) * fRef) / e.latencyCycles);
-        if (opBytes) {
-          const entry = (opBytes[memory[l]!.name] ??= { readBytes: 0, writeBytes: 0 });
-          entry.readBytes += r * scale;
-          entry.writeBytes += wr * scale;
-        }
-      }
-      unitDynamicPj[u]! += e.unitDynamicPj * scale;
-      unitBusySeconds[u]! += (e.cost.computeCycles / unit.frequencyHz) * scale;
     }
+    for (let l = 0; l < nLevels; l++) {
+      const r = oc.readBytes[l]!, wr = oc.writeBytes[l]!;
+      if (r === 0 && wr === 0) continue;
+      levelRead[l]! += r * scale;
+      levelWrite[l]! += wr * scale;
+      tlBytes[i * nLevels + l]! += (r + wr) * scale;
+      if (oc.peakBandwidthBytesPerSecond[l]! > levelPeakBw[l]!) levelPeakBw[l] = oc.peakBandwidthBytesPerSecond[l]!;
+      if (opBytes) {
+        const entry = (opBytes[memory[l]!.name] ??= { readBytes: 0, writeBytes: 0 });
+        entry.readBytes += r * scale;
+        entry.writeBytes += wr * scale;
+      }
+    }
+    unitDynamicPj[u]! += oc.unitDynamicPj * scale;
+    unitBusySeconds[u]! += oc.unitBusySeconds * scale;
     tlUnit[i] = u;
     tlDuration[i] = opCycles;
     tlDynamic[i] = opDynamic;
@@ -221,7 +173,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     dynamicPj += opDynamic;
     macs += opMacs;
     unitMacs[u]! += opMacs;
-    perOpRecords.push({ i, u, w, count, opCycles, opCompute, opDynamic, opMacs, boundBy, opBytes });
+    perOpRecords.push({ i, u, w, count, opCycles, opCompute, opDynamic, opMacs, boundBy: oc.boundBy, opBytes });
   }
 
   if (reasons.length > 0) return { ok: false, infeasible: { design: design.name, workload, reasons } };

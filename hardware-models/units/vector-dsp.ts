@@ -472,8 +472,8 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
     // dot-product instruction that packs four int8 MACs into each 32-bit lane.
     const L = op.kind === "matmul" && !spec.instructions.dot ? lanesAt(spec, ACCUMULATOR[p]) : lanesAt(spec, p);
     const space = iterationSpace(op, L);
-    const low = lowering(op, (i) => spec.instructions[i] !== undefined);
     const compiled = compileLowering(spec, op, p, L);
+    const low = compiled.lowering;
     const c = cost.counts;
     const instructionsIssued = space.vectors * compiled.perElement.instructions + space.rows * compiled.perRow.instructions;
     const aluCycles = space.vectors * compiled.perElement.cycles + space.rows * compiled.perRow.cycles;
@@ -564,6 +564,8 @@ interface CompiledMix {
 interface CompiledLowering {
   perElement: CompiledMix;
   perRow: CompiledMix;
+  /** The lowering it was compiled from (its passes and spills), so a cost does not lower again. */
+  lowering: Lowering;
 }
 
 /** Compiled lowerings by op, then by the spec's instruction-set signature (designs in a sweep that
@@ -607,6 +609,6 @@ function compileFresh(spec: DspSpec, op: Op, p: Precision, L: number): CompiledL
     out.laneOps = [...lane.entries()];
     return out;
   };
-  return { perElement: compile(low.perElement, 0), perRow: compile(low.perRow, low.reductionsPerRow) };
+  return { perElement: compile(low.perElement, 0), perRow: compile(low.perRow, low.reductionsPerRow), lowering: low };
 }
 
