@@ -88,7 +88,8 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const layers = new Map<number, LayerResult>();
   const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
   const ops: OpResult[] = [];
-  const perOpRecords: { i: number; u: number; w: number; count: number; opCycles: number; opCompute: number; opDynamic: number; opMacs: number; boundBy: string; opBytes: Record<string, LevelBytes> | undefined }[] = [];
+  // What the per-op list needs beyond the timeline's inputs (per-op mode only), by op index.
+  const perOpDetails: { opCompute: number; boundBy: string; opBytes: Record<string, LevelBytes> }[] = [];
   const leakW = design.leakagePowerW;
 
   let serialCycles = 0, dynamicPj = 0, macs = 0;
@@ -98,6 +99,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const tlBytes = zeros(nOps * nLevels);
   const tlDynamic = zeros(nOps);
   const tlBatch = zeros(nOps).fill(1);
+  const opMacsOf = zeros(nOps);
 
   const units = compiled?.units ?? boundUnits(design, trace, placement);
   const scratch: (UnitCost | undefined)[] = designUnits.map(() => undefined);
@@ -173,7 +175,8 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     dynamicPj += opDynamic;
     macs += opMacs;
     unitMacs[u]! += opMacs;
-    perOpRecords.push({ i, u, w, count, opCycles, opCompute, opDynamic, opMacs, boundBy: oc.boundBy, opBytes });
+    opMacsOf[i] = opMacs;
+    if (opBytes) perOpDetails[i] = { opCompute, boundBy: oc.boundBy, opBytes };
   }
 
   if (reasons.length > 0) return { ok: false, infeasible: { design: design.name, workload, reasons } };
@@ -192,42 +195,46 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const windowCycles = (options.powerWindowSeconds ?? 1e-6) * fRef;
   const peakDynamicW = peakWindowAverage(timeline.segments, timeline.segmentCount, windowCycles) * fRef / PJ_PER_J;
 
-  for (const rec of perOpRecords) {
-    const op = trace.ops[rec.i]!;
+  // Every op has its figures here: an infeasible op returned above.
+  for (let i = 0; i < nOps; i++) {
+    const op = trace.ops[i]!;
+    const opCycles = tlDuration[i]!, opDynamic = tlDynamic[i]!, opMacs = opMacsOf[i]!;
+    const w = op.weight ?? 1;
     // Leakage over the makespan, shared among ops by their standalone time (so the shares sum).
-    const leak = serialCycles > 0 ? (leakagePj * rec.opCycles) / serialCycles : 0;
-    const sys = serialCycles > 0 ? (systemPj * rec.opCycles) / serialCycles : 0;
+    const leak = serialCycles > 0 ? (leakagePj * opCycles) / serialCycles : 0;
+    const sys = serialCycles > 0 ? (systemPj * opCycles) / serialCycles : 0;
     let layer = layers.get(op.layer);
     if (!layer) {
       layer = { layer: op.layer, latencyCycles: 0, macs: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0, latencyCyclesIfRun: 0, energyPjIfRun: 0 };
       layers.set(op.layer, layer);
     }
-    layer.latencyCycles += rec.opCycles;
-    layer.macs += rec.opMacs;
-    layer.dynamicEnergyPj += rec.opDynamic;
+    layer.latencyCycles += opCycles;
+    layer.macs += opMacs;
+    layer.dynamicEnergyPj += opDynamic;
     layer.leakageEnergyPj += leak;
-    layer.energyPj += rec.opDynamic + leak + sys;
+    layer.energyPj += opDynamic + leak + sys;
     if (sys > 0) layer.systemEnergyPj = (layer.systemEnergyPj ?? 0) + sys;
-    if (rec.w > 0) {
-      layer.latencyCyclesIfRun += rec.opCycles / rec.w;
-      layer.energyPjIfRun += (rec.opDynamic + leak + sys) / rec.w;
+    if (w > 0) {
+      layer.latencyCyclesIfRun += opCycles / w;
+      layer.energyPjIfRun += (opDynamic + leak + sys) / w;
     }
     const kind = (byOpKind[op.kind] ??= { latencyCycles: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0 });
-    kind.latencyCycles += rec.opCycles;
-    kind.dynamicEnergyPj += rec.opDynamic;
+    kind.latencyCycles += opCycles;
+    kind.dynamicEnergyPj += opDynamic;
     kind.leakageEnergyPj += leak;
-    kind.energyPj += rec.opDynamic + leak + sys;
+    kind.energyPj += opDynamic + leak + sys;
     if (sys > 0) kind.systemEnergyPj = (kind.systemEnergyPj ?? 0) + sys;
-    if (rec.opBytes) {
-      const unit = units[rec.u]!;
+    const detail = perOpDetails[i];
+    if (detail) {
+      const unit = units[tlUnit[i]!]!;
       ops.push({
-        id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: rec.w, count: rec.count,
-        latencyCycles: rec.opCycles, computeCycles: rec.opCompute, stallCycles: rec.opCycles - rec.opCompute, latencySeconds: rec.opCycles / fRef,
-        startCycles: timeline.start[rec.i]!, endCycles: timeline.end[rec.i]!,
-        energyPj: rec.opDynamic + leak + sys, dynamicEnergyPj: rec.opDynamic, leakageEnergyPj: leak, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: rec.opMacs,
-        bytesByLevel: rec.opBytes,
-        utilization: rec.opCompute > 0 && unit.peakMacsPerCycle > 0 ? rec.opMacs / (unit.peakMacsPerCycle * rec.opCompute * (unit.frequencyHz / fRef)) : 0,
-        boundBy: rec.boundBy,
+        id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: w, count: opCount(op),
+        latencyCycles: opCycles, computeCycles: detail.opCompute, stallCycles: opCycles - detail.opCompute, latencySeconds: opCycles / fRef,
+        startCycles: timeline.start[i]!, endCycles: timeline.end[i]!,
+        energyPj: opDynamic + leak + sys, dynamicEnergyPj: opDynamic, leakageEnergyPj: leak, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: opMacs,
+        bytesByLevel: detail.opBytes,
+        utilization: detail.opCompute > 0 && unit.peakMacsPerCycle > 0 ? opMacs / (unit.peakMacsPerCycle * detail.opCompute * (unit.frequencyHz / fRef)) : 0,
+        boundBy: detail.boundBy,
       });
     }
   }
