@@ -141,9 +141,9 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     const opBytes: Record<string, LevelBytes> | undefined = perOp ? {} : undefined;
     const counts = unitActionCounts[u]!;
     const actions = unit.actions.list;
-    for (let a = 0; a < actions.length; a++) {
+    for (let k = 0; k < oc.countedActions.length; k++) {
+      const a = oc.countedActions[k]!;
       const n = oc.counts[a]!;
-      if (n === 0) continue;
       counts[a]! += n * scale;
       const buffer = actions[a]!.buffer;
       if (opBytes && buffer) {

@@ -35,6 +35,8 @@ export interface OpCost {
   boundBy: string;
   /** Action counts (indexed like the unit's action list), bytes per shared level. */
   counts: number[];
+  /** Indices of the actions with a count (most of a DSP's lane-op actions have none for a given op). */
+  countedActions: number[];
   readBytes: number[];
   writeBytes: number[];
   /** Largest (bytes / latency) of any step at each level, bytes per second (0 when none moved). */
@@ -83,6 +85,7 @@ export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, s
     readBytes: new Array<number>(nLevels).fill(0),
     writeBytes: new Array<number>(nLevels).fill(0),
     peakBandwidthBytesPerSecond: new Array<number>(nLevels).fill(0),
+    countedActions: [],
   };
   const steps = op.repeat?.grow ? opCount(op) : 1;
   for (let s = 0; s < steps; s++) {
@@ -126,6 +129,7 @@ export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, s
     out.unitBusySeconds += cost.computeCycles / unit.frequencyHz;
     if (boundBy !== "compute") out.boundBy = boundBy;
   }
+  for (let a = 0; a < actions.length; a++) if (out.counts[a] !== 0) out.countedActions.push(a);
   return out;
 }
 

@@ -284,6 +284,20 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
   return { makespan: now, start, end, events, segments, segmentCount };
 }
 
+/** The segment a cursor at `j` moves to for time x (it moves only inside (t0, tEnd)). */
+function cursorAt(segments: ArrayLike<number>, t0: number, tEnd: number, x: number, j: number): number {
+  if (x <= t0 || x >= tEnd) return j;
+  while (segments[j * 3 + 1]! < x) j++;
+  return j;
+}
+
+/** Energy from t0 to x, given the segment j that holds x. */
+function energyTo(segments: ArrayLike<number>, cumulative: Float64Array, count: number, t0: number, tEnd: number, x: number, j: number): number {
+  if (x <= t0) return 0;
+  if (x >= tEnd) return cumulative[count]!;
+  return cumulative[j]! + (x - segments[j * 3]!) * segments[j * 3 + 2]!;
+}
+
 /** peakWindowAverage's running sums, reused (it runs to completion before it is called again). */
 let cumulativeScratch = new Float64Array(0);
 
@@ -301,22 +315,21 @@ export function peakWindowAverage(segments: ArrayLike<number>, count: number, wi
   cumulative[0] = 0;
   for (let i = 0; i < count; i++) cumulative[i + 1] = cumulative[i]! + (segments[i * 3 + 1]! - segments[i * 3]!) * segments[i * 3 + 2]!;
   if (window >= total) return total > 0 ? cumulative[count]! / total : 0;
-  // Energy from t0 to x, with a cursor that only moves forward.
-  const cursor = () => {
-    let j = 0;
-    return (x: number): number => {
-      if (x <= t0) return 0;
-      if (x >= tEnd) return cumulative[count]!;
-      while (segments[j * 3 + 1]! < x) j++;
-      return cumulative[j]! + (x - segments[j * 3]!) * segments[j * 3 + 2]!;
-    };
-  };
-  const startsAt = cursor(), startsTo = cursor(), endsAt = cursor(), endsFrom = cursor();
+  // Energy from t0 to x, read with four cursors (segment indices) that only move forward.
+  let jStartsAt = 0, jStartsTo = 0, jEndsAt = 0, jEndsFrom = 0;
   let best = 0;
   for (let i = 0; i < count; i++) {
     const s = segments[i * 3]!, e = segments[i * 3 + 1]!;
-    if (s + window <= tEnd) best = Math.max(best, startsTo(s + window) - startsAt(s));
-    if (e - window >= t0) best = Math.max(best, endsAt(e) - endsFrom(e - window));
+    if (s + window <= tEnd) {
+      jStartsTo = cursorAt(segments, t0, tEnd, s + window, jStartsTo);
+      jStartsAt = cursorAt(segments, t0, tEnd, s, jStartsAt);
+      best = Math.max(best, energyTo(segments, cumulative, count, t0, tEnd, s + window, jStartsTo) - energyTo(segments, cumulative, count, t0, tEnd, s, jStartsAt));
+    }
+    if (e - window >= t0) {
+      jEndsAt = cursorAt(segments, t0, tEnd, e, jEndsAt);
+      jEndsFrom = cursorAt(segments, t0, tEnd, e - window, jEndsFrom);
+      best = Math.max(best, energyTo(segments, cumulative, count, t0, tEnd, e, jEndsAt) - energyTo(segments, cumulative, count, t0, tEnd, e - window, jEndsFrom));
+    }
   }
   return best / window;
 }
