@@ -103,6 +103,18 @@ compiledVsPlain("bert-base seq 512, edge-npu, summary", loadDesign("edge-npu"), 
 compiledVsPlain("bert-base seq 512, edge-npu, per-op", loadDesign("edge-npu"), bert512, true, 10_000);
 compiledVsPlain("llama2-7b decode ctx 4096, tpuv1-like, summary", loadDesign("tpuv1-like"), buildPresetTrace("llama2-7b", { phase: "decode", contextLen: 4096 }), false, 15_000);
 compiledVsPlain("gpt2-small 128 + 1,000 generated, edge-npu", loadDesign("edge-npu"), buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 }), false, 1_000);
+{
+  // A sweep point is a new design object: the compiled path costs each distinct step shape once for it.
+  const file = locateDesign("edge-npu");
+  const doc = readDocument(file);
+  const gen1000 = buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 });
+  const run = (reference: boolean) => () => {
+    const o = simulate(resolveDesign(structuredClone(doc), file), gen1000, { perOp: false, reference });
+    if (!o.ok) throw new Error("gpt2-small generation: infeasible");
+  };
+  const [plain, compiled] = sideBySide([run(true), run(false)], 1000, 3);
+  console.log(`${"gpt2-small 128 + 1,000, a new design each evaluation".padEnd(52)} compiled ${(compiled!.cpuUs / 1000).toFixed(1)} ms cpu  plain ${(plain!.cpuUs / 1000).toFixed(1)} ms cpu  x${(plain!.cpuUs / compiled!.cpuUs).toFixed(1)}  [${load()}]`);
+}
 console.log("");
 console.log("Full-model evaluations per second, timeline (concurrent units) on (one core; target >= 5,000/s for bert-base seq 512 on edge-npu)");
 evaluations("bert-base seq 512, edge-npu, summary only (sweep mode)", loadDesign("edge-npu"), bert512, false);

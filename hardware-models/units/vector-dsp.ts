@@ -571,6 +571,8 @@ interface CompiledLowering {
 /** Compiled lowerings by op, then by the spec's instruction-set signature (designs in a sweep that
  *  differ only elsewhere share them; p and L follow from the two). */
 const compiledLowerings = ownedMemo<Op, number, CompiledLowering>("dsp.compiled-lowering");
+/** The same by the op's shape (what the lowering reads), for op objects seen for the first time. */
+const loweringsByShape = keyedMemo<string, CompiledLowering>("dsp.compiled-lowering-by-shape", 4096);
 /** A number per distinct instruction-set signature, so the per-op lookup hashes no string. */
 const signatureIds = keyedMemo<string, number>("dsp.signature-id");
 let nextSignatureId = 0;
@@ -581,7 +583,14 @@ let nextSignatureId = 0;
  * tree reductions). Cached per (spec, op): sweeps evaluate the same trace's ops many times.
  */
 function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): CompiledLowering {
-  return compiledLowerings.lookup(op, spec.signatureId) ?? compiledLowerings.store(op, spec.signatureId, compileFresh(spec, op, p, L));
+  const hit = compiledLowerings.lookup(op, spec.signatureId);
+  if (hit) return hit;
+  // A new op object (a generation's step, a serving iteration's trace) with a known shape: by the
+  // fields the lowering reads (kind, fn, norm, grad, sort width) with the precision and lanes.
+  const sortWidth = op.kind === "sort" ? (op.topk ?? op.length) : 0;
+  const key = `${spec.signatureId}|${p}|${L}|${op.kind}|${"fn" in op ? op.fn : ""}|${"norm" in op ? op.norm : ""}|${"grad" in op && op.grad ? 1 : 0}|${sortWidth}`;
+  const compiled = loweringsByShape.lookup(key) ?? loweringsByShape.store(key, compileFresh(spec, op, p, L));
+  return compiledLowerings.store(op, spec.signatureId, compiled);
 }
 
 function compileFresh(spec: DspSpec, op: Op, p: Precision, L: number): CompiledLowering {
