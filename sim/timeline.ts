@@ -14,7 +14,7 @@
  * Invariants (tested): makespan <= the sum of standalone durations and >= the busiest unit's busy
  * time; the dynamic energy of a run does not depend on the schedule; peak power >= average power.
  */
-import { ownedMemo } from "../common/memo.js";
+import { objectMemo, ownedMemo } from "../common/memo.js";
 
 export interface TimelineInput {
   /** Unit index per op. */
@@ -168,10 +168,10 @@ interface Workspace {
   demand: Float64Array;
 }
 
-const workspaces = new WeakMap<TimelinePlan, Workspace>();
+const workspaces = objectMemo<TimelinePlan, Workspace>("sim.timeline-workspace");
 
 function workspaceOf(p: TimelinePlan, n: number, levels: number): Workspace {
-  const w = workspaces.get(p);
+  const w = workspaces.lookup(p);
   if (w && w.demand.length === levels) return w;
   const tasks = p.taskOp.length;
   const fresh: Workspace = {
@@ -179,8 +179,7 @@ function workspaceOf(p: TimelinePlan, n: number, levels: number): Workspace {
     remaining: new Float64Array(tasks), taskStart: new Float64Array(tasks), start: new Float64Array(n), end: new Float64Array(n),
     segments: new Float64Array(3 * (tasks + 1)), speed: new Float64Array(p.units), demand: new Float64Array(levels),
   };
-  workspaces.set(p, fresh);
-  return fresh;
+  return workspaces.store(p, fresh);
 }
 
 /**
