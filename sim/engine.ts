@@ -23,13 +23,14 @@
  */
 import { opCount, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
-import { unitCheck, unitSupports } from "../hardware-models/unit-registry.js";
+import { unitCheck, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
 import type { Infeasible } from "../hardware-models/infeasibility.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
 import { peakWindowAverage, schedule } from "./timeline.js";
 import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
+import { objectMemo } from "../common/memo.js";
 import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost } from "./op-costs.js";
 import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
 
@@ -54,6 +55,13 @@ export interface SimulateOptions {
 
 const PJ_PER_J = 1e12;
 
+const workloadNames = objectMemo<Trace, string>("sim.workload-name");
+/** "<unit>.<action>" per action of a unit, as the Result's byAction names them. */
+const actionNames = objectMemo<UnitSpec, string[]>("sim.action-names");
+function actionNamesOf(unit: UnitSpec): string[] {
+  return actionNames.lookup(unit) ?? actionNames.store(unit, unit.actions.list.map((a) => `${unit.name}.${a.name}`));
+}
+
 /** Plain arrays, not typed arrays: allocating typed arrays per evaluation is slow and contends
  *  across worker threads (their backing stores go through a process-wide allocator). */
 function zeros(n: number): number[] {
@@ -62,7 +70,7 @@ function zeros(n: number): number[] {
 
 export function simulate(design: Design, given: Trace, options: SimulateOptions = {}): SimOutcome {
   const perOp = options.perOp ?? true;
-  const workload = workloadName(given);
+  const workload = workloadNames.lookup(given) ?? workloadNames.store(given, workloadName(given));
   const fusion = design.mapping.fusedAttention ? fuseAttention(given, design) : undefined;
   const trace = fusion?.trace ?? given;
   const layout = traceLayout(trace);
@@ -243,8 +251,9 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const byAction: Result["breakdown"]["byAction"] = {};
   const byUnit: UnitResult[] = units.map((unit, u) => {
     const counts = unitActionCounts[u]!;
+    const names = actionNamesOf(unit);
     unit.actions.list.forEach((a, j) => {
-      if (counts[j]! > 0) byAction[`${unit.name}.${a.name}`] = { count: counts[j]!, energyPj: counts[j]! * a.energyPj };
+      if (counts[j]! > 0) byAction[names[j]!] = { count: counts[j]!, energyPj: counts[j]! * a.energyPj };
     });
     const leak = unit.leakagePowerW * latencySeconds * PJ_PER_J;
     const busyCycles = unitBusySeconds[u]! * unit.frequencyHz;
