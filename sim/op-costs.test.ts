@@ -11,18 +11,14 @@ import { readDocument } from "../common/document.js";
 import { buildPresetTrace, type BuildOptions } from "../workloads/transformer-builder.js";
 import { resolveVariant } from "../workloads/workload-spec.js";
 import { memoStats } from "../common/memo.js";
+import { GOLDEN_WORKLOADS } from "../test/support/golden-workloads.js";
 import type { Design } from "../hardware-models/design.js";
 import type { Trace } from "../workloads/trace.js";
 
 const W = { file: "<test>", path: "" };
 // The golden matrix's workloads (test/golden.test.ts), a generation and variants that change op shapes.
 const WORKLOADS: [string, string, BuildOptions][] = [
-  ["bert-base s128", "bert-base", { seqLen: 128 }],
-  ["bert-base s512 fp16", "bert-base", { seqLen: 512, precision: "fp16" }],
-  ["deit-tiny", "deit-tiny", {}],
-  ["whisper-tiny-encoder", "whisper-tiny-encoder", {}],
-  ["gpt2-small decode ctx512 batch4", "gpt2-small", { phase: "decode", contextLen: 512, batch: 4 }],
-  ["llama2-7b decode ctx2048", "llama2-7b", { phase: "decode", contextLen: 2048 }],
+  ...GOLDEN_WORKLOADS,
   ["gpt2-small 32 + 24 generated", "gpt2-small", { seqLen: 32, generate: 24 }],
   ["bert-base s256 block-sparse", "bert-base", { seqLen: 256, attention: resolveVariant("attention", "block-sparse", {}, W) }],
 ];
