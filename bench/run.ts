@@ -1,5 +1,10 @@
 /**
  * `npm run bench`: throughput figures for the issues' performance targets. Prints; asserts nothing.
+ *   - the compiled path (op costs remembered per design, sim/op-costs.ts) beside the plain path
+ *     (`reference: true`), in alternating rounds with the machine's load printed, for bert-base seq
+ *     512 on the edge NPU (issue 16: >= 30,000/s summary, >= 10,000/s per-op), llama2-7b decode
+ *     (>= 15,000/s) and gpt2-small 128 + 1,000 generated (>= 1,000/s); CPU time per evaluation
+ *     beside wall time, since a shared machine's wall time is noisy;
  *   - full-model evaluations per second, bert-base seq 512 on the edge NPU (target >= 5,000/s on one
  *     core, i.e. <= 200 us per evaluation), and on the other presets;
  *   - trace building time.
@@ -14,6 +19,7 @@ import type { Design } from "../hardware-models/design.js";
 import type { Trace } from "../workloads/trace.js";
 import { resolveVariant } from "../workloads/workload-spec.js";
 import { clearMemos } from "../common/memo.js";
+import { loadavg } from "node:os";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,6 +47,41 @@ function rate(fn: () => void, ms = 400, rounds = 5): number {
   return median(rates);
 }
 
+/** Wall and CPU microseconds per call of each of `fns`, in alternating rounds (median of rounds). */
+function sideBySide(fns: (() => void)[], ms = 300, rounds = 7): { wallUs: number; cpuUs: number }[] {
+  for (const fn of fns) {
+    const warm = performance.now();
+    while (performance.now() - warm < 200) fn();
+  }
+  const wall: number[][] = fns.map(() => []), cpu: number[][] = fns.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, k) => {
+      let n = 0;
+      const t0 = performance.now(), c0 = process.cpuUsage();
+      while (performance.now() - t0 < ms) {
+        fn();
+        n++;
+      }
+      const c = process.cpuUsage(c0);
+      wall[k]!.push(((performance.now() - t0) * 1000) / n);
+      cpu[k]!.push((c.user + c.system) / n);
+    });
+  }
+  return fns.map((_, k) => ({ wallUs: median(wall[k]!), cpuUs: median(cpu[k]!) }));
+}
+
+const load = () => `load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`;
+const perSecond = (us: number) => Math.round(1e6 / us).toLocaleString("en-US").padStart(8);
+
+function compiledVsPlain(label: string, design: Design, trace: Trace, perOp: boolean, target: number): void {
+  const run = (reference: boolean) => () => {
+    const o = simulate(design, trace, { perOp, reference });
+    if (!o.ok) throw new Error(`${label}: infeasible`);
+  };
+  const [plain, compiled] = sideBySide([run(true), run(false)]);
+  console.log(`${label.padEnd(52)} compiled ${perSecond(compiled!.wallUs)}/s (cpu ${perSecond(compiled!.cpuUs)}/s, ${compiled!.cpuUs.toFixed(1)} us)  plain ${perSecond(plain!.wallUs)}/s (cpu ${perSecond(plain!.cpuUs)}/s)  x${(plain!.cpuUs / compiled!.cpuUs).toFixed(1)} cpu  target ${target.toLocaleString("en-US")}/s  [${load()}]`);
+}
+
 function evaluations(label: string, design: Design, trace: Trace, perOp: boolean): void {
   const per = rate(() => {
     const o = simulate(design, trace, { perOp });
@@ -57,6 +98,24 @@ function fusedEdge(): Design {
   doc.mapping.fusedAttention = true;
   return resolveDesign(doc, file);
 }
+console.log(`Compiled vs plain path, side by side (issue 16 targets; one core; ${load()})`);
+compiledVsPlain("bert-base seq 512, edge-npu, summary", loadDesign("edge-npu"), bert512, false, 30_000);
+compiledVsPlain("bert-base seq 512, edge-npu, per-op", loadDesign("edge-npu"), bert512, true, 10_000);
+compiledVsPlain("llama2-7b decode ctx 4096, tpuv1-like, summary", loadDesign("tpuv1-like"), buildPresetTrace("llama2-7b", { phase: "decode", contextLen: 4096 }), false, 15_000);
+compiledVsPlain("gpt2-small 128 + 1,000 generated, edge-npu", loadDesign("edge-npu"), buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 }), false, 1_000);
+{
+  // A sweep point is a new design object: the compiled path costs each distinct step shape once for it.
+  const file = locateDesign("edge-npu");
+  const doc = readDocument(file);
+  const gen1000 = buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 });
+  const run = (reference: boolean) => () => {
+    const o = simulate(resolveDesign(structuredClone(doc), file), gen1000, { perOp: false, reference });
+    if (!o.ok) throw new Error("gpt2-small generation: infeasible");
+  };
+  const [plain, compiled] = sideBySide([run(true), run(false)], 1000, 3);
+  console.log(`${"gpt2-small 128 + 1,000, a new design each evaluation".padEnd(52)} compiled ${(compiled!.cpuUs / 1000).toFixed(1)} ms cpu  plain ${(plain!.cpuUs / 1000).toFixed(1)} ms cpu  x${(plain!.cpuUs / compiled!.cpuUs).toFixed(1)}  [${load()}]`);
+}
+console.log("");
 console.log("Full-model evaluations per second, timeline (concurrent units) on (one core; target >= 5,000/s for bert-base seq 512 on edge-npu)");
 evaluations("bert-base seq 512, edge-npu, summary only (sweep mode)", loadDesign("edge-npu"), bert512, false);
 evaluations("bert-base seq 512, edge-npu, with per-op results", loadDesign("edge-npu"), bert512, true);

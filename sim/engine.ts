@@ -23,16 +23,18 @@
  * execution probability w (early exit) contributes w x its latency and energy; an op repeated
  * `count` times (generation) contributes each step, with its growing shape.
  */
-import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
+import { opCount, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
-import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
-import type { AssignedOp, OpContext, UnitCost } from "../hardware-models/unit-model.js";
+import { unitCheck, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
+import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
 import type { Infeasible } from "../hardware-models/infeasibility.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
 import { peakWindowAverage, schedule } from "./timeline.js";
 import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
 import { chipEnergy, powerAtLoadW } from "./chip-energy.js";
+import { objectMemo } from "../common/memo.js";
+import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost } from "./op-costs.js";
 import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
@@ -48,9 +50,22 @@ export interface SimulateOptions {
   maxChunks?: number;
   /** Idle time after the run (a batch period's wait for the next request): charged at the chip's idle power (breakdown line `idle`), not added to latency. */
   idleSeconds?: number;
+  /**
+   * Cost every op afresh on every call (the plain path). By default op costs are remembered per
+   * design and placement and each distinct op is costed once (sim/op-costs.ts); the Results are
+   * bit-identical (tested), so this is for tests and benchmarks.
+   */
+  reference?: boolean;
 }
 
 const PJ_PER_J = 1e12;
+
+const workloadNames = objectMemo<Trace, string>("sim.workload-name");
+/** "<unit>.<action>" per action of a unit, as the Result's byAction names them. */
+const actionNames = objectMemo<UnitSpec, string[]>("sim.action-names");
+function actionNamesOf(unit: UnitSpec): string[] {
+  return actionNames.lookup(unit) ?? actionNames.store(unit, unit.actions.list.map((a) => `${unit.name}.${a.name}`));
+}
 
 /** Plain arrays, not typed arrays: allocating typed arrays per evaluation is slow and contends
  *  across worker threads (their backing stores go through a process-wide allocator). */
@@ -58,20 +73,9 @@ function zeros(n: number): number[] {
   return new Array<number>(n).fill(0);
 }
 
-/** One execution of one op, priced and timed. */
-interface Evaluation {
-  computeCycles: number;
-  latencyCycles: number;
-  boundBy: string;
-  dynamicPj: number;
-  unitDynamicPj: number;
-  macs: number;
-  cost: UnitCost;
-}
-
 export function simulate(design: Design, given: Trace, options: SimulateOptions = {}): SimOutcome {
   const perOp = options.perOp ?? true;
-  const workload = workloadName(given);
+  const workload = workloadNames.lookup(given) ?? workloadNames.store(given, workloadName(given));
   const fusion = design.mapping.fusedAttention ? fuseAttention(given, design) : undefined;
   const trace = fusion?.trace ?? given;
   const layout = traceLayout(trace);
@@ -80,6 +84,10 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const placement = cachedPlacement(trace, layout, memory, design.mapping.weightsLevel);
   const reasons: Infeasible[] = [...placement.overflows];
   if (placement.operands.length < trace.ops.length) return { ok: false, infeasible: { design: design.name, workload, reasons } };
+  // The compiled path: op costs remembered per (design, placement), each distinct op costed once
+  // (sim/op-costs.ts). An infeasible design takes the plain path, which collects every reason.
+  const table = options.reference || reasons.length > 0 ? undefined : compiledOpCosts(design, trace, placement);
+  const compiled = table?.feasible ? table : undefined;
 
   const fRef = design.technology.frequencyHz;
   const designUnits = design.units;
@@ -93,8 +101,8 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const layers = new Map<number, LayerResult>();
   const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
   const ops: OpResult[] = [];
-  const perOpRecords: { i: number; u: number; w: number; count: number; opCycles: number; opCompute: number; opDynamic: number; opMacs: number; boundBy: string; opBytes: Record<string, LevelBytes> | undefined }[] = [];
-  const scratch: (UnitCost | undefined)[] = designUnits.map(() => undefined);
+  // What the per-op list needs beyond the timeline's inputs (per-op mode only), by op index.
+  const perOpDetails: { opCompute: number; boundBy: string; opBytes: Record<string, LevelBytes> }[] = [];
   const leakW = design.leakagePowerW;
 
   let serialCycles = 0, dynamicPj = 0, macs = 0;
@@ -105,129 +113,79 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const tlBytes = zeros(nOps * nLevels);
   const tlDynamic = zeros(nOps);
   const tlBatch = zeros(nOps).fill(1);
+  const opMacsOf = zeros(nOps);
+  const opComputeOf = zeros(nOps);
 
-  const evaluate = (u: number, op: Op, ctx: OpContext): Evaluation => {
-    const unit = units[u]!;
-    const cost = unitCost(unit, op, ctx, scratch[u]);
-    scratch[u] = cost;
-    // Time in reference-clock cycles (the design's technology frequency); a unit on its own clock
-    // converts by the clock ratio (exactly 1 for single-clock designs, so cycles stay integers).
-    const computeCycles = cost.computeCycles * (fRef / unit.frequencyHz);
-    let latencyCycles = computeCycles;
-    let boundBy = "compute";
-    // A unit with its own memory interfaces (issue 15: SCALE-Sim's per-operand DRAM ports) bounds
-    // the op's time itself.
-    if (cost.interfaceCycles > computeCycles * (unit.frequencyHz / fRef)) {
-      latencyCycles = cost.interfaceCycles * (fRef / unit.frequencyHz);
-      boundBy = `${unit.name} interfaces`;
-    }
-    for (let l = 0; l < nLevels; l++) {
-      const bytes = cost.readBytes[l]! + cost.writeBytes[l]!;
-      if (bytes === 0) continue;
-      const cycles = (bytes / memory[l]!.bandwidthBytesPerSecond) * fRef;
-      if (cycles > latencyCycles) {
-        latencyCycles = cycles;
-        boundBy = memory[l]!.name;
-      }
-    }
-    let unitDynamic = 0;
-    const actions = unit.actions.list;
-    for (let a = 0; a < actions.length; a++) {
-      const n = cost.counts[a]!;
-      if (n !== 0) unitDynamic += n * actions[a]!.energyPj;
-    }
-    let dynamic = unitDynamic;
-    for (let l = 0; l < nLevels; l++) {
-      dynamic += cost.readBytes[l]! * memory[l]!.readPjPerByte + cost.writeBytes[l]! * memory[l]!.writePjPerByte;
-    }
-    return { computeCycles, latencyCycles, boundBy, dynamicPj: dynamic, unitDynamicPj: unitDynamic, macs: cost.macs, cost };
-  };
-
-  // Matmuls whose B operand is not a weight (QK^T, AV) may go to their own unit.
-  const unitOf = (i: number): number => {
-    const op = trace.ops[i]!;
-    if (op.kind === "matmul" && !placement.operands[i]!.inputs[1]!.isWeight) return design.mapping.dynamicMatmulUnit;
-    return design.mapping.unitByKind[op.kind];
-  };
-  // A unit that derives facts of the run from all the work mapped to it (the IMC's weight
-  // residency) sees that work once, before any cost; the others are costed as resolved.
-  const units: UnitSpec[] = designUnits.map((unit, u) => {
-    if (!unitBinds(unit)) return unit;
-    const assigned: AssignedOp[] = [];
-    trace.ops.forEach((op, i) => {
-      if (unitOf(i) !== u) return;
-      const operands = placement.operands[i]!;
-      assigned.push({ op, ctx: { inputs: operands.inputs, output: operands.output, memory } });
-    });
-    return unitBind(unit, assigned);
-  });
+  const units = compiled?.units ?? boundUnits(design, trace, placement);
+  const scratch: (UnitCost | undefined)[] = designUnits.map(() => undefined);
 
   for (let i = 0; i < trace.ops.length; i++) {
     const op = trace.ops[i]!;
-    const u = unitOf(i);
+    let oc: OpCost;
+    let u: number;
+    if (compiled) {
+      oc = compiled.opCosts[i]!;
+      u = compiled.unitOfOp[i]!;
+    } else {
+      u = unitOfOp(design, trace, placement, i);
+      const unit = units[u]!;
+      if (!unitSupports(unit, op)) {
+        reasons.push({ class: "unsupported-op", opKind: op.kind, opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
+        continue;
+      }
+      const operands = placement.operands[i]!;
+      const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory };
+      const feasible = unitCheck(unit, op, ctx);
+      if (!feasible.ok) {
+        reasons.push({ ...feasible.reason, opId: op.id, unit: unit.name });
+        continue;
+      }
+      if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
+      oc = costOp(design, unit, op, ctx, scratch, u);
+    }
     const unit = units[u]!;
-    if (!unitSupports(unit, op)) {
-      reasons.push({ class: "unsupported-op", opKind: op.kind, opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
-      continue;
-    }
-    const operands = placement.operands[i]!;
-    const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory };
-    const feasible = unitCheck(unit, op, ctx);
-    if (!feasible.ok) {
-      reasons.push({ ...feasible.reason, opId: op.id, unit: unit.name });
-      continue;
-    }
-    if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
 
     const w = op.weight ?? 1;
-    const overheadCycles = design.system.opOverheadSeconds[op.kind] * fRef;
-    const slowdown = 1 / design.system.opEfficiency[op.kind];
     const count = opCount(op);
-    const steps = op.repeat?.grow ? count : 1; // a repeat without growth costs the same every step
-    const multiplicity = op.repeat?.grow ? 1 : count;
-    let opCycles = 0, opCompute = 0, opDynamic = 0, opMacs = 0;
-    let boundBy = "compute";
+    const multiplicity = op.repeat?.grow ? 1 : count; // a repeat without growth costs the same every step
+    const scale = w * multiplicity;
+    const opCycles = oc.cycles * scale;
+    const opCompute = oc.computeCycles * scale;
+    const opDynamic = oc.dynamicPj * scale;
+    const opMacs = oc.macs * scale;
     const opBytes: Record<string, LevelBytes> | undefined = perOp ? {} : undefined;
-    for (let s = 0; s < steps; s++) {
-      const e = evaluate(u, s === 0 ? op : opAtStep(op, s), ctx);
-      const scale = w * multiplicity;
-      opCycles += (overheadCycles + e.latencyCycles * slowdown) * scale;
-      opCompute += e.computeCycles * scale;
-      opDynamic += e.dynamicPj * scale;
-      opMacs += e.macs * scale;
-      if (e.boundBy !== "compute") boundBy = e.boundBy;
-      const counts = unitActionCounts[u]!;
-      const actions = unit.actions.list;
-      for (let a = 0; a < actions.length; a++) {
-        const n = e.cost.counts[a]!;
-        if (n === 0) continue;
-        counts[a]! += n * scale;
-        const buffer = actions[a]!.buffer;
-        if (opBytes && buffer) {
-          const entry = (opBytes[`${unit.name}.${buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
-          if (buffer.access === "read") entry.readBytes += n * scale;
-          else entry.writeBytes += n * scale;
-        }
+    const counts = unitActionCounts[u]!;
+    const actions = unit.actions.list;
+    for (let k = 0; k < oc.countedActions.length; k++) {
+      const a = oc.countedActions[k]!;
+      const n = oc.counts[a]!;
+      counts[a]! += n * scale;
+      const buffer = actions[a]!.buffer;
+      if (opBytes && buffer) {
+        const entry = (opBytes[`${unit.name}.${buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
+        if (buffer.access === "read") entry.readBytes += n * scale;
+        else entry.writeBytes += n * scale;
       }
-      for (let l = 0; l < nLevels; l++) {
-        const r = e.cost.readBytes[l]!, wr = e.cost.writeBytes[l]!;
-        if (r === 0 && wr === 0) continue;
-        levelRead[l]! += r * scale;
-        levelWrite[l]! += wr * scale;
-        tlBytes[i * nLevels + l]! += (r + wr) * scale;
-        if (e.latencyCycles > 0) levelPeakBw[l] = Math.max(levelPeakBw[l]!, ((r + wr) * fRef) / e.latencyCycles);
-        if (opBytes) {
-          const entry = (opBytes[memory[l]!.name] ??= { readBytes: 0, writeBytes: 0 });
-          entry.readBytes += r * scale;
-          entry.writeBytes += wr * scale;
-        }
-      }
-      unitDynamicPj[u]! += e.unitDynamicPj * scale;
-      unitBusySeconds[u]! += (e.cost.computeCycles / unit.frequencyHz) * scale;
     }
+    for (let l = 0; l < nLevels; l++) {
+      const r = oc.readBytes[l]!, wr = oc.writeBytes[l]!;
+      if (r === 0 && wr === 0) continue;
+      levelRead[l]! += r * scale;
+      levelWrite[l]! += wr * scale;
+      tlBytes[i * nLevels + l]! += (r + wr) * scale;
+      if (oc.peakBandwidthBytesPerSecond[l]! > levelPeakBw[l]!) levelPeakBw[l] = oc.peakBandwidthBytesPerSecond[l]!;
+      if (opBytes) {
+        const entry = (opBytes[memory[l]!.name] ??= { readBytes: 0, writeBytes: 0 });
+        entry.readBytes += r * scale;
+        entry.writeBytes += wr * scale;
+      }
+    }
+    unitDynamicPj[u]! += oc.unitDynamicPj * scale;
+    unitBusySeconds[u]! += oc.unitBusySeconds * scale;
     // Units sharing a core's issue slots share one track of the timeline.
     tlUnit[i] = design.issueGroup?.[u] ?? u;
     opUnit[i] = u;
+    opComputeOf[i] = opCompute;
     tlDuration[i] = opCycles;
     tlDynamic[i] = opDynamic;
     if (!op.repeat && (op.kind === "matmul" || op.kind === "softmax")) tlBatch[i] = op.batchCount;
@@ -235,7 +193,8 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     dynamicPj += opDynamic;
     macs += opMacs;
     unitMacs[u]! += opMacs;
-    perOpRecords.push({ i, u, w, count, opCycles, opCompute, opDynamic, opMacs, boundBy, opBytes });
+    opMacsOf[i] = opMacs;
+    if (opBytes) perOpDetails[i] = { opCompute, boundBy: oc.boundBy, opBytes };
   }
 
   if (reasons.length > 0) return { ok: false, infeasible: { design: design.name, workload, reasons } };
@@ -251,7 +210,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const latencySeconds = totalCycles / fRef;
   // The whole chip (sim/chip-energy.ts): each unit's occupied time is its ops' standalone time.
   const unitOccupiedSeconds = zeros(designUnits.length);
-  for (const rec of perOpRecords) unitOccupiedSeconds[rec.u]! += rec.opCycles / fRef;
+  for (let i = 0; i < nOps; i++) unitOccupiedSeconds[opUnit[i]!]! += tlDuration[i]! / fRef;
   const chip = chipEnergy(design, {
     fRef, makespanCycles: totalCycles, unitBusySeconds, unitOccupiedSeconds,
     levelBytes: levelRead.map((r, l) => r + levelWrite[l]!),
@@ -260,11 +219,11 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       // Idle gaps on unit u: its ops run in trace order; a gap is the time from one op's end to the next's start.
       const gaps: number[] = [];
       let freeAt = 0;
-      for (const rec of perOpRecords) {
-        if (rec.u !== u) continue;
-        const start = timeline.start[rec.i]!;
+      for (let i = 0; i < nOps; i++) {
+        if (opUnit[i] !== u) continue;
+        const start = timeline.start[i]!;
         if (start > freeAt) gaps.push((start - freeAt) / fRef);
-        freeAt = Math.max(freeAt, timeline.end[rec.i]!);
+        freeAt = Math.max(freeAt, timeline.end[i]!);
       }
       if (totalCycles > freeAt) gaps.push((totalCycles - freeAt) / fRef);
       return gaps;
@@ -276,48 +235,53 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const windowCycles = (options.powerWindowSeconds ?? 1e-6) * fRef;
   const peakDynamicW = peakWindowAverage(timeline.segments, timeline.segmentCount, windowCycles) * fRef / PJ_PER_J;
 
-  for (const rec of perOpRecords) {
-    const op = trace.ops[rec.i]!;
+  // Every op has its figures here: an infeasible op returned above.
+  for (let i = 0; i < nOps; i++) {
+    const op = trace.ops[i]!;
+    const opCycles = tlDuration[i]!, opDynamic = tlDynamic[i]!, opMacs = opMacsOf[i]!;
+    const w = op.weight ?? 1;
     // Leakage over the makespan, shared among ops by their standalone time (so the shares sum).
-    const leak = serialCycles > 0 ? (leakagePj * rec.opCycles) / serialCycles : 0;
-    const sys = serialCycles > 0 ? (systemPj * rec.opCycles) / serialCycles : 0;
-    let chipPj = rec.opCompute * chip.unitActivePjPerRefCycle[rec.u]! + (rec.opCycles - rec.opCompute) * chip.unitStallPjPerRefCycle[rec.u]!
-      + (serialCycles > 0 ? (chip.staticPj * rec.opCycles) / serialCycles : 0);
-    for (let l = 0; l < nLevels; l++) chipPj += tlBytes[rec.i * nLevels + l]! * chip.trafficPjPerByte[l]!;
-    const opEnergy = rec.opDynamic + leak + sys + chipPj;
+    const leak = serialCycles > 0 ? (leakagePj * opCycles) / serialCycles : 0;
+    const sys = serialCycles > 0 ? (systemPj * opCycles) / serialCycles : 0;
+    const u = opUnit[i]!, opCompute = opComputeOf[i]!;
+    let chipPj = opCompute * chip.unitActivePjPerRefCycle[u]! + (opCycles - opCompute) * chip.unitStallPjPerRefCycle[u]!
+      + (serialCycles > 0 ? (chip.staticPj * opCycles) / serialCycles : 0);
+    for (let l = 0; l < nLevels; l++) chipPj += tlBytes[i * nLevels + l]! * chip.trafficPjPerByte[l]!;
+    const opEnergy = opDynamic + leak + sys + chipPj;
     let layer = layers.get(op.layer);
     if (!layer) {
       layer = { layer: op.layer, latencyCycles: 0, macs: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0, chipEnergyPj: 0, latencyCyclesIfRun: 0, energyPjIfRun: 0 };
       layers.set(op.layer, layer);
     }
-    layer.latencyCycles += rec.opCycles;
-    layer.macs += rec.opMacs;
-    layer.dynamicEnergyPj += rec.opDynamic;
+    layer.latencyCycles += opCycles;
+    layer.macs += opMacs;
+    layer.dynamicEnergyPj += opDynamic;
     layer.leakageEnergyPj += leak;
     layer.chipEnergyPj = (layer.chipEnergyPj ?? 0) + chipPj;
     layer.energyPj += opEnergy;
     if (sys > 0) layer.systemEnergyPj = (layer.systemEnergyPj ?? 0) + sys;
-    if (rec.w > 0) {
-      layer.latencyCyclesIfRun += rec.opCycles / rec.w;
-      layer.energyPjIfRun += opEnergy / rec.w;
+    if (w > 0) {
+      layer.latencyCyclesIfRun += opCycles / w;
+      layer.energyPjIfRun += opEnergy / w;
     }
     const kind = (byOpKind[op.kind] ??= { latencyCycles: 0, energyPj: 0, dynamicEnergyPj: 0, leakageEnergyPj: 0, chipEnergyPj: 0 });
-    kind.latencyCycles += rec.opCycles;
-    kind.dynamicEnergyPj += rec.opDynamic;
+    kind.latencyCycles += opCycles;
+    kind.dynamicEnergyPj += opDynamic;
     kind.leakageEnergyPj += leak;
     kind.chipEnergyPj = (kind.chipEnergyPj ?? 0) + chipPj;
     kind.energyPj += opEnergy;
     if (sys > 0) kind.systemEnergyPj = (kind.systemEnergyPj ?? 0) + sys;
-    if (rec.opBytes) {
-      const unit = units[rec.u]!;
+    const detail = perOpDetails[i];
+    if (detail) {
+      const unit = units[opUnit[i]!]!;
       ops.push({
-        id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: rec.w, count: rec.count,
-        latencyCycles: rec.opCycles, computeCycles: rec.opCompute, stallCycles: rec.opCycles - rec.opCompute, latencySeconds: rec.opCycles / fRef,
-        startCycles: timeline.start[rec.i]!, endCycles: timeline.end[rec.i]!,
-        energyPj: opEnergy, dynamicEnergyPj: rec.opDynamic, leakageEnergyPj: leak, chipEnergyPj: chipPj, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: rec.opMacs,
-        bytesByLevel: rec.opBytes,
-        utilization: rec.opCompute > 0 && unit.peakMacsPerCycle > 0 ? rec.opMacs / (unit.peakMacsPerCycle * rec.opCompute * (unit.frequencyHz / fRef)) : 0,
-        boundBy: rec.boundBy,
+        id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: w, count: opCount(op),
+        latencyCycles: opCycles, computeCycles: detail.opCompute, stallCycles: opCycles - detail.opCompute, latencySeconds: opCycles / fRef,
+        startCycles: timeline.start[i]!, endCycles: timeline.end[i]!,
+        energyPj: opEnergy, dynamicEnergyPj: opDynamic, leakageEnergyPj: leak, chipEnergyPj: chipPj, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: opMacs,
+        bytesByLevel: detail.opBytes,
+        utilization: detail.opCompute > 0 && unit.peakMacsPerCycle > 0 ? opMacs / (unit.peakMacsPerCycle * detail.opCompute * (unit.frequencyHz / fRef)) : 0,
+        boundBy: detail.boundBy,
       });
     }
   }
@@ -326,8 +290,9 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const byAction: Result["breakdown"]["byAction"] = {};
   const byUnit: UnitResult[] = units.map((unit, u) => {
     const counts = unitActionCounts[u]!;
+    const names = actionNamesOf(unit);
     unit.actions.list.forEach((a, j) => {
-      if (counts[j]! > 0) byAction[`${unit.name}.${a.name}`] = { count: counts[j]!, energyPj: counts[j]! * a.energyPj };
+      if (counts[j]! > 0) byAction[names[j]!] = { count: counts[j]!, energyPj: counts[j]! * a.energyPj };
     });
     const leak = unit.leakagePowerW * latencySeconds * PJ_PER_J - chip.leakageSavedPj[u]!;
     const busyCycles = unitBusySeconds[u]! * unit.frequencyHz;

@@ -14,7 +14,7 @@
  * Invariants (tested): makespan <= the sum of standalone durations and >= the busiest unit's busy
  * time; the dynamic energy of a run does not depend on the schedule; peak power >= average power.
  */
-import { ownedMemo } from "../common/memo.js";
+import { objectMemo, ownedMemo } from "../common/memo.js";
 
 export interface TimelineInput {
   /** Unit index per op. */
@@ -48,11 +48,11 @@ export interface TimelineEvent {
 export interface TimelineResult {
   makespan: number;
   /** First start and last end per op. */
-  start: number[];
-  end: number[];
+  start: Float64Array;
+  end: Float64Array;
   events: TimelineEvent[];
   /** Piecewise-constant dynamic power: [t0, t1, pJ per cycle] per segment. */
-  segments: number[];
+  segments: Float64Array;
   segmentCount: number;
 }
 
@@ -153,41 +153,63 @@ function plan(t: TimelineInput): TimelinePlan {
   return result;
 }
 
+/** A plan's reusable run state: one run at a time (simulate is synchronous), so nothing is allocated per run. */
+interface Workspace {
+  pending: Int32Array;
+  head: Int32Array;
+  busy: Int32Array;
+  running: Int32Array;
+  remaining: Float64Array;
+  taskStart: Float64Array;
+  start: Float64Array;
+  end: Float64Array;
+  segments: Float64Array;
+  speed: Float64Array;
+  demand: Float64Array;
+}
+
+const workspaces = objectMemo<TimelinePlan, Workspace>("sim.timeline-workspace");
+
+function workspaceOf(p: TimelinePlan, n: number, levels: number): Workspace {
+  const w = workspaces.lookup(p);
+  if (w && w.demand.length === levels) return w;
+  const tasks = p.taskOp.length;
+  const fresh: Workspace = {
+    pending: new Int32Array(tasks), head: new Int32Array(p.units), busy: new Int32Array(p.units), running: new Int32Array(p.units),
+    remaining: new Float64Array(tasks), taskStart: new Float64Array(tasks), start: new Float64Array(n), end: new Float64Array(n),
+    segments: new Float64Array(3 * (tasks + 1)), speed: new Float64Array(p.units), demand: new Float64Array(levels),
+  };
+  return workspaces.store(p, fresh);
+}
+
+/**
+ * Run the timeline. The arrays of the result (start, end, segments) are the plan's workspace:
+ * valid until the next run on the same plan, so a caller reads them before it schedules again.
+ */
 export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
   const n = t.unit.length;
   const L = t.levels;
   const p = plan(t);
   const { chunks, taskOp, taskChunk, dependentsStart, dependents, queueStart, queue, units } = p;
   const tasks = taskOp.length;
-  // Plain arrays: per-run typed arrays are slow to allocate and contend across worker threads.
-  const pending = Array.from(p.depCount);
-  const head = Array.from(queueStart.subarray(0, units));
-  const busy = new Array<number>(units).fill(-1);
-  const remaining = new Array<number>(tasks).fill(1);
-  const taskStart = new Array<number>(tasks).fill(0);
-  const start = new Array<number>(n).fill(Infinity);
-  const end = new Array<number>(n).fill(0);
+  const { pending, head, busy, running, remaining, taskStart, start, end, segments, speed, demand } = workspaceOf(p, n, L);
+  pending.set(p.depCount);
+  head.set(queueStart.subarray(0, units));
+  busy.fill(-1);
+  remaining.fill(1);
+  taskStart.fill(0);
+  start.fill(Infinity);
+  end.fill(0);
   const events: TimelineEvent[] = [];
-  const segments = new Array<number>(3 * (tasks + 1)).fill(0);
   let segmentCount = 0;
-  const running = new Array<number>(units).fill(0);
   let runningCount = 0;
-  const speed = new Array<number>(units).fill(0);
-  const demand = new Array<number>(L).fill(0);
   let now = 0;
   let done = 0;
 
-  const duration = (task: number) => t.duration[taskOp[task]!]! / chunks[taskOp[task]!]!;
-  const finish = (task: number) => {
-    const op = taskOp[task]!;
-    if (taskStart[task]! < start[op]!) start[op] = taskStart[task]!;
-    if (now > end[op]!) end[op] = now;
-    if (keepEvents) events.push({ op, chunk: taskChunk[task]!, chunks: chunks[op]!, unit: t.unit[op]!, start: taskStart[task]!, end: now });
-    done++;
-    for (let k = dependentsStart[task]!; k < dependentsStart[task + 1]!; k++) pending[dependents[k]!]!--;
-  };
-  const tryStart = () => {
-    let started = true;
+  let started = true;
+  while (done < tasks || started) {
+    // Start every task whose unit is free and whose producers are done (a zero-length task finishes at once).
+    started = true;
     while (started) {
       started = false;
       for (let u = 0; u < units; u++) {
@@ -197,8 +219,13 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
           head[u]!++;
           taskStart[task] = now;
           started = true;
-          if (duration(task) <= 0) {
-            finish(task);
+          const op = taskOp[task]!;
+          if (t.duration[op]! / chunks[op]! <= 0) {
+            if (taskStart[task]! < start[op]!) start[op] = taskStart[task]!;
+            if (now > end[op]!) end[op] = now;
+            if (keepEvents) events.push({ op, chunk: taskChunk[task]!, chunks: chunks[op]!, unit: t.unit[op]!, start: taskStart[task]!, end: now });
+            done++;
+            for (let k = dependentsStart[task]!; k < dependentsStart[task + 1]!; k++) pending[dependents[k]!]!--;
             continue;
           }
           busy[u] = task;
@@ -206,10 +233,7 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
         }
       }
     }
-  };
-
-  tryStart();
-  while (done < tasks) {
+    if (done >= tasks) break;
     if (runningCount === 0) throw new Error("timeline: no runnable op (a dependency cycle?)");
     demand.fill(0);
     for (let k = 0; k < runningCount; k++) {
@@ -228,7 +252,7 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
       }
       speed[k] = s;
       power += (t.dynamicPj[op]! / t.duration[op]!) * s;
-      const left = (remaining[task]! * duration(task)) / s;
+      const left = (remaining[task]! * (t.duration[op]! / chunks[op]!)) / s;
       if (left < dt) dt = left;
     }
     if (dt > 0) {
@@ -240,19 +264,41 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
     now += dt;
     for (let k = runningCount - 1; k >= 0; k--) {
       const task = running[k]!;
-      remaining[task]! -= (dt * speed[k]!) / duration(task);
+      const op = taskOp[task]!;
+      remaining[task]! -= (dt * speed[k]!) / (t.duration[op]! / chunks[op]!);
       if (remaining[task]! <= 1e-9) {
         running[k] = running[--runningCount]!;
         speed[k] = speed[runningCount]!;
-        busy[t.unit[taskOp[task]!]!] = -1;
-        finish(task);
+        busy[t.unit[op]!] = -1;
+        if (taskStart[task]! < start[op]!) start[op] = taskStart[task]!;
+        if (now > end[op]!) end[op] = now;
+        if (keepEvents) events.push({ op, chunk: taskChunk[task]!, chunks: chunks[op]!, unit: t.unit[op]!, start: taskStart[task]!, end: now });
+        done++;
+        for (let j = dependentsStart[task]!; j < dependentsStart[task + 1]!; j++) pending[dependents[j]!]!--;
       }
     }
-    tryStart();
+    started = true;
   }
   for (let i = 0; i < n; i++) if (!Number.isFinite(start[i]!)) start[i] = end[i]!;
   return { makespan: now, start, end, events, segments, segmentCount };
 }
+
+/** The segment a cursor at `j` moves to for time x (it moves only inside (t0, tEnd)). */
+function cursorAt(segments: ArrayLike<number>, t0: number, tEnd: number, x: number, j: number): number {
+  if (x <= t0 || x >= tEnd) return j;
+  while (segments[j * 3 + 1]! < x) j++;
+  return j;
+}
+
+/** Energy from t0 to x, given the segment j that holds x. */
+function energyTo(segments: ArrayLike<number>, cumulative: Float64Array, count: number, t0: number, tEnd: number, x: number, j: number): number {
+  if (x <= t0) return 0;
+  if (x >= tEnd) return cumulative[count]!;
+  return cumulative[j]! + (x - segments[j * 3]!) * segments[j * 3 + 2]!;
+}
+
+/** peakWindowAverage's running sums, reused (it runs to completion before it is called again). */
+let cumulativeScratch = new Float64Array(0);
 
 /**
  * Largest average of a piecewise-constant signal over any window of `window` cycles (pJ per
@@ -263,25 +309,26 @@ export function peakWindowAverage(segments: ArrayLike<number>, count: number, wi
   if (count === 0) return 0;
   const t0 = segments[0]!, tEnd = segments[(count - 1) * 3 + 1]!;
   const total = tEnd - t0;
-  const cumulative = new Array<number>(count + 1).fill(0);
+  if (cumulativeScratch.length < count + 1) cumulativeScratch = new Float64Array(2 * (count + 1));
+  const cumulative = cumulativeScratch;
+  cumulative[0] = 0;
   for (let i = 0; i < count; i++) cumulative[i + 1] = cumulative[i]! + (segments[i * 3 + 1]! - segments[i * 3]!) * segments[i * 3 + 2]!;
   if (window >= total) return total > 0 ? cumulative[count]! / total : 0;
-  // Energy from t0 to x, with a cursor that only moves forward.
-  const cursor = () => {
-    let j = 0;
-    return (x: number): number => {
-      if (x <= t0) return 0;
-      if (x >= tEnd) return cumulative[count]!;
-      while (segments[j * 3 + 1]! < x) j++;
-      return cumulative[j]! + (x - segments[j * 3]!) * segments[j * 3 + 2]!;
-    };
-  };
-  const startsAt = cursor(), startsTo = cursor(), endsAt = cursor(), endsFrom = cursor();
+  // Energy from t0 to x, read with four cursors (segment indices) that only move forward.
+  let jStartsAt = 0, jStartsTo = 0, jEndsAt = 0, jEndsFrom = 0;
   let best = 0;
   for (let i = 0; i < count; i++) {
     const s = segments[i * 3]!, e = segments[i * 3 + 1]!;
-    if (s + window <= tEnd) best = Math.max(best, startsTo(s + window) - startsAt(s));
-    if (e - window >= t0) best = Math.max(best, endsAt(e) - endsFrom(e - window));
+    if (s + window <= tEnd) {
+      jStartsTo = cursorAt(segments, t0, tEnd, s + window, jStartsTo);
+      jStartsAt = cursorAt(segments, t0, tEnd, s, jStartsAt);
+      best = Math.max(best, energyTo(segments, cumulative, count, t0, tEnd, s + window, jStartsTo) - energyTo(segments, cumulative, count, t0, tEnd, s, jStartsAt));
+    }
+    if (e - window >= t0) {
+      jEndsAt = cursorAt(segments, t0, tEnd, e, jEndsAt);
+      jEndsFrom = cursorAt(segments, t0, tEnd, e - window, jEndsFrom);
+      best = Math.max(best, energyTo(segments, cumulative, count, t0, tEnd, e, jEndsAt) - energyTo(segments, cumulative, count, t0, tEnd, e - window, jEndsFrom));
+    }
   }
   return best / window;
 }

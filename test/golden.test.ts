@@ -7,19 +7,13 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDesign, designPresetNames } from "../hardware-models/design-loader.js";
-import { buildPresetTrace, type BuildOptions } from "../workloads/transformer-builder.js";
+import { buildPresetTrace } from "../workloads/transformer-builder.js";
+import { GOLDEN_WORKLOADS } from "./support/golden-workloads.js";
 import { simulate } from "../sim/engine.js";
 import { packageRoot } from "../common/package-root.js";
 
 const FILE = join(packageRoot(), "test", "golden", "results.json");
-const WORKLOADS: [string, string, BuildOptions][] = [
-  ["bert-base s128", "bert-base", { seqLen: 128 }],
-  ["bert-base s512 fp16", "bert-base", { seqLen: 512, precision: "fp16" }],
-  ["deit-tiny", "deit-tiny", {}],
-  ["whisper-tiny-encoder", "whisper-tiny-encoder", {}],
-  ["gpt2-small decode ctx512 batch4", "gpt2-small", { phase: "decode", contextLen: 512, batch: 4 }],
-  ["llama2-7b decode ctx2048", "llama2-7b", { phase: "decode", contextLen: 2048 }],
-];
+const WORKLOADS = GOLDEN_WORKLOADS;
 
 type Golden = Record<string, Record<string, number | string>>;
 

@@ -477,8 +477,8 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
     // dot-product instruction that packs four int8 MACs into each 32-bit lane.
     const L = op.kind === "matmul" && !spec.instructions.dot ? lanesAt(spec, ACCUMULATOR[p]) : lanesAt(spec, p);
     const space = iterationSpace(op, L);
-    const low = lowering(op, (i) => spec.instructions[i] !== undefined);
     const compiled = compileLowering(spec, op, p, L);
+    const low = compiled.lowering;
     const c = cost.counts;
     const instructionsIssued = space.vectors * compiled.perElement.instructions + space.rows * compiled.perRow.instructions;
     const aluCycles = space.vectors * compiled.perElement.cycles + space.rows * compiled.perRow.cycles;
@@ -569,11 +569,15 @@ interface CompiledMix {
 interface CompiledLowering {
   perElement: CompiledMix;
   perRow: CompiledMix;
+  /** The lowering it was compiled from (its passes and spills), so a cost does not lower again. */
+  lowering: Lowering;
 }
 
 /** Compiled lowerings by op, then by the spec's instruction-set signature (designs in a sweep that
  *  differ only elsewhere share them; p and L follow from the two). */
 const compiledLowerings = ownedMemo<Op, number, CompiledLowering>("dsp.compiled-lowering");
+/** The same by the op's shape (what the lowering reads), for op objects seen for the first time. */
+const loweringsByShape = keyedMemo<string, CompiledLowering>("dsp.compiled-lowering-by-shape", 4096);
 /** A number per distinct instruction-set signature, so the per-op lookup hashes no string. */
 const signatureIds = keyedMemo<string, number>("dsp.signature-id");
 let nextSignatureId = 0;
@@ -584,7 +588,14 @@ let nextSignatureId = 0;
  * tree reductions). Cached per (spec, op): sweeps evaluate the same trace's ops many times.
  */
 function compileLowering(spec: DspSpec, op: Op, p: Precision, L: number): CompiledLowering {
-  return compiledLowerings.lookup(op, spec.signatureId) ?? compiledLowerings.store(op, spec.signatureId, compileFresh(spec, op, p, L));
+  const hit = compiledLowerings.lookup(op, spec.signatureId);
+  if (hit) return hit;
+  // A new op object (a generation's step, a serving iteration's trace) with a known shape: by the
+  // fields the lowering reads (kind, fn, norm, grad, sort width) with the precision and lanes.
+  const sortWidth = op.kind === "sort" ? (op.topk ?? op.length) : 0;
+  const key = `${spec.signatureId}|${p}|${L}|${op.kind}|${"fn" in op ? op.fn : ""}|${"norm" in op ? op.norm : ""}|${"grad" in op && op.grad ? 1 : 0}|${sortWidth}`;
+  const compiled = loweringsByShape.lookup(key) ?? loweringsByShape.store(key, compileFresh(spec, op, p, L));
+  return compiledLowerings.store(op, spec.signatureId, compiled);
 }
 
 function compileFresh(spec: DspSpec, op: Op, p: Precision, L: number): CompiledLowering {
@@ -612,6 +623,6 @@ function compileFresh(spec: DspSpec, op: Op, p: Precision, L: number): CompiledL
     out.laneOps = [...lane.entries()];
     return out;
   };
-  return { perElement: compile(low.perElement, 0), perRow: compile(low.perRow, low.reductionsPerRow) };
+  return { perElement: compile(low.perElement, 0), perRow: compile(low.perRow, low.reductionsPerRow), lowering: low };
 }
 

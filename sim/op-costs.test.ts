@@ -1,0 +1,96 @@
+/**
+ * The compiled path (op costs remembered per design and placement, each distinct op costed once)
+ * against the plain path (every op costed afresh): whole Results, bit for bit, on every design
+ * preset x the golden matrix's workloads and on random designs.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { simulate, type SimulateOptions } from "./engine.js";
+import { designPresetNames, loadDesign, locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
+import { readDocument } from "../common/document.js";
+import { buildPresetTrace, type BuildOptions } from "../workloads/transformer-builder.js";
+import { resolveVariant } from "../workloads/workload-spec.js";
+import { memoStats } from "../common/memo.js";
+import { GOLDEN_WORKLOADS } from "../test/support/golden-workloads.js";
+import type { Design } from "../hardware-models/design.js";
+import type { Trace } from "../workloads/trace.js";
+
+const W = { file: "<test>", path: "" };
+// The golden matrix's workloads (test/golden.test.ts), a generation and variants that change op shapes.
+const WORKLOADS: [string, string, BuildOptions][] = [
+  ...GOLDEN_WORKLOADS,
+  ["gpt2-small 32 + 24 generated", "gpt2-small", { seqLen: 32, generate: 24 }],
+  ["bert-base s256 block-sparse", "bert-base", { seqLen: 256, attention: resolveVariant("attention", "block-sparse", {}, W) }],
+];
+
+/** The plain path's outcome, then the compiled path's twice (cold, then remembered): all must be equal. */
+function expectSame(design: Design, trace: Trace, options: SimulateOptions = {}): void {
+  const plain = simulate(design, trace, { ...options, reference: true });
+  const cold = simulate(design, trace, options);
+  const warm = simulate(design, trace, options);
+  expect(cold).toStrictEqual(plain);
+  expect(warm).toStrictEqual(plain);
+}
+
+describe("compiled op costs: bit-identical to the plain path", () => {
+  for (const preset of designPresetNames()) {
+    it(`${preset} x the golden workloads, summary and per-op`, () => {
+      const design = loadDesign(preset);
+      for (const [, model, options] of WORKLOADS) {
+        const trace = buildPresetTrace(model, options);
+        expectSame(design, trace, { perOp: false });
+        expectSame(design, trace, { perOp: true, keepTimeline: true });
+      }
+    });
+  }
+
+  it("on random designs (array shape, dataflow, buffers, DSP lanes, bandwidths, fused attention, op overheads)", () => {
+    const file = locateDesign("edge-npu");
+    const base = readDocument(file);
+    fc.assert(fc.property(
+      fc.record({
+        rows: fc.constantFrom(4, 16, 32, 128), cols: fc.constantFrom(4, 16, 64), dataflow: fc.constantFrom("os", "ws", "is"),
+        buffer: fc.constantFrom("2 KiB", "16 KiB", "64 KiB", "1 MiB"), lanes: fc.constantFrom(4, 16, 64), local: fc.constantFrom("4 KiB", "64 KiB"),
+        dram: fc.constantFrom("4 GB/s", "17.1 GB/s", "200 GB/s"), glb: fc.constantFrom("64 KiB", "320 KiB", "4 MiB"),
+        fused: fc.boolean(), overhead: fc.constantFrom("0 s", "2 us"), count: fc.constantFrom(1, 4),
+        workload: fc.constantFrom(...WORKLOADS.map((w) => w[0])),
+      }),
+      (p) => {
+        const doc = structuredClone(base) as Record<string, any>;
+        Object.assign(doc.units.npu, { rows: p.rows, cols: p.cols, dataflow: p.dataflow, buffers: { ifmap: p.buffer, filter: p.buffer, ofmap: p.buffer }, count: p.count });
+        Object.assign(doc.units.dsp, { lanes: p.lanes, localMemory: p.local });
+        doc.memory[0].bandwidth = p.dram;
+        doc.memory[1].capacity = p.glb;
+        doc.mapping.fusedAttention = p.fused;
+        doc.system = { opOverhead: { default: p.overhead } };
+        const design = resolveDesign(doc, file);
+        const [, model, options] = WORKLOADS.find((w) => w[0] === p.workload)!;
+        expectSame(design, buildPresetTrace(model, options), { perOp: true });
+      },
+    ), { numRuns: 30 });
+  });
+
+  it("an infeasible design gives the plain path's reasons", () => {
+    const trace = buildPresetTrace("bert-base", { seqLen: 32 });
+    const design = loadDesign("mcu-class");
+    expect(simulate(design, trace).ok).toBe(false);
+    expectSame(design, trace);
+  });
+
+  it("costs each distinct op once per design: bert-base's 144 ops are 12 layers of the same shapes", () => {
+    const design = loadDesign("edge-npu");
+    const trace = buildPresetTrace("bert-base", { seqLen: 96 });
+    const misses = () => memoStats().find((m) => m.name === "dsp.compiled-lowering")!.misses;
+    const before = misses();
+    simulate(design, trace, { perOp: false });
+    const costed = misses() - before;
+    const shapes = new Set(trace.ops.map((o) => JSON.stringify({ ...o, id: 0, layer: 0, inputs: 0, outputs: 0 })));
+    // The DSP compiles a lowering per op it costs (its memo is keyed by op object): at most once per
+    // distinct shape, where the plain path costs every op.
+    expect(costed).toBeGreaterThan(0);
+    expect(costed).toBeLessThanOrEqual(shapes.size);
+    expect(trace.ops.length).toBeGreaterThan(4 * shapes.size);
+    simulate(design, trace, { perOp: false });
+    expect(misses() - before).toBe(costed);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * Op costs: what a unit charges for one op of a trace (summed over a generation's growing steps),
+ * priced and timed, before the op's weight and repeat. The engine adds these up into a Result.
+ *
+ * The compiled path remembers them per (design, placement): a trace's ops hold few distinct shapes
+ * (bert-base: 144 ops, 10-17 shapes), so each distinct (unit, op signature, operands) is checked
+ * and costed once per design, and a design evaluated again (a sweep's unchanged point, a benchmark,
+ * a serving loop) costs nothing per op. An op's signature is everything a unit model may read:
+ * the op without its identity (id, layer, tensor names, weight, pass) and its operands without
+ * their tensor index (precision, size, weight or not, level). A unit that binds to the run (the IMC
+ * crossbar's weight residency) is bound once per table, from the same work as the plain path.
+ *
+ * Both paths call `costOp`, so a remembered cost is the cost; tests compare whole Results of the
+ * two bit for bit (sim/op-costs.test.ts).
+ */
+import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
+import type { Design } from "../hardware-models/design.js";
+import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
+import type { AssignedOp, OpContext, Operand, UnitCost } from "../hardware-models/unit-model.js";
+import { objectMemo, ownedMemo } from "../common/memo.js";
+import type { Placement } from "./placement.js";
+
+/** One op on its unit: sums over its steps (one unless the op grows), before weight and repeat. */
+export interface OpCost {
+  /** Reference-clock cycles, op overhead and efficiency included. */
+  cycles: number;
+  computeCycles: number;
+  dynamicPj: number;
+  /** The unit's share of dynamicPj (its priced actions; the rest is shared-level traffic). */
+  unitDynamicPj: number;
+  macs: number;
+  /** Compute time on the unit's own clock, seconds. */
+  unitBusySeconds: number;
+  /** "compute" or the level that bounds the (last bound) step. */
+  boundBy: string;
+  /** Action counts (indexed like the unit's action list), bytes per shared level. */
+  counts: number[];
+  /** Indices of the actions with a count (most of a DSP's lane-op actions have none for a given op). */
+  countedActions: number[];
+  readBytes: number[];
+  writeBytes: number[];
+  /** Largest (bytes / latency) of any step at each level, bytes per second (0 when none moved). */
+  peakBandwidthBytesPerSecond: number[];
+}
+
+/** The unit an op runs on: the mapping's unit for its kind; matmuls whose B is not a weight (QK^T, AV) may go to their own. */
+export function unitOfOp(design: Design, trace: Trace, placement: Placement, i: number): number {
+  const op = trace.ops[i]!;
+  if (op.kind === "matmul" && !placement.operands[i]!.inputs[1]!.isWeight) return design.mapping.dynamicMatmulUnit;
+  return design.mapping.unitByKind[op.kind];
+}
+
+/**
+ * The units to cost with: a unit that derives facts of the run from all the work mapped to it (the
+ * IMC's weight residency) sees that work once, before any cost; the others as resolved.
+ */
+export function boundUnits(design: Design, trace: Trace, placement: Placement): UnitSpec[] {
+  return design.units.map((unit, u) => {
+    if (!unitBinds(unit)) return unit;
+    const assigned: AssignedOp[] = [];
+    trace.ops.forEach((op, i) => {
+      if (unitOfOp(design, trace, placement, i) !== u) return;
+      const operands = placement.operands[i]!;
+      assigned.push({ op, ctx: { inputs: operands.inputs, output: operands.output, memory: design.memory } });
+    });
+    return unitBind(unit, assigned);
+  });
+}
+
+/**
+ * Cost one op on unit `u` (every step of a growing op), price its actions and traffic, time it:
+ * latency = max(compute cycles / unit clock, bytes / bandwidth at each level), then the design's
+ * per-kind overhead and efficiency. `scratch[u]` is reused for the unit's cost object.
+ */
+export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, scratch: (UnitCost | undefined)[], u: number): OpCost {
+  const memory = design.memory;
+  const nLevels = memory.length;
+  const fRef = design.technology.frequencyHz;
+  const overheadCycles = design.system.opOverheadSeconds[op.kind] * fRef;
+  const slowdown = 1 / design.system.opEfficiency[op.kind];
+  const actions = unit.actions.list;
+  const out: OpCost = {
+    cycles: 0, computeCycles: 0, dynamicPj: 0, unitDynamicPj: 0, macs: 0, unitBusySeconds: 0, boundBy: "compute",
+    counts: new Array<number>(actions.length).fill(0),
+    readBytes: new Array<number>(nLevels).fill(0),
+    writeBytes: new Array<number>(nLevels).fill(0),
+    peakBandwidthBytesPerSecond: new Array<number>(nLevels).fill(0),
+    countedActions: [],
+  };
+  const steps = op.repeat?.grow ? opCount(op) : 1;
+  for (let s = 0; s < steps; s++) {
+    const cost = unitCost(unit, s === 0 ? op : opAtStep(op, s), ctx, scratch[u]);
+    scratch[u] = cost;
+    // Time in reference-clock cycles (the design's technology frequency); a unit on its own clock
+    // converts by the clock ratio (exactly 1 for single-clock designs, so cycles stay integers).
+    const computeCycles = cost.computeCycles * (fRef / unit.frequencyHz);
+    let latencyCycles = computeCycles;
+    let boundBy = "compute";
+    // A unit with its own memory interfaces (SCALE-Sim's per-operand DRAM ports, issue 15) bounds
+    // the op's time itself.
+    if (cost.interfaceCycles > cost.computeCycles) {
+      latencyCycles = cost.interfaceCycles * (fRef / unit.frequencyHz);
+      boundBy = `${unit.name} interfaces`;
+    }
+    for (let l = 0; l < nLevels; l++) {
+      const bytes = cost.readBytes[l]! + cost.writeBytes[l]!;
+      if (bytes === 0) continue;
+      const cycles = (bytes / memory[l]!.bandwidthBytesPerSecond) * fRef;
+      if (cycles > latencyCycles) {
+        latencyCycles = cycles;
+        boundBy = memory[l]!.name;
+      }
+    }
+    let unitDynamic = 0;
+    for (let a = 0; a < actions.length; a++) {
+      const n = cost.counts[a]!;
+      if (n === 0) continue;
+      unitDynamic += n * actions[a]!.energyPj;
+      out.counts[a]! += n;
+    }
+    let dynamic = unitDynamic;
+    for (let l = 0; l < nLevels; l++) {
+      const r = cost.readBytes[l]!, w = cost.writeBytes[l]!;
+      dynamic += r * memory[l]!.readPjPerByte + w * memory[l]!.writePjPerByte;
+      if (r === 0 && w === 0) continue;
+      out.readBytes[l]! += r;
+      out.writeBytes[l]! += w;
+      if (latencyCycles > 0) out.peakBandwidthBytesPerSecond[l] = Math.max(out.peakBandwidthBytesPerSecond[l]!, ((r + w) * fRef) / latencyCycles);
+    }
+    out.cycles += overheadCycles + latencyCycles * slowdown;
+    out.computeCycles += computeCycles;
+    out.dynamicPj += dynamic;
+    out.unitDynamicPj += unitDynamic;
+    out.macs += cost.macs;
+    out.unitBusySeconds += cost.computeCycles / unit.frequencyHz;
+    if (boundBy !== "compute") out.boundBy = boundBy;
+  }
+  for (let a = 0; a < actions.length; a++) if (out.counts[a] !== 0) out.countedActions.push(a);
+  return out;
+}
+
+/** Per placement: a signature number per op (ops with equal signatures cost the same on any unit). */
+interface OpSignatures {
+  /** Identifies the placement's signature table (the cost tables' key). */
+  id: number;
+  signature: Int32Array;
+  distinct: number;
+}
+
+const signatureTables = objectMemo<Placement, OpSignatures>("sim.op-signatures");
+let nextSignatureTable = 0;
+
+/** The fields of an op that identify it (not its cost): left out of its signature. */
+const IDENTITY_FIELDS = new Set(["id", "layer", "inputs", "outputs", "weight", "pass"]);
+
+function operandSignature(o: Operand): string {
+  return `${o.precision}/${o.bytes}/${o.isWeight ? 1 : 0}/${o.level}`;
+}
+
+function signaturesOf(trace: Trace, placement: Placement): OpSignatures {
+  const ids = new Map<string, number>();
+  const signature = new Int32Array(trace.ops.length);
+  trace.ops.forEach((op, i) => {
+    const operands = placement.operands[i]!;
+    const shape = JSON.stringify(Object.entries(op).filter(([field]) => !IDENTITY_FIELDS.has(field)));
+    const key = `${shape}|${operands.inputs.map(operandSignature).join(",")}|${operandSignature(operands.output)}`;
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = ids.size));
+    signature[i] = id;
+  });
+  return { id: nextSignatureTable++, signature, distinct: ids.size };
+}
+
+/** A design's op costs on one placement of a trace; `feasible: false` when any op cannot run (the plain path reports why). */
+export type OpCostTable =
+  | { feasible: true; units: UnitSpec[]; unitOfOp: Int32Array; opCosts: OpCost[] }
+  | { feasible: false };
+
+const costTables = ownedMemo<Design, number, OpCostTable>("sim.op-costs");
+
+/** The op costs of `design` on `trace` placed by `placement`, each distinct (unit, signature) costed once, remembered per design. */
+export function compiledOpCosts(design: Design, trace: Trace, placement: Placement): OpCostTable {
+  const signatures = signatureTables.lookup(placement) ?? signatureTables.store(placement, signaturesOf(trace, placement));
+  return costTables.lookup(design, signatures.id) ?? costTables.store(design, signatures.id, buildTable(design, trace, placement, signatures));
+}
+
+function buildTable(design: Design, trace: Trace, placement: Placement, signatures: OpSignatures): OpCostTable {
+  const units = boundUnits(design, trace, placement);
+  const nOps = trace.ops.length;
+  const unitOf = new Int32Array(nOps);
+  const opCosts: OpCost[] = [];
+  const byKey = new Map<number, OpCost>();
+  const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
+  for (let i = 0; i < nOps; i++) {
+    const op = trace.ops[i]!;
+    const u = unitOfOp(design, trace, placement, i);
+    unitOf[i] = u;
+    const key = u * signatures.distinct + signatures.signature[i]!;
+    let oc = byKey.get(key);
+    if (!oc) {
+      const unit = units[u]!;
+      const operands = placement.operands[i]!;
+      const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory: design.memory };
+      if (!unitSupports(unit, op) || !unitCheck(unit, op, ctx).ok) return { feasible: false };
+      oc = costOp(design, unit, op, ctx, scratch, u);
+      byKey.set(key, oc);
+    }
+    opCosts.push(oc);
+  }
+  return { feasible: true, units, unitOfOp: unitOf, opCosts };
+}
