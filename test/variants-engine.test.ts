@@ -99,7 +99,11 @@ describe("every variant runs on every design preset that can hold it, and the en
         expect(Math.abs(parts / r.energyPj - 1)).toBeLessThan(1e-9);
         if (direction === "less") {
           expect(r.macs).toBeLessThan(d.macs);
-          expect(r.energyJ).toBeLessThan(d.energyJ);
+          // Less work is less dynamic energy; the total also pays the whole chip's time-proportional
+          // power, so it is only less when the variant is not slower (BigBird at 512 tokens on
+          // tpuv1-like: 0.7% slower than dense, its clocks running, 0.6% more energy).
+          expect(r.dynamicEnergyPj).toBeLessThan(d.dynamicEnergyPj);
+          if (r.latencySeconds <= d.latencySeconds) expect(r.energyJ).toBeLessThan(d.energyJ);
         } else if (direction === "more") {
           expect(r.macs).toBeGreaterThan(d.macs);
           expect(r.energyJ).toBeGreaterThan(d.energyJ);
