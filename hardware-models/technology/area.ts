@@ -46,20 +46,26 @@ const BITCELL_UM2: readonly [number, number][] = [
   [7, 0.027],
 ];
 
-/** Bitcell area at any node from 7 to 180 nm: log-log interpolation, (node/45)^2 above 45 nm. */
-export function bitcellAreaUm2(nodeNm: number): number {
-  const first = BITCELL_UM2[0]!;
-  if (nodeNm >= first[0]) return first[1] * (nodeNm / first[0]) ** 2;
-  for (let i = 0; i < BITCELL_UM2.length - 1; i++) {
-    const [n0, a0] = BITCELL_UM2[i]!;
-    const [n1, a1] = BITCELL_UM2[i + 1]!;
+/**
+ * A quantity tabulated by node (descending), log-log interpolated between nodes; outside the table,
+ * scaled from the nearest end as (node ratio)^power (area ~ node^2, density ~ node^-2).
+ */
+function byNode(table: readonly (readonly [number, number])[], nodeNm: number, power: number): number {
+  for (let i = 0; i < table.length - 1; i++) {
+    const [n0, v0] = table[i]!;
+    const [n1, v1] = table[i + 1]!;
     if (nodeNm <= n0 && nodeNm >= n1) {
       const t = Math.log(nodeNm / n0) / Math.log(n1 / n0);
-      return Math.exp((1 - t) * Math.log(a0) + t * Math.log(a1));
+      return Math.exp((1 - t) * Math.log(v0) + t * Math.log(v1));
     }
   }
-  const last = BITCELL_UM2[BITCELL_UM2.length - 1]!;
-  return last[1] * (nodeNm / last[0]) ** 2;
+  const [n, v] = nodeNm > table[0]![0] ? table[0]! : table[table.length - 1]!;
+  return v * (nodeNm / n) ** power;
+}
+
+/** Bitcell area at any node from 7 to 180 nm: log-log interpolation, (node/45)^2 above 45 nm. */
+export function bitcellAreaUm2(nodeNm: number): number {
+  return byNode(BITCELL_UM2, nodeNm, 2);
 }
 
 /** Area scale factor for logic from 40 nm to `nodeNm`. */
@@ -137,16 +143,7 @@ const TRANSISTOR_DENSITY: readonly [number, number][] = [
 ];
 
 export function transistorDensityMTrPerMm2(nodeNm: number): number {
-  for (let i = 0; i < TRANSISTOR_DENSITY.length - 1; i++) {
-    const [n0, d0] = TRANSISTOR_DENSITY[i]!;
-    const [n1, d1] = TRANSISTOR_DENSITY[i + 1]!;
-    if (nodeNm <= n0 && nodeNm >= n1) {
-      const t = Math.log(nodeNm / n0) / Math.log(n1 / n0);
-      return Math.exp((1 - t) * Math.log(d0) + t * Math.log(d1));
-    }
-  }
-  const [n, d] = nodeNm > TRANSISTOR_DENSITY[0]![0] ? TRANSISTOR_DENSITY[0]! : TRANSISTOR_DENSITY[TRANSISTOR_DENSITY.length - 1]!;
-  return d * (n / nodeNm) ** 2;
+  return byNode(TRANSISTOR_DENSITY, nodeNm, -2);
 }
 
 /** Area of `transistors` of logic at `nodeNm`, mm^2. */
