@@ -47,6 +47,14 @@ const interconnectSchema = Type.Omit(linkSchema, ["kind", "devices", "network", 
 
 export const SYSTEM_VERSION = 1;
 
+/** Degrees of parallelism (data, tensor, pipeline, expert), as a system file or a study case gives them. */
+export const PARALLELISM_SCHEMA = Type.Object({
+  data: Type.Optional(Type.Integer({ minimum: 1 })),
+  tensor: Type.Optional(Type.Integer({ minimum: 1 })),
+  pipeline: Type.Optional(Type.Integer({ minimum: 1 })),
+  expert: Type.Optional(Type.Integer({ minimum: 1 })),
+}, { additionalProperties: false });
+
 export const systemSchema = Type.Object({
   version: Type.Literal(SYSTEM_VERSION),
   name: Type.String({ minLength: 1 }),
@@ -58,12 +66,7 @@ export const systemSchema = Type.Object({
   interconnect: interconnectSchema,
   network: Type.Optional(Type.Object(NETWORK_PROPERTIES, { additionalProperties: false, description: "each device's port to the network between nodes" })),
   host: Type.Optional(HOST_SCHEMA),
-  parallelism: Type.Optional(Type.Object({
-    data: Type.Optional(Type.Integer({ minimum: 1 })),
-    tensor: Type.Optional(Type.Integer({ minimum: 1 })),
-    pipeline: Type.Optional(Type.Integer({ minimum: 1 })),
-    expert: Type.Optional(Type.Integer({ minimum: 1 })),
-  }, { additionalProperties: false })),
+  parallelism: Type.Optional(PARALLELISM_SCHEMA),
   nodeStaticPower: Type.Optional(Type.String({ minLength: 1, description: "power of the rest of a node (host, switches, NICs, fans)" })),
 }, {
   $id: "https://attnsim.dev/schema/system.schema.json",

@@ -18,6 +18,7 @@
  * system static power. Power at load x: x P_run + (1 - x) P_idle, with P_run this run's average power.
  */
 import type { Design } from "../hardware-models/design.js";
+import { objectMemo } from "../common/memo.js";
 
 const PJ_PER_J = 1e12;
 
@@ -144,6 +145,13 @@ export function powerAtLoadW(runPowerW: number, idlePowerW: number, load: number
  * idle "on", and the design's system static power.
  */
 export function chipIdlePowerW(design: Design): number {
+  return idlePower.get(design, () => idlePowerOf(design));
+}
+
+/** Idle power depends on the design alone: computed once per design. */
+const idlePower = objectMemo<Design, number>("sim.chip-idle-power");
+
+function idlePowerOf(design: Design): number {
   const chip = design.chip;
   let w = design.leakagePowerW + design.system.staticPowerW + (chip.clockGatedWhenIdle ? 0 : chip.globalClockW);
   design.units.forEach((unit, u) => {

@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { carbonSection } from "../hardware-models/design-schema.js";
+import { PARALLELISM_SCHEMA } from "../hardware-models/system.js";
 import { StringEnum } from "../common/schema.js";
 
 const Name = Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*$" });
@@ -38,12 +39,7 @@ const trainingCaseSchema = Type.Object({
   design: Type.Optional(Type.String({ description: "one device: a design file or preset" })),
   system: Type.Optional(Type.String({ description: "several devices: a system file (examples/systems/)" })),
   set: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: "values to change in the design or system file, by dotted path" })),
-  parallelism: Type.Optional(Type.Object({
-    data: Type.Optional(Type.Integer({ minimum: 1 })),
-    tensor: Type.Optional(Type.Integer({ minimum: 1 })),
-    pipeline: Type.Optional(Type.Integer({ minimum: 1 })),
-    expert: Type.Optional(Type.Integer({ minimum: 1 })),
-  }, { additionalProperties: false })),
+  parallelism: Type.Optional(PARALLELISM_SCHEMA),
   schedule: Type.Optional(StringEnum(["1f1b", "gpipe"] as const)),
   workload: Type.Optional(Workload),
   carbon: Type.Optional(carbonSection),

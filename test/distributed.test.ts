@@ -8,12 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 import { faultSpec as makeFaultSpec } from "./fault-spec.js";
 import { missingMessage, systemTool } from "./support/system-tools.js";
+import { freePort } from "./support/local-redis.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
 
@@ -33,17 +33,6 @@ const redisServer = () => {
 let redis: ChildProcess | undefined;
 let url = "";
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
