@@ -58,8 +58,20 @@ export interface MeasuredRow {
   spread?: number;
   source: string;
   notes?: string;
+  /** The benchmark's sequence-length mix (per-sample metrics are the weighted mean over its bins). */
+  lengths?: LengthMix;
   /** Where the row is, for messages: "/rows/3" or "line 5". */
   where: string;
+}
+
+/**
+ * A dataset's sequence lengths as bins: the workload runs at each bin's seq with the row's batch,
+ * and a row's per-sample metrics are the weighted means (validation/validate.ts, `mixMetric`).
+ * Weights are normalised to sum to 1.
+ */
+export interface LengthMix {
+  source: string;
+  bins: { seq: number; weight: number }[];
 }
 
 export interface CalibrationParameter {
@@ -164,6 +176,7 @@ function resolveRow(f: Fields, file: string, dir: string, at: (key: string) => s
     workload = workload.operator ? { ...workload, operator: { ...workload.operator, batch: conditions.batch } } : { ...workload, batch: conditions.batch };
   }
   const value = parseMetricValue(f.value, metric, file, at("value"));
+  const lengths = f.lengths === undefined ? undefined : resolveLengths(f.lengths as LengthMix, workload, file, at("lengths"));
   const spread = f.spread === undefined ? undefined : parseMetricValue(f.spread, metric, file, at("spread"), true);
   return {
     id: String(f.id), board: String(f.board), designFile, workload, conditions, conditionsText, metric, value,
@@ -172,8 +185,16 @@ function resolveRow(f: Fields, file: string, dir: string, at: (key: string) => s
     ...(spread !== undefined ? { spread } : {}),
     source: String(f.source),
     ...(f.notes !== undefined ? { notes: String(f.notes) } : {}),
+    ...(lengths ? { lengths } : {}),
     where,
   };
+}
+
+function resolveLengths(raw: LengthMix, workload: WorkloadSpec, file: string, path: string): LengthMix {
+  if (workload.operator) throw new InputError(file, { path, expected: "a model workload (a length mix sets the model's seq)", found: `the operator ${JSON.stringify(workload.model)}` });
+  if (workload.phase === "decode" || workload.generate !== undefined) throw new InputError(file, { path, expected: "a prefill workload (a length mix sets the prompt's seq)", found: workload.phase === "decode" ? "phase decode" : "a generation" });
+  const total = raw.bins.reduce((s, b) => s + b.weight, 0);
+  return { source: raw.source, bins: raw.bins.map((b) => ({ seq: b.seq, weight: b.weight / total })) };
 }
 
 /** A measured value with its unit, in SI; "544 /s" and "544 samples/s" are throughputs. */

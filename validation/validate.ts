@@ -35,7 +35,10 @@ export function batchOf(workload: WorkloadSpec): number {
   return (workload.operator ? workload.operator.batch : workload.batch) ?? 1;
 }
 
-export function metricOf(result: Result, metric: MetricName, batch: number): number {
+/** What a metric is computed from: one Result, or a length mix's weighted means (`mixRuns`). */
+export type RunQuantities = Pick<Result, "latencySeconds" | "energyJ" | "averagePowerW" | "idlePowerW">;
+
+export function metricOf(result: RunQuantities, metric: MetricName, batch: number): number {
   switch (metric) {
     case "latency":
       return result.latencySeconds;
@@ -51,6 +54,20 @@ export function metricOf(result: Result, metric: MetricName, batch: number): num
   }
 }
 
+/**
+ * A length mix's runs combined (`lengths:` on a row): mean latency and mean energy per run are the
+ * weighted means over the bins, so throughput is batch / mean latency (the batches of a long run
+ * come in the dataset's proportions) and average power is mean energy / mean latency. Idle power
+ * depends on the design alone.
+ */
+export function mixRuns(runs: readonly { weight: number; result: RunQuantities }[]): RunQuantities {
+  let latencySeconds = 0, energyJ = 0;
+  for (const { weight, result } of runs) {
+    latencySeconds += weight * result.latencySeconds;
+    energyJ += weight * result.energyJ;
+  }
+  return { latencySeconds, energyJ, averagePowerW: energyJ / latencySeconds, idlePowerW: runs[0]!.result.idlePowerW };
+}
 
 /** Predicts rows; holds the design documents and traces so that calibration's many calls are cheap. */
 export class Predictor {
@@ -74,12 +91,12 @@ export class Predictor {
     ]), row.designFile);
   }
 
-  trace(row: MeasuredRow): Trace {
-    const key = JSON.stringify(row.workload);
+  trace(row: MeasuredRow, workload: WorkloadSpec = row.workload): Trace {
+    const key = JSON.stringify(workload);
     let trace = this.traces.get(key);
     if (!trace) {
       try {
-        trace = buildWorkload(row.workload, row.where);
+        trace = buildWorkload(workload, row.where);
       } catch (err) {
         if (!(err instanceof InputError)) throw err; // a bug, not a row that cannot be simulated
         trace = err;
@@ -112,16 +129,22 @@ export class Predictor {
       // A row fails when its design or workload is bad input or the design cannot run it; any
       // other exception is a programming error and propagates (it must not become an excluded row).
       if (design instanceof InputError) return fail(row, design.message);
-      let trace: Trace;
-      try {
-        trace = this.trace(row);
-      } catch (err) {
-        if (err instanceof InputError) return fail(row, err.message);
-        throw err;
+      // A length mix runs the workload at each bin's seq (measured.ts, LengthMix).
+      const runs = row.lengths ? row.lengths.bins.map((b) => ({ weight: b.weight, workload: { ...row.workload, seq: b.seq } })) : [{ weight: 1, workload: row.workload }];
+      const results: { weight: number; result: Result }[] = [];
+      for (const run of runs) {
+        let trace: Trace;
+        try {
+          trace = this.trace(row, run.workload);
+        } catch (err) {
+          if (err instanceof InputError) return fail(row, err.message);
+          throw err;
+        }
+        const outcome = simulate(design, trace, { perOp: false });
+        if (!outcome.ok) return fail(row, `infeasible${runs.length > 1 ? ` at seq ${run.workload.seq}` : ""}: ${outcome.infeasible.reasons.map((r) => r.reason).join("; ")}`);
+        results.push({ weight: run.weight, result: outcome.result });
       }
-      const outcome = simulate(design, trace, { perOp: false });
-      if (!outcome.ok) return fail(row, `infeasible: ${outcome.infeasible.reasons.map((r) => r.reason).join("; ")}`);
-      return metricOf(outcome.result, row.metric, batchOf(row.workload));
+      return metricOf(results.length === 1 ? results[0]!.result : mixRuns(results), row.metric, batchOf(row.workload));
     });
   }
 }

@@ -155,6 +155,45 @@ describe("validate on synthetic measurements from the simulator", () => {
   });
 });
 
+describe("a sequence-length mix (`lengths:` on a row)", () => {
+  it("each metric is the weighted mean of the bins' runs, computed by hand from single-seq rows", () => {
+    const design = designWith("mix-design");
+    const row = (id: string, metric: string, seq: number, extra: object = {}) => ({ id, workload: { model: "bert-base", seq }, conditions: { batch: 4 }, metric, value: metric === "energy" ? "1 J" : metric === "power" ? "1 W" : metric === "throughput" ? "1 /s" : "1 s", ...extra });
+    const lengths = { source: "hand-made", bins: [{ seq: 64, weight: 3 }, { seq: 256, weight: 1 }] };
+    const data = loadMeasuredFromObject({
+      version: 1,
+      defaults: { board: "b", design, source: "s" },
+      rows: [
+        row("l64", "latency", 64), row("l256", "latency", 256), row("e64", "energy", 64), row("e256", "energy", 256),
+        ...["latency", "energy", "power", "throughput"].map((m) => row(`mix.${m}`, m, 384, { lengths })),
+      ],
+    }, "mix");
+    const failures = new Map<string, string>();
+    const [l64, l256, e64, e256, latency, energy, power, throughput] = new Predictor().predict(data.rows, [], failures) as [number, number, number, number, number, number, number, number];
+    expect(failures).toEqual(new Map());
+    expect(data.rows[4]!.lengths!.bins.map((b) => b.weight)).toEqual([0.75, 0.25]);
+    expect(latency).toBeCloseTo(0.75 * l64 + 0.25 * l256, 15);
+    expect(energy).toBeCloseTo(0.75 * e64 + 0.25 * e256, 15);
+    expect(throughput).toBeCloseTo(4 / latency, 9);
+    expect(power).toBeCloseTo((4 * energy) / latency, 9);
+    // The mix is not the workload at its own seq (384) nor at the mean length.
+    expect(latency).toBeLessThan(l256);
+    expect(latency).toBeGreaterThan(l64);
+  });
+
+  it("refuses a mix on an operator or a generation, naming the row's path", () => {
+    const lengths = { source: "s", bins: [{ seq: 64, weight: 1 }] };
+    const base = { id: "a", board: "b", design: "edge-npu", metric: "latency", value: "1 ms", source: "s", lengths };
+    const file = join(dir, "bad-mix.yaml");
+    writeFileSync(file, stringify({ version: 1, rows: [{ ...base, workload: { operator: "matmul", m: 4, n: 4, k: 4 } }, { ...base, id: "g", workload: { model: "gpt2-small", seq: 32, generate: 4 } } ] }));
+    expect(() => loadMeasured(file)).toThrow(/\/rows\/0\/lengths: expected a model workload/);
+    expect(() => loadMeasured(file)).toThrow(/\/rows\/1\/lengths: expected a prefill workload/);
+    const zero = join(dir, "bad-mix-weight.yaml");
+    writeFileSync(zero, stringify({ version: 1, rows: [{ ...base, workload: { model: "bert-base" }, lengths: { source: "s", bins: [{ seq: 64, weight: 0 }] } }] }));
+    expect(() => loadMeasured(zero)).toThrow(/\/rows\/0\/lengths\/bins\/0\/weight: expected a value that must be > 0, found 0/);
+  });
+});
+
 const SYSTEM_TRUTH = { opOverhead: { matmul: "7 us", softmax: "3 us" }, opEfficiency: { softmax: 0.6 }, staticPower: "2 W" };
 const SYSTEM_PARAMETERS = [
   { path: "system.opOverhead.matmul", unit: "us", min: 0, max: 50, initial: 1 },
