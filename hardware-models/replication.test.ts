@@ -91,3 +91,45 @@ describe("replicated units", () => {
     expect(Math.abs(peakFlops - 311.9e12)).toBeLessThanOrEqual(0.05e12);
   });
 });
+
+describe("kernel tiles: a GPU's GEMM handed to the cores in whole thread-block tiles", () => {
+  /** a100-like (108 cores, HBM and a 40 MiB L2: these GEMMs are compute-bound) with its tensor unit's count and tiles set. */
+  const a100 = (count: number, kernelTiles?: { rows: number; cols: number }[]) => {
+    const file = locateDesign("a100-like");
+    const doc = structuredClone(readDocument(file)) as Record<string, any>;
+    doc.units.tensor.count = count;
+    doc.units.vector.count = count;
+    if (kernelTiles) doc.units.tensor.kernelTiles = kernelTiles;
+    else delete doc.units.tensor.kernelTiles;
+    return resolveDesign(doc, file);
+  };
+  const run = (design: ReturnType<typeof a100>, m: number, n: number, k: number) => {
+    const o = simulate(design, buildOperatorTrace({ operator: "matmul", m, n, k, precision: "fp16" }), { concurrency: false });
+    if (!o.ok) throw new Error("infeasible");
+    return o.result;
+  };
+  const TILE = [{ rows: 128, cols: 128 }];
+
+  it("172 x 1024 on 16 cores in 128 x 128 tiles: 16 tiles, one each; time is a whole tile's (the 44-row tile padded), MACs the real ones", () => {
+    const tiled = run(a100(16, TILE), 172, 1024, 1024);
+    const oneTile = run(a100(1), 128, 128, 1024);
+    expect(tiled.macs).toBe(172 * 1024 * 1024);
+    expect(tiled.ops[0]!.computeCycles).toBe(oneTile.ops[0]!.computeCycles);
+    // Without tiles the 16 cores split the rows and columns finely: less time than a padded tile.
+    expect(run(a100(16), 172, 1024, 1024).ops[0]!.computeCycles).toBeLessThan(oneTile.ops[0]!.computeCycles);
+  });
+
+  it("more tiles than cores come in waves: 4 x 8 tiles of 128 on 16 cores take two tiles' time", () => {
+    const tiled = run(a100(16, TILE), 512, 1024, 1024);
+    const twoTiles = run(a100(1), 256, 128, 1024);
+    expect(tiled.ops[0]!.computeCycles).toBe(twoTiles.ops[0]!.computeCycles);
+  });
+
+  it("several shapes: the fastest is taken (never slower than any one of them alone)", () => {
+    const shapes = [{ rows: 128, cols: 128 }, { rows: 64, cols: 64 }];
+    for (const [m, n] of [[172, 1024], [64, 4096], [1000, 300]] as const) {
+      const both = run(a100(16, shapes), m, n, 1024).latencyCycles;
+      for (const s of shapes) expect(both).toBeLessThanOrEqual(run(a100(16, [s]), m, n, 1024).latencyCycles);
+    }
+  });
+});

@@ -115,8 +115,8 @@ export function replicated<T extends TObject, S extends ResolvedUnitBase>(inner:
   };
 }
 
-/** A matmul split: parts of (batch items, rows, columns). */
-type MatmulSplit = readonly [pb: number, pm: number, pn: number];
+/** A matmul split: parts of (batch items, rows, columns), and the kernel tile's index in `spec.kernelTiles` (-1: none). */
+type MatmulSplit = readonly [pb: number, pm: number, pn: number, tile: number];
 
 const splitFamilies = keyedMemo<number, MatmulSplit[]>("replication.matmul-splits");
 
@@ -134,7 +134,7 @@ function matmulSplits(count: number): MatmulSplit[] {
     const out: MatmulSplit[] = [];
     for (const pb of ladder(count)) {
       const rest = Math.floor(count / pb);
-      for (const pm of ladder(rest)) out.push([pb, pm, Math.floor(rest / pm)]);
+      for (const pm of ladder(rest)) out.push([pb, pm, Math.floor(rest / pm), -1]);
     }
     return out;
   });
@@ -149,22 +149,52 @@ function balanced(n: number, p: number): [number, number, number, number] {
 }
 
 /**
+ * Parts of a dimension `n` cut `p` ways in whole tiles of `tile`: balanced parts of the ceil(n/tile)
+ * tiles, the last part short by the padding. [size, how many] x 3 (absent classes count 0), and the
+ * largest part's padded size (what a part's time is: a partial tile takes a whole tile's time).
+ */
+function tiledParts(n: number, p: number, tile: number): { parts: [number, number, number, number, number, number]; padded: number } {
+  if (tile === 1) {
+    const [a, ca, b, cb] = balanced(n, p);
+    return { parts: [a, ca, b, cb, 0, 0], padded: a };
+  }
+  const [a, ca, b, cb] = balanced(Math.ceil(n / tile), p);
+  const excess = Math.ceil(n / tile) * tile - n;
+  const padded = a * tile;
+  if (excess === 0) return { parts: [a * tile, ca, b * tile, cb, 0, 0], padded };
+  // The short part is the last one: a small one when there are small parts, else a big one.
+  return cb > 0
+    ? { parts: [a * tile, ca, b * tile, cb - 1, b * tile - excess, 1], padded }
+    : { parts: [a * tile, ca - 1, 0, 0, a * tile - excess, 1], padded };
+}
+
+/**
  * Cost of `op` split `s` ways over the replicas into `into` (`part` is the inner model's scratch):
  * the sum of the parts' costs, the largest part's compute cycles, and the duplicated operands'
- * copies served by a shared on-chip level.
+ * copies served by a shared on-chip level. With a kernel tile (`spec.kernelTiles[s[3]]`), rows and columns
+ * are cut in whole tiles; the work is the real parts', the time the largest part's padded to whole
+ * tiles (a GPU thread block computes its whole tile, masked or not).
  */
 function costSplit<T extends TObject, S extends ResolvedUnitBase>(
   inner: UnitModel<T, S>, spec: S, op: MatmulOp, ctx: OpContext, s: MatmulSplit, into: UnitCost, part: UnitCost,
 ): UnitCost {
   const [b1, nb1, b2, nb2] = balanced(op.batchCount, s[0]);
-  const [m1, nm1, m2, nm2] = balanced(op.m, s[1]);
-  const [n1, nn1, n2, nn2] = balanced(op.n, s[2]);
+  const tile = s[3] < 0 ? undefined : spec.kernelTiles![s[3]]!;
+  const m = tiledParts(op.m, s[1], tile?.rows ?? 1);
+  const n = tiledParts(op.n, s[2], tile?.cols ?? 1);
   let cycles = 0, interfaceCycles = 0;
+  let mParts = 0, nParts = 0;
+  for (let i = 0; i < 6; i += 2) {
+    mParts += m.parts[i + 1]!;
+    nParts += n.parts[i + 1]!;
+  }
   for (const [bb, cb] of [[b1, nb1], [b2, nb2]] as const) {
     if (cb === 0) continue;
-    for (const [mm, cm] of [[m1, nm1], [m2, nm2]] as const) {
+    for (let i = 0; i < 6; i += 2) {
+      const mm = m.parts[i]!, cm = m.parts[i + 1]!;
       if (cm === 0) continue;
-      for (const [nn, cn] of [[n1, nn1], [n2, nn2]] as const) {
+      for (let j = 0; j < 6; j += 2) {
+        const nn = n.parts[j]!, cn = n.parts[j + 1]!;
         if (cn === 0) continue;
         const c = inner.cost(spec, { ...op, batchCount: bb, m: mm, n: nn }, ctx, part);
         const times = cb * cm * cn;
@@ -179,11 +209,17 @@ function costSplit<T extends TObject, S extends ResolvedUnitBase>(
       }
     }
   }
+  // The padded largest part, when no real part has its shape (a single short part in a dimension).
+  if (tile && (m.parts[1] === 0 || n.parts[1] === 0)) {
+    const c = inner.cost(spec, { ...op, batchCount: b1, m: m.padded, n: n.padded }, ctx, part);
+    cycles = Math.max(cycles, c.computeCycles);
+    interfaceCycles = Math.max(interfaceCycles, c.interfaceCycles);
+  }
   into.computeCycles = cycles;
   into.interfaceCycles = interfaceCycles;
   // Each part of a duplicated operand comes from home once and from the shared buffer for the
   // other copies (when there is one). Moved: (copies - 1) x the operand's size.
-  const copies = [nn1 + nn2, nm1 + nm2];
+  const copies = [nParts, mParts];
   for (let i = 0; i < 2; i++) {
     if (copies[i]! <= 1) continue;
     const operand = ctx.inputs[i]!;
@@ -236,23 +272,27 @@ function chosenMatmulSplit<T extends TObject, S extends ResolvedUnitBase>(inner:
   let best = zeroCost(levels, actions, scratch);
   let trial = new UnitCost(levels, actions);
   let bestSeconds = Infinity, bestBytes = Infinity;
-  let bestSplit: MatmulSplit = [1, 1, 1];
+  let bestSplit: MatmulSplit = [1, 1, 1, -1];
   const tried = new Set<number>();
-  for (const s of matmulSplits(spec.count)) {
-    // Splits beyond a dimension cost the same as splitting it fully: try each distinct one once.
-    const split: MatmulSplit = [Math.min(s[0], op.batchCount), Math.min(s[1], op.m), Math.min(s[2], op.n)];
-    const id = (split[0] * (spec.count + 1) + split[1]) * (spec.count + 1) + split[2];
-    if (tried.has(id)) continue;
-    tried.add(id);
-    const c = costSplit(inner, spec, op, ctx, split, zeroCost(levels, actions, trial), part);
-    const seconds = splitSeconds(c, spec.frequencyHz, ctx);
-    // Equally fast splits: the one that moves fewer bytes (less energy, less contention).
-    const moved = totalBytes(c);
-    if (seconds < bestSeconds || (seconds === bestSeconds && moved < bestBytes)) {
-      bestSeconds = seconds;
-      bestBytes = moved;
-      bestSplit = split;
-      [best, trial] = [c, best];
+  const tiles = spec.kernelTiles ?? [];
+  for (let t = tiles.length > 0 ? 0 : -1; t < tiles.length; t++) {
+    const tileRows = t < 0 ? 1 : tiles[t]!.rows, tileCols = t < 0 ? 1 : tiles[t]!.cols;
+    for (const s of matmulSplits(spec.count)) {
+      // Splits beyond a dimension's tiles cost the same as splitting it fully: try each distinct one once.
+      const split: MatmulSplit = [Math.min(s[0], op.batchCount), Math.min(s[1], Math.ceil(op.m / tileRows)), Math.min(s[2], Math.ceil(op.n / tileCols)), t];
+      const id = ((split[0] * (spec.count + 1) + split[1]) * (spec.count + 1) + split[2]) * (tiles.length + 1) + t + 1;
+      if (tried.has(id)) continue;
+      tried.add(id);
+      const c = costSplit(inner, spec, op, ctx, split, zeroCost(levels, actions, trial), part);
+      const seconds = splitSeconds(c, spec.frequencyHz, ctx);
+      // Equally fast splits: the one that moves fewer bytes (less energy, less contention).
+      const moved = totalBytes(c);
+      if (seconds < bestSeconds || (seconds === bestSeconds && moved < bestBytes)) {
+        bestSeconds = seconds;
+        bestBytes = moved;
+        bestSplit = split;
+        [best, trial] = [c, best];
+      }
     }
   }
   chosenSplits.store(spec, key, bestSplit);

@@ -26,6 +26,10 @@ export const UNIT_COMMON_PROPERTIES = {
   frequency: Type.Optional(QuantityString({ description: "the unit's own clock (default: technology.frequency)" })),
   leakage: Type.Optional(QuantityString({ description: "leakage power of the whole unit (all replicas), overriding the area-based default" })),
   count: Type.Optional(Type.Integer({ minimum: 1, description: "replicas of this unit (cores); ops are split across them" })),
+  kernelTiles: Type.Optional(Type.Array(Type.Object({
+    rows: Type.Integer({ minimum: 1, description: "output rows per tile" }),
+    cols: Type.Integer({ minimum: 1, description: "output columns per tile" }),
+  }, { additionalProperties: false }), { minItems: 1, description: "a GPU's GEMM kernels' thread-block tiles: a dense matmul is handed to the replicas in whole output tiles of one of these shapes (the fastest, as a library's kernel selection picks), and a partial tile takes a whole tile's time (hardware-models/replication.ts)" })),
   sharesIssueWith: Type.Optional(Type.String({ description: "a unit whose cores' issue slots this unit's work shares (an SM's CUDA cores beside its tensor cores): the two never run at once" })),
 };
 
@@ -93,6 +97,8 @@ export interface ResolvedUnitBase<Id extends string = string> {
   peakMacsPerCycle: number;
   /** On-chip buffer the unit's kernels tile into (fused attention's M). */
   localBufferBytes: number;
+  /** Replicas take dense matmuls in whole output tiles of one of these shapes (a kernel's thread-block tile); absent: any split. */
+  kernelTiles?: readonly { rows: number; cols: number }[];
 }
 
 /** Where an operand lives: a shared memory level's index (0 = outermost), or inside the units. */

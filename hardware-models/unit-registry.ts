@@ -43,7 +43,8 @@ export function unitSchema(kind: UnitKind): Models[UnitKind]["schema"] {
 
 /** Resolve a unit section: its kind's model, then `count` replicas. */
 export function resolveUnit<K extends UnitKind>(user: ConfigMap[K] & { kind: K }, env: ResolveEnv): SpecMap[K] {
-  return withReplicas(MODELS[user.kind].resolve(user, env), user.count ?? 1, user.leakage !== undefined);
+  const spec = withReplicas(MODELS[user.kind].resolve(user, env), user.count ?? 1, user.leakage !== undefined);
+  return user.kernelTiles ? { ...spec, kernelTiles: user.kernelTiles.map((t) => ({ rows: t.rows, cols: t.cols })) } : spec;
 }
 
 /** Op kinds a unit runs. */

@@ -174,6 +174,15 @@ nothing here is fitted to these rows.`, {
   });
 }
 
+/** MLPerf BERT's samples: SQuAD v1.1 features of up to 384 tokens (examples/measured/datasets/, provenance in the file). */
+const SQUAD_LENGTHS = { histogram: "datasets/squad-v1.1-train-seq384.csv", binWidth: 32 };
+
+/** NVIDIA's v2.1 Orin Offline batch, read in its configuration (the CSV's notes do not carry it). */
+const V21_ORIN_OFFLINE_BATCH = {
+  batch: 256,
+  source: "mlcommons/inference_results_v2.1 @ 91f7859b8b58 closed/NVIDIA/configs/bert/Offline/__init__.py, class Orin: gpu_batch_size = 256 (Orin_MaxQ inherits it)",
+};
+
 function mlperfOrin(): void {
   const all = read("mlperf_inference_bert_edge.csv");
   const rows = all.filter((r) => r.accelerator === "NVIDIA Jetson AGX Orin" || r.accelerator === "NVIDIA Orin");
@@ -181,13 +190,16 @@ function mlperfOrin(): void {
   for (const r of rows) {
     const maxq = r.system_name!.includes("MaxQ");
     const gpuHz = /soc_gpu_freq=(\d+)/.exec(r.config_notes ?? "")?.[1];
-    const offlineBatch = /gpu_batch_size=(\d+)/.exec(r.config_notes ?? "")?.[1];
+    // v2.1's rows do not say their batch; its config does (V21_ORIN_OFFLINE_BATCH).
+    const offlineBatch = /gpu_batch_size=(\d+)/.exec(r.config_notes ?? "")?.[1] ?? (r.mlperf_version === "v2.1" ? String(V21_ORIN_OFFLINE_BATCH.batch) : undefined);
     const conditions = {
       powerMode: maxq ? "MaxQ" : "MaxP",
-      ...(gpuHz ? { frequency: `${Number(gpuHz) / 1e6} MHz` } : {}),
+      // The MaxQ clock is a DVFS point; its voltage is not published: the delay fit's (docs/validation.md).
+      ...(gpuHz ? { frequency: `${Number(gpuHz) / 1e6} MHz`, voltage: "from frequency" } : {}),
       ...(r.scenario === "Offline" && offlineBatch ? { batch: Number(offlineBatch) } : {}),
     };
-    const common = { board: `${r.system_name} (${r.mlperf_version})`, conditions, source: `${provenance(r)}; ${r.config_notes || "default clocks"}` };
+    const batchSource = r.scenario === "Offline" && r.mlperf_version === "v2.1" ? `; batch: ${V21_ORIN_OFFLINE_BATCH.source}` : "";
+    const common = { board: `${r.system_name} (${r.mlperf_version})`, conditions, source: `${provenance(r)}; ${r.config_notes || "default clocks"}${batchSource}` };
     const workload = { model: "bert-large", seq: 384, precision: "int8" };
     if (r.scenario === "SingleStream" && r.p90_latency_ms) {
       out.push({ id: `${r.row_id}.latency`, ...common, workload, metric: "latency", value: `${r.mean_latency_ms} ms`, statistic: "mean (p90 " + r.p90_latency_ms + " ms)" });
@@ -203,15 +215,18 @@ function mlperfOrin(): void {
   write("mlperf-bert-orin.yaml", `
 MLPerf Inference BERT-99 (BERT-Large, SQuAD v1.1, max seq 384, INT8 on NVIDIA) on Jetson AGX Orin,
 closed division, v2.1-v3.1: SingleStream mean latency, Offline throughput, and for the MaxQ
-submissions the measured whole-system wall power and energy per sample. The model runs every sample
-at seq 384; the benchmark's real lengths vary per sample and NVIDIA's TensorRT kernels skip padding,
-so the model does more work than the board (docs/validation.md). MaxQ rows run at the GPU clock
-their configuration sets (conditions.frequency); the design's supply voltage does not follow it.
+submissions the measured whole-system wall power and energy per sample. The benchmark's samples
+are SQuAD features of up to 384 tokens and NVIDIA's TensorRT kernels skip the padding, so every row
+runs the dataset's length mix (lengths: the SQuAD v1.1 histogram in datasets/, its provenance there;
+the train split stands in for MLPerf's dev split) and its metrics are the mix's means
+(docs/validation.md). MaxQ rows run at the GPU clock
+their configuration sets (conditions.frequency), at the lowest voltage the design's delay fit allows
+for that clock (voltage: from frequency; Orin's V/f table is not published).
 Orin NX rows are left out (a different GPU, no design file for it yet).`, {
     version: 1,
     description: "MLPerf Inference BERT-99 on Jetson AGX Orin (latency, throughput, wall power, energy per sample)",
     sources: ["mlcommons/inference_results_v2.1, v3.0, v3.1 closed/NVIDIA (via ../shared/reference/measured/mlperf_inference_bert_edge.csv)"],
-    defaults: { design: "../designs/jetson-orin-like.yaml" },
+    defaults: { design: "../designs/jetson-orin-like.yaml", lengths: SQUAD_LENGTHS },
     rows: out,
     calibration: {
       // The rest of the board (CPU, LPDDR5, regulators, carrier board) is what a wall-power meter sees

@@ -110,7 +110,7 @@ export function fuseBackward(trace: Trace, b: BackwardGroup, f: { qk: MatmulOp; 
   const scores = fresh(f.qk.outputs[0]!, "@fa");
   const probs = fresh(f.softmax.outputs[0]!, "@fa");
   const recompute: Op[] = [
-    { ...fused(f.qk, [tc, 1]), id: `${f.qk.id}@fa`, outputs: [scores], pass: "recompute" } as Op,
+    { ...f.qk, fusion: { group, kvPasses: tc, inputPasses: [tc, 1], outputPasses: 1, opensKernel: true }, id: `${f.qk.id}@fa`, outputs: [scores], pass: "recompute" } satisfies MatmulOp,
     {
       id: `${f.softmax.id}@fa`, layer: f.softmax.layer, kind: "elementwise", fn: "exp", elements: f.softmax.rows * f.softmax.cols * f.softmax.batchCount,
       inputs: [scores], outputs: [probs], pass: "recompute", fusion: { group, kvPasses: tc, inputPasses: [0] },

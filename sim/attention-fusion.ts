@@ -102,7 +102,7 @@ function fuse(trace: Trace, bufferBytes: number): { trace: Trace; summary: Fusio
       return j !== s && j !== v && j !== dropout && !("grad" in o && o.grad) && o.pass !== "backward" && o.pass !== "recompute";
     });
     const keepScores = outsideReader(scores), keepProbs = outsideReader(probs);
-    ops[q] = { ...(qk as MatmulOp), fusion: { group, kvPasses } };
+    ops[q] = { ...(qk as MatmulOp), fusion: { group, kvPasses, opensKernel: true } };
     ops[s] = { ...op, fusion: { group, kvPasses, ...(keepScores ? { inputPasses: [0] } : {}) } };
     ops[v] = { ...(av as MatmulOp), fusion: { group, kvPasses, ...(keepProbs && dropout === undefined ? { inputPasses: [0, kvPasses] } : {}) } };
     if (!keepScores) onChip.add(scores);

@@ -35,6 +35,21 @@ export function maxFrequencyHz(design: Design, voltageV: number): number {
   return (t.frequencyHz * delayFactor(t.nodeNm, t.voltageV, t.flavor)) / delayFactor(t.nodeNm, voltageV, t.flavor);
 }
 
+/**
+ * The lowest supply voltage at which the delay fit allows `frequencyHz` (the inverse of
+ * maxFrequencyHz): the voltage a DVFS governor would set for a clock below the design's own, on a
+ * 1 mV grid from 0.5 V (the fits' lower end) to the design's voltage. At or above the design's
+ * clock it is the design's voltage (the fit is not extrapolated upward).
+ */
+export function voltageForFrequency(design: Design, frequencyHz: number): number {
+  const t = design.technology;
+  if (frequencyHz >= t.frequencyHz) return t.voltageV;
+  for (let mv = 500; mv < Math.round(t.voltageV * 1000); mv++) {
+    if (maxFrequencyHz(design, mv / 1000) >= frequencyHz) return mv / 1000;
+  }
+  return t.voltageV;
+}
+
 /** The design's DVFS table, or points at the given voltages with f = f_max(V). */
 export function operatingPoints(design: Design, voltagesV?: readonly number[]): OperatingPoint[] {
   if (voltagesV && voltagesV.length > 0) return voltagesV.map((v) => ({ voltageV: v, frequencyHz: maxFrequencyHz(design, v) }));

@@ -70,6 +70,28 @@ describe("engine: the design's system section", () => {
   });
 });
 
+describe("engine: a fused attention group is one kernel", () => {
+  it("its launch overhead is charged once, on the op that opens it (QK^T); every other op pays its own", () => {
+    const fused = (overhead: boolean) => variant("edge-npu", (doc) => {
+      doc.mapping.fusedAttention = true;
+      if (overhead) doc.system = { opOverhead: { default: "7 us" } };
+    });
+    const withOverhead = run(fused(true)), without = run(fused(false));
+    const f = without.frequencyHz;
+    let charged = 0;
+    for (const [i, o] of withOverhead.ops.entries()) {
+      const extra = o.latencyCycles - without.ops[i]!.latencyCycles;
+      if (extra > 1e-9 * f) charged++;
+      close(extra, extra > 1e-9 * f ? 7e-6 * f * o.weight * o.count : 0);
+    }
+    // bert-base: 12 layers, one group each (QK^T, softmax, AV): the softmax and AV launch nothing.
+    const softmaxes = withOverhead.ops.filter((o) => o.kind === "softmax");
+    expect(softmaxes).toHaveLength(12);
+    for (const o of softmaxes) close(o.latencyCycles, without.ops[withOverhead.ops.indexOf(o)]!.latencyCycles);
+    expect(charged).toBe(withOverhead.ops.length - 2 * 12);
+  });
+});
+
 describe("engine: energy = sum of actions x table", () => {
   it("the array's MAC energy is MACs x (8-bit multiply + 32-bit add) x node scale", () => {
     const design = loadDesign("edge-npu");

@@ -76,7 +76,8 @@ export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, s
   const memory = design.memory;
   const nLevels = memory.length;
   const fRef = design.technology.frequencyHz;
-  const overheadCycles = design.system.opOverheadSeconds[op.kind] * fRef;
+  // A fused group is one kernel: its launch overhead is charged on the op that opens it.
+  const overheadCycles = (op.fusion && !op.fusion.opensKernel ? 0 : design.system.opOverheadSeconds[op.kind]) * fRef;
   const slowdown = 1 / design.system.opEfficiency[op.kind];
   const actions = unit.actions.list;
   const out: OpCost = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { designAt, dvfsStudy, maxFrequencyHz, operatingPoints, pickBest, type DvfsPoint } from "./dvfs.js";
+import { designAt, dvfsStudy, maxFrequencyHz, operatingPoints, pickBest, voltageForFrequency, type DvfsPoint } from "./dvfs.js";
 import { jobCarbonG, parseIntensityCsv, scheduleJobs, type CarbonJob, type IntensitySeries } from "./carbon-schedule.js";
 import { carbonPerAreaGPerCm2, embodiedDieG, operationalG } from "./carbon.js";
 import { batchingStudy } from "./batching.js";
@@ -25,6 +25,24 @@ describe("DVFS", () => {
     close(maxFrequencyHz(design, t.voltageV), t.frequencyHz);
     close(maxFrequencyHz(design, 0.6), t.frequencyHz * delayFactor(16, 0.8, "lp") / delayFactor(16, 0.6, "lp"));
     expect(maxFrequencyHz(design, 0.6)).toBeLessThan(t.frequencyHz);
+  });
+
+  it("the voltage for a clock is the delay fit's inverse: the lowest millivolt whose f_max reaches it; the design's own voltage at or above its clock", () => {
+    const t = design.technology;
+    for (const f of [0.5, 0.7, 0.9, 0.999].map((x) => x * t.frequencyHz)) {
+      const v = voltageForFrequency(design, f);
+      expect(maxFrequencyHz(design, v)).toBeGreaterThanOrEqual(f);
+      expect(maxFrequencyHz(design, v - 0.001)).toBeLessThan(f);
+      expect(v).toBeLessThanOrEqual(t.voltageV);
+    }
+    expect(voltageForFrequency(design, 0.7 * t.frequencyHz)).toBeLessThan(t.voltageV);
+    expect(voltageForFrequency(design, t.frequencyHz)).toBe(t.voltageV);
+    expect(voltageForFrequency(design, 2 * t.frequencyHz)).toBe(t.voltageV);
+    // Monotone: a faster clock never needs less voltage.
+    fc.assert(fc.property(fc.double({ min: 0.3, max: 1, noNaN: true }), fc.double({ min: 0.3, max: 1, noNaN: true }), (a, b) => {
+      const [lo, hi] = a < b ? [a, b] : [b, a];
+      return voltageForFrequency(design, lo * t.frequencyHz) <= voltageForFrequency(design, hi * t.frequencyHz);
+    }), { numRuns: 50 });
   });
 
   it("on-chip dynamic energy scales with the energy fit (~V^2), wires and the clock tree with V^2, leakage with V and time; DRAM, PHY and PLL do not (their own supplies); the min-energy point is the hand-computed one", () => {

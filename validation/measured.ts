@@ -32,6 +32,9 @@ export const METRIC_UNITS: Record<MetricName, { unit: string; kind: QuantityKind
   "idle-power": { unit: "W", kind: QUANTITY.powerW, label: "idle power (W)" },
 };
 
+/** `conditions.voltage` for a clock set by DVFS whose voltage is not published: the delay fit's (sim/dvfs.ts, voltageForFrequency). */
+export const VOLTAGE_FROM_FREQUENCY = "from frequency";
+
 export interface Conditions {
   frequencyHz?: number;
   voltageV?: number;
@@ -166,7 +169,11 @@ function resolveRow(f: Fields, file: string, dir: string, at: (key: string) => s
     conditions.frequencyHz = parseQuantity(c.frequency, QUANTITY.frequencyHz, { file, path: at("conditions/frequency") });
     conditionsText.frequency = String(c.frequency);
   }
-  if (c.voltage !== undefined) {
+  if (c.voltage === VOLTAGE_FROM_FREQUENCY) {
+    // A DVFS operating point whose voltage was not published: the delay fit's voltage for the clock (validate.ts).
+    if (c.frequency === undefined) throw new InputError(file, { path: at("conditions/voltage"), expected: `a frequency beside "${VOLTAGE_FROM_FREQUENCY}"`, found: "no frequency" });
+    conditionsText.voltage = VOLTAGE_FROM_FREQUENCY;
+  } else if (c.voltage !== undefined) {
     conditions.voltageV = parseQuantity(c.voltage, QUANTITY.voltageV, { file, path: at("conditions/voltage") });
     conditionsText.voltage = String(c.voltage);
   }
@@ -176,7 +183,7 @@ function resolveRow(f: Fields, file: string, dir: string, at: (key: string) => s
     workload = workload.operator ? { ...workload, operator: { ...workload.operator, batch: conditions.batch } } : { ...workload, batch: conditions.batch };
   }
   const value = parseMetricValue(f.value, metric, file, at("value"));
-  const lengths = f.lengths === undefined ? undefined : resolveLengths(f.lengths as LengthMix, workload, file, at("lengths"));
+  const lengths = f.lengths === undefined ? undefined : resolveLengths(f.lengths as LengthsSection, workload, file, dir, at("lengths"));
   const spread = f.spread === undefined ? undefined : parseMetricValue(f.spread, metric, file, at("spread"), true);
   return {
     id: String(f.id), board: String(f.board), designFile, workload, conditions, conditionsText, metric, value,
@@ -190,11 +197,55 @@ function resolveRow(f: Fields, file: string, dir: string, at: (key: string) => s
   };
 }
 
-function resolveLengths(raw: LengthMix, workload: WorkloadSpec, file: string, path: string): LengthMix {
+/** A row's `lengths:` as written: bins with their source, or a histogram file to bin. */
+interface LengthsSection {
+  source?: string;
+  bins?: { seq: number; weight: number }[];
+  histogram?: string;
+  binWidth?: number;
+}
+
+function resolveLengths(raw: LengthsSection, workload: WorkloadSpec, file: string, dir: string, path: string): LengthMix {
   if (workload.operator) throw new InputError(file, { path, expected: "a model workload (a length mix sets the model's seq)", found: `the operator ${JSON.stringify(workload.model)}` });
   if (workload.phase === "decode" || workload.generate !== undefined) throw new InputError(file, { path, expected: "a prefill workload (a length mix sets the prompt's seq)", found: workload.phase === "decode" ? "phase decode" : "a generation" });
-  const total = raw.bins.reduce((s, b) => s + b.weight, 0);
-  return { source: raw.source, bins: raw.bins.map((b) => ({ seq: b.seq, weight: b.weight / total })) };
+  if ((raw.histogram === undefined) === (raw.bins === undefined) || (raw.bins !== undefined && raw.source === undefined) || (raw.binWidth !== undefined && raw.histogram === undefined)) {
+    throw new InputError(file, { path, expected: "either bins with their source, or a histogram file (with an optional binWidth)", found: Object.keys(raw).join(", ") || "nothing" });
+  }
+  const mix = raw.histogram !== undefined
+    ? binHistogram(resolvePath(dir, raw.histogram), raw.binWidth ?? 32, raw.source ?? `${raw.histogram} (bins of ${raw.binWidth ?? 32} tokens)`, { file, path: `${path}/histogram` })
+    : { source: raw.source!, bins: raw.bins! };
+  const total = mix.bins.reduce((s, b) => s + b.weight, 0);
+  return { source: mix.source, bins: mix.bins.map((b) => ({ seq: b.seq, weight: b.weight / total })) };
+}
+
+/**
+ * A length histogram (CSV `tokens,samples`, # comments) in bins of `width` tokens: each bin's
+ * weight is its samples, its seq their mean length rounded (linear layers' work is linear in the
+ * length, so the mean keeps it; attention's quadratic part loses the variance within a bin).
+ */
+export function binHistogram(histogramFile: string, width: number, source: string, where: { file: string; path: string }): LengthMix {
+  const text = readTextFile(histogramFile, "a length histogram (CSV with columns tokens,samples)");
+  let records: Record<string, string>[];
+  try {
+    records = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, comment: "#" }) as Record<string, string>[];
+  } catch (err) {
+    throw new InputError(histogramFile, { path: "", expected: "CSV with a header row tokens,samples", found: err instanceof Error ? err.message : String(err) });
+  }
+  const sums = new Map<number, { samples: number; tokens: number }>();
+  records.forEach((r, i) => {
+    const tokens = Number(r.tokens), samples = Number(r.samples);
+    if (!Number.isInteger(tokens) || tokens < 1 || !Number.isFinite(samples) || samples < 0) {
+      throw new InputError(histogramFile, { path: `row ${i + 1}`, expected: "tokens (a positive integer) and samples (a count >= 0)", found: JSON.stringify(r) });
+    }
+    const bin = Math.floor((tokens - 1) / width);
+    const s = sums.get(bin) ?? { samples: 0, tokens: 0 };
+    s.samples += samples;
+    s.tokens += samples * tokens;
+    sums.set(bin, s);
+  });
+  const bins = [...sums.entries()].sort((a, b) => a[0] - b[0]).filter(([, s]) => s.samples > 0).map(([, s]) => ({ seq: Math.round(s.tokens / s.samples), weight: s.samples }));
+  if (bins.length === 0) throw new InputError(where.file, { path: where.path, expected: "a histogram with samples", found: `${histogramFile}: none` });
+  return { source, bins };
 }
 
 /** A measured value with its unit, in SI; "544 /s" and "544 samples/s" are throughputs. */

@@ -22,7 +22,8 @@ import type { WorkloadSpec } from "../workloads/workload-spec.js";
 import { simulate } from "../sim/engine.js";
 import type { Result } from "../sim/result.js";
 import type { MeasuredData, MeasuredRow, MetricName } from "./measured.js";
-import { METRIC_NAMES } from "./measured.js";
+import { METRIC_NAMES, VOLTAGE_FROM_FREQUENCY } from "./measured.js";
+import { voltageForFrequency } from "../sim/dvfs.js";
 import { relativeError, summarize, type ErrorSummary } from "./stats.js";
 
 /** A value written at a dotted path of every design document before it is resolved. */
@@ -83,12 +84,16 @@ export class Predictor {
 
   design(row: MeasuredRow, overrides: readonly Override[] = []): Design {
     const { frequency, voltage } = row.conditionsText;
-    return resolveDesign(withValues(this.document(row.designFile), [
+    const at = (v: string | undefined) => resolveDesign(withValues(this.document(row.designFile), [
       ...overrides.map((o) => [o.path, o.value] as const),
       ...(frequency ? [[["technology", "frequency"], frequency] as const] : []),
-      ...(voltage ? [[["technology", "voltage"], voltage] as const] : []),
+      ...(v ? [[["technology", "voltage"], v] as const] : []),
       ...(row.device ? [[["device"], row.device] as const] : []),
     ]), row.designFile);
+    if (voltage !== VOLTAGE_FROM_FREQUENCY) return at(voltage);
+    // The delay fit from the design's own operating point (before the row's clock is written in).
+    const own = resolveDesign(withValues(this.document(row.designFile), [...overrides.map((o) => [o.path, o.value] as const), ...(row.device ? [[["device"], row.device] as const] : [])]), row.designFile);
+    return at(`${voltageForFrequency(own, row.conditions.frequencyHz!)} V`);
   }
 
   trace(row: MeasuredRow, workload: WorkloadSpec = row.workload): Trace {

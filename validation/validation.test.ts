@@ -5,13 +5,14 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { kendallTauB, ranks, spearman, summarize } from "./stats.js";
 import { boundedLeastSquares, nnls } from "./least-squares.js";
-import { loadMeasured, type CalibrationSpec, type MeasuredData } from "./measured.js";
+import { binHistogram, loadMeasured, type CalibrationSpec, type MeasuredData } from "./measured.js";
 import { Predictor, validate } from "./validate.js";
 import { calibrate, calibratedDesignText } from "./calibrate.js";
 import { mulberry32 } from "../common/random.js";
 import { locateDesign, loadDesign } from "../hardware-models/design-loader.js";
 import { InputError } from "../common/input-error.js";
 import { readDocument } from "../common/document.js";
+import { voltageForFrequency } from "../sim/dvfs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "attnsim-validation-"));
 
@@ -181,6 +182,17 @@ describe("a sequence-length mix (`lengths:` on a row)", () => {
     expect(latency).toBeGreaterThan(l64);
   });
 
+  it("a histogram file is binned by binWidth: each bin's weight its samples, its seq their mean length (by hand)", () => {
+    const hist = join(dir, "lengths.csv");
+    writeFileSync(hist, "# provenance\ntokens,samples\n10,1\n20,3\n33,2\n64,2\n65,4\n");
+    const mix = binHistogram(hist, 32, "s", { file: "f", path: "p" });
+    // Bins 1-32: lengths 10 x1, 20 x3 -> mean 17.5 -> 18; 33-64: 33 x2, 64 x2 -> 48.5 -> 49 (rounded half up); 65-96: 65 x4.
+    expect(mix.bins).toEqual([{ seq: 18, weight: 4 }, { seq: 49, weight: 4 }, { seq: 65, weight: 4 }]);
+    const data = loadMeasuredFromObject({ version: 1, defaults: { board: "b", design: "edge-npu", source: "s" }, rows: [{ id: "h", workload: { model: "bert-base", seq: 128 }, metric: "latency", value: "1 s", lengths: { histogram: "lengths.csv" } }] }, "hist-rows");
+    expect(data.rows[0]!.lengths!.bins.map((b) => b.weight)).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(data.rows[0]!.lengths!.source).toBe("lengths.csv (bins of 32 tokens)");
+  });
+
   it("refuses a mix on an operator or a generation, naming the row's path", () => {
     const lengths = { source: "s", bins: [{ seq: 64, weight: 1 }] };
     const base = { id: "a", board: "b", design: "edge-npu", metric: "latency", value: "1 ms", source: "s", lengths };
@@ -191,6 +203,23 @@ describe("a sequence-length mix (`lengths:` on a row)", () => {
     const zero = join(dir, "bad-mix-weight.yaml");
     writeFileSync(zero, stringify({ version: 1, rows: [{ ...base, workload: { model: "bert-base" }, lengths: { source: "s", bins: [{ seq: 64, weight: 0 }] } }] }));
     expect(() => loadMeasured(zero)).toThrow(/\/rows\/0\/lengths\/bins\/0\/weight: expected a value that must be > 0, found 0/);
+  });
+});
+
+describe("a DVFS point's voltage from its clock (conditions.voltage: from frequency)", () => {
+  it("predicts as the row with the delay fit's voltage written out, and needs a frequency", () => {
+    const design = designWith("dvfs-design");
+    const f = 0.6 * loadDesign(design).technology.frequencyHz;
+    const v = voltageForFrequency(loadDesign(design), f);
+    expect(v).toBeLessThan(loadDesign(design).technology.voltageV);
+    const row = (id: string, voltage: string) => ({ id, workload: { model: "bert-base", seq: 64 }, conditions: { frequency: `${f} Hz`, voltage }, metric: "energy", value: "1 J" });
+    const data = loadMeasuredFromObject({ version: 1, defaults: { board: "b", design, source: "s" }, rows: [row("auto", "from frequency"), row("written", `${v} V`), row("own", `${loadDesign(design).technology.voltageV} V`)] }, "dvfs-rows");
+    const [auto, written, own] = new Predictor().predict(data.rows);
+    expect(auto).toBe(written);
+    expect(auto).toBeLessThan(own!);
+    const bad = join(dir, "dvfs-bad.yaml");
+    writeFileSync(bad, stringify({ version: 1, rows: [{ id: "a", board: "b", design, source: "s", workload: { model: "bert-base", seq: 64 }, conditions: { voltage: "from frequency" }, metric: "latency", value: "1 ms" }] }));
+    expect(() => loadMeasured(bad)).toThrow(/\/rows\/0\/conditions\/voltage: expected a frequency beside "from frequency"/);
   });
 });
 

@@ -138,6 +138,11 @@ export interface Fusion {
   kvPasses: number;
   inputPasses?: number[];
   outputPasses?: number;
+  /**
+   * The group's first op: a fused group runs as one kernel, so the design's per-op overhead
+   * (`system.opOverhead`: kernel launch) is charged on this op only.
+   */
+  opensKernel?: boolean;
 }
 
 /** Ops of these kinds may compute their function's gradient instead (`grad: true`). */
