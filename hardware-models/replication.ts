@@ -22,6 +22,7 @@
  */
 import type { MatmulOp, Op } from "../workloads/trace.js";
 import { bytesFor } from "../workloads/precision.js";
+import { matmulAElements } from "../workloads/conv.js";
 import type { TObject } from "@sinclair/typebox";
 import { innerLevelHolding, UnitCost, zeroCost, type OpContext, type ResolvedUnitBase, type UnitModel } from "./unit-model.js";
 import { keyedMemo, ownedMemo } from "../common/memo.js";
@@ -188,7 +189,7 @@ function costSplit<T extends TObject, S extends ResolvedUnitBase>(
     if (copies[i]! <= 1) continue;
     const operand = ctx.inputs[i]!;
     if (operand.level < 0) continue;
-    const whole = bytesFor((i === 0 ? op.m * op.k : op.k * op.n) * op.batchCount, operand.precision);
+    const whole = bytesFor((i === 0 ? matmulAElements(op) : op.k * op.n) * op.batchCount, operand.precision);
     const l2 = innerLevelHolding(ctx.memory, operand.level, 0);
     if (l2 < 0) continue;
     const moved = Math.min((copies[i]! - 1) * whole, into.readBytes[operand.level]!);
