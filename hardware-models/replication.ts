@@ -183,16 +183,20 @@ function costSplit<T extends TObject, S extends ResolvedUnitBase>(
   into.computeCycles = cycles;
   into.interfaceCycles = interfaceCycles;
   // Each part of a duplicated operand comes from home once and from the shared buffer for the
-  // other copies (when there is one). Moved: (copies - 1) x the operand's size.
+  // other copies (when there is one). Moved: (copies - 1) x the operand's size. A conv's row parts
+  // overlap by their halos (each part fetches its own halo'd input tile): the overlap is a
+  // duplicate too, in every copy.
   const copies = [nn1 + nn2, nm1 + nm2];
+  const haloElements = op.conv && nm1 + nm2 > 1 ? Math.max(0, nm1 * matmulAElements({ ...op, m: m1 }) + nm2 * matmulAElements({ ...op, m: m2 }) - matmulAElements(op)) : 0;
   for (let i = 0; i < 2; i++) {
-    if (copies[i]! <= 1) continue;
     const operand = ctx.inputs[i]!;
+    const halo = i === 0 ? bytesFor(haloElements * op.batchCount, operand.precision) * copies[0]! : 0;
+    if (copies[i]! <= 1 && halo === 0) continue;
     if (operand.level < 0) continue;
     const whole = bytesFor((i === 0 ? matmulAElements(op) : op.k * op.n) * op.batchCount, operand.precision);
     const l2 = innerLevelHolding(ctx.memory, operand.level, 0);
     if (l2 < 0) continue;
-    const moved = Math.min((copies[i]! - 1) * whole, into.readBytes[operand.level]!);
+    const moved = Math.min((copies[i]! - 1) * whole + halo, into.readBytes[operand.level]!);
     into.readBytes[operand.level]! -= moved;
     into.writeBytes[l2]! += whole;
     into.readBytes[l2]! += moved;

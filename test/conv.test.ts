@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { simulate } from "../sim/engine.js";
 import { loadDesign, locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
 import { readDocument } from "../common/document.js";
-import { convGemm, convLayerTrace, convOperandElements, convProblem, type ConvShape } from "../workloads/conv.js";
+import { convGemm, convLayerTrace, convMacs, convOperandElements, convProblem, type ConvShape } from "../workloads/conv.js";
 import { bytesFor, type Precision } from "../workloads/precision.js";
 import type { Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
@@ -84,4 +84,67 @@ describe("conv DRAM traffic within 1.5x of compulsory when the operands fit on c
       });
     }
   }
+});
+
+/** Presets whose units run matmuls, with the precision their arrays take (systolic, tensor cores, DSP, crossbars). */
+const PRESETS: [string, Precision][] = [
+  ["a100-like", "fp16"], ["jetson-orin-like", "int8"], ["tpuv1-like", "int8"], ["edge-npu", "int8"],
+  ["heterogeneous", "int8"], ["sram-cim", "int8"], ["rram-imc-edge", "int8"], ["mcu-helium", "int8"],
+];
+const presetDesigns = new Map(PRESETS.map(([p]) => [p, loadDesign(p)]));
+
+const convShape = fc.record({
+  batch: fc.integer({ min: 1, max: 2 }), side: fc.integer({ min: 4, max: 40 }), inChannels: fc.integer({ min: 1, max: 96 }),
+  outChannels: fc.integer({ min: 1, max: 160 }), kernel: fc.constantFrom(1, 3, 5, 7), stride: fc.constantFrom(1, 2),
+  pad: fc.integer({ min: 0, max: 3 }), dilation: fc.constantFrom(1, 1, 2), depthwise: fc.boolean(),
+}).map(({ batch, side, inChannels, outChannels, kernel, stride, pad, dilation, depthwise }): ConvShape => ({
+  batch, inH: side, inW: side, inChannels, outChannels: depthwise ? inChannels : outChannels, kernelH: kernel, kernelW: kernel,
+  strideH: stride, strideW: stride, padH: pad, padW: pad, dilationH: dilation, dilationW: dilation, groups: depthwise ? inChannels : 1,
+}));
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+
+describe("conv properties over random layers and presets", () => {
+  it("more output channels (filters) never take less time", () => {
+    fc.assert(fc.property(fc.constantFrom(...PRESETS), convShape, fc.integer({ min: 1, max: 64 }), ([preset, p], conv, more) => {
+      if (convProblem(conv) || (conv.groups ?? 1) > 1) return;
+      const design = presetDesigns.get(preset)!;
+      const small = simulate(design, convLayerTrace(conv, p), { perOp: false });
+      const big = simulate(design, convLayerTrace({ ...conv, outChannels: conv.outChannels + more }, p), { perOp: false });
+      if (!small.ok || !big.ok) return;
+      expect(big.result.latencyCycles, `${preset} ${JSON.stringify(conv)} +${more}`).toBeGreaterThanOrEqual(small.result.latencyCycles / (1 + 1e-9));
+    }), { numRuns: 150 });
+  });
+
+  it("breakdowns sum to totals; MACs are the conv's; compiled costs equal the plain path's", () => {
+    fc.assert(fc.property(fc.constantFrom(...PRESETS), convShape, ([preset, p], conv) => {
+      if (convProblem(conv)) return;
+      const design = presetDesigns.get(preset)!;
+      const trace = convLayerTrace(conv, p);
+      const compiled = simulate(design, trace);
+      const plain = simulate(design, trace, { reference: true });
+      if (!compiled.ok || !plain.ok) return;
+      const r = compiled.result;
+      expect(r).toEqual(plain.result);
+      expect(r.macs).toBe(convMacs(conv));
+      close(sum(r.ops.map((o) => o.energyPj)), r.energyPj);
+      close(sum(r.breakdown.byLayer.map((l) => l.energyPj)), r.energyPj);
+      close(sum(r.breakdown.byUnit.map((u) => u.energyPj)) + sum(r.breakdown.byLevel.map((l) => l.energyPj)) + r.systemEnergyPj + r.chipEnergyPj, r.energyPj);
+      close(sum(Object.values(r.breakdown.byAction).map((a) => a.energyPj)), r.dynamicEnergyPj);
+      close(r.dynamicEnergyPj + r.leakageEnergyPj + r.systemEnergyPj + r.chipEnergyPj, r.energyPj);
+      close(sum(r.ops.map((o) => o.macs)), r.macs);
+    }), { numRuns: 100 });
+  });
+
+  it("an array never fetches more than the im2col GEMM would", () => {
+    fc.assert(fc.property(fc.constantFrom(...PRESETS.slice(0, 5)), convShape, ([preset, p], conv) => {
+      if (convProblem(conv)) return;
+      const design = presetDesigns.get(preset)!;
+      const a = simulate(design, convLayerTrace(conv, p), { perOp: false });
+      const b = simulate(design, im2colTrace(conv, p), { perOp: false });
+      if (!a.ok || !b.ok) return;
+      expect(dramBytes(design, a.result)).toBeLessThanOrEqual(dramBytes(design, b.result) * (1 + 1e-9));
+    }), { numRuns: 100 });
+  });
 });
