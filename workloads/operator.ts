@@ -27,7 +27,8 @@ import { COLLECTIVE_ALGORITHMS, COLLECTIVE_KINDS, type CollectiveAlgorithm, type
 export const OPERATOR_KINDS = ["matmul", "softmax", "layernorm", "elementwise", "collective", "conv"] as const;
 export type OperatorKind = (typeof OPERATOR_KINDS)[number];
 
-export interface OperatorSpec {
+/** A conv's shape fields are ConvShape's (its batch is the images). */
+export interface OperatorSpec extends Partial<Omit<ConvShape, "batch">> {
   operator: OperatorKind;
   m?: number;
   n?: number;
@@ -41,20 +42,6 @@ export interface OperatorSpec {
   group?: number;
   perNode?: number;
   algorithm?: CollectiveAlgorithm;
-  /** conv: its shape (batch is the images). */
-  inH?: number;
-  inW?: number;
-  inChannels?: number;
-  outChannels?: number;
-  kernelH?: number;
-  kernelW?: number;
-  strideH?: number;
-  strideW?: number;
-  padH?: number;
-  padW?: number;
-  dilationH?: number;
-  dilationW?: number;
-  groups?: number;
   batch?: number;
   /** Run the op this many times in a row (each with its own launch overhead); default 1. */
   count?: number;
