@@ -148,3 +148,24 @@ describe("conv properties over random layers and presets", () => {
     }), { numRuns: 100 });
   });
 });
+
+describe("the compiled op-cost table keys conv ops by their conv shape", () => {
+  it("two convs with the same GEMM and operand sizes but different windows cost apart, compiled as plain", () => {
+    // A 5x1 and a 1x5 window on 56x56x128 (padded to keep 56x56): the same m, n, k and input
+    // size, but an array row tile (32 output pixels of one row) needs 5 input rows under the 5x1
+    // window and 1 under the 1x5, so output-stationary edge-npu tiles them differently.
+    const tall: ConvShape = { batch: 1, inH: 56, inW: 56, inChannels: 128, outChannels: 512, kernelH: 5, kernelW: 1, padH: 2 };
+    const wide: ConvShape = { ...tall, kernelH: 1, kernelW: 5, padH: 0, padW: 2 };
+    const a = convLayerTrace(tall, "int8"), b = convLayerTrace(wide, "int8");
+    const trace: Trace = {
+      ...a,
+      tensors: [...a.tensors, ...b.tensors.map((t) => ({ ...t, name: `${t.name}2` }))],
+      ops: [a.ops[0]!, { ...b.ops[0]!, id: "conv2", inputs: ["x2", "w2"], outputs: ["y2"] }],
+    };
+    const design = variant("edge-npu", (d) => { d.units.npu.dataflow = "os"; });
+    const compiled = result(simulate(design, trace)), plain = result(simulate(design, trace, { reference: true }));
+    expect(compiled).toEqual(plain);
+    const traffic = (r: Result, i: number) => Object.values(r.ops[i]!.bytesByLevel).reduce((s, l) => s + l.readBytes + l.writeBytes, 0);
+    expect(traffic(plain, 1)).not.toBe(traffic(plain, 0));
+  });
+});
