@@ -235,7 +235,6 @@ export function iterationSpace(op: Op, L: number): IterationSpace {
   }
 }
 
-/** Elements the op produces (its output, before any sparsity packing). */
 /**
  * Home-level bytes of a conv's input (one group) on a DSP: a line buffer of windowH input rows
  * (each inW x channels) in a quarter of local memory (the share an A row block gets) turns the
@@ -249,6 +248,7 @@ function convHomeBytes(spec: DspSpec, op: MatmulOp, p: Precision): number {
   return bytesFor(elements, p);
 }
 
+/** Elements the op produces (its output, before any sparsity packing). */
 function outputElements(op: Op, space: IterationSpace): number {
   switch (op.kind) {
     case "matmul":
@@ -514,9 +514,10 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
       const rowsPerBlock = Math.max(1, Math.floor(spec.localMemoryBytes / 4 / rowBytes));
       const bPasses = op.fusion ? (op.fusion.inputPasses?.[1] ?? op.fusion.kvPasses) : bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
       const aPasses = op.fusion?.inputPasses?.[0] ?? 1;
-      cost.read(a.level, (op.conv ? convHomeBytes(spec, op, a.precision) : aBytes) * aPasses * op.batchCount);
+      const aHomeBytes = op.conv ? convHomeBytes(spec, op, a.precision) : aBytes;
+      cost.read(a.level, aHomeBytes * aPasses * op.batchCount);
       chargeFetch(cost, ctx, b.level, bBytes * bPasses * op.batchCount, bBytes * op.batchCount);
-      homeReadTotal = (aBytes * aPasses + bBytes * bPasses) * op.batchCount;
+      homeReadTotal = (aHomeBytes * aPasses + bBytes * bPasses) * op.batchCount;
       // Every MAC reads its B element from local memory; A elements are broadcast from registers.
       const macs = opMacs(op);
       localRead = bytesFor(macs, b.precision) + aBytes * op.batchCount;
