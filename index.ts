@@ -30,6 +30,7 @@ export { sobolIndices, type SobolIndices } from "./sweeps/sobol.js";
 export { hypervolume2d, kneeIndex } from "./sweeps/front-measures.js";
 export { loadTrace, parseTrace, traceSchema } from "./workloads/trace-io.js";
 export { parseTopology, loadTopology, topologyTrace } from "./workloads/scalesim-topology.js";
+export { convDims, convGemm, convMacs, convOperandElements, convInputFootprintElements, convOp, convLayerTrace, type ConvShape } from "./workloads/conv.js";
 export type { Design } from "./hardware-models/design.js";
 export { loadDesign, resolveDesign, designPresetNames } from "./hardware-models/design-loader.js";
 export { designSchema } from "./hardware-models/design-schema.js";

@@ -149,7 +149,7 @@ describe("workload variants on the command line and in files", () => {
   });
 
   it("every example workload runs", async () => {
-    for (const f of ["bert-base-sparse-int8-pruned", "llama2-7b-gqa-generate", "gpt2-moe-early-exit"]) {
+    for (const f of ["bert-base-sparse-int8-pruned", "llama2-7b-gqa-generate", "gpt2-moe-early-exit", "resnet50-conv3x3"]) {
       const r = await cli("run", "--design", "tpuv1-like", "--workload", `examples/workloads/${f}.yaml`, "--json");
       expect(r.code, r.err).toBe(0);
     }

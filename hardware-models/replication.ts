@@ -22,6 +22,7 @@
  */
 import type { MatmulOp, Op } from "../workloads/trace.js";
 import { bytesFor } from "../workloads/precision.js";
+import { matmulAElements } from "../workloads/conv.js";
 import type { TObject } from "@sinclair/typebox";
 import { innerLevelHolding, UnitCost, zeroCost, type OpContext, type ResolvedUnitBase, type UnitModel } from "./unit-model.js";
 import { keyedMemo, ownedMemo } from "../common/memo.js";
@@ -218,16 +219,24 @@ function costSplit<T extends TObject, S extends ResolvedUnitBase>(
   into.computeCycles = cycles;
   into.interfaceCycles = interfaceCycles;
   // Each part of a duplicated operand comes from home once and from the shared buffer for the
-  // other copies (when there is one). Moved: (copies - 1) x the operand's size.
+  // other copies (when there is one). Moved: (copies - 1) x the operand's size. A conv's row parts
+  // overlap by their halos (each part fetches its own halo'd input tile): the overlap is a
+  // duplicate too, in every copy.
   const copies = [nParts, mParts];
+  let haloElements = 0;
+  if (op.conv && mParts > 1) {
+    for (let i = 0; i < 6; i += 2) if (m.parts[i + 1]! > 0) haloElements += m.parts[i + 1]! * matmulAElements({ ...op, m: m.parts[i]! });
+    haloElements = Math.max(0, haloElements - matmulAElements(op));
+  }
   for (let i = 0; i < 2; i++) {
-    if (copies[i]! <= 1) continue;
     const operand = ctx.inputs[i]!;
+    const halo = i === 0 ? bytesFor(haloElements * op.batchCount, operand.precision) * copies[0]! : 0;
+    if (copies[i]! <= 1 && halo === 0) continue;
     if (operand.level < 0) continue;
-    const whole = bytesFor((i === 0 ? op.m * op.k : op.k * op.n) * op.batchCount, operand.precision);
+    const whole = bytesFor((i === 0 ? matmulAElements(op) : op.k * op.n) * op.batchCount, operand.precision);
     const l2 = innerLevelHolding(ctx.memory, operand.level, 0);
     if (l2 < 0) continue;
-    const moved = Math.min((copies[i]! - 1) * whole, into.readBytes[operand.level]!);
+    const moved = Math.min((copies[i]! - 1) * whole + halo, into.readBytes[operand.level]!);
     into.readBytes[operand.level]! -= moved;
     into.writeBytes[l2]! += whole;
     into.readBytes[l2]! += moved;

@@ -46,6 +46,7 @@ const traceText = (edit: (t: Record<string, unknown> & { ops: Record<string, unk
   edit(t);
   return JSON.stringify(t);
 };
+const firstMatmul = trace.ops.findIndex((o) => o.kind === "matmul");
 const traceCase = (name: string, text: string, path: string): Case => ({ name: `trace: ${name}`, argv: ["run", "--design", "edge-npu", "--trace", "t.json"], files: { "t.json": text }, file: "t.json", path });
 
 const sweepBody = (o: { name?: string; workloads?: string; parameters?: string; constraints?: string; objectives?: string; sampler?: string; extra?: string } = {}) => `version: 1
@@ -140,6 +141,9 @@ const CASES: Case[] = [
   // traces
   traceCase("an op repeated 10^9 times", traceText((t) => void (t.ops[0]!.repeat = { count: 1_000_000_000 })), "/ops/0/repeat/count"),
   traceCase("unknown op kind", traceText((t) => void (t.ops[0]!.kind = "convolution")), "/ops/0"),
+  traceCase("a conv whose m is not its im2col GEMM's", traceText((t) => void (t.ops[firstMatmul]!.conv = { batch: 1, inH: 5, inW: 5, inChannels: 768, outChannels: 768, kernelH: 1, kernelW: 1 })), `/ops/${firstMatmul}/m`),
+  traceCase("a conv whose groups do not divide its channels", traceText((t) => void (t.ops[firstMatmul]!.conv = { batch: 1, inH: 4, inW: 4, inChannels: 768, outChannels: 768, kernelH: 1, kernelW: 1, groups: 5 })), `/ops/${firstMatmul}/conv`),
+  traceCase("a conv with a negative padding", traceText((t) => void (t.ops[firstMatmul]!.conv = { batch: 1, inH: 4, inW: 4, inChannels: 768, outChannels: 768, kernelH: 1, kernelW: 1, padH: -1 })), `/ops/${firstMatmul}/conv/padH`),
   traceCase("negative tensor dimension", traceText((t) => void ((t.tensors[0]!.shape as number[])[0] = -4)), "/tensors/0/shape/0"),
   traceCase("version 2", traceText((t) => void (t.version = 2)), "/version"),
   traceCase("no ops", traceText((t) => void delete (t as Record<string, unknown>).ops), "/ops"),

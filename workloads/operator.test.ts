@@ -30,6 +30,20 @@ describe("operator workloads", () => {
     expect(() => parseWorkloadSection({ operator: "matmul", m: 2, n: 2 }, "f.yaml", "/workload")).toThrow(/\/workload\/k: expected a positive integer/);
     expect(() => parseWorkloadSection({ operator: "softmax", rows: 2, cols: 2, k: 3 }, "f.yaml", "/workload")).toThrow(/\/workload\/k: expected only rows, cols, batch, count, precision for a softmax/);
     expect(() => parseWorkloadSection({ operator: "elementwise", elements: 2, fn: "tanh" }, "f.yaml", "/workload")).toThrow(/\/workload\/fn: expected a function: add, mul/);
-    expect(() => parseWorkloadSection({ operator: "conv", m: 1 }, "f.yaml", "/workload")).toThrow(/\/workload\/operator: expected one of "matmul", "softmax", "layernorm", "elementwise", "collective", found "conv"/);
+    expect(() => parseWorkloadSection({ operator: "pool", m: 1 }, "f.yaml", "/workload")).toThrow(/\/workload\/operator: expected one of "matmul", "softmax", "layernorm", "elementwise", "collective", "conv", found "pool"/);
+  });
+
+  it("a conv is one conv op: its im2col GEMM, the input image, stride/padding/groups defaulted", () => {
+    const spec = parseOperatorSection({ operator: "conv", inH: 56, inW: 56, inChannels: 64, outChannels: 128, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, batch: 2, precision: "int8" }, "f", "/w");
+    const trace = buildOperatorTrace(spec);
+    // (56 + 2 - 3) / 2 + 1 = 28: m = 2 x 28 x 28, k = 64 x 9.
+    expect(trace.ops[0]).toMatchObject({ kind: "matmul", m: 2 * 28 * 28, n: 128, k: 576, batchCount: 1, conv: { batch: 2, strideH: 2, padH: 1 } });
+    expect(trace.tensors[0]!.shape).toEqual([2, 56, 56, 64]);
+    expect(trace.model.name).toBe("conv 56x56x64 -> 128 k3x3 s2 p1 batch 2 int8");
+    const dw = buildOperatorTrace(parseOperatorSection({ operator: "conv", inH: 8, inW: 8, inChannels: 32, outChannels: 32, kernelH: 3, kernelW: 3, groups: 32 }, "f", "/w"));
+    expect(opMacs(dw.ops[0]!)).toBe(6 * 6 * 32 * 9);
+    expect(() => parseWorkloadSection({ operator: "conv", inH: 8, inW: 8, inChannels: 32, outChannels: 32, kernelH: 3, kernelW: 3, groups: 3 }, "f.yaml", "/workload")).toThrow(/\/workload: expected a valid convolution, found groups \(3\) must divide/);
+    expect(() => parseWorkloadSection({ operator: "conv", inH: 8, inW: 8, inChannels: 32, outChannels: 32, kernelH: 3, kernelW: 3, padH: -1 }, "f.yaml", "/workload")).toThrow(/\/workload\/padH/);
+    expect(() => parseWorkloadSection({ operator: "conv", inH: 8, inW: 8, inChannels: 32, outChannels: 32, kernelH: 3 }, "f.yaml", "/workload")).toThrow(/\/workload\/kernelW: expected a positive integer/);
   });
 });

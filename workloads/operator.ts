@@ -9,6 +9,8 @@
  *   softmax      rows x cols, row-wise over cols, `batch` times
  *   layernorm    rows x cols, over cols (gamma and beta of cols elements are read)
  *   elementwise  `elements` elements through `fn` (gelu, silu, relu, exp, add, mul, ...)
+ *   conv         a 2-D convolution of `batch` images inH x inW x inChannels by outChannels filters of
+ *                kernelH x kernelW, optional strideH/W, padH/W, dilationH/W, groups (workloads/conv.ts)
  *   collective   one device's part in a `collective` (all-reduce, all-gather, ...) of `bytes` among
  *                `group` devices (`perNode` of them on one node, `algorithm` optional): run on a
  *                design with a link unit, such as a system file's device (workloads/collective.ts)
@@ -19,12 +21,14 @@
 import { InputError } from "../common/input-error.js";
 import { ELEMENTWISE_FNS, TRACE_VERSION, type ElementwiseFn, type Op, type TensorSpec, type Trace } from "./trace.js";
 import { bytesFor, isPrecision, PRECISION_NAMES, type Precision } from "./precision.js";
+import { convDims, convLayerTrace, convProblem, type ConvShape } from "./conv.js";
 import { COLLECTIVE_ALGORITHMS, COLLECTIVE_KINDS, type CollectiveAlgorithm, type CollectiveKind } from "./collective.js";
 
-export const OPERATOR_KINDS = ["matmul", "softmax", "layernorm", "elementwise", "collective"] as const;
+export const OPERATOR_KINDS = ["matmul", "softmax", "layernorm", "elementwise", "collective", "conv"] as const;
 export type OperatorKind = (typeof OPERATOR_KINDS)[number];
 
-export interface OperatorSpec {
+/** A conv's shape fields are ConvShape's (its batch is the images). */
+export interface OperatorSpec extends Partial<Omit<ConvShape, "batch">> {
   operator: OperatorKind;
   m?: number;
   n?: number;
@@ -51,8 +55,16 @@ const FIELDS: Record<OperatorKind, readonly (keyof OperatorSpec)[]> = {
   layernorm: ["rows", "cols"],
   elementwise: ["elements", "fn"],
   collective: ["collective", "bytes", "group", "perNode", "algorithm"],
+  conv: ["inH", "inW", "inChannels", "outChannels", "kernelH", "kernelW"],
 };
-const ALL_FIELDS = ["operator", "m", "n", "k", "rows", "cols", "elements", "fn", "collective", "bytes", "group", "perNode", "algorithm", "batch", "count", "precision"];
+/** Fields an operator may leave out (conv: stride, padding, dilation and groups default to 1, 0, 1, 1). */
+const OPTIONAL_FIELDS: Partial<Record<OperatorKind, readonly (keyof OperatorSpec)[]>> = {
+  conv: ["strideH", "strideW", "padH", "padW", "dilationH", "dilationW", "groups"],
+};
+const ALL_FIELDS = [
+  "operator", "m", "n", "k", "rows", "cols", "elements", "fn", "collective", "bytes", "group", "perNode", "algorithm", "batch", "count", "precision",
+  ...FIELDS.conv, ...OPTIONAL_FIELDS.conv!,
+];
 /** Fields that are not positive integers (checked on their own). */
 const NAMED_FIELDS = ["fn", "collective", "algorithm", "perNode"];
 
@@ -66,8 +78,9 @@ export function parseOperatorSection(section: Record<string, unknown>, file: str
   const op = kind as OperatorKind;
   for (const key of Object.keys(section)) {
     if (!ALL_FIELDS.includes(key)) throw new InputError(file, { path: at(key), expected: `a key of an operator workload: ${ALL_FIELDS.join(", ")}`, found: "an unknown key" });
-    if (key !== "operator" && key !== "batch" && key !== "count" && key !== "precision" && !FIELDS[op].includes(key as keyof OperatorSpec)) {
-      throw new InputError(file, { path: at(key), expected: `only ${FIELDS[op].join(", ")}, batch, count, precision for a ${op}`, found: key });
+    const allowed = [...FIELDS[op], ...(OPTIONAL_FIELDS[op] ?? [])];
+    if (key !== "operator" && key !== "batch" && key !== "count" && key !== "precision" && !allowed.includes(key as keyof OperatorSpec)) {
+      throw new InputError(file, { path: at(key), expected: `only ${allowed.join(", ")}, batch, count, precision for a ${op}`, found: key });
     }
   }
   const spec: OperatorSpec = { operator: op, batch: 1, precision: "fp16" };
@@ -78,6 +91,19 @@ export function parseOperatorSection(section: Record<string, unknown>, file: str
       throw new InputError(file, { path: at(key), expected: "a positive integer", found: JSON.stringify(value ?? null) });
     }
     (spec as unknown as Record<string, number>)[key] = value;
+  }
+  for (const key of OPTIONAL_FIELDS[op] ?? []) {
+    const value = section[key];
+    if (value === undefined) continue;
+    const min = key === "padH" || key === "padW" ? 0 : 1;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+      throw new InputError(file, { path: at(key), expected: min === 0 ? "a non-negative integer" : "a positive integer", found: JSON.stringify(value) });
+    }
+    (spec as unknown as Record<string, number>)[key] = value;
+  }
+  if (op === "conv") {
+    const problem = convProblem(operatorConv(spec));
+    if (problem) throw new InputError(file, { path, expected: "a valid convolution", found: problem });
   }
   if (op === "elementwise") {
     if (typeof section.fn !== "string" || !(ELEMENTWISE_FNS as readonly string[]).includes(section.fn)) {
@@ -125,7 +151,19 @@ export function operatorName(spec: OperatorSpec): string {
       return `${spec.fn} ${spec.elements}${batch} ${spec.precision}`;
     case "collective":
       return `${spec.collective} ${spec.bytes} B among ${spec.group}${spec.algorithm ? ` (${spec.algorithm})` : ""}${batch}`;
+    case "conv": {
+      const d = convDims(operatorConv(spec));
+      const groups = d.groups > 1 ? ` g${d.groups}` : "";
+      return `conv ${d.inH}x${d.inW}x${d.inChannels} -> ${d.outChannels} k${d.kernelH}x${d.kernelW} s${d.strideH} p${d.padH}${groups}${batch} ${spec.precision}`;
+    }
   }
+}
+
+/** A conv operator's shape (batch = its images). */
+function operatorConv(spec: OperatorSpec): ConvShape {
+  const { inH, inW, inChannels, outChannels, kernelH, kernelW } = spec as Required<OperatorSpec>;
+  const optional = Object.fromEntries(OPTIONAL_FIELDS.conv!.filter((f) => spec[f] !== undefined).map((f) => [f, spec[f]]));
+  return { batch: spec.batch ?? 1, inH, inW, inChannels, outChannels, kernelH, kernelW, ...optional };
 }
 
 /** The one-op trace of an operator spec (already checked by parseOperatorSection). */
@@ -165,6 +203,12 @@ export function buildOperatorTrace(spec: OperatorSpec): Trace {
       const binary = spec.fn === "add" || spec.fn === "mul" || spec.fn === "max";
       const inputs = binary ? [t("x", [elements]), t("z", [elements])] : [t("x", [elements])];
       op = { id: spec.fn!, layer: 0, kind: "elementwise", fn: spec.fn!, elements, inputs, outputs: [t("y", [elements])] };
+      break;
+    }
+    case "conv": {
+      const layer = convLayerTrace(operatorConv(spec), p, "conv");
+      tensors.push(...layer.tensors);
+      op = layer.ops[0]!;
       break;
     }
     case "collective": {

@@ -7,6 +7,7 @@ import traceSchemaJson from "./schema/trace.schema.json" with { type: "json" };
 import { readDocument, validateAgainst } from "../common/document.js";
 import { InputError, type InputProblem } from "../common/input-error.js";
 import { isResident, matmulOutputElements, type Trace } from "./trace.js";
+import { convGemm, convOperandElements, convProblem } from "./conv.js";
 
 /**
  * The trace file format (workloads/schema/trace.schema.json). Typed as a plain object so the published
@@ -55,6 +56,20 @@ export function checkTraceIntegrity(trace: Trace, file: string): void {
       if (produced.has(name) && !resident.has(name)) problems.push({ path: `/ops/${i}/outputs/${j}`, expected: "a tensor produced by one op only (or a resident one, updated in place)", found: JSON.stringify(name) });
       produced.add(name);
     });
+    if (op.kind === "matmul" && op.conv) {
+      const problem = convProblem(op.conv);
+      if (problem) problems.push({ path: `/ops/${i}/conv`, expected: "a valid convolution", found: problem });
+      else {
+        const gemm = convGemm(op.conv);
+        for (const field of ["m", "n", "k", "batchCount"] as const) {
+          if (op[field] !== gemm[field]) problems.push({ path: `/ops/${i}/${field}`, expected: `the conv's im2col ${field} = ${gemm[field]} (workloads/conv.ts)`, found: `${op[field]}` });
+        }
+        const input = elements.get(op.inputs[0] ?? "");
+        const want = convOperandElements(op.conv).input;
+        if (input !== undefined && input !== want) problems.push({ path: `/ops/${i}/inputs/0`, expected: `the conv's input of batch x inH x inW x inChannels = ${want} elements`, found: `${input}` });
+      }
+      if (op.sparsity) problems.push({ path: `/ops/${i}/sparsity`, expected: "no sparsity on a conv", found: "a sparsity descriptor" });
+    }
     if (op.kind === "matmul") {
       const out = elements.get(op.outputs[0] ?? "");
       let want: number;

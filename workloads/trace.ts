@@ -6,6 +6,7 @@
 import type { Precision } from "./precision.js";
 import { expandMask, type BlockMask } from "./sparsity.js";
 import type { CollectiveOp } from "./collective.js";
+import type { ConvShape } from "./conv.js";
 
 export const TRACE_VERSION = 1;
 
@@ -155,7 +156,11 @@ interface Differentiated {
   grad?: boolean;
 }
 
-/** C[m x n] = A[m x k] . B[k x n], repeated batchCount times (heads x batch). inputs = [A, B]. */
+/**
+ * C[m x n] = A[m x k] . B[k x n], repeated batchCount times (heads x batch). inputs = [A, B].
+ * With `conv`, the op is a convolution (workloads/conv.ts): A is its input image (not im2col
+ * expanded), B its filters, and m, n, k, batchCount its im2col GEMM (convGemm).
+ */
 export interface MatmulOp extends OpCommon {
   kind: "matmul";
   m: number;
@@ -163,6 +168,7 @@ export interface MatmulOp extends OpCommon {
   k: number;
   batchCount: number;
   sparsity?: Sparsity;
+  conv?: ConvShape;
 }
 
 /** Row-wise softmax over cols, rows x cols per batch item. */

@@ -4,6 +4,7 @@ import { EnergyTable } from "../technology/energy-table.js";
 import type { MatmulOp } from "../../workloads/trace.js";
 import type { OpContext } from "../unit-model.js";
 import type { MemoryLevel } from "../memory-hierarchy.js";
+import { convOp } from "../../workloads/conv.js";
 import { loadDesign } from "../design-loader.js";
 import { simulate } from "../../sim/engine.js";
 import { buildPresetTrace } from "../../workloads/transformer-builder.js";
@@ -119,5 +120,20 @@ describe("IMC designs", () => {
     expect(o.result.latencyCycles).toBeLessThanOrEqual(total * (1 + 1e-9));
     expect(o.result.latencyCycles).toBeGreaterThanOrEqual(Math.max(...busy.values()) * (1 - 1e-9));
     expect(o.result.peakPowerW).toBeGreaterThanOrEqual(o.result.averagePowerW);
+  });
+});
+
+describe("IMC crossbar: convolutions", () => {
+  it("streams the input image once per round, not the im2col rows; the counts are the GEMM's", () => {
+    // 14 x 14 x 64 -> 64, 3x3, padding 1: GEMM 196 x 64 x 576 (5 x 4 = 20 arrays: one round).
+    const conv = { batch: 1, inH: 14, inW: 14, inChannels: 64, outChannels: 64, kernelH: 3, kernelW: 3, padH: 1, padW: 1 };
+    const op = convOp("c", 0, conv, ["a", "b"], "c");
+    const s = spec({}, true);
+    const asConv = imcCrossbar.cost(s, op, ctx(true));
+    const asGemm = imcCrossbar.cost(s, { ...op, conv: undefined }, ctx(true));
+    expect(asConv.readBytes[0]).toBe(14 * 14 * 64);
+    expect(asGemm.readBytes[0]).toBe(196 * 576);
+    expect(asConv.computeCycles).toBe(asGemm.computeCycles);
+    expect(count(s, asConv, "adc")).toBe(count(s, asGemm, "adc"));
   });
 });

@@ -29,6 +29,7 @@
 import { Type } from "@sinclair/typebox";
 import type { Op } from "../../workloads/trace.js";
 import { bitsOf, bytesFor, PRECISION_NAMES, PRECISIONS, type Precision } from "../../workloads/precision.js";
+import { matmulAElements } from "../../workloads/conv.js";
 import { energyScaleFrom45nm } from "../technology/node-scaling.js";
 import { leakagePowerW, logicAreaScale } from "../technology/area.js";
 import { actionTable, FEASIBLE, UNIT_COMMON_PROPERTIES, zeroCost, type AssignedOp, type Feasibility, type ResolvedUnitBase, type UnitCost, type UnitModel } from "../unit-model.js";
@@ -257,8 +258,10 @@ export const imcCrossbar: UnitModel<typeof imcSchema, ImcSpec> = {
     c[act.adc] = spec.technology === "analog" ? vectors * colsNeeded * rowTiles : 0;
     c[act.shiftAdd] = m * batchCount * n * Math.max(0, slices * rowTiles * inputCycles - 1);
     c[act.cellWrite] = cellsWritten;
-    // Inputs stream once per round; programmed weights are read from their level; outputs written once.
-    cost.read(a.level, bytesFor(m * k * batchCount, a.precision) * Math.min(rounds, batchCount > 1 ? 1 : rounds));
+    // Inputs stream once per round; programmed weights are read from their level; outputs written
+    // once. A conv's input rows are fetched once per round into the tile's input buffer, which forms
+    // the sliding windows (ISAAC's eDRAM input buffer, Shafiee et al., ISCA 2016): its footprint.
+    cost.read(a.level, bytesFor(matmulAElements(op) * batchCount, a.precision) * Math.min(rounds, batchCount > 1 ? 1 : rounds));
     if (programs) cost.read(b.level, bytesFor(k * n * batchCount, b.precision));
     cost.write(ctx.output.level, bytesFor(m * n * batchCount, ctx.output.precision));
     return cost;

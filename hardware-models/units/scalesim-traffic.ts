@@ -27,8 +27,17 @@
  *   fold up.
  * Ofmap: every partial sum is written to DRAM: os M*N, ws/is M*N*ceil(K/R). (SCALE-Sim adds a few
  *   words when a half-full line lands mid-drain, up to 0.009% in the reference rows; not copied.)
+ *
+ * Convolutions (issue 15): SCALE-Sim's ifmap operand matrix holds im2col *addresses* into the real
+ * IFMAP (operand_matrix.py, calc_ifmap_elem_addr), and its read buffers hit on addresses already
+ * held. While the IFMAP's distinct words fit the window that never forgets (CALC: the 50-set group,
+ * 50 floor(S/100) words; USER: the active half), its DRAM reads are those words once (USER: in
+ * whole Bandwidth-word lines). Beyond that the hit pattern depends on the address order within the
+ * window; it is not reproduced, and the im2col GEMM's count (no address reuse) is charged: an upper
+ * bound. No SCALE-Sim conv run is in ../shared/reference, so these conv counts are unvalidated.
  */
 import type { MatmulOp } from "../../workloads/trace.js";
+import { matmulAElements } from "../../workloads/conv.js";
 import type { Dataflow } from "./systolic-array.js";
 
 export interface ScalesimBufferSpec {
@@ -53,22 +62,28 @@ export interface ScalesimWords {
 
 const cdiv = (a: number, b: number) => Math.ceil(a / b);
 
-export function scalesimDramWords(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k">): ScalesimWords {
+export function scalesimDramWords(spec: ScalesimBufferSpec, op: Pick<MatmulOp, "m" | "n" | "k" | "conv">): ScalesimWords {
   const { m: M, n: N, k: K } = op;
   const R = spec.rows;
   const ofmapWrites = spec.dataflow === "os" ? M * N : M * N * cdiv(K, R);
   const bw = spec.scalesimBandwidthWords;
+  const S = Math.floor(spec.ifmapBufferBytes);
+  // A conv's distinct IFMAP words, when they fit the window that never forgets (header).
+  const convWords = op.conv ? matmulAElements(op) : Infinity;
   if (bw === undefined) {
+    const E = Math.floor(S / 100);
     return {
-      ifmapReads: calcReads(spec, op, "ifmap", spec.ifmapBufferBytes), filterReads: calcReads(spec, op, "filter", spec.filterBufferBytes),
+      ifmapReads: convWords <= (E >= 1 ? 50 * E : Infinity) ? convWords : calcReads(spec, op, "ifmap", spec.ifmapBufferBytes),
+      filterReads: calcReads(spec, op, "filter", spec.filterBufferBytes),
       ofmapWrites, ifmapPrefetchWords: 0, filterPrefetchWords: 0,
     };
   }
+  const convLines = convWords <= Math.ceil(S / 2) ? cdiv(convWords, bw) * bw : Infinity;
   return {
-    ifmapReads: userReads(spec, op, "ifmap", spec.ifmapBufferBytes, bw),
+    ifmapReads: Math.min(convLines, userReads(spec, op, "ifmap", spec.ifmapBufferBytes, bw)),
     filterReads: userReads(spec, op, "filter", spec.filterBufferBytes, bw),
     ofmapWrites,
-    ifmapPrefetchWords: firstFetch(spec, op, "ifmap", spec.ifmapBufferBytes, bw),
+    ifmapPrefetchWords: Math.min(convLines, firstFetch(spec, op, "ifmap", spec.ifmapBufferBytes, bw)),
     filterPrefetchWords: firstFetch(spec, op, "filter", spec.filterBufferBytes, bw),
   };
 }

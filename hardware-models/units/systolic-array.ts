@@ -46,6 +46,7 @@ import { QuantityString, StringEnum } from "../../common/schema.js";
 import { matmulOutputElements, opMacs, type MatmulOp, type Op } from "../../workloads/trace.js";
 import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow, tileStats } from "../../workloads/sparsity.js";
 import { bitsOf, bytesFor, precisionFits, type Precision } from "../../workloads/precision.js";
+import { convInputFootprintElements, matmulAElements, type ConvShape } from "../../workloads/conv.js";
 import type { EnergyOrigin, EnergyTable } from "../technology/energy-table.js";
 import { ACCUMULATOR } from "../technology/operation-energy.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
@@ -286,6 +287,26 @@ interface TilingProblem {
   aBytes: number; bBytes: number; oBytes: number;
   aElementBytes: number; bElementBytes: number; accElementBytes: number;
   capA: number; capB: number; capO: number;
+  /** A convolution's A is its input image: a block of A rows is a halo'd input tile (workloads/conv.ts). */
+  conv?: ConvShape;
+}
+
+/** Bytes of `rows` rows x `kCols` columns of A on chip: the im2col slice, or a conv's input tile. */
+function aTileBytes(t: TilingProblem, rows: number, kCols: number): number {
+  return (t.conv ? convInputFootprintElements(t.conv, rows, kCols) : rows * kCols) * t.aElementBytes;
+}
+
+/** The most rows of A (at most M) whose `kCols` columns fit in `cap` bytes (0: not one). */
+function aRowsFitting(t: TilingProblem, kCols: number, cap: number): number {
+  if (!t.conv) return Math.min(t.M, Math.floor(cap / (kCols * t.aElementBytes)));
+  // A conv's tile grows with its rows (monotone): binary search.
+  let lo = 0, hi = t.M;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (aTileBytes(t, mid, kCols) <= cap) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Block sizes tried when tiling folds: powers of two up to `folds`, and `folds` itself. */
@@ -307,9 +328,9 @@ function blockCandidates(folds: number): number[] {
  */
 function weightStationaryTraffic(t: TilingProblem): SystolicTraffic {
   const { M, N, K, R, C, aBytes, bBytes, oBytes, capA, capB, capO } = t;
-  const aBytesPerElement = t.aElementBytes, accBytesPerElement = t.accElementBytes;
+  const accBytesPerElement = t.accElementBytes;
   const kFolds = Math.ceil(K / R), nFolds = Math.ceil(N / C);
-  const aSliceRow = Math.min(R, K) * aBytesPerElement;
+  const aSliceCols = Math.min(R, K);
   let best: SystolicTraffic | undefined;
   let bestTotal = Infinity;
   for (const nb of blockCandidates(nFolds)) {
@@ -317,9 +338,9 @@ function weightStationaryTraffic(t: TilingProblem): SystolicTraffic {
     if (mbMax < 1) break; // larger blocks only need more room
     // Larger row blocks reload B less often; a row block whose A slice fits the ifmap buffer is
     // re-streamed less often. The best block is the largest, or the largest whose slice fits.
-    const mbSliceFits = Math.min(mbMax, Math.floor(capA / aSliceRow));
+    const mbSliceFits = Math.min(mbMax, aRowsFitting(t, aSliceCols, capA));
     for (const mb of mbSliceFits >= 1 && mbSliceFits < mbMax ? [mbMax, mbSliceFits] : [mbMax]) {
-      const aPasses = aBytes <= capA ? 1 : mb * aSliceRow <= capA ? Math.ceil(nFolds / nb) : nFolds;
+      const aPasses = aBytes <= capA ? 1 : mb <= mbSliceFits ? Math.ceil(nFolds / nb) : nFolds;
       const bPasses = bBytes <= capB ? 1 : Math.ceil(M / mb);
       const total = aBytes * aPasses + bBytes * bPasses + oBytes;
       if (total < bestTotal) {
@@ -330,7 +351,7 @@ function weightStationaryTraffic(t: TilingProblem): SystolicTraffic {
   }
   // Partial sums spill every K fold: K folds outermost, A slices reused across column folds.
   const partial = M * N * accBytesPerElement * (kFolds - 1);
-  const aPassesSpill = aBytes <= capA || M * aSliceRow <= capA ? 1 : nFolds;
+  const aPassesSpill = aBytes <= capA || aTileBytes(t, M, aSliceCols) <= capA ? 1 : nFolds;
   const spillTotal = aBytes * aPassesSpill + bBytes + oBytes + 2 * partial;
   if (spillTotal < bestTotal) {
     best = { ifmapFetchBytes: aBytes * aPassesSpill, filterFetchBytes: bBytes, outputWriteBytes: oBytes + partial, outputReadBytes: partial };
@@ -347,9 +368,10 @@ function weightStationaryTraffic(t: TilingProblem): SystolicTraffic {
  */
 function outputStationaryTraffic(t: TilingProblem): SystolicTraffic {
   const { M, N, K, R, C, aBytes, bBytes, oBytes, capA, capB, capO } = t;
-  const aBytesPerElement = t.aElementBytes, bBytesPerElement = t.bElementBytes, accBytesPerElement = t.accElementBytes;
+  const bBytesPerElement = t.bElementBytes, accBytesPerElement = t.accElementBytes;
   const mFolds = Math.ceil(M / R), nFolds = Math.ceil(N / C);
-  const tileA = Math.min(R, M) * K * aBytesPerElement, tileB = K * Math.min(C, N) * bBytesPerElement;
+  // A conv's row tile is its halo'd input tile; ma tiles need at most ma times one (a lower bound on what fits).
+  const tileA = aTileBytes(t, Math.min(R, M), K), tileB = K * Math.min(C, N) * bBytesPerElement;
   const aWhole = aBytes <= capA, bWhole = bBytes <= capB;
   const options: [number, number][] = [[aWhole ? aBytes : aBytes * nFolds, bWhole ? bBytes : bBytes * mFolds]];
   const ma = Math.floor(capA / tileA);
@@ -406,11 +428,11 @@ export function blockRowTraffic(spec: SystolicSpec, op: MatmulOp, pa: Precision,
 
 const trafficBytes = (t: SystolicTraffic) => t.ifmapFetchBytes + t.filterFetchBytes + t.outputWriteBytes + t.outputReadBytes;
 
-export function analyticTraffic(spec: SystolicSpec, op: Pick<MatmulOp, "m" | "n" | "k">, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
+export function analyticTraffic(spec: SystolicSpec, op: Pick<MatmulOp, "m" | "n" | "k" | "conv">, pa: Precision, pb: Precision, po: Precision): SystolicTraffic {
   const { m, n, k } = op;
   const problem: TilingProblem = {
-    M: m, N: n, K: k, R: spec.rows, C: spec.cols,
-    aBytes: bytesFor(m * k, pa), bBytes: bytesFor(k * n, pb), oBytes: bytesFor(m * n, po),
+    M: m, N: n, K: k, R: spec.rows, C: spec.cols, conv: op.conv,
+    aBytes: bytesFor(matmulAElements(op), pa), bBytes: bytesFor(k * n, pb), oBytes: bytesFor(m * n, po),
     aElementBytes: bytesFor(1, pa), bElementBytes: bytesFor(1, pb), accElementBytes: bytesFor(1, ACCUMULATOR[spec.macPrecision]),
     capA: spec.ifmapBufferBytes / 2, capB: spec.filterBufferBytes / 2, capO: spec.ofmapBufferBytes / 2,
   };
@@ -423,7 +445,7 @@ export function analyticTraffic(spec: SystolicSpec, op: Pick<MatmulOp, "m" | "n"
       // C^T = B^T A^T: B^T (N x K) streams like a ws ifmap, A^T (K x M) is the stationary operand.
       const p = problem;
       const t = weightStationaryTraffic({
-        ...p, M: p.N, N: p.M, aBytes: p.bBytes, bBytes: p.aBytes, aElementBytes: p.bElementBytes, bElementBytes: p.aElementBytes, capA: p.capB, capB: p.capA,
+        ...p, M: p.N, N: p.M, conv: undefined, aBytes: p.bBytes, bBytes: p.aBytes, aElementBytes: p.bElementBytes, bElementBytes: p.aElementBytes, capA: p.capB, capB: p.capA,
       });
       return { ifmapFetchBytes: t.filterFetchBytes, filterFetchBytes: t.ifmapFetchBytes, outputWriteBytes: t.outputWriteBytes, outputReadBytes: t.outputReadBytes };
     }
@@ -644,7 +666,7 @@ export const systolicArray: UnitModel<typeof systolicSchema, SystolicSpec> = {
       const index = ctx.inputs[2];
       if (index) cost.read(index.level, index.bytes);
     }
-    const aBytes = bytesFor(op.m * op.k, inA.precision) * (op.sparsity?.operand === "a" ? density : 1);
+    const aBytes = bytesFor(matmulAElements(op), inA.precision) * (op.sparsity?.operand === "a" ? density : 1);
     chargeMatmulFetch(
       cost, ctx,
       { level: inA.level, fetchBytes: t.ifmapFetchBytes * batch, bytes: aBytes * batch },

@@ -4,6 +4,7 @@ import { EnergyTable } from "../technology/energy-table.js";
 import type { SoftmaxOp, LayerNormOp, ElementwiseOp, SortOp } from "../../workloads/trace.js";
 import type { OpContext } from "../unit-model.js";
 import type { MemoryLevel } from "../memory-hierarchy.js";
+import { convOp } from "../../workloads/conv.js";
 
 const energy = new EnergyTable({ nodeNm: 45, voltageV: 0.9, flavor: "hp" });
 const env = { file: "t.yaml", path: "/units/dsp", name: "dsp", nodeNm: 45, voltageV: 0.9, frequencyHz: 1e9, energy };
@@ -136,5 +137,26 @@ describe("the same trace on a DSP with and without attention instructions (prese
       expect(attn.cycles).toBeLessThan(base.cycles);
       expect(attn.energy).toBeLessThan(base.energy);
     }
+  });
+});
+
+describe("vector DSP convolutions", () => {
+  const conv = { batch: 1, inH: 28, inW: 28, inChannels: 32, outChannels: 32, kernelH: 3, kernelW: 3, padH: 1, padW: 1 };
+  const op = convOp("c", 0, conv, ["x", "w"], "y");
+  const convCtx: OpContext = {
+    inputs: [{ precision: "int8", level: 0, bytes: 28 * 28 * 32, isWeight: false, tensor: 0 }, { precision: "int8", level: 0, bytes: 32 * 9 * 32, isWeight: true, tensor: 1 }],
+    output: { precision: "int8", level: 0, bytes: 28 * 28 * 32, isWeight: false, tensor: 2 }, memory: [level],
+  };
+  it("fetches the input once when a 3-row line buffer fits a quarter of local memory, the im2col rows when not", () => {
+    // Line buffer: 3 rows x 28 x 32 int8 = 2,688 B. 64 KiB: fits; filters (9,216 B) fit half.
+    const fits = vectorDsp.cost(dsp(), op, convCtx);
+    expect(fits.readBytes[0]).toBe(28 * 28 * 32 + 32 * 9 * 32);
+    // 8 KiB local memory: the line buffer (2,688 B) does not fit 2 KiB; the im2col A is 784 x 288.
+    const small = vectorDsp.cost(dsp({ localMemory: "8 KiB" }), op, convCtx);
+    const gemm = vectorDsp.cost(dsp({ localMemory: "8 KiB" }), { ...op, conv: undefined }, convCtx);
+    expect(small.readBytes[0]).toBe(gemm.readBytes[0]);
+    expect(small.readBytes[0]).toBeGreaterThanOrEqual(784 * 288);
+    // The compute is the GEMM's either way.
+    expect(fits.computeCycles).toBe(vectorDsp.cost(dsp(), { ...op, conv: undefined }, convCtx).computeCycles);
   });
 });

@@ -33,7 +33,8 @@
  * B resident when it fits in half the local memory, otherwise re-reads B for every block of A rows
  * that fits in the other quarter.
  */
-import { matmulOutputElements, opMacs, type ElementwiseFn, type Op, type OpKind } from "../../workloads/trace.js";
+import { matmulOutputElements, opMacs, type ElementwiseFn, type MatmulOp, type Op, type OpKind } from "../../workloads/trace.js";
+import { convDims, convInputFootprintElements } from "../../workloads/conv.js";
 import { colsInBlockCol, expandMask, maskDensity, rowsInBlockRow } from "../../workloads/sparsity.js";
 import { bitsOf, bytesFor, perPrecision, precisionFits, PRECISION_NAMES, type Precision } from "../../workloads/precision.js";
 import { macAreaMm2, sramAreaMm2, leakagePowerW } from "../technology/area.js";
@@ -232,6 +233,19 @@ export function iterationSpace(op: Op, L: number): IterationSpace {
       throw new Error(`unknown op ${(never as Op).kind}`);
     }
   }
+}
+
+/**
+ * Home-level bytes of a conv's input (one group) on a DSP: a line buffer of windowH input rows
+ * (each inW x channels) in a quarter of local memory (the share an A row block gets) turns the
+ * im2col rows into sliding windows over rows fetched once (the input footprint, workloads/conv.ts);
+ * without room for it, the im2col rows are fetched as a GEMM's A.
+ */
+function convHomeBytes(spec: DspSpec, op: MatmulOp, p: Precision): number {
+  const d = convDims(op.conv!);
+  const lineBufferBytes = bytesFor(d.windowH * d.inW * d.channelsPerGroup, p);
+  const elements = lineBufferBytes <= spec.localMemoryBytes / 4 ? convInputFootprintElements(op.conv!, op.m, op.k) : op.m * op.k;
+  return bytesFor(elements, p);
 }
 
 /** Elements the op produces (its output, before any sparsity packing). */
@@ -500,9 +514,10 @@ export const vectorDsp: UnitModel<typeof dspSchema, DspSpec> = {
       const rowsPerBlock = Math.max(1, Math.floor(spec.localMemoryBytes / 4 / rowBytes));
       const bPasses = op.fusion ? (op.fusion.inputPasses?.[1] ?? op.fusion.kvPasses) : bBytes <= spec.localMemoryBytes / 2 ? 1 : Math.ceil(op.m / rowsPerBlock);
       const aPasses = op.fusion?.inputPasses?.[0] ?? 1;
-      cost.read(a.level, aBytes * aPasses * op.batchCount);
+      const aHomeBytes = op.conv ? convHomeBytes(spec, op, a.precision) : aBytes;
+      cost.read(a.level, aHomeBytes * aPasses * op.batchCount);
       chargeFetch(cost, ctx, b.level, bBytes * bPasses * op.batchCount, bBytes * op.batchCount);
-      homeReadTotal = (aBytes * aPasses + bBytes * bPasses) * op.batchCount;
+      homeReadTotal = (aHomeBytes * aPasses + bBytes * bPasses) * op.batchCount;
       // Every MAC reads its B element from local memory; A elements are broadcast from registers.
       const macs = opMacs(op);
       localRead = bytesFor(macs, b.precision) + aBytes * op.batchCount;

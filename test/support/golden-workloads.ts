@@ -8,4 +8,5 @@ export const GOLDEN_WORKLOADS: [string, string, BuildOptions][] = [
   ["whisper-tiny-encoder", "whisper-tiny-encoder", {}],
   ["gpt2-small decode ctx512 batch4", "gpt2-small", { phase: "decode", contextLen: 512, batch: 4 }],
   ["llama2-7b decode ctx2048", "llama2-7b", { phase: "decode", contextLen: 2048 }],
+  ["mobilevit-s-like 256 (conv ops)", "mobilevit-s-like", {}],
 ];

@@ -13,12 +13,14 @@
  * project (+ residual at stride 1). MobileViT block: 3x3 conv, 1x1 conv to d, unfold into 2x2
  * patches (P = 4 sequences of N = HW/4 tokens), L pre-norm transformer layers (4 heads, FFN 2d, SiLU),
  * fold, 1x1 conv back to C, concatenate with the input, 3x3 conv 2C -> C.
- * Convolutions are im2col GEMMs (M = output pixels, N = out channels, K = in channels x k^2);
- * depthwise convolutions are batched per channel (N = 1), which is what they cost on a matrix unit.
+ * Convolutions are conv ops (workloads/conv.ts; k x k kernels padded by (k - 1) / 2): units compute
+ * their im2col GEMM (M = output pixels, N = out channels, K = in channels x k^2; depthwise: one
+ * N = 1 GEMM per channel, what they cost on a matrix unit) and fetch the input, not im2col rows.
  * Attention variants apply to the transformer layers. `seq` is the image side (default 256).
  */
 import { TRACE_VERSION, type ModelShape, type Trace } from "../trace.js";
 import { TraceWriter } from "../trace-writer.js";
+import { convDims, convOp, type ConvShape } from "../conv.js";
 import type { PrecisionPolicy } from "../variants/precision-policy.js";
 import { Builder } from "../transformer-layer.js";
 import type { VariantChoice } from "../workload-spec.js";
@@ -46,18 +48,15 @@ export function buildMobileVitTrace(shape: ModelShape, policy: PrecisionPolicy, 
   let layer = 0;
   let side = shape.seqLen;
   const wt = (name: string, dims: number[]) => w.tensor(name, dims, "weight", policy.weights(layer, 32));
-  const conv = (id: string, input: string, cin: number, cout: number, k: number, stride: number): string => {
-    side = Math.ceil(side / stride);
+  const conv = (id: string, input: string, cin: number, cout: number, k: number, stride: number, groups = 1): string => {
+    const pad = (k - 1) / 2;
+    const shape: ConvShape = { batch: B, inH: side, inW: side, inChannels: cin, outChannels: cout, kernelH: k, kernelW: k, strideH: stride, strideW: stride, padH: pad, padW: pad, groups };
+    side = convDims(shape).outH;
     const out = w.tensor(`${id}.out`, [B, side, side, cout], "activation", act);
-    w.op({ id, layer, kind: "matmul", m: B * side * side, n: cout, k: cin * k * k, batchCount: 1, inputs: [input, wt(`${id}.w`, [cin * k * k, cout])], outputs: [out] });
+    w.op(convOp(id, layer, shape, [input, wt(`${id}.w`, [cout, k, k, cin / groups])], out));
     return out;
   };
-  const depthwise = (id: string, input: string, c: number, stride: number): string => {
-    side = Math.ceil(side / stride);
-    const out = w.tensor(`${id}.out`, [B, side, side, c], "activation", act);
-    w.op({ id, layer, kind: "matmul", m: B * side * side, n: 1, k: 9, batchCount: c, inputs: [input, wt(`${id}.w`, [c, 9])], outputs: [out] });
-    return out;
-  };
+  const depthwise = (id: string, input: string, c: number, stride: number): string => conv(id, input, c, c, 3, stride, c);
   const silu = (id: string, input: string, c: number): string => {
     const out = w.tensor(`${id}.out`, [B, side, side, c], "activation", act);
     w.op({ id, layer, kind: "elementwise", fn: "silu", elements: B * side * side * c, inputs: [input], outputs: [out] });
