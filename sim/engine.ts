@@ -27,15 +27,15 @@ import { opCount, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import { unitCheck, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
-import type { Infeasible } from "../hardware-models/infeasibility.js";
+import type { Infeasible as InfeasibleReason } from "../hardware-models/infeasibility.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
-import { peakWindowAverage, schedule } from "./timeline.js";
+import { peakWindowAverage, schedule, type TimelineResult } from "./timeline.js";
 import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
-import { chipEnergy, powerAtLoadW } from "./chip-energy.js";
+import { chipEnergy, powerAtLoadW, type ChipEnergy } from "./chip-energy.js";
 import { objectMemo } from "../common/memo.js";
 import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost } from "./op-costs.js";
-import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
+import type { EnergyBreakdownEntry, ExitPoint, Infeasible, LayerResult, LevelBytes, LevelResult, OpResult, Result, ResultSummary, SimOutcome, SummaryOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
   /** Include the per-op list (default true). Sweeps turn it off. */
@@ -74,7 +74,26 @@ function zeros(n: number): number[] {
 }
 
 export function simulate(design: Design, given: Trace, options: SimulateOptions = {}): SimOutcome {
-  const perOp = options.perOp ?? true;
+  const keepTimeline = options.keepTimeline ?? false;
+  const e = evaluate(design, given, options, options.perOp ?? true, keepTimeline);
+  return e.ok ? { ok: true, result: fullResult(e, keepTimeline) } : e;
+}
+
+/**
+ * Summary mode: the Result's totals without its breakdowns, per-op list and maps (a sweep's point),
+ * and `result()` to build the full Result from the same numbers when it is asked for (equal to
+ * simulate's with `perOp: false`; tested bit for bit in sim/op-costs.test.ts).
+ */
+export function simulateSummary(design: Design, given: Trace, options: SummaryOptions = {}): SummaryOutcome {
+  const e = evaluate(design, given, options, false, false);
+  return e.ok ? { ok: true, summary: e.summary, result: () => fullResult(e, false) } : e;
+}
+
+/** The options of summary mode: those of simulate that do not ask for per-op figures. */
+export type SummaryOptions = Omit<SimulateOptions, "perOp" | "keepTimeline">;
+
+/** Evaluate: the totals, and the figures the full Result is built from. */
+function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: boolean, keepTimeline: boolean): Evaluation | { ok: false; infeasible: Infeasible } {
   const workload = workloadNames.lookup(given) ?? workloadNames.store(given, workloadName(given));
   const fusion = design.mapping.fusedAttention ? fuseAttention(given, design) : undefined;
   const trace = fusion?.trace ?? given;
@@ -82,7 +101,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const memory = design.memory;
   const nLevels = memory.length;
   const placement = cachedPlacement(trace, layout, memory, design.mapping.weightsLevel);
-  const reasons: Infeasible[] = [...placement.overflows];
+  const reasons: InfeasibleReason[] = [...placement.overflows];
   if (placement.operands.length < trace.ops.length) return { ok: false, infeasible: { design: design.name, workload, reasons } };
   // The compiled path: op costs remembered per (design, placement), each distinct op costed once
   // (sim/op-costs.ts). An infeasible design takes the plain path, which collects every reason.
@@ -98,11 +117,8 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const levelRead = zeros(nLevels);
   const levelWrite = zeros(nLevels);
   const levelPeakBw = zeros(nLevels);
-  const layers = new Map<number, LayerResult>();
-  const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
-  const ops: OpResult[] = [];
   // What the per-op list needs beyond the timeline's inputs (per-op mode only), by op index.
-  const perOpDetails: { opCompute: number; boundBy: string; opBytes: Record<string, LevelBytes> }[] = [];
+  const perOpDetails: PerOpDetail[] = [];
   const leakW = design.leakagePowerW;
 
   let serialCycles = 0, dynamicPj = 0, macs = 0;
@@ -205,7 +221,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     unit: concurrency ? tlUnit : zeros(nOps), duration: tlDuration, bytes: tlBytes, dynamicPj: tlDynamic,
     batch: concurrency ? tlBatch : zeros(nOps).fill(1), deps: layout.opDeps, levels: nLevels,
     bandwidth: memory.map((l) => l.bandwidthBytesPerSecond / fRef), maxChunks: options.maxChunks ?? 4,
-  }, options.keepTimeline ?? false);
+  }, keepTimeline);
   const totalCycles = timeline.makespan;
   const latencySeconds = totalCycles / fRef;
   // The whole chip (sim/chip-energy.ts): each unit's occupied time is its ops' standalone time.
@@ -235,7 +251,149 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const windowCycles = (options.powerWindowSeconds ?? 1e-6) * fRef;
   const peakDynamicW = peakWindowAverage(timeline.segments, timeline.segmentCount, windowCycles) * fRef / PJ_PER_J;
 
-  // Every op has its figures here: an infeasible op returned above.
+  const energyPj = dynamicPj + leakagePj + systemPj + chip.totalPj;
+  // With idle time after the run, average power is over run + idle; the power while running excludes the idle line.
+  const idleSeconds = options.idleSeconds ?? 0;
+  let idlePj = 0;
+  for (const line of chip.lines) if (line.name === "idle") idlePj = line.energyPj;
+  const averagePowerW = latencySeconds + idleSeconds > 0 ? energyPj / PJ_PER_J / (latencySeconds + idleSeconds) : 0;
+  const runPowerW = latencySeconds > 0 ? (energyPj - idlePj) / PJ_PER_J / latencySeconds : 0;
+  const chipAverageW = latencySeconds > 0 ? (chip.totalPj - idlePj) / PJ_PER_J / latencySeconds : 0;
+  const outer = levelRead[0]! + levelWrite[0]!;
+  const peakMacRate = units.reduce((s, u) => s + u.peakMacsPerCycle * u.frequencyHz, 0);
+  const figures: RunFigures = {
+    design, trace, units, fRef, latencySeconds, serialCycles, leakagePj, systemPj, chip, chipAverageW, timeline,
+    opUnit, tlDuration, tlDynamic, tlBytes, opMacsOf, opComputeOf,
+    unitActionCounts, unitDynamicPj, unitBusySeconds, unitMacs, levelRead, levelWrite, levelPeakBw, peakBytesByLevel: placement.peakBytesByLevel,
+  };
+  // The breakdowns by layer and op kind now when the per-op list is asked for (it reads the
+  // timeline's reusable arrays) or the workload has early exits (exitProfile reads the layers).
+  const byOp = perOp || trace.model.exit ? opBreakdowns(figures, perOp ? { details: perOpDetails, timeline } : undefined) : undefined;
+  const summary: ResultSummary = {
+    design: design.name, workload, frequencyHz: fRef,
+    latencyCycles: totalCycles, latencySeconds, serialLatencyCycles: serialCycles,
+    energyPj, energyJ: energyPj / PJ_PER_J, dynamicEnergyPj: dynamicPj, leakageEnergyPj: leakagePj, systemEnergyPj: systemPj, chipEnergyPj: chip.totalPj, chipStaticEnergyPj: chip.staticPj,
+    averagePowerW,
+    // The chip's components at their run average (their own time profile is not tracked).
+    peakPowerW: peakDynamicW + leakW + design.system.staticPowerW + chipAverageW,
+    staticPowerW: leakW + design.system.staticPowerW + chip.runStaticPowerW,
+    idlePowerW: chip.idlePowerW,
+    powerAtLoadW: { load10: powerAtLoadW(runPowerW, chip.idlePowerW, 0.1), load50: powerAtLoadW(runPowerW, chip.idlePowerW, 0.5), load100: runPowerW },
+    powerWindowSeconds: windowCycles / fRef,
+    macs, opsPerByte: outer > 0 ? (2 * macs) / outer : Infinity,
+    levelBytes: memory.map((_, l) => ({ readBytes: levelRead[l]!, writeBytes: levelWrite[l]! })),
+    peakMemoryBytes: layout.peakMemoryBytes, peakActivationBytes: layout.peakActivationBytes, weightBytes: layout.totalWeightBytes,
+    areaMm2: design.areaMm2, leakagePowerW: leakW,
+    utilization: latencySeconds > 0 && peakMacRate > 0 ? macs / (peakMacRate * latencySeconds) : 0,
+    ...(trace.model.exit && byOp ? { exitProfile: exitProfile(trace.model.exit, byOp.byLayer) } : {}),
+    ...(fusion ? { attentionFusion: fusion.summary } : {}),
+  };
+  // Operational and embodied carbon when the design says where it runs (sim/carbon.ts).
+  if (design.system.carbon) summary.carbon = carbonOf(summary, design, design.system.carbon, trace.model.batch);
+  return { ok: true, summary, figures, byOp };
+}
+
+/** An evaluation's summary and the figures its full Result is built from. */
+interface Evaluation {
+  ok: true;
+  summary: ResultSummary;
+  figures: RunFigures;
+  /** The breakdowns by layer and op kind (and the per-op list), when they were built with the summary. */
+  byOp: OpBreakdowns | undefined;
+}
+
+/**
+ * The full Result of an evaluation, from its summary and figures: the breakdowns, the maps by level
+ * and component, the per-op list when it was built, and with `keepTimeline` the timeline's events
+ * and power trace (read from the timeline's reusable arrays: only right after the evaluation).
+ */
+function fullResult(e: Evaluation, keepTimeline: boolean): Result {
+  const f = e.figures;
+  const { design, units, chip } = f;
+  const byOp = e.byOp ?? opBreakdowns(f, undefined);
+  const parts = partBreakdowns(f);
+  const byComponent: Result["breakdown"]["byComponent"] = {};
+  for (const line of chip.lines) byComponent[line.name] = { energyPj: line.energyPj, source: line.source };
+  const { levelBytes, ...totals } = e.summary;
+  void levelBytes; // the Result gives them by name in bytesByLevel
+  const timeline = keepTimeline ? f.timeline : undefined;
+  const leakW = totals.leakagePowerW;
+  return {
+    ...totals,
+    bytesByLevel: parts.bytesByLevel,
+    areaByComponentMm2: areaByComponentOf(design.memory, units),
+    dieAreaByBlockMm2: { ...design.chip.areaByBlockMm2 },
+    breakdown: { byLayer: byOp.byLayer, byUnit: parts.byUnit, byLevel: parts.byLevel, byOpKind: byOp.byOpKind, byAction: parts.byAction, byComponent },
+    ...(timeline
+      ? {
+        timeline: timeline.events.map((ev) => ({ op: f.trace.ops[ev.op]!.id, unit: units[f.opUnit[ev.op]!]!.name, chunk: ev.chunk, chunks: ev.chunks, startCycles: ev.start, endCycles: ev.end })),
+        powerTrace: Array.from({ length: timeline.segmentCount }, (_, k) => ({
+          startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * f.fRef) / PJ_PER_J + leakW + design.system.staticPowerW + f.chipAverageW,
+        })),
+      }
+      : {}),
+    ops: byOp.ops,
+  };
+}
+
+/** One evaluation's figures, per op, unit and level (its own arrays: a lazy breakdown reads them after the evaluation). */
+interface RunFigures {
+  design: Design;
+  trace: Trace;
+  units: UnitSpec[];
+  fRef: number;
+  latencySeconds: number;
+  serialCycles: number;
+  leakagePj: number;
+  systemPj: number;
+  chip: ChipEnergy;
+  /** The chip's components' average power over the run (W): the power trace adds it. */
+  chipAverageW: number;
+  /** The timeline (its arrays are reused by the next evaluation on the same plan). */
+  timeline: TimelineResult;
+  opUnit: number[];
+  tlDuration: number[];
+  tlDynamic: number[];
+  tlBytes: number[];
+  opMacsOf: number[];
+  opComputeOf: number[];
+  unitActionCounts: number[][];
+  unitDynamicPj: number[];
+  unitBusySeconds: number[];
+  unitMacs: number[];
+  levelRead: number[];
+  levelWrite: number[];
+  levelPeakBw: number[];
+  peakBytesByLevel: number[];
+}
+
+/** What the per-op list needs beyond the figures: each op's details and the timeline (read before the next evaluation reuses its arrays). */
+interface PerOpInputs {
+  details: PerOpDetail[];
+  timeline: TimelineResult;
+}
+
+interface PerOpDetail {
+  opCompute: number;
+  boundBy: string;
+  opBytes: Record<string, LevelBytes>;
+}
+
+/** The breakdowns by layer and op kind, and the per-op list when asked: each op's energy with its share of leakage, system and chip energy. */
+interface OpBreakdowns {
+  byLayer: LayerResult[];
+  byOpKind: Result["breakdown"]["byOpKind"];
+  ops: OpResult[];
+}
+
+function opBreakdowns(f: RunFigures, perOp: PerOpInputs | undefined): OpBreakdowns {
+  const { trace, units, fRef, serialCycles, leakagePj, systemPj, chip, opUnit, tlDuration, tlDynamic, tlBytes, opMacsOf, opComputeOf } = f;
+  const nOps = trace.ops.length;
+  const nLevels = f.design.memory.length;
+  const layers = new Map<number, LayerResult>();
+  const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
+  const ops: OpResult[] = [];
+  // Every op has its figures here: an infeasible op returned before the figures were made.
   for (let i = 0; i < nOps; i++) {
     const op = trace.ops[i]!;
     const opCycles = tlDuration[i]!, opDynamic = tlDynamic[i]!, opMacs = opMacsOf[i]!;
@@ -271,13 +429,13 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     kind.chipEnergyPj = (kind.chipEnergyPj ?? 0) + chipPj;
     kind.energyPj += opEnergy;
     if (sys > 0) kind.systemEnergyPj = (kind.systemEnergyPj ?? 0) + sys;
-    const detail = perOpDetails[i];
-    if (detail) {
+    const detail = perOp?.details[i];
+    if (perOp && detail) {
       const unit = units[opUnit[i]!]!;
       ops.push({
         id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: w, count: opCount(op),
         latencyCycles: opCycles, computeCycles: detail.opCompute, stallCycles: opCycles - detail.opCompute, latencySeconds: opCycles / fRef,
-        startCycles: timeline.start[i]!, endCycles: timeline.end[i]!,
+        startCycles: perOp.timeline.start[i]!, endCycles: perOp.timeline.end[i]!,
         energyPj: opEnergy, dynamicEnergyPj: opDynamic, leakageEnergyPj: leak, chipEnergyPj: chipPj, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: opMacs,
         bytesByLevel: detail.opBytes,
         utilization: detail.opCompute > 0 && unit.peakMacsPerCycle > 0 ? opMacs / (unit.peakMacsPerCycle * detail.opCompute * (unit.frequencyHz / fRef)) : 0,
@@ -285,8 +443,13 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       });
     }
   }
+  return { byLayer: [...layers.values()].sort((a, b) => a.layer - b.layer), byOpKind, ops };
+}
 
-
+/** The breakdowns by unit, level and action, and the bytes moved at each level and unit buffer. */
+function partBreakdowns(f: RunFigures): { byUnit: UnitResult[]; byLevel: LevelResult[]; byAction: Result["breakdown"]["byAction"]; bytesByLevel: Record<string, LevelBytes> } {
+  const { units, latencySeconds, chip, unitActionCounts, unitDynamicPj, unitBusySeconds, unitMacs, levelRead, levelWrite, levelPeakBw } = f;
+  const memory = f.design.memory;
   const byAction: Result["breakdown"]["byAction"] = {};
   const byUnit: UnitResult[] = units.map((unit, u) => {
     const counts = unitActionCounts[u]!;
@@ -315,7 +478,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       level: level.name, bandwidthBytesPerSecond: level.bandwidthBytesPerSecond, readBytes: levelRead[l]!, writeBytes: levelWrite[l]!,
       averageBandwidthBytesPerSecond: latencySeconds > 0 ? (levelRead[l]! + levelWrite[l]!) / latencySeconds : 0,
       peakBandwidthBytesPerSecond: levelPeakBw[l]!,
-      peakResidentBytes: placement.peakBytesByLevel[l]!, capacityBytes: level.capacityBytes,
+      peakResidentBytes: f.peakBytesByLevel[l]!, capacityBytes: level.capacityBytes,
       dynamicEnergyPj: readEnergy + writeEnergy, leakageEnergyPj: leak, energyPj: readEnergy + writeEnergy + leak,
     };
   });
@@ -329,55 +492,15 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       else b.writeBytes += entry.count;
     }
   }
+  return { byUnit, byLevel, byAction, bytesByLevel };
+}
 
+/** Area by memory level and unit component. */
+function areaByComponentOf(memory: Design["memory"], units: UnitSpec[]): Record<string, number> {
   const areaByComponentMm2: Record<string, number> = {};
   for (const level of memory) if (level.areaMm2 > 0) areaByComponentMm2[level.name] = level.areaMm2;
   for (const unit of units) for (const [part, a] of Object.entries(unit.areaByComponentMm2)) areaByComponentMm2[`${unit.name}.${part}`] = a;
-
-  const energyPj = dynamicPj + leakagePj + systemPj + chip.totalPj;
-  const byComponent: Result["breakdown"]["byComponent"] = {};
-  for (const line of chip.lines) byComponent[line.name] = { energyPj: line.energyPj, source: line.source };
-  // With idle time after the run, average power is over run + idle; the power while running excludes the idle line.
-  const idleSeconds = options.idleSeconds ?? 0;
-  const idlePj = byComponent.idle?.energyPj ?? 0;
-  const averagePowerW = latencySeconds + idleSeconds > 0 ? energyPj / PJ_PER_J / (latencySeconds + idleSeconds) : 0;
-  const runPowerW = latencySeconds > 0 ? (energyPj - idlePj) / PJ_PER_J / latencySeconds : 0;
-  const chipAverageW = latencySeconds > 0 ? (chip.totalPj - idlePj) / PJ_PER_J / latencySeconds : 0;
-  const outer = levelRead[0]! + levelWrite[0]!;
-  const peakMacRate = units.reduce((s, u) => s + u.peakMacsPerCycle * u.frequencyHz, 0);
-  const byLayer = [...layers.values()].sort((a, b) => a.layer - b.layer);
-  const result: Result = {
-    design: design.name, workload, frequencyHz: fRef,
-    latencyCycles: totalCycles, latencySeconds, serialLatencyCycles: serialCycles,
-    energyPj, energyJ: energyPj / PJ_PER_J, dynamicEnergyPj: dynamicPj, leakageEnergyPj: leakagePj, systemEnergyPj: systemPj, chipEnergyPj: chip.totalPj, chipStaticEnergyPj: chip.staticPj,
-    averagePowerW,
-    // The chip's components at their run average (their own time profile is not tracked).
-    peakPowerW: peakDynamicW + leakW + design.system.staticPowerW + chipAverageW,
-    staticPowerW: leakW + design.system.staticPowerW + chip.runStaticPowerW,
-    idlePowerW: chip.idlePowerW,
-    powerAtLoadW: { load10: powerAtLoadW(runPowerW, chip.idlePowerW, 0.1), load50: powerAtLoadW(runPowerW, chip.idlePowerW, 0.5), load100: runPowerW },
-    powerWindowSeconds: windowCycles / fRef,
-    macs, opsPerByte: outer > 0 ? (2 * macs) / outer : Infinity,
-    bytesByLevel,
-    peakMemoryBytes: layout.peakMemoryBytes, peakActivationBytes: layout.peakActivationBytes, weightBytes: layout.totalWeightBytes,
-    areaMm2: design.areaMm2, areaByComponentMm2, dieAreaByBlockMm2: { ...design.chip.areaByBlockMm2 }, leakagePowerW: leakW,
-    utilization: latencySeconds > 0 && peakMacRate > 0 ? macs / (peakMacRate * latencySeconds) : 0,
-    breakdown: { byLayer, byUnit, byLevel, byOpKind, byAction, byComponent },
-    ...(trace.model.exit ? { exitProfile: exitProfile(trace.model.exit, byLayer) } : {}),
-    ...(fusion ? { attentionFusion: fusion.summary } : {}),
-    ...(options.keepTimeline
-      ? {
-        timeline: timeline.events.map((e) => ({ op: trace.ops[e.op]!.id, unit: units[opUnit[e.op]!]!.name, chunk: e.chunk, chunks: e.chunks, startCycles: e.start, endCycles: e.end })),
-        powerTrace: Array.from({ length: timeline.segmentCount }, (_, k) => ({
-          startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * fRef) / PJ_PER_J + leakW + design.system.staticPowerW + chipAverageW,
-        })),
-      }
-      : {}),
-    ops,
-  };
-  // Operational and embodied carbon when the design says where it runs (sim/carbon.ts).
-  if (design.system.carbon) result.carbon = carbonOf(result, design, design.system.carbon, trace.model.batch);
-  return { ok: true, result };
+  return areaByComponentMm2;
 }
 
 /**
