@@ -23,7 +23,7 @@
  * execution probability w (early exit) contributes w x its latency and energy; an op repeated
  * `count` times (generation) contributes each step, with its growing shape.
  */
-import { opCount, type Trace } from "../workloads/trace.js";
+import { opCount, type Op, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import { unitCheck, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
@@ -34,7 +34,7 @@ import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
 import { chipEnergy, powerAtLoadW, type ChipEnergy } from "./chip-energy.js";
 import { objectMemo } from "../common/memo.js";
-import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost } from "./op-costs.js";
+import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost, type OpCostTable } from "./op-costs.js";
 import type { EnergyBreakdownEntry, ExitPoint, Infeasible, LayerResult, LevelBytes, LevelResult, OpResult, Result, ResultSummary, SimOutcome, SummaryOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
@@ -109,41 +109,22 @@ function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: 
   const compiled = table?.feasible ? table : undefined;
 
   const fRef = design.technology.frequencyHz;
-  const designUnits = design.units;
-  const unitActionCounts = designUnits.map((u) => zeros(u.actions.list.length));
-  const unitDynamicPj = zeros(designUnits.length);
-  const unitBusySeconds = zeros(designUnits.length);
-  const unitMacs = zeros(designUnits.length);
-  const levelRead = zeros(nLevels);
-  const levelWrite = zeros(nLevels);
-  const levelPeakBw = zeros(nLevels);
-  // What the per-op list needs beyond the timeline's inputs (per-op mode only), by op index.
-  const perOpDetails: PerOpDetail[] = [];
   const leakW = design.leakagePowerW;
-
-  let serialCycles = 0, dynamicPj = 0, macs = 0;
   const nOps = trace.ops.length;
-  const tlUnit = zeros(nOps);
-  const opUnit = zeros(nOps);
-  const tlDuration = zeros(nOps);
-  const tlBytes = zeros(nOps * nLevels);
-  const tlDynamic = zeros(nOps);
-  const tlBatch = zeros(nOps).fill(1);
-  const opMacsOf = zeros(nOps);
-  const opComputeOf = zeros(nOps);
-
-  const units = compiled?.units ?? boundUnits(design, trace, placement);
-  const scratch: (UnitCost | undefined)[] = designUnits.map(() => undefined);
-
-  for (let i = 0; i < trace.ops.length; i++) {
-    const op = trace.ops[i]!;
-    let oc: OpCost;
-    let u: number;
-    if (compiled) {
-      oc = compiled.opCosts[i]!;
-      u = compiled.unitOfOp[i]!;
-    } else {
-      u = unitOfOp(design, trace, placement, i);
+  let units: UnitSpec[], figs: OpFigures, opCosts: OpCost[], unitOf: ArrayLike<number>;
+  if (compiled) {
+    ({ units, opCosts } = compiled);
+    unitOf = compiled.unitOfOp;
+    // The sums over the ops depend on the op costs alone: made once per table.
+    figs = opFigures.lookup(compiled) ?? opFigures.store(compiled, sumOpCosts(design, trace, units, opCosts, unitOf));
+  } else {
+    units = boundUnits(design, trace, placement);
+    const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
+    const plainUnitOf = new Int32Array(nOps);
+    opCosts = [];
+    for (let i = 0; i < nOps; i++) {
+      const op = trace.ops[i]!;
+      const u = (plainUnitOf[i] = unitOfOp(design, trace, placement, i));
       const unit = units[u]!;
       if (!unitSupports(unit, op)) {
         reasons.push({ class: "unsupported-op", opKind: op.kind, opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
@@ -157,79 +138,29 @@ function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: 
         continue;
       }
       if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
-      oc = costOp(design, unit, op, ctx, scratch, u);
+      opCosts.push(costOp(design, unit, op, ctx, scratch, u));
     }
-    const unit = units[u]!;
-
-    const w = op.weight ?? 1;
-    const count = opCount(op);
-    const multiplicity = op.repeat?.grow ? 1 : count; // a repeat without growth costs the same every step
-    const scale = w * multiplicity;
-    const opCycles = oc.cycles * scale;
-    const opCompute = oc.computeCycles * scale;
-    const opDynamic = oc.dynamicPj * scale;
-    const opMacs = oc.macs * scale;
-    const opBytes: Record<string, LevelBytes> | undefined = perOp ? {} : undefined;
-    const counts = unitActionCounts[u]!;
-    const actions = unit.actions.list;
-    for (let k = 0; k < oc.countedActions.length; k++) {
-      const a = oc.countedActions[k]!;
-      const n = oc.counts[a]!;
-      counts[a]! += n * scale;
-      const buffer = actions[a]!.buffer;
-      if (opBytes && buffer) {
-        const entry = (opBytes[`${unit.name}.${buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
-        if (buffer.access === "read") entry.readBytes += n * scale;
-        else entry.writeBytes += n * scale;
-      }
-    }
-    for (let l = 0; l < nLevels; l++) {
-      const r = oc.readBytes[l]!, wr = oc.writeBytes[l]!;
-      if (r === 0 && wr === 0) continue;
-      levelRead[l]! += r * scale;
-      levelWrite[l]! += wr * scale;
-      tlBytes[i * nLevels + l]! += (r + wr) * scale;
-      if (oc.peakBandwidthBytesPerSecond[l]! > levelPeakBw[l]!) levelPeakBw[l] = oc.peakBandwidthBytesPerSecond[l]!;
-      if (opBytes) {
-        const entry = (opBytes[memory[l]!.name] ??= { readBytes: 0, writeBytes: 0 });
-        entry.readBytes += r * scale;
-        entry.writeBytes += wr * scale;
-      }
-    }
-    unitDynamicPj[u]! += oc.unitDynamicPj * scale;
-    unitBusySeconds[u]! += oc.unitBusySeconds * scale;
-    // Units sharing a core's issue slots share one track of the timeline.
-    tlUnit[i] = design.issueGroup?.[u] ?? u;
-    opUnit[i] = u;
-    opComputeOf[i] = opCompute;
-    tlDuration[i] = opCycles;
-    tlDynamic[i] = opDynamic;
-    if (!op.repeat && (op.kind === "matmul" || op.kind === "softmax")) tlBatch[i] = op.batchCount;
-    serialCycles += opCycles;
-    dynamicPj += opDynamic;
-    macs += opMacs;
-    unitMacs[u]! += opMacs;
-    opMacsOf[i] = opMacs;
-    if (opBytes) perOpDetails[i] = { opCompute, boundBy: oc.boundBy, opBytes };
+    if (reasons.length > 0) return { ok: false, infeasible: { design: design.name, workload, reasons } };
+    unitOf = plainUnitOf;
+    figs = sumOpCosts(design, trace, units, opCosts, unitOf);
   }
-
-  if (reasons.length > 0) return { ok: false, infeasible: { design: design.name, workload, reasons } };
+  const { tlUnit, opUnit, tlDuration, tlBytes, tlDynamic, tlBatch, unitBusySeconds, levelRead, levelWrite, serialCycles, dynamicPj, macs } = figs;
+  // What the per-op list needs beyond the timeline's inputs (per-op mode only), by op index.
+  const perOpDetails = perOp ? perOpDetailsOf(design, trace, units, opCosts, unitOf) : [];
 
   // The timeline: overlap across units, bandwidth shared (sim/timeline.ts).
   const concurrency = options.concurrency ?? true;
   const timeline = schedule({
     unit: concurrency ? tlUnit : zeros(nOps), duration: tlDuration, bytes: tlBytes, dynamicPj: tlDynamic,
     batch: concurrency ? tlBatch : zeros(nOps).fill(1), deps: layout.opDeps, levels: nLevels,
-    bandwidth: memory.map((l) => l.bandwidthBytesPerSecond / fRef), maxChunks: options.maxChunks ?? 4,
+    bandwidth: figs.bandwidth, maxChunks: options.maxChunks ?? 4,
   }, keepTimeline);
   const totalCycles = timeline.makespan;
   const latencySeconds = totalCycles / fRef;
   // The whole chip (sim/chip-energy.ts): each unit's occupied time is its ops' standalone time.
-  const unitOccupiedSeconds = zeros(designUnits.length);
-  for (let i = 0; i < nOps; i++) unitOccupiedSeconds[opUnit[i]!]! += tlDuration[i]! / fRef;
   const chip = chipEnergy(design, {
-    fRef, makespanCycles: totalCycles, unitBusySeconds, unitOccupiedSeconds,
-    levelBytes: levelRead.map((r, l) => r + levelWrite[l]!),
+    fRef, makespanCycles: totalCycles, unitBusySeconds, unitOccupiedSeconds: figs.unitOccupiedSeconds,
+    levelBytes: figs.levelBytes,
     ...(options.idleSeconds ? { idleSeconds: options.idleSeconds } : {}),
     unitGaps: (u) => {
       // Idle gaps on unit u: its ops run in trace order; a gap is the time from one op's end to the next's start.
@@ -262,9 +193,7 @@ function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: 
   const outer = levelRead[0]! + levelWrite[0]!;
   const peakMacRate = units.reduce((s, u) => s + u.peakMacsPerCycle * u.frequencyHz, 0);
   const figures: RunFigures = {
-    design, trace, units, fRef, latencySeconds, serialCycles, leakagePj, systemPj, chip, chipAverageW, timeline,
-    opUnit, tlDuration, tlDynamic, tlBytes, opMacsOf, opComputeOf,
-    unitActionCounts, unitDynamicPj, unitBusySeconds, unitMacs, levelRead, levelWrite, levelPeakBw, peakBytesByLevel: placement.peakBytesByLevel,
+    design, trace, units, fRef, latencySeconds, serialCycles, leakagePj, systemPj, chip, chipAverageW, timeline, sums: figs, peakBytesByLevel: placement.peakBytesByLevel,
   };
   // The breakdowns by layer and op kind now when the per-op list is asked for (it reads the
   // timeline's reusable arrays) or the workload has early exits (exitProfile reads the layers).
@@ -291,6 +220,132 @@ function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: 
   // Operational and embodied carbon when the design says where it runs (sim/carbon.ts).
   if (design.system.carbon) summary.carbon = carbonOf(summary, design, design.system.carbon, trace.model.batch);
   return { ok: true, summary, figures, byOp };
+}
+
+/** The ops' costs summed before the timeline: per op (the timeline's inputs), per unit and per level. Read-only once made. */
+interface OpFigures {
+  /** The timeline's track per op (units sharing a core's issue slots share one), and the op's own unit. */
+  tlUnit: number[];
+  opUnit: number[];
+  /** Per op, weighted and summed over its steps: standalone cycles, bytes per level (op * levels + level), dynamic pJ, batch items to split, MACs, compute cycles. */
+  tlDuration: number[];
+  tlBytes: number[];
+  tlDynamic: number[];
+  tlBatch: number[];
+  opMacsOf: number[];
+  opComputeOf: number[];
+  /** Per unit: action counts, dynamic pJ, compute seconds on its clock, MACs, seconds occupied (its ops' standalone time). */
+  unitActionCounts: number[][];
+  unitDynamicPj: number[];
+  unitBusySeconds: number[];
+  unitMacs: number[];
+  unitOccupiedSeconds: number[];
+  /** Per level: bytes read, written, both; largest bytes per second of any op. */
+  levelRead: number[];
+  levelWrite: number[];
+  levelBytes: number[];
+  levelPeakBw: number[];
+  /** Per level, bytes per reference cycle. */
+  bandwidth: number[];
+  serialCycles: number;
+  dynamicPj: number;
+  macs: number;
+}
+
+/** OpFigures per compiled op-cost table (a design on a placed trace). */
+const opFigures = objectMemo<OpCostTable, OpFigures>("sim.op-figures");
+
+/** Sum the ops' costs (op i costs opCosts[i] on unit unitOf[i]) with their weights and repeats. */
+function sumOpCosts(design: Design, trace: Trace, units: UnitSpec[], opCosts: OpCost[], unitOf: ArrayLike<number>): OpFigures {
+  const memory = design.memory;
+  const nLevels = memory.length;
+  const nOps = trace.ops.length;
+  const fRef = design.technology.frequencyHz;
+  const nUnits = design.units.length;
+  const f: OpFigures = {
+    tlUnit: zeros(nOps), opUnit: zeros(nOps), tlDuration: zeros(nOps), tlBytes: zeros(nOps * nLevels), tlDynamic: zeros(nOps), tlBatch: zeros(nOps).fill(1),
+    opMacsOf: zeros(nOps), opComputeOf: zeros(nOps),
+    unitActionCounts: design.units.map((u) => zeros(u.actions.list.length)), unitDynamicPj: zeros(nUnits), unitBusySeconds: zeros(nUnits), unitMacs: zeros(nUnits), unitOccupiedSeconds: zeros(nUnits),
+    levelRead: zeros(nLevels), levelWrite: zeros(nLevels), levelBytes: [], levelPeakBw: zeros(nLevels),
+    bandwidth: memory.map((l) => l.bandwidthBytesPerSecond / fRef),
+    serialCycles: 0, dynamicPj: 0, macs: 0,
+  };
+  const { tlBytes, levelRead, levelWrite, levelPeakBw, unitDynamicPj, unitBusySeconds, unitMacs } = f;
+  for (let i = 0; i < nOps; i++) {
+    const op = trace.ops[i]!;
+    const oc = opCosts[i]!;
+    const u = unitOf[i]!;
+    const scale = opScale(op);
+    const opCycles = oc.cycles * scale;
+    const opCompute = oc.computeCycles * scale;
+    const opDynamic = oc.dynamicPj * scale;
+    const opMacs = oc.macs * scale;
+    const counts = f.unitActionCounts[u]!;
+    for (let k = 0; k < oc.countedActions.length; k++) {
+      const a = oc.countedActions[k]!;
+      counts[a]! += oc.counts[a]! * scale;
+    }
+    for (let l = 0; l < nLevels; l++) {
+      const r = oc.readBytes[l]!, wr = oc.writeBytes[l]!;
+      if (r === 0 && wr === 0) continue;
+      levelRead[l]! += r * scale;
+      levelWrite[l]! += wr * scale;
+      tlBytes[i * nLevels + l]! += (r + wr) * scale;
+      if (oc.peakBandwidthBytesPerSecond[l]! > levelPeakBw[l]!) levelPeakBw[l] = oc.peakBandwidthBytesPerSecond[l]!;
+    }
+    unitDynamicPj[u]! += oc.unitDynamicPj * scale;
+    unitBusySeconds[u]! += oc.unitBusySeconds * scale;
+    // Units sharing a core's issue slots share one track of the timeline.
+    f.tlUnit[i] = design.issueGroup?.[u] ?? u;
+    f.opUnit[i] = u;
+    f.opComputeOf[i] = opCompute;
+    f.tlDuration[i] = opCycles;
+    f.tlDynamic[i] = opDynamic;
+    if (!op.repeat && (op.kind === "matmul" || op.kind === "softmax")) f.tlBatch[i] = op.batchCount;
+    f.serialCycles += opCycles;
+    f.dynamicPj += opDynamic;
+    f.macs += opMacs;
+    unitMacs[u]! += opMacs;
+    f.opMacsOf[i] = opMacs;
+  }
+  for (let i = 0; i < nOps; i++) f.unitOccupiedSeconds[f.opUnit[i]!]! += f.tlDuration[i]! / fRef;
+  f.levelBytes = levelRead.map((r, l) => r + levelWrite[l]!);
+  return f;
+}
+
+/** An op's cost multiplier: its weight, and its count unless it grows (a growing op's cost already sums its steps). */
+function opScale(op: Op): number {
+  const multiplicity = op.repeat?.grow ? 1 : opCount(op); // a repeat without growth costs the same every step
+  return (op.weight ?? 1) * multiplicity;
+}
+
+/** Each op's compute cycles, bound and bytes by level and unit buffer, for the per-op list. */
+function perOpDetailsOf(design: Design, trace: Trace, units: UnitSpec[], opCosts: OpCost[], unitOf: ArrayLike<number>): PerOpDetail[] {
+  const memory = design.memory;
+  return trace.ops.map((op, i) => {
+    const oc = opCosts[i]!;
+    const unit = units[unitOf[i]!]!;
+    const scale = opScale(op);
+    const opBytes: Record<string, LevelBytes> = {};
+    const actions = unit.actions.list;
+    for (let k = 0; k < oc.countedActions.length; k++) {
+      const a = oc.countedActions[k]!;
+      const n = oc.counts[a]!;
+      const buffer = actions[a]!.buffer;
+      if (!buffer) continue;
+      const entry = (opBytes[`${unit.name}.${buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
+      if (buffer.access === "read") entry.readBytes += n * scale;
+      else entry.writeBytes += n * scale;
+    }
+    for (let l = 0; l < memory.length; l++) {
+      const r = oc.readBytes[l]!, wr = oc.writeBytes[l]!;
+      if (r === 0 && wr === 0) continue;
+      const entry = (opBytes[memory[l]!.name] ??= { readBytes: 0, writeBytes: 0 });
+      entry.readBytes += r * scale;
+      entry.writeBytes += wr * scale;
+    }
+    return { opCompute: oc.computeCycles * scale, boundBy: oc.boundBy, opBytes };
+  });
 }
 
 /** An evaluation's summary and the figures its full Result is built from. */
@@ -326,7 +381,7 @@ function fullResult(e: Evaluation, keepTimeline: boolean): Result {
     breakdown: { byLayer: byOp.byLayer, byUnit: parts.byUnit, byLevel: parts.byLevel, byOpKind: byOp.byOpKind, byAction: parts.byAction, byComponent },
     ...(timeline
       ? {
-        timeline: timeline.events.map((ev) => ({ op: f.trace.ops[ev.op]!.id, unit: units[f.opUnit[ev.op]!]!.name, chunk: ev.chunk, chunks: ev.chunks, startCycles: ev.start, endCycles: ev.end })),
+        timeline: timeline.events.map((ev) => ({ op: f.trace.ops[ev.op]!.id, unit: units[f.sums.opUnit[ev.op]!]!.name, chunk: ev.chunk, chunks: ev.chunks, startCycles: ev.start, endCycles: ev.end })),
         powerTrace: Array.from({ length: timeline.segmentCount }, (_, k) => ({
           startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * f.fRef) / PJ_PER_J + leakW + design.system.staticPowerW + f.chipAverageW,
         })),
@@ -336,7 +391,7 @@ function fullResult(e: Evaluation, keepTimeline: boolean): Result {
   };
 }
 
-/** One evaluation's figures, per op, unit and level (its own arrays: a lazy breakdown reads them after the evaluation). */
+/** One evaluation's figures (none in the timeline's reusable arrays: summary mode's result() reads them after the evaluation). */
 interface RunFigures {
   design: Design;
   trace: Trace;
@@ -351,19 +406,8 @@ interface RunFigures {
   chipAverageW: number;
   /** The timeline (its arrays are reused by the next evaluation on the same plan). */
   timeline: TimelineResult;
-  opUnit: number[];
-  tlDuration: number[];
-  tlDynamic: number[];
-  tlBytes: number[];
-  opMacsOf: number[];
-  opComputeOf: number[];
-  unitActionCounts: number[][];
-  unitDynamicPj: number[];
-  unitBusySeconds: number[];
-  unitMacs: number[];
-  levelRead: number[];
-  levelWrite: number[];
-  levelPeakBw: number[];
+  /** The ops' costs summed (shared by the evaluations of a compiled table: read only). */
+  sums: OpFigures;
   peakBytesByLevel: number[];
 }
 
@@ -387,7 +431,8 @@ interface OpBreakdowns {
 }
 
 function opBreakdowns(f: RunFigures, perOp: PerOpInputs | undefined): OpBreakdowns {
-  const { trace, units, fRef, serialCycles, leakagePj, systemPj, chip, opUnit, tlDuration, tlDynamic, tlBytes, opMacsOf, opComputeOf } = f;
+  const { trace, units, fRef, serialCycles, leakagePj, systemPj, chip } = f;
+  const { opUnit, tlDuration, tlDynamic, tlBytes, opMacsOf, opComputeOf } = f.sums;
   const nOps = trace.ops.length;
   const nLevels = f.design.memory.length;
   const layers = new Map<number, LayerResult>();
@@ -448,7 +493,8 @@ function opBreakdowns(f: RunFigures, perOp: PerOpInputs | undefined): OpBreakdow
 
 /** The breakdowns by unit, level and action, and the bytes moved at each level and unit buffer. */
 function partBreakdowns(f: RunFigures): { byUnit: UnitResult[]; byLevel: LevelResult[]; byAction: Result["breakdown"]["byAction"]; bytesByLevel: Record<string, LevelBytes> } {
-  const { units, latencySeconds, chip, unitActionCounts, unitDynamicPj, unitBusySeconds, unitMacs, levelRead, levelWrite, levelPeakBw } = f;
+  const { units, latencySeconds, chip } = f;
+  const { unitActionCounts, unitDynamicPj, unitBusySeconds, unitMacs, levelRead, levelWrite, levelPeakBw } = f.sums;
   const memory = f.design.memory;
   const byAction: Result["breakdown"]["byAction"] = {};
   const byUnit: UnitResult[] = units.map((unit, u) => {
