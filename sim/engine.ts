@@ -66,6 +66,11 @@ const actionNames = objectMemo<UnitSpec, string[]>("sim.action-names");
 function actionNamesOf(unit: UnitSpec): string[] {
   return actionNames.lookup(unit) ?? actionNames.store(unit, unit.actions.list.map((a) => `${unit.name}.${a.name}`));
 }
+/** "<unit>.<buffer>" per action of a unit ("" for an action on no buffer), as an op's bytesByLevel names its buffers. */
+const bufferNames = objectMemo<UnitSpec, string[]>("sim.buffer-names");
+function bufferNamesOf(unit: UnitSpec): string[] {
+  return bufferNames.lookup(unit) ?? bufferNames.store(unit, unit.actions.list.map((a) => (a.buffer ? `${unit.name}.${a.buffer.name}` : "")));
+}
 
 /** Plain arrays, not typed arrays: allocating typed arrays per evaluation is slow and contends
  *  across worker threads (their backing stores go through a process-wide allocator). */
@@ -328,12 +333,13 @@ function perOpDetailsOf(design: Design, trace: Trace, units: UnitSpec[], opCosts
     const scale = opScale(op);
     const opBytes: Record<string, LevelBytes> = {};
     const actions = unit.actions.list;
+    const names = bufferNamesOf(unit);
     for (let k = 0; k < oc.countedActions.length; k++) {
       const a = oc.countedActions[k]!;
       const n = oc.counts[a]!;
       const buffer = actions[a]!.buffer;
       if (!buffer) continue;
-      const entry = (opBytes[`${unit.name}.${buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
+      const entry = (opBytes[names[a]!] ??= { readBytes: 0, writeBytes: 0 });
       if (buffer.access === "read") entry.readBytes += n * scale;
       else entry.writeBytes += n * scale;
     }
