@@ -1,20 +1,26 @@
 /**
  * `npm run bench`: throughput figures for the issues' performance targets. Prints; asserts nothing.
- *   - the compiled path (op costs remembered per design, sim/op-costs.ts) beside the plain path
- *     (`reference: true`), in alternating rounds with the machine's load printed, for bert-base seq
- *     512 on the edge NPU (issue 16: >= 30,000/s summary, >= 10,000/s per-op), llama2-7b decode
- *     (>= 15,000/s) and gpt2-small 128 + 1,000 generated (>= 1,000/s); CPU time per evaluation
- *     beside wall time, since a shared machine's wall time is noisy;
- *   - full-model evaluations per second, bert-base seq 512 on the edge NPU (target >= 5,000/s on one
- *     core, i.e. <= 200 us per evaluation), and on the other presets;
+ *   - issue 16's four single-evaluation figures: bert-base seq 512 on the edge NPU, summary (target
+ *     >= 30,000/s) and per-op (>= 10,000/s); llama2-7b decode ctx 4096 (>= 15,000/s); gpt2-small
+ *     128 + 1,000 generated (>= 1,000/s). Each is measured side by side, in alternating rounds, with
+ *     the machine's load printed beside it: this build against a baseline build when one is given
+ *     (`node dist/bench/run.js --baseline <dir>`, `<dir>` the `dist/` of another checkout built with
+ *     `npm run build`, e.g. main at the issue's start), and the compiled path (op costs remembered
+ *     per design, sim/op-costs.ts) against the plain path (`reference: true`). CPU time per
+ *     evaluation beside wall time, since a shared machine's wall time is noisy. A "new design"
+ *     figure evaluates a fresh copy of the design each time (a sweep point: nothing remembered for it).
+ *     Summary figures use summary mode (`simulateSummary`: no breakdowns) where the build has it;
+ *   - full-model evaluations per second on the other presets;
  *   - trace building time.
- * Each figure is the median of several timed rounds after a warm-up.
+ * `--figures` stops after issue 16's figures. Each figure is the median of several timed rounds after a warm-up.
  */
 import { performance } from "node:perf_hooks";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { loadDesign, locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
 import { readDocument } from "../common/document.js";
 import { buildPresetTrace } from "../workloads/transformer-builder.js";
-import { simulate } from "../sim/engine.js";
+import { simulate, simulateSummary } from "../sim/engine.js";
 import type { Design } from "../hardware-models/design.js";
 import type { Trace } from "../workloads/trace.js";
 import { resolveVariant } from "../workloads/workload-spec.js";
@@ -51,7 +57,7 @@ function rate(fn: () => void, ms = 400, rounds = 5): number {
 function sideBySide(fns: (() => void)[], ms = 300, rounds = 7): { wallUs: number; cpuUs: number }[] {
   for (const fn of fns) {
     const warm = performance.now();
-    while (performance.now() - warm < 200) fn();
+    while (performance.now() - warm < 500) fn();
   }
   const wall: number[][] = fns.map(() => []), cpu: number[][] = fns.map(() => []);
   for (let r = 0; r < rounds; r++) {
@@ -73,15 +79,74 @@ function sideBySide(fns: (() => void)[], ms = 300, rounds = 7): { wallUs: number
 const load = () => `load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`;
 const perSecond = (us: number) => Math.round(1e6 / us).toLocaleString("en-US").padStart(8);
 
-function compiledVsPlain(label: string, design: Design, trace: Trace, perOp: boolean, target: number): void {
-  const run = (reference: boolean) => () => {
-    const o = simulate(design, trace, { perOp, reference });
-    if (!o.ok) throw new Error(`${label}: infeasible`);
-  };
-  const [plain, compiled] = sideBySide([run(true), run(false)]);
-  console.log(`${label.padEnd(52)} compiled ${perSecond(compiled!.wallUs)}/s (cpu ${perSecond(compiled!.cpuUs)}/s, ${compiled!.cpuUs.toFixed(1)} us)  plain ${perSecond(plain!.wallUs)}/s (cpu ${perSecond(plain!.cpuUs)}/s)  x${(plain!.cpuUs / compiled!.cpuUs).toFixed(1)} cpu  target ${target.toLocaleString("en-US")}/s  [${load()}]`);
+/** What a figure needs from a build of attnsim: this one, or a baseline's `dist/` (summary mode where it has one). */
+interface Build {
+  simulate: typeof simulate;
+  simulateSummary?: typeof simulateSummary;
+  loadDesign: typeof loadDesign;
+  buildPresetTrace: typeof buildPresetTrace;
 }
 
+async function baselineBuild(dir: string): Promise<Build> {
+  const from = (path: string) => import(pathToFileURL(resolve(dir, path)).href);
+  const [engine, loader, builder] = await Promise.all([from("sim/engine.js"), from("hardware-models/design-loader.js"), from("workloads/transformer-builder.js")]);
+  return { simulate: engine.simulate, simulateSummary: engine.simulateSummary, loadDesign: loader.loadDesign, buildPresetTrace: builder.buildPresetTrace };
+}
+
+interface Figure {
+  label: string;
+  design: string;
+  model: string;
+  build: Parameters<typeof buildPresetTrace>[1];
+  perOp: boolean;
+  target: number;
+}
+
+const FIGURES: Figure[] = [
+  { label: "bert-base seq 512, edge-npu, summary", design: "edge-npu", model: "bert-base", build: { seqLen: 512 }, perOp: false, target: 30_000 },
+  { label: "bert-base seq 512, edge-npu, per-op", design: "edge-npu", model: "bert-base", build: { seqLen: 512 }, perOp: true, target: 10_000 },
+  { label: "llama2-7b decode ctx 4096, tpuv1-like, summary", design: "tpuv1-like", model: "llama2-7b", build: { phase: "decode", contextLen: 4096 }, perOp: false, target: 15_000 },
+  { label: "gpt2-small 128 + 1,000 generated, edge-npu", design: "edge-npu", model: "gpt2-small", build: { seqLen: 128, generate: 1000 }, perOp: false, target: 1_000 },
+];
+
+/** One evaluation of `figure` by `build`; `fresh`: on a new copy of the design (nothing remembered for it). */
+function evaluator(build: Build, figure: Figure, options: { reference?: boolean; fresh?: boolean } = {}): () => void {
+  const design = build.loadDesign(figure.design);
+  const trace = build.buildPresetTrace(figure.model, figure.build);
+  const summarize = figure.perOp ? undefined : build.simulateSummary;
+  const reference = options.reference ? { reference: true } : {};
+  return () => {
+    const o = summarize ? summarize(options.fresh ? { ...design } : design, trace, reference) : build.simulate(options.fresh ? { ...design } : design, trace, { perOp: figure.perOp, ...reference });
+    if (!o.ok) throw new Error(`${figure.label}: infeasible`);
+  };
+}
+
+function line(label: string, cells: [string, { wallUs: number; cpuUs: number }][], target?: number): void {
+  const text = cells.map(([name, r]) => `${name} ${perSecond(r.wallUs)}/s (cpu ${perSecond(r.cpuUs)}/s, ${r.cpuUs.toFixed(1)} us)`).join("  ");
+  const ratio = cells.length === 2 ? `  x${(cells[0]![1].cpuUs / cells[1]![1].cpuUs).toFixed(2)} cpu` : "";
+  console.log(`${label.padEnd(60)} ${text}${ratio}${target ? `  target ${target.toLocaleString("en-US")}/s` : ""}  [${load()}]`);
+}
+
+const here: Build = { simulate, simulateSummary, loadDesign, buildPresetTrace };
+const baselineAt = process.argv.indexOf("--baseline");
+const baseline = baselineAt > 0 ? await baselineBuild(process.argv[baselineAt + 1]!) : undefined;
+if (baseline) {
+  console.log(`Issue 16 figures, before (${process.argv[baselineAt + 1]}) vs after (this build), side by side, one core (${load()})`);
+  for (const figure of FIGURES) {
+    const [before, after] = sideBySide([evaluator(baseline, figure), evaluator(here, figure)]);
+    line(figure.label, [["before", before!], ["after", after!]], figure.target);
+  }
+  for (const figure of [FIGURES[0]!, FIGURES[2]!, FIGURES[3]!]) {
+    const [before, after] = sideBySide([evaluator(baseline, figure, { fresh: true }), evaluator(here, figure, { fresh: true })], 600, 5);
+    line(`${figure.label}, a new design each`, [["before", before!], ["after", after!]]);
+  }
+  console.log("");
+}
+console.log(`Plain path (every op costed afresh) vs compiled path, side by side (issue 16 targets; one core; ${load()})`);
+for (const figure of FIGURES) {
+  const [plain, compiled] = sideBySide([evaluator(here, figure, { reference: true }), evaluator(here, figure)]);
+  line(figure.label, [["plain", plain!], ["compiled", compiled!]], figure.target);
+}
 function evaluations(label: string, design: Design, trace: Trace, perOp: boolean): void {
   const per = rate(() => {
     const o = simulate(design, trace, { perOp });
@@ -91,6 +156,8 @@ function evaluations(label: string, design: Design, trace: Trace, perOp: boolean
   console.log(`${label.padEnd(58)} ${Math.round(per).toLocaleString("en-US").padStart(8)} eval/s  ${us.toFixed(1).padStart(7)} us/eval  (${trace.ops.length} ops)`);
 }
 
+// `--figures`: issue 16's figures only.
+if (process.argv.includes("--figures")) process.exit(0);
 const bert512 = buildPresetTrace("bert-base", { seqLen: 512 });
 function fusedEdge(): Design {
   const file = locateDesign("edge-npu");
@@ -98,27 +165,7 @@ function fusedEdge(): Design {
   doc.mapping.fusedAttention = true;
   return resolveDesign(doc, file);
 }
-console.log(`Compiled vs plain path, side by side (issue 16 targets; one core; ${load()})`);
-compiledVsPlain("bert-base seq 512, edge-npu, summary", loadDesign("edge-npu"), bert512, false, 30_000);
-compiledVsPlain("bert-base seq 512, edge-npu, per-op", loadDesign("edge-npu"), bert512, true, 10_000);
-compiledVsPlain("llama2-7b decode ctx 4096, tpuv1-like, summary", loadDesign("tpuv1-like"), buildPresetTrace("llama2-7b", { phase: "decode", contextLen: 4096 }), false, 15_000);
-compiledVsPlain("gpt2-small 128 + 1,000 generated, edge-npu", loadDesign("edge-npu"), buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 }), false, 1_000);
-{
-  // A sweep point is a new design object: the compiled path costs each distinct step shape once for it.
-  const file = locateDesign("edge-npu");
-  const doc = readDocument(file);
-  const gen1000 = buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 });
-  const run = (reference: boolean) => () => {
-    const o = simulate(resolveDesign(structuredClone(doc), file), gen1000, { perOp: false, reference });
-    if (!o.ok) throw new Error("gpt2-small generation: infeasible");
-  };
-  const [plain, compiled] = sideBySide([run(true), run(false)], 1000, 3);
-  console.log(`${"gpt2-small 128 + 1,000, a new design each evaluation".padEnd(52)} compiled ${(compiled!.cpuUs / 1000).toFixed(1)} ms cpu  plain ${(plain!.cpuUs / 1000).toFixed(1)} ms cpu  x${(plain!.cpuUs / compiled!.cpuUs).toFixed(1)}  [${load()}]`);
-}
-console.log("");
-console.log("Full-model evaluations per second, timeline (concurrent units) on (one core; target >= 5,000/s for bert-base seq 512 on edge-npu)");
-evaluations("bert-base seq 512, edge-npu, summary only (sweep mode)", loadDesign("edge-npu"), bert512, false);
-evaluations("bert-base seq 512, edge-npu, with per-op results", loadDesign("edge-npu"), bert512, true);
+console.log("\nFull-model evaluations per second, timeline (concurrent units) on (one core)");
 evaluations("bert-base seq 512, tpuv1-like, summary only", loadDesign("tpuv1-like"), bert512, false);
 evaluations("deit-tiny seq 197, mcu-class, summary only", loadDesign("mcu-class"), buildPresetTrace("deit-tiny"), false);
 evaluations("llama2-7b decode ctx 4096, tpuv1-like, summary only", loadDesign("tpuv1-like"), buildPresetTrace("llama2-7b", { phase: "decode", contextLen: 4096 }), false);
@@ -144,5 +191,3 @@ time("bert-base seq 4096 block-sparse (block 32, density 0.25)", () => {
   return buildPresetTrace("bert-base", { seqLen: 4096, attention: resolveVariant("attention", "block-sparse", {}, W) });
 });
 time("gpt2-small seq 128 + 1,000 generated tokens", () => buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 }));
-const gen = buildPresetTrace("gpt2-small", { seqLen: 128, generate: 1000 });
-evaluations("gpt2-small 128 + 1,000 generated, edge-npu", loadDesign("edge-npu"), gen, false);

@@ -47,7 +47,7 @@ export interface CarbonResult {
   perInferenceG: number;
 }
 
-export function carbonOf(result: Result, design: Design, setting: CarbonSetting, batch = 1): CarbonResult {
+export function carbonOf(result: Pick<Result, "energyJ" | "latencySeconds">, design: Design, setting: CarbonSetting, batch = 1): CarbonResult {
   const operational = operationalG(result.energyJ, setting.gridIntensityGPerKWh, setting.pue);
   const die = embodiedDieG(design.areaMm2, design.technology.nodeNm, setting.fabIntensityGPerKWh, setting.abatement);
   const embodied = (die * result.latencySeconds) / (setting.lifetimeSeconds * setting.dutyCycle);

@@ -23,19 +23,19 @@
  * execution probability w (early exit) contributes w x its latency and energy; an op repeated
  * `count` times (generation) contributes each step, with its growing shape.
  */
-import { opCount, type Trace } from "../workloads/trace.js";
+import { opCount, type Op, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import { unitCheck, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { OpContext, UnitCost } from "../hardware-models/unit-model.js";
-import type { Infeasible } from "../hardware-models/infeasibility.js";
+import type { Infeasible as InfeasibleReason } from "../hardware-models/infeasibility.js";
 import { cachedPlacement, traceLayout } from "./placement.js";
-import { peakWindowAverage, schedule } from "./timeline.js";
+import { peakWindowAverage, schedule, type TimelineResult } from "./timeline.js";
 import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
-import { chipEnergy, powerAtLoadW } from "./chip-energy.js";
+import { chipEnergy, powerAtLoadW, type ChipEnergy } from "./chip-energy.js";
 import { objectMemo } from "../common/memo.js";
-import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost } from "./op-costs.js";
-import type { EnergyBreakdownEntry, ExitPoint, LayerResult, LevelBytes, LevelResult, OpResult, Result, SimOutcome, UnitResult } from "./result.js";
+import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost, type OpCostTable } from "./op-costs.js";
+import type { EnergyBreakdownEntry, ExitPoint, Infeasible, LayerResult, LevelBytes, LevelResult, OpResult, Result, ResultSummary, SimOutcome, SummaryOutcome, UnitResult } from "./result.js";
 
 export interface SimulateOptions {
   /** Include the per-op list (default true). Sweeps turn it off. */
@@ -66,6 +66,11 @@ const actionNames = objectMemo<UnitSpec, string[]>("sim.action-names");
 function actionNamesOf(unit: UnitSpec): string[] {
   return actionNames.lookup(unit) ?? actionNames.store(unit, unit.actions.list.map((a) => `${unit.name}.${a.name}`));
 }
+/** "<unit>.<buffer>" per action of a unit ("" for an action on no buffer), as an op's bytesByLevel names its buffers. */
+const bufferNames = objectMemo<UnitSpec, string[]>("sim.buffer-names");
+function bufferNamesOf(unit: UnitSpec): string[] {
+  return bufferNames.lookup(unit) ?? bufferNames.store(unit, unit.actions.list.map((a) => (a.buffer ? `${unit.name}.${a.buffer.name}` : "")));
+}
 
 /** Plain arrays, not typed arrays: allocating typed arrays per evaluation is slow and contends
  *  across worker threads (their backing stores go through a process-wide allocator). */
@@ -74,7 +79,26 @@ function zeros(n: number): number[] {
 }
 
 export function simulate(design: Design, given: Trace, options: SimulateOptions = {}): SimOutcome {
-  const perOp = options.perOp ?? true;
+  const keepTimeline = options.keepTimeline ?? false;
+  const e = evaluate(design, given, options, options.perOp ?? true, keepTimeline);
+  return e.ok ? { ok: true, result: fullResult(e, keepTimeline) } : e;
+}
+
+/**
+ * Summary mode: the Result's totals without its breakdowns, per-op list and maps (a sweep's point),
+ * and `result()` to build the full Result from the same numbers when it is asked for (equal to
+ * simulate's with `perOp: false`; tested bit for bit in sim/op-costs.test.ts).
+ */
+export function simulateSummary(design: Design, given: Trace, options: SummaryOptions = {}): SummaryOutcome {
+  const e = evaluate(design, given, options, false, false);
+  return e.ok ? { ok: true, summary: e.summary, result: () => fullResult(e, false) } : e;
+}
+
+/** The options of summary mode: those of simulate that do not ask for per-op figures. */
+export type SummaryOptions = Omit<SimulateOptions, "perOp" | "keepTimeline">;
+
+/** Evaluate: the totals, and the figures the full Result is built from. */
+function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: boolean, keepTimeline: boolean): Evaluation | { ok: false; infeasible: Infeasible } {
   const workload = workloadNames.lookup(given) ?? workloadNames.store(given, workloadName(given));
   const fusion = design.mapping.fusedAttention ? fuseAttention(given, design) : undefined;
   const trace = fusion?.trace ?? given;
@@ -82,7 +106,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const memory = design.memory;
   const nLevels = memory.length;
   const placement = cachedPlacement(trace, layout, memory, design.mapping.weightsLevel);
-  const reasons: Infeasible[] = [...placement.overflows];
+  const reasons: InfeasibleReason[] = [...placement.overflows];
   if (placement.operands.length < trace.ops.length) return { ok: false, infeasible: { design: design.name, workload, reasons } };
   // The compiled path: op costs remembered per (design, placement), each distinct op costed once
   // (sim/op-costs.ts). An infeasible design takes the plain path, which collects every reason.
@@ -90,44 +114,22 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const compiled = table?.feasible ? table : undefined;
 
   const fRef = design.technology.frequencyHz;
-  const designUnits = design.units;
-  const unitActionCounts = designUnits.map((u) => zeros(u.actions.list.length));
-  const unitDynamicPj = zeros(designUnits.length);
-  const unitBusySeconds = zeros(designUnits.length);
-  const unitMacs = zeros(designUnits.length);
-  const levelRead = zeros(nLevels);
-  const levelWrite = zeros(nLevels);
-  const levelPeakBw = zeros(nLevels);
-  const layers = new Map<number, LayerResult>();
-  const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
-  const ops: OpResult[] = [];
-  // What the per-op list needs beyond the timeline's inputs (per-op mode only), by op index.
-  const perOpDetails: { opCompute: number; boundBy: string; opBytes: Record<string, LevelBytes> }[] = [];
   const leakW = design.leakagePowerW;
-
-  let serialCycles = 0, dynamicPj = 0, macs = 0;
   const nOps = trace.ops.length;
-  const tlUnit = zeros(nOps);
-  const opUnit = zeros(nOps);
-  const tlDuration = zeros(nOps);
-  const tlBytes = zeros(nOps * nLevels);
-  const tlDynamic = zeros(nOps);
-  const tlBatch = zeros(nOps).fill(1);
-  const opMacsOf = zeros(nOps);
-  const opComputeOf = zeros(nOps);
-
-  const units = compiled?.units ?? boundUnits(design, trace, placement);
-  const scratch: (UnitCost | undefined)[] = designUnits.map(() => undefined);
-
-  for (let i = 0; i < trace.ops.length; i++) {
-    const op = trace.ops[i]!;
-    let oc: OpCost;
-    let u: number;
-    if (compiled) {
-      oc = compiled.opCosts[i]!;
-      u = compiled.unitOfOp[i]!;
-    } else {
-      u = unitOfOp(design, trace, placement, i);
+  let units: UnitSpec[], figs: OpFigures, opCosts: OpCost[], unitOf: ArrayLike<number>;
+  if (compiled) {
+    ({ units, opCosts } = compiled);
+    unitOf = compiled.unitOfOp;
+    // The sums over the ops depend on the op costs alone: made once per table.
+    figs = opFigures.lookup(compiled) ?? opFigures.store(compiled, sumOpCosts(design, trace, units, opCosts, unitOf));
+  } else {
+    units = boundUnits(design, trace, placement);
+    const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
+    const plainUnitOf = new Int32Array(nOps);
+    opCosts = [];
+    for (let i = 0; i < nOps; i++) {
+      const op = trace.ops[i]!;
+      const u = (plainUnitOf[i] = unitOfOp(design, trace, placement, i));
       const unit = units[u]!;
       if (!unitSupports(unit, op)) {
         reasons.push({ class: "unsupported-op", opKind: op.kind, opId: op.id, unit: unit.name, reason: `${unit.kind} unit ${unit.name} does not run ${op.kind} ops (set mapping.${op.kind})` });
@@ -141,79 +143,29 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
         continue;
       }
       if (reasons.length > 0) continue; // already infeasible: keep collecting reasons only
-      oc = costOp(design, unit, op, ctx, scratch, u);
+      opCosts.push(costOp(design, unit, op, ctx, scratch, u));
     }
-    const unit = units[u]!;
-
-    const w = op.weight ?? 1;
-    const count = opCount(op);
-    const multiplicity = op.repeat?.grow ? 1 : count; // a repeat without growth costs the same every step
-    const scale = w * multiplicity;
-    const opCycles = oc.cycles * scale;
-    const opCompute = oc.computeCycles * scale;
-    const opDynamic = oc.dynamicPj * scale;
-    const opMacs = oc.macs * scale;
-    const opBytes: Record<string, LevelBytes> | undefined = perOp ? {} : undefined;
-    const counts = unitActionCounts[u]!;
-    const actions = unit.actions.list;
-    for (let k = 0; k < oc.countedActions.length; k++) {
-      const a = oc.countedActions[k]!;
-      const n = oc.counts[a]!;
-      counts[a]! += n * scale;
-      const buffer = actions[a]!.buffer;
-      if (opBytes && buffer) {
-        const entry = (opBytes[`${unit.name}.${buffer.name}`] ??= { readBytes: 0, writeBytes: 0 });
-        if (buffer.access === "read") entry.readBytes += n * scale;
-        else entry.writeBytes += n * scale;
-      }
-    }
-    for (let l = 0; l < nLevels; l++) {
-      const r = oc.readBytes[l]!, wr = oc.writeBytes[l]!;
-      if (r === 0 && wr === 0) continue;
-      levelRead[l]! += r * scale;
-      levelWrite[l]! += wr * scale;
-      tlBytes[i * nLevels + l]! += (r + wr) * scale;
-      if (oc.peakBandwidthBytesPerSecond[l]! > levelPeakBw[l]!) levelPeakBw[l] = oc.peakBandwidthBytesPerSecond[l]!;
-      if (opBytes) {
-        const entry = (opBytes[memory[l]!.name] ??= { readBytes: 0, writeBytes: 0 });
-        entry.readBytes += r * scale;
-        entry.writeBytes += wr * scale;
-      }
-    }
-    unitDynamicPj[u]! += oc.unitDynamicPj * scale;
-    unitBusySeconds[u]! += oc.unitBusySeconds * scale;
-    // Units sharing a core's issue slots share one track of the timeline.
-    tlUnit[i] = design.issueGroup?.[u] ?? u;
-    opUnit[i] = u;
-    opComputeOf[i] = opCompute;
-    tlDuration[i] = opCycles;
-    tlDynamic[i] = opDynamic;
-    if (!op.repeat && (op.kind === "matmul" || op.kind === "softmax")) tlBatch[i] = op.batchCount;
-    serialCycles += opCycles;
-    dynamicPj += opDynamic;
-    macs += opMacs;
-    unitMacs[u]! += opMacs;
-    opMacsOf[i] = opMacs;
-    if (opBytes) perOpDetails[i] = { opCompute, boundBy: oc.boundBy, opBytes };
+    if (reasons.length > 0) return { ok: false, infeasible: { design: design.name, workload, reasons } };
+    unitOf = plainUnitOf;
+    figs = sumOpCosts(design, trace, units, opCosts, unitOf);
   }
-
-  if (reasons.length > 0) return { ok: false, infeasible: { design: design.name, workload, reasons } };
+  const { tlUnit, opUnit, tlDuration, tlBytes, tlDynamic, tlBatch, unitBusySeconds, levelRead, levelWrite, serialCycles, dynamicPj, macs } = figs;
+  // What the per-op list needs beyond the timeline's inputs (per-op mode only), by op index.
+  const perOpDetails = perOp ? perOpDetailsOf(design, trace, units, opCosts, unitOf) : [];
 
   // The timeline: overlap across units, bandwidth shared (sim/timeline.ts).
   const concurrency = options.concurrency ?? true;
   const timeline = schedule({
     unit: concurrency ? tlUnit : zeros(nOps), duration: tlDuration, bytes: tlBytes, dynamicPj: tlDynamic,
     batch: concurrency ? tlBatch : zeros(nOps).fill(1), deps: layout.opDeps, levels: nLevels,
-    bandwidth: memory.map((l) => l.bandwidthBytesPerSecond / fRef), maxChunks: options.maxChunks ?? 4,
-  }, options.keepTimeline ?? false);
+    bandwidth: figs.bandwidth, maxChunks: options.maxChunks ?? 4,
+  }, keepTimeline);
   const totalCycles = timeline.makespan;
   const latencySeconds = totalCycles / fRef;
   // The whole chip (sim/chip-energy.ts): each unit's occupied time is its ops' standalone time.
-  const unitOccupiedSeconds = zeros(designUnits.length);
-  for (let i = 0; i < nOps; i++) unitOccupiedSeconds[opUnit[i]!]! += tlDuration[i]! / fRef;
   const chip = chipEnergy(design, {
-    fRef, makespanCycles: totalCycles, unitBusySeconds, unitOccupiedSeconds,
-    levelBytes: levelRead.map((r, l) => r + levelWrite[l]!),
+    fRef, makespanCycles: totalCycles, unitBusySeconds, unitOccupiedSeconds: figs.unitOccupiedSeconds,
+    levelBytes: figs.levelBytes,
     ...(options.idleSeconds ? { idleSeconds: options.idleSeconds } : {}),
     unitGaps: (u) => {
       // Idle gaps on unit u: its ops run in trace order; a gap is the time from one op's end to the next's start.
@@ -235,7 +187,264 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
   const windowCycles = (options.powerWindowSeconds ?? 1e-6) * fRef;
   const peakDynamicW = peakWindowAverage(timeline.segments, timeline.segmentCount, windowCycles) * fRef / PJ_PER_J;
 
-  // Every op has its figures here: an infeasible op returned above.
+  const energyPj = dynamicPj + leakagePj + systemPj + chip.totalPj;
+  // With idle time after the run, average power is over run + idle; the power while running excludes the idle line.
+  const idleSeconds = options.idleSeconds ?? 0;
+  let idlePj = 0;
+  for (const line of chip.lines) if (line.name === "idle") idlePj = line.energyPj;
+  const averagePowerW = latencySeconds + idleSeconds > 0 ? energyPj / PJ_PER_J / (latencySeconds + idleSeconds) : 0;
+  const runPowerW = latencySeconds > 0 ? (energyPj - idlePj) / PJ_PER_J / latencySeconds : 0;
+  const chipAverageW = latencySeconds > 0 ? (chip.totalPj - idlePj) / PJ_PER_J / latencySeconds : 0;
+  const outer = levelRead[0]! + levelWrite[0]!;
+  const peakMacRate = units.reduce((s, u) => s + u.peakMacsPerCycle * u.frequencyHz, 0);
+  const figures: RunFigures = {
+    design, trace, units, fRef, latencySeconds, serialCycles, leakagePj, systemPj, chip, chipAverageW, timeline, sums: figs, peakBytesByLevel: placement.peakBytesByLevel,
+  };
+  // The breakdowns by layer and op kind now when the per-op list is asked for (it reads the
+  // timeline's reusable arrays) or the workload has early exits (exitProfile reads the layers).
+  const byOp = perOp || trace.model.exit ? opBreakdowns(figures, perOp ? { details: perOpDetails, timeline } : undefined) : undefined;
+  const summary: ResultSummary = {
+    design: design.name, workload, frequencyHz: fRef,
+    latencyCycles: totalCycles, latencySeconds, serialLatencyCycles: serialCycles,
+    energyPj, energyJ: energyPj / PJ_PER_J, dynamicEnergyPj: dynamicPj, leakageEnergyPj: leakagePj, systemEnergyPj: systemPj, chipEnergyPj: chip.totalPj, chipStaticEnergyPj: chip.staticPj,
+    averagePowerW,
+    // The chip's components at their run average (their own time profile is not tracked).
+    peakPowerW: peakDynamicW + leakW + design.system.staticPowerW + chipAverageW,
+    staticPowerW: leakW + design.system.staticPowerW + chip.runStaticPowerW,
+    idlePowerW: chip.idlePowerW,
+    powerAtLoadW: { load10: powerAtLoadW(runPowerW, chip.idlePowerW, 0.1), load50: powerAtLoadW(runPowerW, chip.idlePowerW, 0.5), load100: runPowerW },
+    powerWindowSeconds: windowCycles / fRef,
+    macs, opsPerByte: outer > 0 ? (2 * macs) / outer : Infinity,
+    levelBytes: memory.map((_, l) => ({ readBytes: levelRead[l]!, writeBytes: levelWrite[l]! })),
+    peakMemoryBytes: layout.peakMemoryBytes, peakActivationBytes: layout.peakActivationBytes, weightBytes: layout.totalWeightBytes,
+    areaMm2: design.areaMm2, leakagePowerW: leakW,
+    utilization: latencySeconds > 0 && peakMacRate > 0 ? macs / (peakMacRate * latencySeconds) : 0,
+    ...(trace.model.exit && byOp ? { exitProfile: exitProfile(trace.model.exit, byOp.byLayer) } : {}),
+    ...(fusion ? { attentionFusion: fusion.summary } : {}),
+  };
+  // Operational and embodied carbon when the design says where it runs (sim/carbon.ts).
+  if (design.system.carbon) summary.carbon = carbonOf(summary, design, design.system.carbon, trace.model.batch);
+  return { ok: true, summary, figures, byOp };
+}
+
+/** The ops' costs summed before the timeline: per op (the timeline's inputs), per unit and per level. Read-only once made. */
+interface OpFigures {
+  /** The timeline's track per op (units sharing a core's issue slots share one), and the op's own unit. */
+  tlUnit: number[];
+  opUnit: number[];
+  /** Per op, weighted and summed over its steps: standalone cycles, bytes per level (op * levels + level), dynamic pJ, batch items to split, MACs, compute cycles. */
+  tlDuration: number[];
+  tlBytes: number[];
+  tlDynamic: number[];
+  tlBatch: number[];
+  opMacsOf: number[];
+  opComputeOf: number[];
+  /** Per unit: action counts, dynamic pJ, compute seconds on its clock, MACs, seconds occupied (its ops' standalone time). */
+  unitActionCounts: number[][];
+  unitDynamicPj: number[];
+  unitBusySeconds: number[];
+  unitMacs: number[];
+  unitOccupiedSeconds: number[];
+  /** Per level: bytes read, written, both; largest bytes per second of any op. */
+  levelRead: number[];
+  levelWrite: number[];
+  levelBytes: number[];
+  levelPeakBw: number[];
+  /** Per level, bytes per reference cycle. */
+  bandwidth: number[];
+  serialCycles: number;
+  dynamicPj: number;
+  macs: number;
+}
+
+/** OpFigures per compiled op-cost table (a design on a placed trace). */
+const opFigures = objectMemo<OpCostTable, OpFigures>("sim.op-figures");
+
+/** Sum the ops' costs (op i costs opCosts[i] on unit unitOf[i]) with their weights and repeats. */
+function sumOpCosts(design: Design, trace: Trace, units: UnitSpec[], opCosts: OpCost[], unitOf: ArrayLike<number>): OpFigures {
+  const memory = design.memory;
+  const nLevels = memory.length;
+  const nOps = trace.ops.length;
+  const fRef = design.technology.frequencyHz;
+  const nUnits = design.units.length;
+  const f: OpFigures = {
+    tlUnit: zeros(nOps), opUnit: zeros(nOps), tlDuration: zeros(nOps), tlBytes: zeros(nOps * nLevels), tlDynamic: zeros(nOps), tlBatch: zeros(nOps).fill(1),
+    opMacsOf: zeros(nOps), opComputeOf: zeros(nOps),
+    unitActionCounts: design.units.map((u) => zeros(u.actions.list.length)), unitDynamicPj: zeros(nUnits), unitBusySeconds: zeros(nUnits), unitMacs: zeros(nUnits), unitOccupiedSeconds: zeros(nUnits),
+    levelRead: zeros(nLevels), levelWrite: zeros(nLevels), levelBytes: [], levelPeakBw: zeros(nLevels),
+    bandwidth: memory.map((l) => l.bandwidthBytesPerSecond / fRef),
+    serialCycles: 0, dynamicPj: 0, macs: 0,
+  };
+  const { tlBytes, levelRead, levelWrite, levelPeakBw, unitDynamicPj, unitBusySeconds, unitMacs } = f;
+  for (let i = 0; i < nOps; i++) {
+    const op = trace.ops[i]!;
+    const oc = opCosts[i]!;
+    const u = unitOf[i]!;
+    const scale = opScale(op);
+    const opCycles = oc.cycles * scale;
+    const opCompute = oc.computeCycles * scale;
+    const opDynamic = oc.dynamicPj * scale;
+    const opMacs = oc.macs * scale;
+    const counts = f.unitActionCounts[u]!;
+    for (let k = 0; k < oc.countedActions.length; k++) {
+      const a = oc.countedActions[k]!;
+      counts[a]! += oc.counts[a]! * scale;
+    }
+    for (let l = 0; l < nLevels; l++) {
+      const r = oc.readBytes[l]!, wr = oc.writeBytes[l]!;
+      if (r === 0 && wr === 0) continue;
+      levelRead[l]! += r * scale;
+      levelWrite[l]! += wr * scale;
+      tlBytes[i * nLevels + l]! += (r + wr) * scale;
+      if (oc.peakBandwidthBytesPerSecond[l]! > levelPeakBw[l]!) levelPeakBw[l] = oc.peakBandwidthBytesPerSecond[l]!;
+    }
+    unitDynamicPj[u]! += oc.unitDynamicPj * scale;
+    unitBusySeconds[u]! += oc.unitBusySeconds * scale;
+    // Units sharing a core's issue slots share one track of the timeline.
+    f.tlUnit[i] = design.issueGroup?.[u] ?? u;
+    f.opUnit[i] = u;
+    f.opComputeOf[i] = opCompute;
+    f.tlDuration[i] = opCycles;
+    f.tlDynamic[i] = opDynamic;
+    if (!op.repeat && (op.kind === "matmul" || op.kind === "softmax")) f.tlBatch[i] = op.batchCount;
+    f.serialCycles += opCycles;
+    f.dynamicPj += opDynamic;
+    f.macs += opMacs;
+    unitMacs[u]! += opMacs;
+    f.opMacsOf[i] = opMacs;
+  }
+  for (let i = 0; i < nOps; i++) f.unitOccupiedSeconds[f.opUnit[i]!]! += f.tlDuration[i]! / fRef;
+  f.levelBytes = levelRead.map((r, l) => r + levelWrite[l]!);
+  return f;
+}
+
+/** An op's cost multiplier: its weight, and its count unless it grows (a growing op's cost already sums its steps). */
+function opScale(op: Op): number {
+  const multiplicity = op.repeat?.grow ? 1 : opCount(op); // a repeat without growth costs the same every step
+  return (op.weight ?? 1) * multiplicity;
+}
+
+/** Each op's compute cycles, bound and bytes by level and unit buffer, for the per-op list. */
+function perOpDetailsOf(design: Design, trace: Trace, units: UnitSpec[], opCosts: OpCost[], unitOf: ArrayLike<number>): PerOpDetail[] {
+  const memory = design.memory;
+  return trace.ops.map((op, i) => {
+    const oc = opCosts[i]!;
+    const unit = units[unitOf[i]!]!;
+    const scale = opScale(op);
+    const opBytes: Record<string, LevelBytes> = {};
+    const actions = unit.actions.list;
+    const names = bufferNamesOf(unit);
+    for (let k = 0; k < oc.countedActions.length; k++) {
+      const a = oc.countedActions[k]!;
+      const n = oc.counts[a]!;
+      const buffer = actions[a]!.buffer;
+      if (!buffer) continue;
+      const entry = (opBytes[names[a]!] ??= { readBytes: 0, writeBytes: 0 });
+      if (buffer.access === "read") entry.readBytes += n * scale;
+      else entry.writeBytes += n * scale;
+    }
+    for (let l = 0; l < memory.length; l++) {
+      const r = oc.readBytes[l]!, wr = oc.writeBytes[l]!;
+      if (r === 0 && wr === 0) continue;
+      const entry = (opBytes[memory[l]!.name] ??= { readBytes: 0, writeBytes: 0 });
+      entry.readBytes += r * scale;
+      entry.writeBytes += wr * scale;
+    }
+    return { opCompute: oc.computeCycles * scale, boundBy: oc.boundBy, opBytes };
+  });
+}
+
+/** An evaluation's summary and the figures its full Result is built from. */
+interface Evaluation {
+  ok: true;
+  summary: ResultSummary;
+  figures: RunFigures;
+  /** The breakdowns by layer and op kind (and the per-op list), when they were built with the summary. */
+  byOp: OpBreakdowns | undefined;
+}
+
+/**
+ * The full Result of an evaluation, from its summary and figures: the breakdowns, the maps by level
+ * and component, the per-op list when it was built, and with `keepTimeline` the timeline's events
+ * and power trace (read from the timeline's reusable arrays: only right after the evaluation).
+ */
+function fullResult(e: Evaluation, keepTimeline: boolean): Result {
+  const f = e.figures;
+  const { design, units, chip } = f;
+  const byOp = e.byOp ?? opBreakdowns(f, undefined);
+  const parts = partBreakdowns(f);
+  const byComponent: Result["breakdown"]["byComponent"] = {};
+  for (const line of chip.lines) byComponent[line.name] = { energyPj: line.energyPj, source: line.source };
+  const { levelBytes, ...totals } = e.summary;
+  void levelBytes; // the Result gives them by name in bytesByLevel
+  const timeline = keepTimeline ? f.timeline : undefined;
+  const leakW = totals.leakagePowerW;
+  return {
+    ...totals,
+    bytesByLevel: parts.bytesByLevel,
+    areaByComponentMm2: areaByComponentOf(design.memory, units),
+    dieAreaByBlockMm2: { ...design.chip.areaByBlockMm2 },
+    breakdown: { byLayer: byOp.byLayer, byUnit: parts.byUnit, byLevel: parts.byLevel, byOpKind: byOp.byOpKind, byAction: parts.byAction, byComponent },
+    ...(timeline
+      ? {
+        timeline: timeline.events.map((ev) => ({ op: f.trace.ops[ev.op]!.id, unit: units[f.sums.opUnit[ev.op]!]!.name, chunk: ev.chunk, chunks: ev.chunks, startCycles: ev.start, endCycles: ev.end })),
+        powerTrace: Array.from({ length: timeline.segmentCount }, (_, k) => ({
+          startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * f.fRef) / PJ_PER_J + leakW + design.system.staticPowerW + f.chipAverageW,
+        })),
+      }
+      : {}),
+    ops: byOp.ops,
+  };
+}
+
+/** One evaluation's figures (none in the timeline's reusable arrays: summary mode's result() reads them after the evaluation). */
+interface RunFigures {
+  design: Design;
+  trace: Trace;
+  units: UnitSpec[];
+  fRef: number;
+  latencySeconds: number;
+  serialCycles: number;
+  leakagePj: number;
+  systemPj: number;
+  chip: ChipEnergy;
+  /** The chip's components' average power over the run (W): the power trace adds it. */
+  chipAverageW: number;
+  /** The timeline (its arrays are reused by the next evaluation on the same plan). */
+  timeline: TimelineResult;
+  /** The ops' costs summed (shared by the evaluations of a compiled table: read only). */
+  sums: OpFigures;
+  peakBytesByLevel: number[];
+}
+
+/** What the per-op list needs beyond the figures: each op's details and the timeline (read before the next evaluation reuses its arrays). */
+interface PerOpInputs {
+  details: PerOpDetail[];
+  timeline: TimelineResult;
+}
+
+interface PerOpDetail {
+  opCompute: number;
+  boundBy: string;
+  opBytes: Record<string, LevelBytes>;
+}
+
+/** The breakdowns by layer and op kind, and the per-op list when asked: each op's energy with its share of leakage, system and chip energy. */
+interface OpBreakdowns {
+  byLayer: LayerResult[];
+  byOpKind: Result["breakdown"]["byOpKind"];
+  ops: OpResult[];
+}
+
+function opBreakdowns(f: RunFigures, perOp: PerOpInputs | undefined): OpBreakdowns {
+  const { trace, units, fRef, serialCycles, leakagePj, systemPj, chip } = f;
+  const { opUnit, tlDuration, tlDynamic, tlBytes, opMacsOf, opComputeOf } = f.sums;
+  const nOps = trace.ops.length;
+  const nLevels = f.design.memory.length;
+  const layers = new Map<number, LayerResult>();
+  const byOpKind: Record<string, EnergyBreakdownEntry & { latencyCycles: number }> = {};
+  const ops: OpResult[] = [];
+  // Every op has its figures here: an infeasible op returned before the figures were made.
   for (let i = 0; i < nOps; i++) {
     const op = trace.ops[i]!;
     const opCycles = tlDuration[i]!, opDynamic = tlDynamic[i]!, opMacs = opMacsOf[i]!;
@@ -271,13 +480,13 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
     kind.chipEnergyPj = (kind.chipEnergyPj ?? 0) + chipPj;
     kind.energyPj += opEnergy;
     if (sys > 0) kind.systemEnergyPj = (kind.systemEnergyPj ?? 0) + sys;
-    const detail = perOpDetails[i];
-    if (detail) {
+    const detail = perOp?.details[i];
+    if (perOp && detail) {
       const unit = units[opUnit[i]!]!;
       ops.push({
         id: op.id, kind: op.kind, layer: op.layer, unit: unit.name, weight: w, count: opCount(op),
         latencyCycles: opCycles, computeCycles: detail.opCompute, stallCycles: opCycles - detail.opCompute, latencySeconds: opCycles / fRef,
-        startCycles: timeline.start[i]!, endCycles: timeline.end[i]!,
+        startCycles: perOp.timeline.start[i]!, endCycles: perOp.timeline.end[i]!,
         energyPj: opEnergy, dynamicEnergyPj: opDynamic, leakageEnergyPj: leak, chipEnergyPj: chipPj, ...(sys > 0 ? { systemEnergyPj: sys } : {}), macs: opMacs,
         bytesByLevel: detail.opBytes,
         utilization: detail.opCompute > 0 && unit.peakMacsPerCycle > 0 ? opMacs / (unit.peakMacsPerCycle * detail.opCompute * (unit.frequencyHz / fRef)) : 0,
@@ -285,8 +494,14 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       });
     }
   }
+  return { byLayer: [...layers.values()].sort((a, b) => a.layer - b.layer), byOpKind, ops };
+}
 
-
+/** The breakdowns by unit, level and action, and the bytes moved at each level and unit buffer. */
+function partBreakdowns(f: RunFigures): { byUnit: UnitResult[]; byLevel: LevelResult[]; byAction: Result["breakdown"]["byAction"]; bytesByLevel: Record<string, LevelBytes> } {
+  const { units, latencySeconds, chip } = f;
+  const { unitActionCounts, unitDynamicPj, unitBusySeconds, unitMacs, levelRead, levelWrite, levelPeakBw } = f.sums;
+  const memory = f.design.memory;
   const byAction: Result["breakdown"]["byAction"] = {};
   const byUnit: UnitResult[] = units.map((unit, u) => {
     const counts = unitActionCounts[u]!;
@@ -315,7 +530,7 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       level: level.name, bandwidthBytesPerSecond: level.bandwidthBytesPerSecond, readBytes: levelRead[l]!, writeBytes: levelWrite[l]!,
       averageBandwidthBytesPerSecond: latencySeconds > 0 ? (levelRead[l]! + levelWrite[l]!) / latencySeconds : 0,
       peakBandwidthBytesPerSecond: levelPeakBw[l]!,
-      peakResidentBytes: placement.peakBytesByLevel[l]!, capacityBytes: level.capacityBytes,
+      peakResidentBytes: f.peakBytesByLevel[l]!, capacityBytes: level.capacityBytes,
       dynamicEnergyPj: readEnergy + writeEnergy, leakageEnergyPj: leak, energyPj: readEnergy + writeEnergy + leak,
     };
   });
@@ -329,55 +544,15 @@ export function simulate(design: Design, given: Trace, options: SimulateOptions 
       else b.writeBytes += entry.count;
     }
   }
+  return { byUnit, byLevel, byAction, bytesByLevel };
+}
 
+/** Area by memory level and unit component. */
+function areaByComponentOf(memory: Design["memory"], units: UnitSpec[]): Record<string, number> {
   const areaByComponentMm2: Record<string, number> = {};
   for (const level of memory) if (level.areaMm2 > 0) areaByComponentMm2[level.name] = level.areaMm2;
   for (const unit of units) for (const [part, a] of Object.entries(unit.areaByComponentMm2)) areaByComponentMm2[`${unit.name}.${part}`] = a;
-
-  const energyPj = dynamicPj + leakagePj + systemPj + chip.totalPj;
-  const byComponent: Result["breakdown"]["byComponent"] = {};
-  for (const line of chip.lines) byComponent[line.name] = { energyPj: line.energyPj, source: line.source };
-  // With idle time after the run, average power is over run + idle; the power while running excludes the idle line.
-  const idleSeconds = options.idleSeconds ?? 0;
-  const idlePj = byComponent.idle?.energyPj ?? 0;
-  const averagePowerW = latencySeconds + idleSeconds > 0 ? energyPj / PJ_PER_J / (latencySeconds + idleSeconds) : 0;
-  const runPowerW = latencySeconds > 0 ? (energyPj - idlePj) / PJ_PER_J / latencySeconds : 0;
-  const chipAverageW = latencySeconds > 0 ? (chip.totalPj - idlePj) / PJ_PER_J / latencySeconds : 0;
-  const outer = levelRead[0]! + levelWrite[0]!;
-  const peakMacRate = units.reduce((s, u) => s + u.peakMacsPerCycle * u.frequencyHz, 0);
-  const byLayer = [...layers.values()].sort((a, b) => a.layer - b.layer);
-  const result: Result = {
-    design: design.name, workload, frequencyHz: fRef,
-    latencyCycles: totalCycles, latencySeconds, serialLatencyCycles: serialCycles,
-    energyPj, energyJ: energyPj / PJ_PER_J, dynamicEnergyPj: dynamicPj, leakageEnergyPj: leakagePj, systemEnergyPj: systemPj, chipEnergyPj: chip.totalPj, chipStaticEnergyPj: chip.staticPj,
-    averagePowerW,
-    // The chip's components at their run average (their own time profile is not tracked).
-    peakPowerW: peakDynamicW + leakW + design.system.staticPowerW + chipAverageW,
-    staticPowerW: leakW + design.system.staticPowerW + chip.runStaticPowerW,
-    idlePowerW: chip.idlePowerW,
-    powerAtLoadW: { load10: powerAtLoadW(runPowerW, chip.idlePowerW, 0.1), load50: powerAtLoadW(runPowerW, chip.idlePowerW, 0.5), load100: runPowerW },
-    powerWindowSeconds: windowCycles / fRef,
-    macs, opsPerByte: outer > 0 ? (2 * macs) / outer : Infinity,
-    bytesByLevel,
-    peakMemoryBytes: layout.peakMemoryBytes, peakActivationBytes: layout.peakActivationBytes, weightBytes: layout.totalWeightBytes,
-    areaMm2: design.areaMm2, areaByComponentMm2, dieAreaByBlockMm2: { ...design.chip.areaByBlockMm2 }, leakagePowerW: leakW,
-    utilization: latencySeconds > 0 && peakMacRate > 0 ? macs / (peakMacRate * latencySeconds) : 0,
-    breakdown: { byLayer, byUnit, byLevel, byOpKind, byAction, byComponent },
-    ...(trace.model.exit ? { exitProfile: exitProfile(trace.model.exit, byLayer) } : {}),
-    ...(fusion ? { attentionFusion: fusion.summary } : {}),
-    ...(options.keepTimeline
-      ? {
-        timeline: timeline.events.map((e) => ({ op: trace.ops[e.op]!.id, unit: units[opUnit[e.op]!]!.name, chunk: e.chunk, chunks: e.chunks, startCycles: e.start, endCycles: e.end })),
-        powerTrace: Array.from({ length: timeline.segmentCount }, (_, k) => ({
-          startCycles: timeline.segments[k * 3]!, powerW: (timeline.segments[k * 3 + 2]! * fRef) / PJ_PER_J + leakW + design.system.staticPowerW + chipAverageW,
-        })),
-      }
-      : {}),
-    ops,
-  };
-  // Operational and embodied carbon when the design says where it runs (sim/carbon.ts).
-  if (design.system.carbon) result.carbon = carbonOf(result, design, design.system.carbon, trace.model.batch);
-  return { ok: true, result };
+  return areaByComponentMm2;
 }
 
 /**

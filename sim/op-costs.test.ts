@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { simulate, type SimulateOptions } from "./engine.js";
+import { simulate, simulateSummary, type SimulateOptions } from "./engine.js";
 import { designPresetNames, loadDesign, locateDesign, resolveDesign } from "../hardware-models/design-loader.js";
 import { readDocument } from "../common/document.js";
 import { buildPresetTrace, type BuildOptions } from "../workloads/transformer-builder.js";
@@ -23,13 +23,34 @@ const WORKLOADS: [string, string, BuildOptions][] = [
   ["bert-base s256 block-sparse", "bert-base", { seqLen: 256, attention: resolveVariant("attention", "block-sparse", {}, W) }],
 ];
 
-/** The plain path's outcome, then the compiled path's twice (cold, then remembered): all must be equal. */
+/**
+ * The plain path's outcome, then the compiled path's twice (cold, then remembered): all must be
+ * equal. Without the per-op list, summary mode too: its totals are the Result's, and the full
+ * Result it builds when asked (after another evaluation has reused the timeline's arrays) is the
+ * plain path's.
+ */
 function expectSame(design: Design, trace: Trace, options: SimulateOptions = {}): void {
   const plain = simulate(design, trace, { ...options, reference: true });
   const cold = simulate(design, trace, options);
   const warm = simulate(design, trace, options);
   expect(cold).toStrictEqual(plain);
   expect(warm).toStrictEqual(plain);
+  if (options.perOp !== false || options.keepTimeline) return;
+  const summary = simulateSummary(design, trace, { ...options, reference: true });
+  const compiled = simulateSummary(design, trace, options);
+  simulate(design, trace, options);
+  if (!plain.ok || !summary.ok || !compiled.ok) {
+    expect(summary).toStrictEqual(plain);
+    expect(compiled).toStrictEqual(plain);
+    return;
+  }
+  const { bytesByLevel, areaByComponentMm2, dieAreaByBlockMm2, breakdown, timeline, powerTrace, ops, ...totals } = plain.result;
+  void [areaByComponentMm2, dieAreaByBlockMm2, breakdown, timeline, powerTrace, ops];
+  const levelBytes = design.memory.map((level) => bytesByLevel[level.name]);
+  expect(summary.summary).toStrictEqual({ ...totals, levelBytes });
+  expect(compiled.summary).toStrictEqual({ ...totals, levelBytes });
+  expect(compiled.result()).toStrictEqual(plain.result);
+  expect(summary.result()).toStrictEqual(plain.result);
 }
 
 describe("compiled op costs: bit-identical to the plain path", () => {
@@ -65,7 +86,9 @@ describe("compiled op costs: bit-identical to the plain path", () => {
         doc.system = { opOverhead: { default: p.overhead } };
         const design = resolveDesign(doc, file);
         const [, model, options] = WORKLOADS.find((w) => w[0] === p.workload)!;
-        expectSame(design, buildPresetTrace(model, options), { perOp: true });
+        const trace = buildPresetTrace(model, options);
+        expectSame(design, trace, { perOp: true });
+        expectSame(design, trace, { perOp: false });
       },
     ), { numRuns: 30 });
   });

@@ -179,3 +179,15 @@ export interface Infeasible {
 }
 
 export type SimOutcome = { ok: true; result: Result } | { ok: false; infeasible: Infeasible };
+
+/** The parts of a Result that summary mode leaves out (built by SummaryOutcome.result()). */
+export type FullResultField = "bytesByLevel" | "areaByComponentMm2" | "dieAreaByBlockMm2" | "breakdown" | "timeline" | "powerTrace" | "ops";
+
+/** A Result's totals (summary mode, sim/engine.ts simulateSummary): everything but the breakdowns, per-op list and maps. */
+export interface ResultSummary extends Omit<Result, FullResultField> {
+  /** Bytes read and written at each memory level, in the design's order (outermost first): the Result's bytesByLevel by level name. */
+  levelBytes: LevelBytes[];
+}
+
+/** Summary mode's outcome: the totals, and the full Result (as simulate's with `perOp: false`) when asked for. */
+export type SummaryOutcome = { ok: true; summary: ResultSummary; result: () => Result } | { ok: false; infeasible: Infeasible };

@@ -16,6 +16,7 @@
  */
 import { objectMemo, ownedMemo } from "../common/memo.js";
 
+/** The arrays are not changed after a call: the plan is remembered by the unit array's identity. */
 export interface TimelineInput {
   /** Unit index per op. */
   unit: number[];
@@ -97,7 +98,18 @@ function sameArrays(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return true;
 }
 
+/** The last plan made or found for a unit array (an engine's per-op inputs are shared by the evaluations of a design): no hashing on a repeat. */
+const lastPlans = objectMemo<number[], { deps: number[][]; batch: number[]; maxChunks: number; plan: TimelinePlan }>("sim.timeline-last-plan");
+
 function plan(t: TimelineInput): TimelinePlan {
+  const last = lastPlans.lookup(t.unit);
+  if (last && last.deps === t.deps && last.batch === t.batch && last.maxChunks === t.maxChunks) return last.plan;
+  const found = planOf(t);
+  lastPlans.store(t.unit, { deps: t.deps, batch: t.batch, maxChunks: t.maxChunks, plan: found });
+  return found;
+}
+
+function planOf(t: TimelineInput): TimelinePlan {
   const key = planKey(t);
   const bucket = plans.lookup(t.deps, key) ?? plans.store(t.deps, key, []);
   const hit = bucket.find((b) => b.maxChunks === t.maxChunks && sameArrays(b.unit, t.unit) && sameArrays(b.batch, t.batch));
@@ -166,6 +178,10 @@ interface Workspace {
   segments: Float64Array;
   speed: Float64Array;
   demand: Float64Array;
+  /** Per op, this run's: bytes per cycle at each level (op * levels + level), pJ per cycle, and a chunk's duration. */
+  rate: Float64Array;
+  power: Float64Array;
+  chunkDuration: Float64Array;
 }
 
 const workspaces = objectMemo<TimelinePlan, Workspace>("sim.timeline-workspace");
@@ -178,6 +194,7 @@ function workspaceOf(p: TimelinePlan, n: number, levels: number): Workspace {
     pending: new Int32Array(tasks), head: new Int32Array(p.units), busy: new Int32Array(p.units), running: new Int32Array(p.units),
     remaining: new Float64Array(tasks), taskStart: new Float64Array(tasks), start: new Float64Array(n), end: new Float64Array(n),
     segments: new Float64Array(3 * (tasks + 1)), speed: new Float64Array(p.units), demand: new Float64Array(levels),
+    rate: new Float64Array(n * levels), power: new Float64Array(n), chunkDuration: new Float64Array(n),
   };
   return workspaces.store(p, fresh);
 }
@@ -192,7 +209,14 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
   const p = plan(t);
   const { chunks, taskOp, taskChunk, dependentsStart, dependents, queueStart, queue, units } = p;
   const tasks = taskOp.length;
-  const { pending, head, busy, running, remaining, taskStart, start, end, segments, speed, demand } = workspaceOf(p, n, L);
+  const { pending, head, busy, running, remaining, taskStart, start, end, segments, speed, demand, rate, power: opPower, chunkDuration } = workspaceOf(p, n, L);
+  // Each op's standalone rates, divided once per run rather than at every event.
+  for (let op = 0; op < n; op++) {
+    const d = t.duration[op]!;
+    for (let l = 0; l < L; l++) rate[op * L + l] = t.bytes[op * L + l]! / d;
+    opPower[op] = t.dynamicPj[op]! / d;
+    chunkDuration[op] = d / chunks[op]!;
+  }
   pending.set(p.depCount);
   head.set(queueStart.subarray(0, units));
   busy.fill(-1);
@@ -220,7 +244,7 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
           taskStart[task] = now;
           started = true;
           const op = taskOp[task]!;
-          if (t.duration[op]! / chunks[op]! <= 0) {
+          if (chunkDuration[op]! <= 0) {
             if (taskStart[task]! < start[op]!) start[op] = taskStart[task]!;
             if (now > end[op]!) end[op] = now;
             if (keepEvents) events.push({ op, chunk: taskChunk[task]!, chunks: chunks[op]!, unit: t.unit[op]!, start: taskStart[task]!, end: now });
@@ -238,8 +262,7 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
     demand.fill(0);
     for (let k = 0; k < runningCount; k++) {
       const op = taskOp[running[k]!]!;
-      const d = t.duration[op]!;
-      for (let l = 0; l < L; l++) demand[l]! += t.bytes[op * L + l]! / d;
+      for (let l = 0; l < L; l++) demand[l]! += rate[op * L + l]!;
     }
     let dt = Infinity;
     let power = 0;
@@ -251,8 +274,8 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
         if (t.bytes[op * L + l]! > 0 && demand[l]! > t.bandwidth[l]!) s = Math.min(s, t.bandwidth[l]! / demand[l]!);
       }
       speed[k] = s;
-      power += (t.dynamicPj[op]! / t.duration[op]!) * s;
-      const left = (remaining[task]! * (t.duration[op]! / chunks[op]!)) / s;
+      power += opPower[op]! * s;
+      const left = (remaining[task]! * chunkDuration[op]!) / s;
       if (left < dt) dt = left;
     }
     if (dt > 0) {
@@ -265,7 +288,7 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
     for (let k = runningCount - 1; k >= 0; k--) {
       const task = running[k]!;
       const op = taskOp[task]!;
-      remaining[task]! -= (dt * speed[k]!) / (t.duration[op]! / chunks[op]!);
+      remaining[task]! -= (dt * speed[k]!) / chunkDuration[op]!;
       if (remaining[task]! <= 1e-9) {
         running[k] = running[--runningCount]!;
         speed[k] = speed[runningCount]!;
