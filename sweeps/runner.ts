@@ -40,7 +40,11 @@ export interface Progress {
 
 export interface SweepOptions {
   outDir: string;
-  /** Worker processes; 0 evaluates in this thread (no crash or time containment). Default: available cores. */
+  /**
+   * Worker processes; 0 evaluates in this thread (no crash or time containment). Unset: this thread
+   * while the sweep is small enough that workers would not pay for their start-up, then the
+   * available cores (see IN_THREAD_BUDGET_SECONDS).
+   */
   workers?: number;
   resume?: boolean;
   shard?: { index: number; count: number };
@@ -95,6 +99,17 @@ function endsWithNewline(file: string): boolean {
 export function defaultWorkers(): number {
   return availableParallelism();
 }
+
+/**
+ * With `workers` unset, a sweep starts in this thread and starts worker processes only once it has
+ * spent this long evaluating here (the ski-rental rule: a sweep that needs workers pays at most
+ * twice their start-up; a small one never pays it). It is the start-up a pool of worker processes
+ * costs before its first point, as `node dist/bench/sweep.js` measures it ("worker start-up": fork,
+ * imports including mathjs and ajv, the spec, the first point's warm-up), 1.0-1.4 s on this
+ * project's 2-vCPU machines with 1-2 workers (2026-11-30); a loaded machine takes longer, which
+ * only makes this thread the better choice for longer.
+ */
+export const IN_THREAD_BUDGET_SECONDS = 1.2;
 
 function checkOptions(spec: ResolvedSweep, options: SweepOptions): void {
   const problem = (path: string, expected: string, found: unknown) => new InputError(OPTIONS, { path, expected, found: String(found) });
@@ -156,20 +171,23 @@ class Outcomes {
   }
 }
 
+/** How a batch evaluated in this thread runs (timed, when the runner may move to workers). */
+type Here = <T>(run: () => T) => T;
+
 /** Where the batches go: this thread, local worker processes, or a backend; failed batches are split. */
-function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined): (points: PointTask[]) => Promise<WorkerResult> {
+function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined, here: Here = (run) => run()): (points: PointTask[]) => Promise<WorkerResult> {
   const backend = options.backend;
   const failed = (part: PointTask[], reason: string) => failedBatch(part, reason, wantRows);
   if (backend) return (points) => isolating(points, wantRows, (part) => backend.evaluate(part, wantRows), failed);
   if (pool) return (points) => isolating(points, wantRows, (part) => pool.run({ specFile: spec.file, points: part, wantRows }), failed);
-  return async (points) => evaluateBatch(spec, points, wantRows);
+  return async (points) => here(() => evaluateBatch(spec, points, wantRows));
 }
 
 /** A grid sweep's batches of row indices: the worker (or this thread) makes their points (worker.ts gridTask). */
-function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined): (indices: number[]) => Promise<WorkerResult> {
+function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined, here: Here = (run) => run()): (indices: number[]) => Promise<WorkerResult> {
   const failed = (part: number[], reason: string) => failedBatch(part.map((i) => gridTask(spec, i)), reason, false);
   if (pool) return (indices) => isolating(indices, false, (part) => pool.run({ specFile: spec.file, indices: part, wantRows: false }), failed);
-  return async (indices) => evaluateBatch(spec, indices.map((i) => gridTask(spec, i)), false);
+  return async (indices) => here(() => evaluateBatch(spec, indices.map((i) => gridTask(spec, i)), false));
 }
 
 /** Row indices recorded in a grid sweep's results.jsonl, one bit each (a resumed grid skips them). */
@@ -243,10 +261,27 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   // glued to the fragment and lost with it.
   if (options.resume && !endsWithNewline(file)) writeAll(fd, "\n", file, RESUME_ADVICE);
   const backend = options.backend;
-  const workers = backend ? 0 : (options.workers ?? defaultWorkers());
-  const pool = workers > 0 ? new WorkerPool({ processes: workers, heapMb: options.workerHeapMb, pointTimeoutSeconds: options.pointTimeoutSeconds }) : undefined;
-  const evaluate = evaluator(spec, options, sampler.learns, pool);
-  const evaluateIndices = indexEvaluator(spec, pool);
+  // Unset workers: this thread first, the pool once this thread has spent the pool's start-up.
+  const auto = !backend && options.workers === undefined;
+  let workers = backend ? 0 : (options.workers ?? 0);
+  const startPool = (processes: number) => new WorkerPool({ processes, heapMb: options.workerHeapMb, pointTimeoutSeconds: options.pointTimeoutSeconds });
+  let pool = workers > 0 ? startPool(workers) : undefined;
+  let inThreadSeconds = 0;
+  const timedHere = <T>(run: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return run();
+    } finally {
+      inThreadSeconds += (performance.now() - t0) / 1000;
+      if (auto && !pool && inThreadSeconds >= IN_THREAD_BUDGET_SECONDS && defaultWorkers() > 1) {
+        workers = defaultWorkers();
+        pool = startPool(workers);
+        [evaluate, evaluateIndices] = [evaluator(spec, options, sampler.learns, pool), indexEvaluator(spec, pool)];
+      }
+    }
+  };
+  let evaluate = evaluator(spec, options, sampler.learns, pool, timedHere);
+  let evaluateIndices = indexEvaluator(spec, pool, timedHere);
 
   const W = spec.workloads.length;
   const shard = options.shard ?? { index: 0, count: 1 };
@@ -289,7 +324,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   };
 
   const batchSize = options.batchSize ?? 64;
-  const maxInFlight = backend ? backend.maxInFlight : Math.max(2, 2 * Math.max(1, workers));
+  const maxInFlight = () => (backend ? backend.maxInFlight : Math.max(2, 2 * Math.max(1, workers)));
   const inFlight = new Set<Promise<void>>();
   let batch: PointTask[] = [];
   let indexBatch: number[] = [];
@@ -298,7 +333,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
       failed ??= err instanceof Error ? err : new SweepError(String(err));
     }).finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
-    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    if (inFlight.size >= maxInFlight()) await Promise.race(inFlight);
   };
   const flush = async () => {
     if (indexBatch.length > 0) {

@@ -267,6 +267,8 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
   it("0, 1 and 2 workers give the rows of each point resolved and evaluated from scratch", async () => {
     const file = specFile("by-index", body("[8, 16, 256]"));
     for (const workers of [0, 1, 2]) await runSweep(loadSweep(file), { outDir: join(dir, `by-index-${workers}`), workers, batchSize: 5 });
+    // Workers unset: this thread first, worker processes once it has spent their start-up (either way the same rows).
+    await runSweep(loadSweep(file), { outDir: join(dir, "by-index-auto"), batchSize: 5 });
     // The reference: every row made as the per-point path makes it, with every memo emptied first
     // (no part of another point's design reused).
     const reference: string[] = [];
@@ -283,7 +285,7 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
     expect(reference.length).toBe(24);
     expect(reference.filter((l) => l.includes('"status":"ok"')).length).toBeGreaterThan(0);
     expect(reference.filter((l) => l.includes('"status":"violates"')).length).toBeGreaterThan(0);
-    for (const workers of [0, 1, 2]) expect(lines(join(dir, `by-index-${workers}`))).toEqual(reference);
+    for (const out of ["0", "1", "2", "auto"]) expect(lines(join(dir, `by-index-${out}`))).toEqual(reference);
   });
 
   it("2 workers SIGKILLed mid-sweep, then --resume on 2 workers: the rows of an uninterrupted run, each once", async () => {
