@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { assign, dimensions, loadSweep, pointKey } from "../sweeps/spec.js";
 import { evaluatePoint } from "../sweeps/evaluate-point.js";
 import { gridSampler } from "../sweeps/samplers.js";
@@ -38,6 +38,24 @@ const jsonl = (out: string) => readFileSync(join(out, "results.jsonl"), "utf8").
     return [];
   }
 });
+
+/** SIGKILL a sweep once some, but not all, of its batches are recorded (12 rows), and wait for it to exit. */
+async function killMidSweep(child: ChildProcess, out: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if ((existsSync(join(out, "results.jsonl")) ? jsonl(out).length : 0) >= 12) {
+        clearInterval(timer);
+        child.kill("SIGKILL");
+        resolve();
+      }
+    }, 20);
+    child.on("exit", () => {
+      clearInterval(timer);
+      reject(new Error("the sweep finished before it could be killed"));
+    });
+  });
+  await new Promise((r) => child.once("exit", r));
+}
 
 describe("sweep outputs", () => {
   it("a grid over 6 design points x 2 workloads gives 12 rows, a CSV pandas can load, a front and a summary", async () => {
@@ -172,23 +190,7 @@ parameters:
 objectives: [{ minimize: energyJ }]`);
     const out = join(dir, "killed");
     const bin = join(packageRoot(), "bin", "attnsim.js");
-    const child = spawn(process.execPath, [bin, "sweep", file, "--workers", "1", "--batch", "4", "--out", out], { stdio: "ignore" });
-    // Kill it once some, but not all, batches are recorded.
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const lines = existsSync(join(out, "results.jsonl")) ? jsonl(out).length : 0;
-        if (lines >= 12) {
-          clearInterval(timer);
-          child.kill("SIGKILL");
-          resolve();
-        }
-      }, 20);
-      child.on("exit", () => {
-        clearInterval(timer);
-        reject(new Error("the sweep finished before it could be killed"));
-      });
-    });
-    await new Promise((r) => child.once("exit", r));
+    await killMidSweep(spawn(process.execPath, [bin, "sweep", file, "--workers", "1", "--batch", "4", "--out", out], { stdio: "ignore" }), out);
     const before = jsonl(out).length;
     expect(before).toBeLessThan(200);
     const summary = await runSweep(loadSweep(file), { outDir: out, workers: 0, resume: true });
@@ -291,21 +293,7 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
   it("2 workers SIGKILLed mid-sweep, then --resume on 2 workers: the rows of an uninterrupted run, each once", async () => {
     const file = specFile("by-index-killed", body("[2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]"));
     const out = join(dir, "by-index-killed");
-    const child = spawn(process.execPath, [join(packageRoot(), "bin", "attnsim.js"), "sweep", file, "--workers", "2", "--batch", "4", "--out", out], { stdio: "ignore" });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if ((existsSync(join(out, "results.jsonl")) ? jsonl(out).length : 0) >= 12) {
-          clearInterval(timer);
-          child.kill("SIGKILL");
-          resolve();
-        }
-      }, 20);
-      child.on("exit", () => {
-        clearInterval(timer);
-        reject(new Error("the sweep finished before it could be killed"));
-      });
-    });
-    await new Promise((r) => child.once("exit", r));
+    await killMidSweep(spawn(process.execPath, [join(packageRoot(), "bin", "attnsim.js"), "sweep", file, "--workers", "2", "--batch", "4", "--out", out], { stdio: "ignore" }), out);
     const before = jsonl(out).length;
     expect(before).toBeLessThan(96);
     const summary = await runSweep(loadSweep(file), { outDir: out, workers: 2, batchSize: 4, resume: true });
