@@ -96,7 +96,8 @@ if (!hundred && !million) {
   const here = await timed(one, 0);
   for (const workers of [1, 2]) {
     const pool = await timed(one, workers);
-    console.log(`worker start-up, ${workers} process${workers > 1 ? "es" : "  "}: ${(pool.sweepSeconds - here.sweepSeconds).toFixed(2)} s (a 1-point sweep: ${pool.sweepSeconds.toFixed(2)} s on workers, ${here.sweepSeconds.toFixed(2)} s in this thread), load ${pool.load}`);
+    const workerCpu = (pool.cpuMicrosPerPoint - here.cpuMicrosPerPoint) / 1e6 / workers;
+    console.log(`worker start-up, ${workers} process${workers > 1 ? "es" : "  "}: ${(pool.sweepSeconds - here.sweepSeconds).toFixed(2)} s wall, ${workerCpu.toFixed(2)} s CPU per process (a 1-point sweep: ${pool.sweepSeconds.toFixed(2)} s on workers, ${here.sweepSeconds.toFixed(2)} s in this thread), load ${pool.load}`);
   }
   const quickstart = await timed(join(packageRoot(), "examples", "sweeps", "systolic-sizing.yaml"), undefined);
   line("README quickstart", quickstart, ` (72 points, --workers unset: ran on ${quickstart.workers} workers; target < 1 s)`);
