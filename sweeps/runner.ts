@@ -23,7 +23,7 @@ import { assign, dimensions, pointKey, workloadLabel, type ResolvedSweep } from 
 import { samplerFor, type Outcome, type Sampler } from "./samplers.js";
 import { KeySet } from "./key-set.js";
 import { lockFolder, readSweepMeta, sweepMeta, writeSweepMeta, type SweepMeta } from "./sweep-folder.js";
-import { evaluateBatch, failedBatch, gridTask, type WorkerResult } from "./worker.js";
+import { evaluateBatch, failedBatch, gridTask, taskPoints, type WorkerResult } from "./worker.js";
 import { isolating, WorkerPool } from "./worker-pool.js";
 import { SweepError } from "./sweep-error.js";
 
@@ -188,7 +188,7 @@ function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean
 function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined, here: Here = (run) => run()): (indices: number[]) => Promise<WorkerResult> {
   const failed = (part: number[], reason: string) => failedBatch(part.map((i) => gridTask(spec, i)), reason, false);
   if (pool) return (indices) => isolating(indices, false, (part) => pool.run({ specFile: spec.file, indices: part, wantRows: false }), failed);
-  return async (indices) => here(() => evaluateBatch(spec, indices.map((i) => gridTask(spec, i)), false));
+  return async (indices) => here(() => evaluateBatch(spec, taskPoints(spec, { indices }), false));
 }
 
 /** Row indices recorded in a grid sweep's results.jsonl, one bit each (a resumed grid skips them). */
@@ -274,7 +274,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
       return run();
     } finally {
       inThreadSeconds += (performance.now() - t0) / 1000;
-      if (auto && !pool && inThreadSeconds >= IN_THREAD_BUDGET_SECONDS && defaultWorkers() > 1) {
+      if (auto && !pool && inThreadSeconds >= IN_THREAD_BUDGET_SECONDS) {
         workers = defaultWorkers();
         pool = startPool(workers);
         [evaluate, evaluateIndices] = [evaluator(spec, options, sampler.learns, pool), indexEvaluator(spec, pool)];
