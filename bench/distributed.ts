@@ -3,13 +3,15 @@
  * redis-server with 1, 2 and 4 `attnsim worker` processes of one thread each, against the same sweep
  * in-process with 1 local worker thread. On one machine the workers share its cores (this one has
  * 2), so the figures say what the queue costs, not how a cluster scales. Needs redis-server on PATH.
- * Run: `npm run build && node dist/bench/distributed.js`.
+ * Run: `npm run build && node dist/bench/distributed.js`. Each line carries the machine's load
+ * (os.loadavg, 1 minute, before-after): on a shared machine a figure taken under load says little
+ * on its own.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { benchSpec } from "./bench-spec.js";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { packageRoot } from "../common/package-root.js";
 import { loadSweep } from "../sweeps/spec.js";
@@ -35,6 +37,8 @@ await new Promise((r) => setTimeout(r, 500));
 const bin = join(packageRoot(), "bin", "attnsim.js");
 const spec = loadSweep(file);
 
+const load = () => loadavg()[0]!.toFixed(2);
+
 async function run(workers: number): Promise<number> {
   const procs: ChildProcess[] = Array.from({ length: workers }, () => spawn(process.execPath, [bin, "worker", url, "--workers", "1"], { stdio: "ignore" }));
   await new Promise((r) => setTimeout(r, 1500)); // workers load the models before the clock starts
@@ -48,11 +52,13 @@ async function run(workers: number): Promise<number> {
 
 try {
   console.log("\nDistributed sweep throughput (10,000-point bert-base seq 128 grid on edge-npu, batches of 64, local redis-server)");
+  let before = load();
   const local = await runSweep(spec, { outDir: join(dir, "local"), workers: 1, batchSize: 64 });
-  console.log(`in-process, 1 worker thread : ${Math.round(local.pointsPerSecond!).toLocaleString("en-US").padStart(6)} points/s`);
+  console.log(`in-process, 1 worker process: ${Math.round(local.pointsPerSecond!).toLocaleString("en-US").padStart(6)} points/s, load ${before}-${load()}`);
   for (const n of [1, 2, 4]) {
+    before = load();
     const rate = await run(n);
-    console.log(`${n} worker process${n > 1 ? "es" : "  "} x 1 thread : ${Math.round(rate).toLocaleString("en-US").padStart(6)} points/s`);
+    console.log(`${n} worker process${n > 1 ? "es" : "  "} x 1 thread : ${Math.round(rate).toLocaleString("en-US").padStart(6)} points/s, load ${before}-${load()}`);
   }
 } finally {
   redis.kill("SIGTERM");

@@ -1,35 +1,129 @@
 /**
- * Sweep throughput (issue targets): points/s of a >= 10,000-point bert-base sweep with 1 and 2
- * workers (target speed-up >= 1.7x on 2 cores), and, with --million, the peak RSS of a
- * 1,000,000-point sweep (target < 500 MB). Run through `npm run bench` (10k points) or
- * `node dist/bench/sweep.js --million`.
+ * Sweep throughput (issue 16): a bert-base seq 128 grid on edge-npu (bench-spec.ts).
+ *
+ *   node dist/bench/sweep.js            (npm run bench) worker start-up; the README quickstart;
+ *                                       10,000 points in this thread, on 1 and on 2 workers
+ *   node dist/bench/sweep.js --100k     100,000 points, 1 and 2 workers interleaved (1, 2, 1, 2)
+ *   node dist/bench/sweep.js --million  1,000,000 points on 2 workers: time and peak RSS
+ *
+ * Every line carries the machine's load (os.loadavg, 1 minute) at its start and end: the project's
+ * machines have 2 cores shared with other work, and a ratio of wall times measured under load says
+ * little on its own. CPU per point (this process plus its worker processes, which are counted when
+ * they exit: /proc/self/stat cutime + cstime) is the figure that load changes least. Peak RSS is
+ * the whole process tree's (this process and its worker processes), sampled every 100 ms.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { benchSpec } from "./bench-spec.js";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { benchSpec } from "./bench-spec.js";
+import { packageRoot } from "../common/package-root.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
 
-async function timed(file: string, workers: number, workerHeapMb?: number): Promise<{ rate: number; rssMb: number }> {
-  const out = mkdtempSync(join(tmpdir(), "attnsim-bench-out-"));
-  let peakRss = 0;
-  const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
-  const summary = await runSweep(loadSweep(file), { outDir: out, workers, batchSize: 256, ...(workerHeapMb !== undefined ? { workerHeapMb } : {}) });
-  clearInterval(timer);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  rmSync(out, { recursive: true, force: true });
-  return { rate: summary.pointsPerSecond!, rssMb: peakRss / 2 ** 20 };
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux (sysconf(_SC_CLK_TCK)), the unit of /proc/*/stat times
+
+/** CPU seconds of the worker processes this process has waited for (cutime + cstime). */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND; // fields 16 and 17 of proc(5)
+  } catch {
+    return NaN; // not Linux
+  }
 }
 
+/** RSS of this process and its children, bytes. */
+function treeRss(): number {
+  let rss = process.memoryUsage.rss();
+  try {
+    for (const task of readdirSync("/proc/self/task")) {
+      for (const child of readFileSync(`/proc/self/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child}/status`, "utf8"));
+        if (m) rss += Number(m[1]) * 1024;
+      }
+    }
+  } catch {
+    // a child that just exited, or not Linux
+  }
+  return rss;
+}
+
+interface Run {
+  wallSeconds: number;
+  sweepSeconds: number;
+  points: number;
+  cpuMicrosPerPoint: number;
+  peakRssMb: number;
+  workers: number;
+  load: string;
+}
+
+const load = () => loadavg()[0]!.toFixed(2);
+
+async function timed(file: string, workers: number | undefined, options: { workerHeapMb?: number } = {}): Promise<Run> {
+  const out = mkdtempSync(join(tmpdir(), "attnsim-bench-out-"));
+  const loadBefore = load();
+  let peak = treeRss();
+  const timer = setInterval(() => (peak = Math.max(peak, treeRss())), 100);
+  const cpu0 = process.cpuUsage(), children0 = childrenCpuSeconds(), t0 = performance.now();
+  const summary = await runSweep(loadSweep(file), { outDir: out, ...(workers !== undefined ? { workers } : {}), batchSize: 256, ...options });
+  const wallSeconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  peak = Math.max(peak, treeRss());
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6 + (childrenCpuSeconds() - children0);
+  rmSync(out, { recursive: true, force: true });
+  const points = summary.evaluatedThisRun!;
+  return { wallSeconds, sweepSeconds: summary.wallSeconds!, points, cpuMicrosPerPoint: (cpuSeconds / points) * 1e6, peakRssMb: peak / 2 ** 20, workers: summary.workers ?? 0, load: `${loadBefore}-${load()}` };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(7);
+function line(label: string, r: Run, extra = ""): void {
+  console.log(`${label.padEnd(22)} ${fmt(r.points / r.sweepSeconds)} points/s, ${r.sweepSeconds.toFixed(2).padStart(6)} s, CPU ${fmt(r.cpuMicrosPerPoint)} us/point (all processes), peak RSS ${r.peakRssMb.toFixed(0)} MB (process tree), load ${r.load}${extra}`);
+}
+
+const hundred = process.argv.includes("--100k");
 const million = process.argv.includes("--million");
-console.log(`\nSweep throughput (${million ? "1,000,000" : "10,000"}-point bert-base seq 128 grid on edge-npu; RSS of the whole process, main thread and workers)`);
-const file = benchSpec(million ? "1m" : "10k");
-const one = await timed(file, 1);
-console.log(`1 worker : ${Math.round(one.rate).toLocaleString("en-US").padStart(7)} points/s, peak RSS ${one.rssMb.toFixed(0)} MB`);
-const two = await timed(file, 2);
-console.log(`2 workers: ${Math.round(two.rate).toLocaleString("en-US").padStart(7)} points/s, peak RSS ${two.rssMb.toFixed(0)} MB, speed-up ${(two.rate / one.rate).toFixed(2)}x (target >= 1.7x)`);
+
+if (!hundred && !million) {
+  console.log("\nSweep start-up and small sweeps (bert-base seq 128 on edge-npu; load = os.loadavg 1-minute, before-after)");
+  // Worker start-up: a 1-point sweep on 1 and 2 worker processes against the same point in this
+  // thread. The difference is what a pool costs before its first point (IN_THREAD_BUDGET_SECONDS in
+  // sweeps/runner.ts rests on it).
+  const one = benchSpec("1");
+  await timed(one, 0); // this thread's own first-point warm-up, not counted below
+  const here = await timed(one, 0);
+  for (const workers of [1, 2]) {
+    const pool = await timed(one, workers);
+    const workerCpu = (pool.cpuMicrosPerPoint - here.cpuMicrosPerPoint) / 1e6 / workers;
+    console.log(`worker start-up, ${workers} process${workers > 1 ? "es" : "  "}: ${(pool.sweepSeconds - here.sweepSeconds).toFixed(2)} s wall, ${workerCpu.toFixed(2)} s CPU per process (a 1-point sweep: ${pool.sweepSeconds.toFixed(2)} s on workers, ${here.sweepSeconds.toFixed(2)} s in this thread), load ${pool.load}`);
+  }
+  const quickstart = await timed(join(packageRoot(), "examples", "sweeps", "systolic-sizing.yaml"), undefined);
+  line("README quickstart", quickstart, ` (72 points, --workers unset: ran on ${quickstart.workers} workers; target < 1 s)`);
+  console.log("\nSweep throughput (10,000-point bert-base seq 128 grid on edge-npu)");
+  const file = benchSpec("10k");
+  const inThread = await timed(file, 0);
+  line("in this thread", inThread);
+  const w1 = await timed(file, 1);
+  line("1 worker", w1);
+  const w2 = await timed(file, 2);
+  line("2 workers", w2, `, speed-up ${(inThread.sweepSeconds / w2.sweepSeconds).toFixed(2)}x over this thread, ${(w1.sweepSeconds / w2.sweepSeconds).toFixed(2)}x over 1 worker`);
+}
+
+if (hundred) {
+  console.log("\n100,000-point bert-base seq 128 grid on edge-npu, 1 and 2 workers interleaved");
+  const file = benchSpec("100k");
+  const ones: Run[] = [], twos: Run[] = [];
+  for (let round = 0; round < 2; round++) {
+    ones.push(await timed(file, 1));
+    line(`1 worker (round ${round + 1})`, ones[round]!);
+    twos.push(await timed(file, 2));
+    line(`2 workers (round ${round + 1})`, twos[round]!, `, ${(ones[round]!.sweepSeconds / twos[round]!.sweepSeconds).toFixed(2)}x the 1-worker run before it`);
+  }
+}
+
 if (million) {
-  const capped = await timed(file, 2, 160);
-  console.log(`2 workers, --worker-heap 160: ${Math.round(capped.rate).toLocaleString("en-US").padStart(7)} points/s, peak RSS ${capped.rssMb.toFixed(0)} MB (target < 500 MB)`);
+  console.log("\n1,000,000-point bert-base seq 128 grid on edge-npu, 2 workers (targets: < 60 s, peak RSS < 500 MB)");
+  line("2 workers", await timed(benchSpec("1m"), 2));
 }

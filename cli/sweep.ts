@@ -2,17 +2,12 @@
 import cliProgress from "cli-progress";
 import { InputError } from "../common/input-error.js";
 import { loadSweep } from "../sweeps/spec.js";
-import { defaultWorkers, MIN_WORKER_HEAP_MB, mergeSweeps, runSweep, type Progress } from "../sweeps/runner.js";
+import { MIN_WORKER_HEAP_MB, mergeSweeps, runSweep, type Progress } from "../sweeps/runner.js";
 import { readSweepMeta } from "../sweeps/sweep-folder.js";
 import type { SweepSummary } from "../sweeps/aggregate.js";
 import { CLI, parse, positiveInt, rerunCommand } from "./args.js";
 import { EXIT, type Io } from "./io.js";
-import { writeSweepPlots } from "../output/plots.js";
-import { redactUrl, redisBackend, runWorker } from "../sweeps/distributed.js";
 import { availableParallelism } from "node:os";
-import { paretoProbability } from "../sweeps/pareto-probability.js";
-import { writeParetoProbability } from "../output/co-design-report.js";
-import { sweepRows } from "../output/plots.js";
 
 export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel workers
 
@@ -22,7 +17,9 @@ export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel wor
 
   SPEC          a sweep spec (docs/sweeps.md; examples/sweeps/)
   --out DIR     output folder (default: sweep-<name>): results.jsonl, results.csv, pareto.csv, summary.json
-  --workers N   worker processes (default: the available cores; 0 = this thread, no crash containment)
+  --workers N   worker processes (0 = this thread, no crash containment). Default: this thread for
+                the sweep's first ~2 s (a small sweep ends there, with no worker start-up to pay),
+                then one worker process per core
   --resume      skip the points already in DIR/results.jsonl (after a kill, or to extend a sweep)
   --shard i/N   evaluate the points with index = i mod N (one of N machines); join with attnsim merge
   --batch N     points per worker task (default 64)
@@ -93,7 +90,7 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
   const workerHeapMb = heapFlag(str("worker-heap"));
   const pointTimeoutSeconds = positiveInt(str("point-timeout"), "--point-timeout");
   const workersText = str("workers");
-  const workers = workersText === undefined ? defaultWorkers() : workersText === "0" ? 0 : positiveInt(workersText, "--workers")!;
+  const workers = workersText === undefined ? undefined : workersText === "0" ? 0 : positiveInt(workersText, "--workers")!;
   const out = str("out") ?? `sweep-${spec.name}`;
   const controller = new AbortController();
   const onSignal = (signal: string) => {
@@ -125,9 +122,12 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
   // Every flag is checked before connecting: an error after would leave the queue registered.
   const batchSize = positiveInt(str("batch"), "--batch");
   const maxInFlight = positiveInt(str("in-flight"), "--in-flight");
-  const backend = url === undefined ? undefined : await redisBackend(url, spec, { ...(maxInFlight !== undefined ? { maxInFlight } : {}), log: (line) => io.err(line) });
-  if (backend && url) {
-    const shown = redactUrl(url);
+  // Plots, Redis and the uncertainty pass are imported when asked for (chart.js and the canvas,
+  // bullmq and ioredis are a second of start-up a plain sweep does not need).
+  const distributed = url === undefined ? undefined : await import("../sweeps/distributed.js");
+  const backend = url === undefined || !distributed ? undefined : await distributed.redisBackend(url, spec, { ...(maxInFlight !== undefined ? { maxInFlight } : {}), log: (line) => io.err(line) });
+  if (backend && distributed && url) {
+    const shown = distributed.redactUrl(url);
     io.err(`queue ${backend.queue} on ${shown}: start workers with attnsim worker ${shown}`);
   }
   try {
@@ -135,11 +135,13 @@ export async function sweepCommand(args: string[], io: Io): Promise<number> {
     bar?.stop();
     printSummary(summary, out, io);
     if (uncertainty !== undefined && !controller.signal.aborted) {
+      const [{ sweepRows }, { writeParetoProbability }, { paretoProbability }] = await Promise.all([import("../output/plots.js"), import("../output/co-design-report.js"), import("../sweeps/pareto-probability.js")]);
       const rows = await sweepRows(out);
       const files = await writeParetoProbability(out, spec, rows, paretoProbability(spec, rows, { samples: uncertainty, seed }), v.plots === true);
       io.out(`wrote ${out}/: ${files.join(", ")} (${uncertainty} draws of the energy tables' ranges, seed ${seed})`);
     }
     if (v.plots) {
+      const { writeSweepPlots } = await import("../output/plots.js");
       const files = await writeSweepPlots(out, readSweepMeta(out, "--out"), undefined, { rerun: rerunCommand });
       io.out(`wrote ${out}/plots/: ${files.join(", ")}`);
     }
@@ -192,6 +194,7 @@ export async function workerCommand(args: string[], io: Io): Promise<number> {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   try {
+    const { runWorker } = await import("../sweeps/distributed.js");
     const done = await runWorker(positionals[0]!, { threads, lockSeconds, heapMb, pointTimeoutSeconds, signal: controller.signal, log: (line) => io.err(line) });
     io.err(`worker: ${done.jobs} batches, ${done.points} points`);
     return EXIT.ok;

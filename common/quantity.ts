@@ -4,13 +4,14 @@
  * plain numbers in the unit the field's name promises. Nothing inside the simulator sees a unit
  * object.
  */
-import { create, all, type MathJsInstance } from "mathjs";
+import type { MathJsInstance } from "mathjs";
+import { mathjs as mathjsModule } from "./mathjs.js";
 import { InputError, describeValue } from "./input-error.js";
 import { keyedMemo } from "./memo.js";
 
 let math: MathJsInstance | undefined;
 function mathjs(): MathJsInstance {
-  math ??= create(all!);
+  math ??= mathjsModule().create(mathjsModule().all!);
   return math;
 }
 

@@ -21,6 +21,7 @@ import { ACT_FAB_INTENSITY } from "./technology/embodied-carbon.js";
 import { repriced, type ActionPrice } from "./unit-model.js";
 import { isSystemDocument, resolveSystemFile } from "./system.js";
 import { resolveChip } from "./chip/chip.js";
+import { keyedMemo, ownedMemo } from "../common/memo.js";
 
 export type { DesignDocument };
 
@@ -84,9 +85,28 @@ export function loadDesign(nameOrFile: string): Design {
   return resolveDesign(readDocument(file), file);
 }
 
-export function resolveDesign(data: unknown, file: string): Design {
+/**
+ * Parts of designs remembered across resolutions that ask for it (`reuseParts`: a sweep's points,
+ * which differ from one another in a few values). An energy table is remembered by its operating
+ * point and overrides; a unit and a memory level by their own section (and clock, for a unit) under
+ * that table, which with the file and name is everything their resolution reads. A point that
+ * changes only the NPU's rows reuses the DSP, the memory levels and the energy table as resolved
+ * (the same objects, so caches keyed by unit follow). Opt-in because a remembered part does not
+ * parse its quantities again, so recordQuantities would not see them.
+ */
+const energyTables = keyedMemo<string, EnergyTable>("design.energy-table");
+const resolvedUnits = ownedMemo<EnergyTable, string, UnitSpec>("design.unit");
+const resolvedLevels = ownedMemo<EnergyTable, string, MemoryLevel>("design.memory-level");
+
+export interface ResolveOptions {
+  /** Reuse the energy table, units and memory levels of designs resolved before with the same sections. */
+  reuseParts?: boolean;
+}
+
+export function resolveDesign(data: unknown, file: string, options: ResolveOptions = {}): Design {
   // A system file where a design is expected stands for one of its devices, with its interconnect.
   if (isSystemDocument(data)) return resolveSystemFile(data, file).device;
+  const reuse = options.reuseParts === true;
   const doc = validateSchema(designSchema, data, file);
   const at = (path: string) => ({ file, path });
 
@@ -109,38 +129,45 @@ export function resolveDesign(data: unknown, file: string): Design {
   const unitNames = Object.keys(doc.units);
   const userEnergy = splitEnergySection(doc.energy, unitNames, file, "/energy");
   const calibratedEnergy = splitEnergySection(doc.calibration?.energy, unitNames, file, "/calibration/energy");
-  const energy = new EnergyTable({ nodeNm, voltageV, flavor }, { user: userEnergy.table, calibrated: calibratedEnergy.table });
+  const makeEnergy = () => new EnergyTable({ nodeNm, voltageV, flavor }, { user: userEnergy.table, calibrated: calibratedEnergy.table });
+  const energy = reuse ? energyTables.get(JSON.stringify([nodeNm, voltageV, flavor, userEnergy.table, calibratedEnergy.table]), makeEnergy) : makeEnergy();
 
   const names = new Set<string>();
   const memory: MemoryLevel[] = doc.memory.map((level, i) => {
     const path = `/memory/${i}`;
     if (names.has(level.name)) throw new InputError(file, { path: `${path}/name`, expected: "a level name used once", found: JSON.stringify(level.name) });
     names.add(level.name);
-    const capacityBytes = parsePositiveQuantity(level.capacity, QUANTITY.bytes, at(`${path}/capacity`));
-    const bandwidthBytesPerSecond = parsePositiveQuantity(level.bandwidth, QUANTITY.bandwidthBytesPerSecond, at(`${path}/bandwidth`));
     if (level.kind === "sram" && i === 0 && doc.memory.length > 1) {
       throw new InputError(file, { path: `${path}/kind`, expected: "off-chip memory outermost (levels are listed outermost first)", found: "sram" });
     }
     if (level.kind !== "sram" && i > 0 && MEMORY_KINDS[level.kind].offChip && doc.memory[i - 1]?.kind === "sram") {
       throw new InputError(file, { path: `${path}/kind`, expected: "levels outermost first: off-chip memory before on-chip SRAM", found: level.kind });
     }
-    const perByte = (value: string | undefined, p: string) => (value === undefined ? undefined : parseQuantity(value, QUANTITY.energyPjPerByte, at(`${path}/${p}`)));
-    return resolveMemoryLevel(
-      {
-        name: level.name, kind: level.kind, capacityBytes, bandwidthBytesPerSecond,
-        readPjPerByte: perByte(level.readEnergy, "readEnergy"),
-        writePjPerByte: perByte(level.writeEnergy, "writeEnergy"),
-        leakagePowerW: level.leakage === undefined ? undefined : parseQuantity(level.leakage, QUANTITY.powerW, at(`${path}/leakage`)),
-        ...(level.rowHitRate !== undefined ? { rowHitRate: level.rowHitRate } : {}),
-      },
-      i, energy, nodeNm, voltageV,
-    );
+    const make = (): MemoryLevel => {
+      const capacityBytes = parsePositiveQuantity(level.capacity, QUANTITY.bytes, at(`${path}/capacity`));
+      const bandwidthBytesPerSecond = parsePositiveQuantity(level.bandwidth, QUANTITY.bandwidthBytesPerSecond, at(`${path}/bandwidth`));
+      const perByte = (value: string | undefined, p: string) => (value === undefined ? undefined : parseQuantity(value, QUANTITY.energyPjPerByte, at(`${path}/${p}`)));
+      return resolveMemoryLevel(
+        {
+          name: level.name, kind: level.kind, capacityBytes, bandwidthBytesPerSecond,
+          readPjPerByte: perByte(level.readEnergy, "readEnergy"),
+          writePjPerByte: perByte(level.writeEnergy, "writeEnergy"),
+          leakagePowerW: level.leakage === undefined ? undefined : parseQuantity(level.leakage, QUANTITY.powerW, at(`${path}/leakage`)),
+          ...(level.rowHitRate !== undefined ? { rowHitRate: level.rowHitRate } : {}),
+        },
+        i, energy, nodeNm, voltageV,
+      );
+    };
+    return reuse ? resolvedLevels.get(energy, JSON.stringify([file, i, level]), make) : make();
   });
 
   const units: UnitSpec[] = unitNames.map((name) => {
     const user = doc.units[name]!;
-    const spec = resolveUnit(user, { file, path: `/units/${name}`, name, nodeNm, voltageV, frequencyHz, energy });
-    return Object.freeze(withActionOverrides(spec, calibratedEnergy.actions.get(name), userEnergy.actions.get(name), file));
+    const calibrated = calibratedEnergy.actions.get(name), overrides = userEnergy.actions.get(name);
+    const make = (): UnitSpec => Object.freeze(withActionOverrides(resolveUnit(user, { file, path: `/units/${name}`, name, nodeNm, voltageV, frequencyHz, energy }), calibrated, overrides, file));
+    if (!reuse) return make();
+    const key = JSON.stringify([file, name, frequencyHz, user, calibrated && [...calibrated], overrides && [...overrides]]);
+    return resolvedUnits.get(energy, key, make);
   });
 
   const unitIndex = (name: string, path: string): number => {

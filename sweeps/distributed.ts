@@ -37,7 +37,7 @@ import { readTextFile } from "../common/document.js";
 import type { PointTask } from "./evaluate-point.js";
 import { specDigest, type ResolvedSweep } from "./spec.js";
 import type { SweepBackend } from "./runner.js";
-import type { WorkerResult } from "./worker.js";
+import { failedBatch, type WorkerResult } from "./worker.js";
 import { BatchFailure, isolating, WorkerPool } from "./worker-pool.js";
 
 export const SWEEPS_SET = "attnsim:sweeps";
@@ -272,7 +272,7 @@ export async function runWorker(url: string, options: WorkerOptions): Promise<{ 
     const pool = new WorkerPool({ processes: options.threads, heapMb: options.heapMb, pointTimeoutSeconds: options.pointTimeoutSeconds });
     const worker = new Worker(name, async (job: Job<{ points: PointTask[]; wantRows: boolean }>) => {
       const { wantRows } = job.data;
-      const result = await isolating(job.data.points, wantRows, (part) => pool.run({ specFile: spec.file, spec, specId: name, points: part, wantRows }));
+      const result = await isolating(job.data.points, wantRows, (part) => pool.run({ specFile: spec.file, spec, specId: name, points: part, wantRows }), (part, reason) => failedBatch(part, reason, wantRows));
       jobs++;
       points += result.count;
       return result;

@@ -67,7 +67,7 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
     if (!design) {
       const doc = withValues(spec.design, designValues);
       try {
-        design = resolveDesign(doc, spec.designFile);
+        design = resolveDesign(doc, spec.designFile, { reuseParts: true });
       } catch (err) {
         design = err instanceof Error ? err : new Error(String(err));
       }

@@ -17,7 +17,8 @@
  * Time is bounded in the sweep's worker processes (sweeps/worker-pool.ts); these limits make a
  * runaway expression an error with a reason instead of a dead worker.
  */
-import { create, all, type MathJsInstance, type MathNode } from "mathjs";
+import type { MathJsInstance, MathNode } from "mathjs";
+import { mathjs } from "../common/mathjs.js";
 
 /** An expression that cannot be evaluated: disabled function, too large a value, wrong result type. */
 export class ExpressionError extends Error {
@@ -91,7 +92,7 @@ function functionOf(owner: object, name: string): ((...args: unknown[]) => unkno
 
 function restricted() {
   if (instance) return instance;
-  const math = create(all!);
+  const math = mathjs().create(mathjs().all!);
   const parse = math.parse.bind(math);
   const transforms: unknown = Reflect.get(Reflect.get(math, "expression") ?? {}, "transform");
   const replacements: Record<string, unknown> = {};

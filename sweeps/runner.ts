@@ -23,7 +23,7 @@ import { assign, dimensions, pointKey, workloadLabel, type ResolvedSweep } from 
 import { samplerFor, type Outcome, type Sampler } from "./samplers.js";
 import { KeySet } from "./key-set.js";
 import { lockFolder, readSweepMeta, sweepMeta, writeSweepMeta, type SweepMeta } from "./sweep-folder.js";
-import { evaluateBatch, type WorkerResult } from "./worker.js";
+import { evaluateBatch, failedBatch, gridTask, taskPoints, type WorkerResult } from "./worker.js";
 import { isolating, WorkerPool } from "./worker-pool.js";
 import { SweepError } from "./sweep-error.js";
 
@@ -40,7 +40,11 @@ export interface Progress {
 
 export interface SweepOptions {
   outDir: string;
-  /** Worker processes; 0 evaluates in this thread (no crash or time containment). Default: available cores. */
+  /**
+   * Worker processes; 0 evaluates in this thread (no crash or time containment). Unset: this thread
+   * while the sweep is small enough that workers would not pay for their start-up, then the
+   * available cores (see IN_THREAD_BUDGET_SECONDS).
+   */
   workers?: number;
   resume?: boolean;
   shard?: { index: number; count: number };
@@ -95,6 +99,18 @@ function endsWithNewline(file: string): boolean {
 export function defaultWorkers(): number {
   return availableParallelism();
 }
+
+/**
+ * With `workers` unset, a sweep starts in this thread and starts worker processes only once it has
+ * spent this long evaluating here (the ski-rental rule: a sweep that needs workers pays at most
+ * twice their start-up; a small one never pays it). It is the start-up of a worker process before
+ * its first point's result, which `node dist/bench/sweep.js` measures ("worker start-up": fork,
+ * imports, the spec, the first point): 1.8-1.9 s of CPU per process (a 1-point sweep on 1 worker,
+ * 2026-11-30, at a load of 9.4-9.7 on this project's 2 shared cores; the processes of a pool start
+ * in parallel, one per core, so that is also the pool's wall time on an idle machine). A quiet
+ * machine starts faster and evaluates faster alike, so the ratio the rule rests on holds.
+ */
+export const IN_THREAD_BUDGET_SECONDS = 1.8;
 
 function checkOptions(spec: ResolvedSweep, options: SweepOptions): void {
   const problem = (path: string, expected: string, found: unknown) => new InputError(OPTIONS, { path, expected, found: String(found) });
@@ -156,13 +172,50 @@ class Outcomes {
   }
 }
 
+/** How a batch evaluated in this thread runs (timed, when the runner may move to workers). */
+type Here = <T>(run: () => T) => T;
+
 /** Where the batches go: this thread, local worker processes, or a backend; failed batches are split. */
-function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined): (points: PointTask[]) => Promise<WorkerResult> {
+function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined, here: Here = (run) => run()): (points: PointTask[]) => Promise<WorkerResult> {
   const backend = options.backend;
-  if (backend) return (points) => isolating(points, wantRows, (part) => backend.evaluate(part, wantRows));
-  if (pool) return (points) => isolating(points, wantRows, (part) => pool.run({ specFile: spec.file, points: part, wantRows }));
-  return async (points) => evaluateBatch(spec, points, wantRows);
+  const failed = (part: PointTask[], reason: string) => failedBatch(part, reason, wantRows);
+  if (backend) return (points) => isolating(points, wantRows, (part) => backend.evaluate(part, wantRows), failed);
+  if (pool) return (points) => isolating(points, wantRows, (part) => pool.run({ specFile: spec.file, points: part, wantRows }), failed);
+  return async (points) => here(() => evaluateBatch(spec, points, wantRows));
 }
+
+/** A grid sweep's batches of row indices: the worker (or this thread) makes their points (worker.ts gridTask). */
+function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined, here: Here = (run) => run()): (indices: number[]) => Promise<WorkerResult> {
+  const failed = (part: number[], reason: string) => failedBatch(part.map((i) => gridTask(spec, i)), reason, false);
+  if (pool) return (indices) => isolating(indices, false, (part) => pool.run({ specFile: spec.file, indices: part, wantRows: false }), failed);
+  return async (indices) => here(() => evaluateBatch(spec, taskPoints(spec, { indices }), false));
+}
+
+/** Row indices recorded in a grid sweep's results.jsonl, one bit each (a resumed grid skips them). */
+class IndexBits {
+  private bits = new Uint8Array(1024);
+
+  add(index: number): void {
+    const byte = index >>> 3;
+    if (byte >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, 2 * this.bits.length));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[byte]! |= 1 << (index & 7);
+  }
+
+  has(index: number): boolean {
+    const byte = index >>> 3;
+    return byte < this.bits.length && (this.bits[byte]! & (1 << (index & 7))) !== 0;
+  }
+}
+
+/**
+ * Grids of at most this many rows go by row index (bits of a resume: 1/8 byte per row, 128 MB at
+ * most); a larger one, which no machine finishes anyway, keeps the per-point path.
+ */
+const MAX_INDEXED_ROWS = 2 ** 30;
 
 export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Promise<SweepSummary> {
   const started = performance.now();
@@ -186,9 +239,16 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   }
   const sampler = samplerFor(spec.sampler, dimensions(spec).map((d) => d.values!.length));
   const outcomes = sampler.learns ? new Outcomes(spec) : undefined;
+  // A grid sweep on this machine goes by row index: the workers make the points (their parameters,
+  // expressions included, and keys); a resume skips recorded indices, which name the same points
+  // because sweep.json's digest says the spec is the same.
+  const byIndex = !options.backend && spec.sampler.kind === "grid" && sampler.count * spec.workloads.length <= MAX_INDEXED_ROWS
+    && (!options.resume || existsSync(inside(options.outDir, "sweep.json")));
   const done = new KeySet();
+  const doneIndices = byIndex ? new IndexBits() : undefined;
   if (options.resume) await readRows(file, (r) => {
-    done.add(r.key);
+    if (doneIndices) doneIndices.add(r.index);
+    else done.add(r.key);
     outcomes?.known(r);
   });
   let fd: number;
@@ -202,9 +262,27 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   // glued to the fragment and lost with it.
   if (options.resume && !endsWithNewline(file)) writeAll(fd, "\n", file, RESUME_ADVICE);
   const backend = options.backend;
-  const workers = backend ? 0 : (options.workers ?? defaultWorkers());
-  const pool = workers > 0 ? new WorkerPool({ processes: workers, heapMb: options.workerHeapMb, pointTimeoutSeconds: options.pointTimeoutSeconds }) : undefined;
-  const evaluate = evaluator(spec, options, sampler.learns, pool);
+  // Unset workers: this thread first, the pool once this thread has spent the pool's start-up.
+  const auto = !backend && options.workers === undefined;
+  let workers = backend ? 0 : (options.workers ?? 0);
+  const startPool = (processes: number) => new WorkerPool({ processes, heapMb: options.workerHeapMb, pointTimeoutSeconds: options.pointTimeoutSeconds });
+  let pool = workers > 0 ? startPool(workers) : undefined;
+  let inThreadSeconds = 0;
+  const timedHere = <T>(run: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return run();
+    } finally {
+      inThreadSeconds += (performance.now() - t0) / 1000;
+      if (auto && !pool && inThreadSeconds >= IN_THREAD_BUDGET_SECONDS) {
+        workers = defaultWorkers();
+        pool = startPool(workers);
+        [evaluate, evaluateIndices] = [evaluator(spec, options, sampler.learns, pool), indexEvaluator(spec, pool)];
+      }
+    }
+  };
+  let evaluate = evaluator(spec, options, sampler.learns, pool, timedHere);
+  let evaluateIndices = indexEvaluator(spec, pool, timedHere);
 
   const W = spec.workloads.length;
   const shard = options.shard ?? { index: 0, count: 1 };
@@ -247,33 +325,61 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   };
 
   const batchSize = options.batchSize ?? 64;
-  const maxInFlight = backend ? backend.maxInFlight : Math.max(2, 2 * Math.max(1, workers));
+  const maxInFlight = () => (backend ? backend.maxInFlight : Math.max(2, 2 * Math.max(1, workers)));
   const inFlight = new Set<Promise<void>>();
   let batch: PointTask[] = [];
+  let indexBatch: number[] = [];
+  const send = async (job: Promise<WorkerResult>) => {
+    const tracked: Promise<void> = job.then(record, (err: unknown) => {
+      failed ??= err instanceof Error ? err : new SweepError(String(err));
+    }).finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= maxInFlight()) await Promise.race(inFlight);
+  };
   const flush = async () => {
+    if (indexBatch.length > 0) {
+      const indices = indexBatch;
+      indexBatch = [];
+      await send(evaluateIndices(indices));
+    }
     if (batch.length === 0) return;
     const points = batch;
     batch = [];
-    const job = evaluate(points).then(record, (err: unknown) => {
-      failed ??= err instanceof Error ? err : new SweepError(String(err));
-    });
-    const tracked = job.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
-    if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    await send(evaluate(points));
   };
   const stopped = () => options.signal?.aborted === true || failed !== undefined;
   try {
-    for (;;) {
+    if (doneIndices) {
+      for (let index = shard.index, rows = sampler.count * W; index < rows; index += shard.count) {
+        if (stopped()) break;
+        if (doneIndices.has(index)) {
+          skipped++;
+          continue;
+        }
+        indexBatch.push(index);
+        if (indexBatch.length >= batchSize) await flush();
+      }
+    }
+    let idle = false;
+    while (!doneIndices) {
       if (stopped()) break;
       const proposals = sampler.ask(batchSize);
       if (proposals === null) break;
       if (proposals.length === 0) {
         // The sampler waits for outcomes: send what is batched, then wait for a batch to return.
         await flush();
-        if (inFlight.size === 0) break; // nothing will arrive (a sampler whose points were all cut short)
+        if (inFlight.size === 0) {
+          // Every batch has returned (and was told) while flushing: ask once more; a sampler that
+          // still waits with nothing in flight waits for points that were cut short.
+          if (idle) break;
+          idle = true;
+          continue;
+        }
+        idle = false;
         await Promise.race(inFlight);
         continue;
       }
+      idle = false;
       for (const p of proposals) {
         const params = assign(spec, p.indices);
         const keys: string[] = [];

@@ -14,9 +14,8 @@
 import { join } from "node:path";
 import workerpool from "workerpool";
 import { packageRoot } from "../common/package-root.js";
-import type { PointTask } from "./evaluate-point.js";
 import { SweepError } from "./sweep-error.js";
-import { failedBatch, joinResults, type WorkerResult, type WorkerTask } from "./worker.js";
+import { joinResults, type WorkerResult, type WorkerTask } from "./worker.js";
 
 /** A batch that failed as a whole: its worker died, hung, or the remote job failed. */
 export class BatchFailure extends Error {
@@ -137,13 +136,14 @@ export class WorkerPool {
 /**
  * Evaluate a batch with `run`; if it fails as a whole, evaluate each of its points on its own, so
  * that only the points that fail alone become error rows (with the reason), in the batch's order.
+ * The batch's items are points or (a grid sweep) row indices; `failed` makes a lone item's error row.
  */
-export async function isolating(points: PointTask[], wantRows: boolean, run: (points: PointTask[]) => Promise<WorkerResult>): Promise<WorkerResult> {
+export async function isolating<T>(items: T[], wantRows: boolean, run: (items: T[]) => Promise<WorkerResult>, failed: (items: T[], reason: string) => WorkerResult): Promise<WorkerResult> {
   try {
-    return await run(points);
+    return await run(items);
   } catch (err) {
     if (!(err instanceof BatchFailure)) throw err;
-    if (points.length === 1) return failedBatch(points, err.message, wantRows);
-    return joinResults(await Promise.all(points.map((p) => isolating([p], wantRows, run))), wantRows);
+    if (items.length === 1) return failed(items, err.message);
+    return joinResults(await Promise.all(items.map((p) => isolating([p], wantRows, run, failed))), wantRows);
   }
 }

@@ -4,16 +4,24 @@
  * the rows already serialised as results.jsonl lines, so the main thread only appends text (it
  * stays free to propose points), and the rows themselves when the sampler learns from them.
  * worker-process.ts runs it in the pool's processes; an in-thread sweep calls evaluateBatch.
+ *
+ * A grid sweep's task names its rows by index only (`indices`): the worker owns those rows and
+ * makes their parameters and keys itself (gridTask, the same assignment and key as the main
+ * thread's loop), so the main thread neither evaluates parameter expressions nor sends parameters.
  */
 import { evaluatePoint, type PointTask, type Row } from "./evaluate-point.js";
-import { loadSweep, type ResolvedSweep } from "./spec.js";
+import { assign, dimensions, loadSweep, pointKey, type ResolvedSweep } from "./spec.js";
+import { gridSampler, type IndexSampler } from "./samplers.js";
+import type { ExprValue } from "./expressions.js";
 
 export interface WorkerTask {
   specFile: string;
   /** The resolved spec itself, when the worker cannot read the file (a remote worker); cached by specId. */
   spec?: ResolvedSweep;
   specId?: string;
-  points: PointTask[];
+  /** The points, or (a grid sweep) the row indices, whose points the worker makes with gridTask. */
+  points?: PointTask[];
+  indices?: number[];
   /** Return the rows too (a learning sampler needs their objectives). */
   wantRows: boolean;
 }
@@ -26,6 +34,27 @@ export interface WorkerResult {
 }
 
 let current: { id: string; spec: ResolvedSweep } | undefined;
+
+/** A grid sweep's sampler and its last point's parameters (a point's workloads are consecutive rows). */
+const grids = new WeakMap<ResolvedSweep, { grid: IndexSampler; point: number; params?: Record<string, ExprValue> }>();
+
+/** Row `index` of a grid sweep (point index / workloads, workload index % workloads) as a task, as the runner's loop makes it. */
+export function gridTask(spec: ResolvedSweep, index: number): PointTask {
+  let g = grids.get(spec);
+  if (!g) grids.set(spec, (g = { grid: gridSampler(dimensions(spec).map((d) => d.values!.length)), point: -1 }));
+  const W = spec.workloads.length;
+  const point = Math.floor(index / W), workload = index - point * W;
+  if (g.point !== point || !g.params) {
+    g.params = assign(spec, g.grid.point(point));
+    g.point = point;
+  }
+  return { index, key: pointKey(g.params, workload), workload, params: g.params };
+}
+
+/** The points of a task: given, or made from the row indices of a grid sweep. */
+export function taskPoints(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">): PointTask[] {
+  return task.points ?? (task.indices ?? []).map((i) => gridTask(spec, i));
+}
 
 function serialise(rows: Row[], wantRows: boolean): WorkerResult {
   return {
@@ -65,5 +94,5 @@ export function runTask(task: WorkerTask, onPoint?: (done: number) => void): Wor
   const id = task.specId ?? task.specFile;
   if (!current || current.id !== id) current = { id, spec: task.spec ?? loadSweep(task.specFile) };
   onPoint?.(0); // loaded: from here a death is the points', not the worker's start-up
-  return evaluateBatch(current.spec, task.points, task.wantRows, onPoint);
+  return evaluateBatch(current.spec, taskPoints(current.spec, task), task.wantRows, onPoint);
 }

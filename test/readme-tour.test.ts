@@ -74,7 +74,7 @@ async function attnsim(args: string[]): Promise<{ code: number; out: string; err
 describe("the README", () => {
   it("starts with the two set-up commands: install and run the quickstart, then the tests", () => {
     const first = /```bash\n([\s\S]*?)```/.exec(readme)![1]!.trim().split("\n");
-    expect(first).toEqual(["npm ci && npx attnsim sweep examples/sweeps/systolic-sizing.yaml --workers 2 --out quickstart --plots", "npm test"]);
+    expect(first).toEqual(["npm ci && npx attnsim sweep examples/sweeps/systolic-sizing.yaml --out quickstart --plots", "npm test"]);
   });
 
   it("has a tour of commands", () => {

@@ -49,7 +49,7 @@ describe("a poison point in a 1,000-point sweep (local worker processes)", () =>
   it("a point that exhausts its worker's capped heap is an error row with the reason; every other point ok, exactly once; resume has nothing left", async () => {
     const spec = faultSpec("poison-heap", 1000);
     const out = join(dir, "poison-heap");
-    const env = { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "500", POISON_MODE: "heap" };
+    const env = { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "500", POISON_INDEX: "499", POISON_MODE: "heap" };
     const run = await attnsim(["sweep", spec, "--workers", "2", "--worker-heap", "64", "--out", out], env);
     expect(run.code, run.stderr).toBe(0);
     const all = rows(out);
@@ -69,7 +69,7 @@ describe("a poison point in a 1,000-point sweep (local worker processes)", () =>
   it("a point that hangs is stopped by the point time limit and recorded as an error row", async () => {
     const spec = faultSpec("poison-hang", 40);
     const out = join(dir, "poison-hang");
-    const run = await attnsim(["sweep", spec, "--workers", "1", "--batch", "8", "--point-timeout", "2", "--out", out], { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "13", POISON_MODE: "hang" });
+    const run = await attnsim(["sweep", spec, "--workers", "1", "--batch", "8", "--point-timeout", "2", "--out", out], { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "13", POISON_INDEX: "12", POISON_MODE: "hang" });
     expect(run.code, run.stderr).toBe(0);
     const all = rows(out);
     expect(all).toHaveLength(40);

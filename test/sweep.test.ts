@@ -3,8 +3,11 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
-import { loadSweep } from "../sweeps/spec.js";
+import { spawn, type ChildProcess } from "node:child_process";
+import { assign, dimensions, loadSweep, pointKey } from "../sweeps/spec.js";
+import { evaluatePoint } from "../sweeps/evaluate-point.js";
+import { gridSampler } from "../sweeps/samplers.js";
+import { clearMemos } from "../common/memo.js";
 import { failedBatch, mergeSweeps, runSweep } from "../sweeps/runner.js";
 import { packageRoot } from "../common/package-root.js";
 import { InputError } from "../common/input-error.js";
@@ -35,6 +38,24 @@ const jsonl = (out: string) => readFileSync(join(out, "results.jsonl"), "utf8").
     return [];
   }
 });
+
+/** SIGKILL a sweep once some, but not all, of its batches are recorded (12 rows), and wait for it to exit. */
+async function killMidSweep(child: ChildProcess, out: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if ((existsSync(join(out, "results.jsonl")) ? jsonl(out).length : 0) >= 12) {
+        clearInterval(timer);
+        child.kill("SIGKILL");
+        resolve();
+      }
+    }, 20);
+    child.on("exit", () => {
+      clearInterval(timer);
+      reject(new Error("the sweep finished before it could be killed"));
+    });
+  });
+  await new Promise((r) => child.once("exit", r));
+}
 
 describe("sweep outputs", () => {
   it("a grid over 6 design points x 2 workloads gives 12 rows, a CSV pandas can load, a front and a summary", async () => {
@@ -169,23 +190,7 @@ parameters:
 objectives: [{ minimize: energyJ }]`);
     const out = join(dir, "killed");
     const bin = join(packageRoot(), "bin", "attnsim.js");
-    const child = spawn(process.execPath, [bin, "sweep", file, "--workers", "1", "--batch", "4", "--out", out], { stdio: "ignore" });
-    // Kill it once some, but not all, batches are recorded.
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const lines = existsSync(join(out, "results.jsonl")) ? jsonl(out).length : 0;
-        if (lines >= 12) {
-          clearInterval(timer);
-          child.kill("SIGKILL");
-          resolve();
-        }
-      }, 20);
-      child.on("exit", () => {
-        clearInterval(timer);
-        reject(new Error("the sweep finished before it could be killed"));
-      });
-    });
-    await new Promise((r) => child.once("exit", r));
+    await killMidSweep(spawn(process.execPath, [bin, "sweep", file, "--workers", "1", "--batch", "4", "--out", out], { stdio: "ignore" }), out);
     const before = jsonl(out).length;
     expect(before).toBeLessThan(200);
     const summary = await runSweep(loadSweep(file), { outDir: out, workers: 0, resume: true });
@@ -242,5 +247,61 @@ objectives: [{ minimize: energyJ }]`)).toThrow(InputError);
 parameters:
   rows: { path: design.units.npu.rows, values: [8], expr: "8" }
 objectives: [{ minimize: energyJ }]`)).toThrow(/exactly one of values, range or expr/);
+  });
+});
+
+describe("grid sweeps by row index: workers make the points, designs resolved by parts", () => {
+  // Design parameters on a unit and on two memory levels, an expression, two workloads: points that
+  // share the DSP, the energy table or a memory level reuse them (hardware-models/design-loader.ts).
+  const body = (values: string) => `workloads:
+  - { model: bert-base, seq: 64 }
+  - { model: deit-tiny }
+parameters:
+  rows: { path: design.units.npu.rows, values: ${values} }
+  cols: { path: design.units.npu.cols, expr: rows }
+  bw: { path: design.memory.0.bandwidth, values: ["4 GB/s", "8 GB/s"] }
+  kib: { values: [16, 64] }
+  glb: { path: design.memory.1.capacity, expr: "kib KiB" }
+constraints: ["areaMm2 <= 12"]
+objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
+  const lines = (out: string) => readFileSync(join(out, "results.jsonl"), "utf8").trim().split("\n").sort();
+
+  it("0, 1 and 2 workers give the rows of each point resolved and evaluated from scratch", async () => {
+    const file = specFile("by-index", body("[8, 16, 256]"));
+    for (const workers of [0, 1, 2]) await runSweep(loadSweep(file), { outDir: join(dir, `by-index-${workers}`), workers, batchSize: 5 });
+    // Workers unset: this thread first, worker processes once it has spent their start-up (either way the same rows).
+    await runSweep(loadSweep(file), { outDir: join(dir, "by-index-auto"), batchSize: 5 });
+    // The reference: every row made as the per-point path makes it, with every memo emptied first
+    // (no part of another point's design reused).
+    const reference: string[] = [];
+    const spec = loadSweep(file);
+    const grid = gridSampler(dimensions(spec).map((d) => d.values!.length));
+    const W = spec.workloads.length;
+    for (let index = 0; index < grid.count * W; index++) {
+      clearMemos();
+      const point = Math.floor(index / W), workload = index % W;
+      const params = assign(spec, grid.point(point));
+      reference.push(JSON.stringify(evaluatePoint(loadSweep(file), { index, key: pointKey(params, workload), workload, params })));
+    }
+    reference.sort();
+    expect(reference.length).toBe(24);
+    expect(reference.filter((l) => l.includes('"status":"ok"')).length).toBeGreaterThan(0);
+    expect(reference.filter((l) => l.includes('"status":"violates"')).length).toBeGreaterThan(0);
+    for (const out of ["0", "1", "2", "auto"]) expect(lines(join(dir, `by-index-${out}`))).toEqual(reference);
+  });
+
+  it("2 workers SIGKILLed mid-sweep, then --resume on 2 workers: the rows of an uninterrupted run, each once", async () => {
+    const file = specFile("by-index-killed", body("[2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]"));
+    const out = join(dir, "by-index-killed");
+    await killMidSweep(spawn(process.execPath, [join(packageRoot(), "bin", "attnsim.js"), "sweep", file, "--workers", "2", "--batch", "4", "--out", out], { stdio: "ignore" }), out);
+    const before = jsonl(out).length;
+    expect(before).toBeLessThan(96);
+    const summary = await runSweep(loadSweep(file), { outDir: out, workers: 2, batchSize: 4, resume: true });
+    expect(summary.evaluatedThisRun).toBe(96 - before);
+    await runSweep(loadSweep(file), { outDir: join(dir, "by-index-whole"), workers: 0 });
+    // A kill may tear the last line; the resume leaves it as it is (results.jsonl readers skip it).
+    const whole = (out: string) => lines(out).filter((l) => l.endsWith("}}") || l.endsWith('"}'));
+    expect(whole(out)).toEqual(whole(join(dir, "by-index-whole")));
+    expect(whole(out).length).toBe(96);
   });
 });

@@ -16,7 +16,7 @@
  * with J the Jacobian of the relative residuals and s^2 = RSS / (n - p) (parameters at a bound
  * excluded), and the spread of the values across the k fold fits.
  */
-import { inv } from "mathjs";
+import { mathjs } from "../common/mathjs.js";
 import { InputError } from "../common/input-error.js";
 import { parseDocument as parseYamlDocument } from "yaml";
 import { levenbergMarquardt } from "ml-levenberg-marquardt";
@@ -298,7 +298,7 @@ function standardErrors(problem: Problem, theta: number[]): number[] {
   });
   const jtj = free.map((_, a) => free.map((_, b) => J.reduce((s, row) => s + row[a]! * row[b]!, 0)));
   try {
-    const covariance = inv(jtj) as number[][];
+    const covariance = mathjs().inv(jtj) as number[][];
     const s2 = rss / (n - free.length);
     free.forEach((j, c) => (out[j] = Math.sqrt(Math.max(0, s2 * covariance[c]![c]!))));
   } catch {

@@ -12,7 +12,7 @@
  * exact when at most one bound binds and a good approximation otherwise (full BVLS, Stark & Parker
  * 1995, swaps variables in and out of both bounds; not needed at calibration's sizes so far).
  */
-import { lusolve } from "mathjs";
+import { mathjs } from "../common/mathjs.js";
 
 /** Solve the unconstrained least squares on the given columns; returns the coefficients. */
 function solveColumns(A: number[][], b: number[], columns: number[]): number[] {
@@ -30,7 +30,7 @@ function solveColumns(A: number[][], b: number[], columns: number[]): number[] {
   }
   // A tiny ridge keeps exactly collinear columns solvable (their split is then arbitrary).
   for (let p = 0; p < k; p++) ata[p]![p]! += 1e-12;
-  const solution = lusolve(ata, atb) as number[][];
+  const solution = mathjs().lusolve(ata, atb) as number[][];
   return solution.map((row, p) => row[0]! / scale[p]!);
 }
 
