@@ -56,29 +56,63 @@ function value(row: Row, metric: string): number {
   return typeof p === "number" ? p : NaN;
 }
 
-/** a dominates b over the objectives (sense-adjusted). */
-function dominates(a: Row, b: Row, objectives: Objective[]): boolean {
+/** A front candidate: an ok row's objective values (sense-adjusted: smaller is better), its workload and CSV line. */
+export interface FrontEntry {
+  workload: number;
+  values: number[];
+  line: string;
+}
+
+/** The sense-adjusted objective values of an ok row (smaller is better in each). */
+export function objectiveValues(row: Row, objectives: readonly Objective[]): number[] {
+  return objectives.map((o) => (o.sense === "minimize" ? 1 : -1) * value(row, o.metric));
+}
+
+/** a dominates b: no worse in every objective, better in one. */
+function dominates(a: readonly number[], b: readonly number[]): boolean {
   let better = false;
-  for (const o of objectives) {
-    const sign = o.sense === "minimize" ? 1 : -1;
-    const va = sign * value(a, o.metric), vb = sign * value(b, o.metric);
-    if (va > vb) return false;
-    if (va < vb) better = true;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! > b[i]!) return false;
+    if (a[i]! < b[i]!) better = true;
   }
   return better;
 }
 
+const same = (a: readonly number[], b: readonly number[]) => a.every((v, i) => v === b[i]);
+
+/**
+ * The non-dominated rows per workload, kept as rows arrive: a row is dropped when a kept one
+ * dominates or equals it (the first of equal rows stays), and drops the kept ones it dominates. The
+ * outcome does not depend on how rows are grouped: the front of a batch's fronts, added in order, is
+ * the front of its rows added one by one (a row a batch drops is dominated or equalled by one it keeps).
+ */
 export class ParetoFront {
-  private readonly fronts = new Map<number, Row[]>();
-  constructor(private readonly objectives: Objective[]) {}
-  add(row: Row): void {
+  private readonly fronts = new Map<number, FrontEntry[]>();
+  constructor(private readonly objectives: readonly Objective[]) {}
+  add(row: Row, line: () => string): void {
     if (row.status !== "ok") return;
-    const front = this.fronts.get(row.workload) ?? [];
-    if (front.some((f) => dominates(f, row, this.objectives) || this.objectives.every((o) => value(f, o.metric) === value(row, o.metric)))) return;
-    this.fronts.set(row.workload, [...front.filter((f) => !dominates(row, f, this.objectives)), row]);
+    const values = objectiveValues(row, this.objectives);
+    if (this.admits(row.workload, values)) this.insert({ workload: row.workload, values, line: line() });
   }
-  rows(): Row[] {
-    return [...this.fronts.entries()].sort(([a], [b]) => a - b).flatMap(([, f]) => f.sort((x, y) => value(x, this.objectives[0]!.metric) - value(y, this.objectives[0]!.metric)));
+  /** Adds an entry made elsewhere (a worker's batch front). */
+  addEntry(entry: FrontEntry): void {
+    if (this.admits(entry.workload, entry.values)) this.insert(entry);
+  }
+  entries(): FrontEntry[] {
+    return [...this.fronts.entries()].sort(([a], [b]) => a - b).flatMap(([, f]) => f);
+  }
+  /** CSV lines of the front: by workload, then by the first objective. */
+  lines(): string[] {
+    const sign = this.objectives[0]?.sense === "maximize" ? -1 : 1; // by the first objective's own value, ascending
+    return [...this.fronts.entries()].sort(([a], [b]) => a - b).flatMap(([, f]) => [...f].sort((x, y) => sign * (x.values[0]! - y.values[0]!)).map((e) => e.line));
+  }
+  private admits(workload: number, values: number[]): boolean {
+    const front = this.fronts.get(workload);
+    return !front || !front.some((f) => dominates(f.values, values) || same(f.values, values));
+  }
+  private insert(entry: FrontEntry): void {
+    const front = this.fronts.get(entry.workload) ?? [];
+    this.fronts.set(entry.workload, [...front.filter((f) => !dominates(entry.values, f.values)), entry]);
   }
 }
 
@@ -141,48 +175,126 @@ class BufferedFile {
   }
 }
 
-/** Stream results.jsonl into results.csv, pareto.csv and the summary (returned and written). */
+/**
+ * What a batch of rows adds to the aggregates, made where the rows were made (a worker), so the
+ * main process merges small digests instead of parsing every row again: the rows' CSV lines, counts
+ * by status, class and reason, the batch's best point per objective and its Pareto front.
+ */
+export interface BatchDigest {
+  csv: string;
+  counts: Record<Row["status"], number>;
+  infeasibleByClass: Partial<Record<InfeasibleClass, number>>;
+  /** `status \u0000 reason` and its count. */
+  reasons: [string, number][];
+  best: SweepSummary["best"];
+  front: FrontEntry[];
+}
+
+/** The aggregates of rows, added one by one or as batch digests; `finish` writes pareto.csv and summary.json. */
+export class Aggregator {
+  rows = 0;
+  private readonly counts = { ok: 0, violates: 0, infeasible: 0, error: 0 };
+  private readonly infeasibleByClass = countByClass([]);
+  private readonly reasons = new Map<string, number>();
+  private readonly best: SweepSummary["best"];
+  private readonly front: ParetoFront;
+
+  /** `csv` receives the rows' results.csv lines (none: not written). */
+  constructor(private readonly spec: AggregateSpec, private readonly csv?: (text: string) => void) {
+    this.best = Object.fromEntries(spec.objectives.map((o) => [`${o.sense} ${o.metric}`, null]));
+    this.front = new ParetoFront(spec.objectives);
+  }
+
+  add(row: Row): void {
+    this.rows++;
+    this.counts[row.status]++;
+    if (row.reasonClass) this.infeasibleByClass[row.reasonClass]++;
+    if (row.reason) this.countReason(`${row.status}\u0000${row.reason}`, 1);
+    let line: string | undefined;
+    const lineOf = () => (line ??= csvLine(this.spec, row));
+    this.front.add(row, lineOf);
+    if (row.status === "ok") {
+      for (const o of this.spec.objectives) {
+        const v = value(row, o.metric);
+        const k = `${o.sense} ${o.metric}`;
+        const cur = this.best[k];
+        if (cur === null || cur === undefined || (o.sense === "minimize" ? v < cur.value : v > cur.value)) this.best[k] = { value: v, key: row.key, workload: row.workload, params: row.params };
+      }
+    }
+    this.csv?.(`${lineOf()}\n`);
+  }
+
+  addDigest(d: BatchDigest): void {
+    for (const status of ["ok", "violates", "infeasible", "error"] as const) {
+      this.counts[status] += d.counts[status];
+      this.rows += d.counts[status];
+    }
+    for (const [c, n] of Object.entries(d.infeasibleByClass)) this.infeasibleByClass[c as InfeasibleClass] += n!;
+    for (const [k, n] of d.reasons) this.countReason(k, n);
+    for (const o of this.spec.objectives) {
+      const k = `${o.sense} ${o.metric}`;
+      const cur = this.best[k], cand = d.best[k];
+      if (cand && (cur === null || cur === undefined || (o.sense === "minimize" ? cand.value < cur.value : cand.value > cur.value))) this.best[k] = cand;
+    }
+    for (const e of d.front) this.front.addEntry(e);
+    this.csv?.(d.csv);
+  }
+
+  /** The digest of the rows added so far (a worker's batch). */
+  digest(csv: string): BatchDigest {
+    const infeasibleByClass: BatchDigest["infeasibleByClass"] = {};
+    for (const [c, n] of Object.entries(this.infeasibleByClass)) if (n > 0) infeasibleByClass[c as InfeasibleClass] = n;
+    return { csv, counts: { ...this.counts }, infeasibleByClass, reasons: [...this.reasons], best: this.best, front: this.front.entries() };
+  }
+
+  /** Writes pareto.csv and summary.json into `dir`; returns the summary. */
+  finish(dir: string, extra: Partial<SweepSummary> = {}): SweepSummary {
+    const pareto = this.front.lines();
+    writeOutputFile(inside(dir, "pareto.csv"), [csvHeader(this.spec).join(","), ...pareto].join("\n") + "\n");
+    const summary: SweepSummary = {
+      name: this.spec.name, rows: this.rows, ok: this.counts.ok, violates: this.counts.violates, infeasible: this.counts.infeasible,
+      infeasibleByClass: this.infeasibleByClass, errors: this.counts.error,
+      reasons: [...this.reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, count]) => {
+        const [status, reason] = k.split("\u0000") as [string, string];
+        return { status, reason, count };
+      }),
+      best: this.best, paretoPoints: pareto.length, ...extra,
+    };
+    writeOutputFile(inside(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  }
+
+  private countReason(key: string, n: number): void {
+    this.reasons.set(key, (this.reasons.get(key) ?? 0) + n);
+  }
+}
+
+/** The digest of a batch's rows (a worker's, sent with the rows' lines). */
+export function digestRows(spec: AggregateSpec, rows: readonly Row[]): BatchDigest {
+  let csv = "";
+  const a = new Aggregator(spec, (text) => (csv += text));
+  for (const r of rows) a.add(r);
+  return a.digest(csv);
+}
+
+/** results.csv written as rows arrive (a fresh sweep's main process), in ~64 KB writes. */
+export function openCsv(spec: AggregateSpec, dir: string): { write: (text: string) => void; close: () => void } {
+  const csv = new BufferedFile(inside(dir, "results.csv"));
+  csv.write(`${csvHeader(spec).join(",")}\n`);
+  return { write: (text) => csv.write(text), close: () => csv.close() };
+}
+
+/** Stream results.jsonl into results.csv, pareto.csv and the summary (returned and written); each key once, the first row wins. */
 export async function aggregate(spec: AggregateSpec, dir: string, extra: Partial<SweepSummary> = {}): Promise<SweepSummary> {
   const seen = new KeySet();
-  let rows = 0;
-  const front = new ParetoFront(spec.objectives);
-  const counts = { ok: 0, violates: 0, infeasible: 0, error: 0 };
-  const infeasibleByClass = countByClass([]);
-  const reasons = new Map<string, number>();
-  const best: SweepSummary["best"] = Object.fromEntries(spec.objectives.map((o) => [`${o.sense} ${o.metric}`, null]));
-  const csv = new BufferedFile(inside(dir, "results.csv"));
+  const csv = openCsv(spec, dir);
+  const a = new Aggregator(spec, csv.write);
   try {
-    csv.write(`${csvHeader(spec).join(",")}\n`);
     await readRows(inside(dir, "results.jsonl"), (row) => {
-      if (!seen.add(row.key)) return;
-      rows++;
-      counts[row.status]++;
-      if (row.reasonClass) infeasibleByClass[row.reasonClass]++;
-      if (row.reason) reasons.set(`${row.status}\u0000${row.reason}`, (reasons.get(`${row.status}\u0000${row.reason}`) ?? 0) + 1);
-      front.add(row);
-      if (row.status === "ok") {
-        for (const o of spec.objectives) {
-          const v = value(row, o.metric);
-          const k = `${o.sense} ${o.metric}`;
-          const cur = best[k];
-          if (cur === null || cur === undefined || (o.sense === "minimize" ? v < cur.value : v > cur.value)) best[k] = { value: v, key: row.key, workload: row.workload, params: row.params };
-        }
-      }
-      csv.write(`${csvLine(spec, row)}\n`);
+      if (seen.add(row.key)) a.add(row);
     });
   } finally {
     csv.close();
   }
-  const pareto = front.rows();
-  writeOutputFile(inside(dir, "pareto.csv"), [csvHeader(spec).join(","), ...pareto.map((r) => csvLine(spec, r))].join("\n") + "\n");
-  const summary: SweepSummary = {
-    name: spec.name, rows, ok: counts.ok, violates: counts.violates, infeasible: counts.infeasible, infeasibleByClass, errors: counts.error,
-    reasons: [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, count]) => {
-      const [status, reason] = k.split("\u0000") as [string, string];
-      return { status, reason, count };
-    }),
-    best, paretoPoints: pareto.length, ...extra,
-  };
-  writeOutputFile(inside(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  return summary;
+  return a.finish(dir, extra);
 }

@@ -10,7 +10,7 @@ import type { Design } from "../hardware-models/design.js";
 import { buildWorkload } from "../workloads/transformer-builder.js";
 import { parseWorkloadSection } from "../workloads/workload-file.js";
 import type { Trace } from "../workloads/trace.js";
-import { simulate } from "../sim/engine.js";
+import { simulateSummary } from "../sim/engine.js";
 import { InputError } from "../common/input-error.js";
 import { evaluateExpression, type ExprValue } from "./expressions.js";
 import type { ResolvedSweep } from "./spec.js";
@@ -89,15 +89,16 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       caches.traces.set(traceKey, trace);
     }
     if (trace instanceof Error) throw trace;
-    const outcome = simulate(design, trace, { perOp: false });
+    // Summary mode: the totals a row records, without the Result's breakdowns (equal bit for bit).
+    const outcome = simulateSummary(design, trace);
     if (!outcome.ok) {
       row.status = "infeasible";
       row.reason = outcome.infeasible.reasons[0]!.reason;
       row.reasonClass = outcome.infeasible.reasons[0]!.class;
       return row;
     }
-    const r = outcome.result;
-    const outer = Object.values(r.bytesByLevel)[0]!;
+    const r = outcome.summary;
+    const outer = r.levelBytes[0]!;
     const metrics: Record<string, number> = {
       latencySeconds: r.latencySeconds, latencyCycles: r.latencyCycles, energyJ: r.energyJ, averagePowerW: r.averagePowerW,
       peakPowerW: r.peakPowerW, macs: r.macs, areaMm2: r.areaMm2, peakMemoryBytes: r.peakMemoryBytes, peakActivationBytes: r.peakActivationBytes,
@@ -131,6 +132,7 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
 /** Record the metrics and check the constraints over them and the parameters. */
 function constrain(spec: ResolvedSweep, task: PointTask, row: Row, metrics: Record<string, number>): void {
   row.metrics = metrics;
+  if (spec.constraints.length === 0) return;
   const scope: Record<string, ExprValue> = { ...task.params, ...metrics };
   for (const c of spec.constraints) {
     if (evaluateExpression(c, scope) !== true) {

@@ -18,7 +18,7 @@ import { availableParallelism } from "node:os";
 import { InputError } from "../common/input-error.js";
 import { inside, OutputError, writeAll, writeFailure } from "../common/output-files.js";
 import type { PointTask, Row } from "./evaluate-point.js";
-import { aggregate, readRows, type SweepSummary } from "./aggregate.js";
+import { aggregate, Aggregator, openCsv, readRows, type SweepSummary } from "./aggregate.js";
 import { assign, dimensions, pointKey, workloadLabel, type ResolvedSweep } from "./spec.js";
 import { samplerFor, type Outcome, type Sampler } from "./samplers.js";
 import { KeySet } from "./key-set.js";
@@ -261,6 +261,21 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   // A kill can tear the last line mid-write: start on a fresh line, or the first new row would be
   // glued to the fragment and lost with it.
   if (options.resume && !endsWithNewline(file)) writeAll(fd, "\n", file, RESUME_ADVICE);
+  // A fresh run aggregates as rows arrive (results.csv written as they come, the workers' digests
+  // merged): at the end only pareto.csv and summary.json remain to write. A resumed run's file also
+  // holds an earlier run's rows, so it is aggregated from the file at the end.
+  const aggregateSpec = { ...spec, workloadLabels: spec.workloads.map(workloadLabel) };
+  let csv: ReturnType<typeof openCsv> | undefined;
+  let aggregator: Aggregator | undefined;
+  if (!options.resume) {
+    try {
+      csv = openCsv(aggregateSpec, options.outDir);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    aggregator = new Aggregator(aggregateSpec, csv.write);
+  }
   const backend = options.backend;
   // Unset workers: this thread first, the pool once this thread has spent the pool's start-up.
   const auto = !backend && options.workers === undefined;
@@ -317,6 +332,10 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
         report();
       }
       return;
+    }
+    if (aggregator) {
+      if (result.digests) for (const d of result.digests) aggregator.addDigest(d);
+      else readLines(result.lines, (row) => aggregator!.add(row));
     }
     evaluated += result.count;
     errors += result.errors;
@@ -406,15 +425,26 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
     report();
   } finally {
     closeSync(fd);
+    csv?.close();
     await pool?.destroy();
     await backend?.close();
   }
   if (failed) throw failed;
   const wallSeconds = (performance.now() - started) / 1000;
-  return aggregate({ ...spec, workloadLabels: spec.workloads.map(workloadLabel) }, options.outDir, {
+  const extra = {
     wallSeconds, evaluatedThisRun: evaluated, pointsPerSecond: evaluated / Math.max(wallSeconds, 1e-9), workers, ...(backend ? { backend: backend.label } : {}),
     ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
-  });
+  };
+  return aggregator ? aggregator.finish(options.outDir, extra) : aggregate(aggregateSpec, options.outDir, extra);
+}
+
+/** Rows of results.jsonl text (a batch's lines), as readRows gives a file's. */
+function readLines(text: string, keep: (row: Row) => void): void {
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const row = JSON.parse(line) as Row;
+    if (row !== null && typeof row === "object" && typeof row.key === "string") keep(row);
+  }
 }
 
 /** Join shard outputs of one spec: rows of every results.jsonl, each key once, aggregated again in `outDir`. */

@@ -129,6 +129,15 @@ export function loadSweep(file: string): ResolvedSweep {
     }
     if (p.values) spec.values = p.values;
     if (p.range) spec.values = expandRange(p.range, file, `${at}/range`);
+    if (spec.values) {
+      // A value listed twice would make two points with the same parameters, the same key: one row in the results.
+      const seen = new Set<string>();
+      spec.values.forEach((v, i) => {
+        const text = JSON.stringify(v);
+        if (seen.has(text)) throw new InputError(file, { path: p.values ? `${at}/values/${i}` : `${at}/range`, expected: "each value once (a repeated value evaluates the same point twice)", found: text });
+        seen.add(text);
+      });
+    }
     if (p.expr) {
       for (const ref of identifiers(p.expr)) {
         if (!known.has(ref) && !metrics.includes(ref) && !isMathName(ref)) {

@@ -10,7 +10,8 @@
  * thread's loop), so the main thread neither evaluates parameter expressions nor sends parameters.
  */
 import { evaluatePoint, type PointTask, type Row } from "./evaluate-point.js";
-import { assign, dimensions, loadSweep, pointKey, type ResolvedSweep } from "./spec.js";
+import { assign, dimensions, loadSweep, pointKey, workloadLabel, type ResolvedSweep } from "./spec.js";
+import { digestRows, type AggregateSpec, type BatchDigest } from "./aggregate.js";
 import { gridSampler, type IndexSampler } from "./samplers.js";
 import type { ExprValue } from "./expressions.js";
 
@@ -31,6 +32,12 @@ export interface WorkerResult {
   count: number;
   errors: number;
   rows?: Row[];
+  /**
+   * What the rows add to the aggregates, one digest per evaluated part (aggregate.ts BatchDigest),
+   * so the main process need not parse the lines again; absent for rows made elsewhere (a failed
+   * batch's error rows), whose lines the main process reads instead.
+   */
+  digests?: BatchDigest[];
 }
 
 let current: { id: string; spec: ResolvedSweep } | undefined;
@@ -56,12 +63,28 @@ export function taskPoints(spec: ResolvedSweep, task: Pick<WorkerTask, "points" 
   return task.points ?? (task.indices ?? []).map((i) => gridTask(spec, i));
 }
 
-function serialise(rows: Row[], wantRows: boolean): WorkerResult {
+const aggregateSpecs = new WeakMap<ResolvedSweep, AggregateSpec>();
+
+/** The spec as aggregation reads it (workload labels made once). */
+function aggregateSpec(spec: ResolvedSweep): AggregateSpec {
+  let a = aggregateSpecs.get(spec);
+  if (!a) aggregateSpecs.set(spec, (a = { ...spec, workloadLabels: spec.workloads.map(workloadLabel) }));
+  return a;
+}
+
+/** A digest the main process reads exactly as it would the rows: JSON has no NaN or Infinity, so a non-finite objective value goes by the rows. */
+function transportable(d: BatchDigest): boolean {
+  return d.front.every((e) => e.values.every(Number.isFinite)) && Object.values(d.best).every((b) => b === null || Number.isFinite(b.value));
+}
+
+function serialise(rows: Row[], wantRows: boolean, spec?: ResolvedSweep): WorkerResult {
+  const digest = spec && rows.length > 0 ? digestRows(aggregateSpec(spec), rows) : undefined;
   return {
     lines: rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : ""),
     count: rows.length,
     errors: rows.reduce((n, r) => n + (r.status === "error" ? 1 : 0), 0),
     ...(wantRows ? { rows } : {}),
+    ...(digest && transportable(digest) ? { digests: [digest] } : {}),
   };
 }
 
@@ -72,7 +95,7 @@ export function evaluateBatch(spec: ResolvedSweep, points: PointTask[], wantRows
     onPoint?.(i + 1);
     return row;
   });
-  return serialise(rows, wantRows);
+  return serialise(rows, wantRows, spec);
 }
 
 /** Error rows for points evaluated as a batch that failed as a whole (each named, with the reason). */
@@ -87,6 +110,7 @@ export function joinResults(parts: WorkerResult[], wantRows: boolean): WorkerRes
     count: parts.reduce((n, p) => n + p.count, 0),
     errors: parts.reduce((n, p) => n + p.errors, 0),
     ...(wantRows ? { rows: parts.flatMap((p) => p.rows ?? []) } : {}),
+    ...(parts.every((p) => p.digests || p.count === 0) ? { digests: parts.flatMap((p) => p.digests ?? []) } : {}),
   };
 }
 

@@ -158,6 +158,7 @@ const CASES: Case[] = [
   sweep("an accuracy expression without a source", sweepBody({ extra: "accuracy: { expr: \"80 - layers\" }\n" }), "/accuracy/source"),
   sweep("a workload path to a misspelt shape field", sweepBody({ parameters: "  x: { path: workload.layerz, values: [4] }" }), "/workloads/0"),
   { name: "sweep spec: a name that climbs out, default --out", argv: ["sweep", "s.yaml", "--workers", "0"], files: { "s.yaml": sweepBody({ name: "x/../../../escaped" }) }, file: "s.yaml", path: "/name" },
+  sweep("a value listed twice", sweepBody({ parameters: "  x: { path: design.units.npu.rows, values: [8, 16, 8] }" }), "/parameters/x/values/2"),
   sweep("a path through __proto__", sweepBody({ parameters: "  x: { path: design.__proto__.polluted, values: [1] }" }), "/parameters/x/path"),
   sweep("a path through constructor.prototype", sweepBody({ parameters: "  x: { path: design.constructor.prototype.polluted, values: [1] }" }), "/parameters/x/path"),
   sweep("a workload path through __proto__", sweepBody({ parameters: "  x: { path: workload.__proto__.polluted, values: [1] }" }), "/parameters/x/path"),

@@ -288,6 +288,15 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
     expect(reference.filter((l) => l.includes('"status":"ok"')).length).toBeGreaterThan(0);
     expect(reference.filter((l) => l.includes('"status":"violates"')).length).toBeGreaterThan(0);
     for (const out of ["0", "1", "2", "auto"]) expect(lines(join(dir, `by-index-${out}`))).toEqual(reference);
+    // A fresh run aggregates as rows arrive (the workers' digests): the files equal aggregation of its results.jsonl afterwards.
+    for (const out of ["0", "2"]) {
+      const from = join(dir, `by-index-${out}`), again = join(dir, `by-index-${out}-again`);
+      const merged = await mergeSweeps([from], again);
+      const summary = JSON.parse(readFileSync(join(from, "summary.json"), "utf8")) as Record<string, unknown>;
+      for (const k of ["wallSeconds", "pointsPerSecond", "evaluatedThisRun", "workers"]) delete summary[k];
+      expect({ ...merged, shard: undefined }).toEqual({ ...summary, shard: undefined });
+      for (const f of ["results.csv", "pareto.csv"]) expect(readFileSync(join(again, f), "utf8")).toBe(readFileSync(join(from, f), "utf8"));
+    }
   });
 
   it("2 workers SIGKILLed mid-sweep, then --resume on 2 workers: the rows of an uninterrupted run, each once", async () => {
