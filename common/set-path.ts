@@ -33,3 +33,30 @@ export function withValues<T>(doc: T, values: Iterable<readonly [readonly string
   for (const [path, value] of values) setPath(copy, path, value);
   return copy;
 }
+
+/**
+ * `doc` with each value written at its path, copying only the objects and arrays along the paths
+ * and sharing the rest with `doc` (a sweep point's design, made a million times from one base).
+ * Neither the result nor `doc` may be changed afterwards: parts of them are the same objects.
+ */
+export function withValuesShared<T>(doc: T, values: Iterable<readonly [readonly string[], unknown]>): T {
+  const copied = new Set<object>();
+  const own = (o: object): Record<string, unknown> => {
+    if (copied.has(o)) return o as Record<string, unknown>;
+    const c = (Array.isArray(o) ? [...o] : { ...o }) as Record<string, unknown>;
+    copied.add(c);
+    return c;
+  };
+  const root = own(doc as object);
+  for (const [path, value] of values) {
+    checkPathSegments(path, "<document>", path.join("."));
+    let cur = root;
+    for (const seg of path.slice(0, -1)) {
+      const next = Object.hasOwn(cur, seg) ? cur[seg] : undefined;
+      cur = cur[seg] = next === undefined || next === null || typeof next !== "object" ? {} : own(next);
+      copied.add(cur);
+    }
+    cur[path[path.length - 1]!] = value;
+  }
+  return root as T;
+}

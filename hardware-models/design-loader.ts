@@ -230,12 +230,16 @@ export function resolveDesign(data: unknown, file: string, options: ResolveOptio
  * unit, pJ per op or per instruction, pJ per byte for buffer actions). A key that is neither is an
  * InputError naming what it may be.
  */
+/** The energy table's entry names, and those priced per bit (memory kinds and PHYs): fixed, made once. */
+let energyKeys: { table: Set<string>; memory: Set<string> } | undefined;
+
 function splitEnergySection(section: Record<string, string> | undefined, unitNames: readonly string[], file: string, path: string): { table: Record<string, number>; actions: Map<string, Map<string, { value: string; path: string }>> } {
   const table: Record<string, number> = {};
   const actions = new Map<string, Map<string, { value: string; path: string }>>();
-  const tableKeys = new Set(EnergyTable.keys());
-  const memoryKeys = new Set([...OFF_CHIP_KINDS.map(memoryKindKey), ...OFF_CHIP_KINDS.map(phyKey)]);
-  for (const [key, value] of Object.entries(section ?? {})) {
+  if (section === undefined) return { table, actions };
+  energyKeys ??= { table: new Set(EnergyTable.keys()), memory: new Set([...OFF_CHIP_KINDS.map(memoryKindKey), ...OFF_CHIP_KINDS.map(phyKey)]) };
+  const { table: tableKeys, memory: memoryKeys } = energyKeys;
+  for (const [key, value] of Object.entries(section)) {
     const at = { file, path: `${path}/${key}` };
     if (tableKeys.has(key)) {
       table[key] = memoryKeys.has(key) ? parseQuantity(value, QUANTITY.energyPjPerByte, at) / 8 : parseQuantity(value, QUANTITY.energyPj, at);

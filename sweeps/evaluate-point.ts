@@ -4,7 +4,7 @@
  * serialisable in and out (workers run it). Expensive steps are cached per worker: resolved designs
  * by their design parameters, traces by their workload section.
  */
-import { withValues } from "../common/set-path.js";
+import { withValues, withValuesShared } from "../common/set-path.js";
 import { resolveDesign } from "../hardware-models/design-loader.js";
 import type { Design } from "../hardware-models/design.js";
 import { buildWorkload } from "../workloads/transformer-builder.js";
@@ -65,7 +65,8 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
     const designValues = designParams.map((p) => [p.target!.path, task.params[p.name]] as const);
     let design = caches.designs.get(designKey);
     if (!design) {
-      const doc = withValues(spec.design, designValues);
+      // Only the objects along the parameters' paths are copied: resolution reads the document, never writes it.
+      const doc = withValuesShared(spec.design, designValues);
       try {
         design = resolveDesign(doc, spec.designFile, { reuseParts: true });
       } catch (err) {
@@ -75,13 +76,15 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       caches.designs.set(designKey, design);
     }
     if (design instanceof Error) throw design;
-    const section = withValues(spec.workloads[task.workload]!, workloadParams.map((p) => [p.target!.path, task.params[p.name]] as const));
-    if (spec.serving) return serve(spec, task, row, design, designValues, section);
-    const traceKey = JSON.stringify(section);
+    // No workload parameter: the spec's own section, known by its index.
+    const section = workloadParams.length === 0 ? spec.workloads[task.workload]! : withValues(spec.workloads[task.workload]!, workloadParams.map((p) => [p.target!.path, task.params[p.name]] as const));
+    // Readers get their own copy of the spec's section (one per trace built, not one per point).
+    if (spec.serving) return serve(spec, task, row, design, designValues, workloadParams.length === 0 ? structuredClone(section) : section);
+    const traceKey = workloadParams.length === 0 ? `#${task.workload}` : JSON.stringify(section);
     let trace = caches.traces.get(traceKey);
     if (!trace) {
       try {
-        trace = buildWorkload(parseWorkloadSection(section, spec.file, `/workloads/${task.workload}`), spec.file);
+        trace = buildWorkload(parseWorkloadSection(structuredClone(section), spec.file, `/workloads/${task.workload}`), spec.file);
       } catch (err) {
         trace = err instanceof Error ? err : new Error(String(err));
       }
@@ -135,7 +138,7 @@ function constrain(spec: ResolvedSweep, task: PointTask, row: Row, metrics: Reco
   if (spec.constraints.length === 0) return;
   const scope: Record<string, ExprValue> = { ...task.params, ...metrics };
   for (const c of spec.constraints) {
-    if (evaluateExpression(c, scope) !== true) {
+    if (evaluateExpression(c, scope, { remember: false }) !== true) {
       row.status = "violates";
       row.reason = c;
       break;

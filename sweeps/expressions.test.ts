@@ -11,6 +11,24 @@ describe("sweep expressions", () => {
     expect(evaluateExpression("areaMm2 <= 4 and latencySeconds < 0.01", { areaMm2: 3, latencySeconds: 0.001 })).toBe(true);
   });
 
+  it("remembered values depend on the names an expression reads, and on nothing else", () => {
+    const fresh = (expr: string, scope: Record<string, number | string | boolean>) => evaluateExpression(expr, scope, { remember: false });
+    for (const k of [3, 4, 3, 5, 4]) {
+      // Other names in the scope change from call to call; the value follows k alone.
+      const scope = { rows: k * 7, k, cols: Math.random() };
+      expect(evaluateExpression("2^k KiB", scope)).toBe(fresh("2^k KiB", scope));
+      expect(evaluateExpression("2^k KiB", scope)).toBe(`${2 ** k} KiB`);
+    }
+    // A number and a quantity string with the same text are different values.
+    expect(evaluateExpression("2 * x", { x: 64 })).toBe(128);
+    expect(evaluateExpression("2 * x", { x: "64 KiB" })).toBe("128 KiB");
+    expect(evaluateExpression("1 / x", { x: -0 })).toBe(-Infinity);
+    expect(evaluateExpression("1 / x", { x: 0 })).toBe(Infinity);
+    // A name used as a function is read too: max(a, b) follows both.
+    expect(evaluateExpression("max(a, b)", { a: 1, b: 2 })).toBe(2);
+    expect(evaluateExpression("max(a, b)", { a: 1, b: 5 })).toBe(5);
+  });
+
   const malicious = [
     'import({evil: 1}, {override: true})',
     'createUnit("foo")',

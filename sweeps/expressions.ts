@@ -49,9 +49,20 @@ const DISABLED = [
 /** The guard every operator and function result passes through; `$` cannot start a parameter name. */
 const GUARD = "$limit";
 
-let instance: { math: MathJsInstance; evaluate: (expr: string, scope: Record<string, unknown>) => unknown } | undefined;
+interface Compiled {
+  evaluate: (scope: Map<string, unknown>) => unknown;
+  /** The names the expression reads (symbols and function names): its value depends on no other part of a scope. */
+  symbols: string[];
+}
+
+let instance: { math: MathJsInstance; compile: (expr: string) => Compiled } | undefined;
 /** Compiled expressions, by text (sweeps evaluate the same few expressions millions of times). */
-const compiled = new Map<string, { evaluate: (scope: Map<string, unknown>) => unknown }>();
+const compiled = new Map<string, Compiled>();
+/**
+ * Values of expressions by text and the values of the names they read: a sweep's `glb: "2^k KiB"`
+ * is evaluated once per value of k, not once per point (the functions left enabled are pure).
+ */
+const results = new Map<string, ExprValue>();
 
 function elementCount(value: unknown, math: MathJsInstance): number {
   if (math.isMatrix(value)) return (value.size() as number[]).reduce((a, b) => a * b, 1);
@@ -142,15 +153,18 @@ function restricted() {
   };
   instance = {
     math,
-    evaluate: (expr, scope) => {
+    compile: (expr) => {
       let code = compiled.get(expr);
       if (!code) {
         if (expr.length > MAX_EXPRESSION_CHARS) throw new ExpressionError(`an expression of ${expr.length} characters: at most ${MAX_EXPRESSION_CHARS}`);
-        code = guard(parse(expr)).compile();
+        const tree = parse(expr);
+        const symbols = [...new Set(tree.filter((n) => n.type === "SymbolNode").map((n) => (n as unknown as { name: string }).name))];
+        const fn = guard(tree).compile();
+        code = { evaluate: (scope) => fn.evaluate(scope), symbols };
         if (compiled.size > 1024) compiled.clear();
         compiled.set(expr, code);
       }
-      return code.evaluate(new Map(Object.entries(scope)));
+      return code;
     },
   };
   return instance;
@@ -160,20 +174,42 @@ function restricted() {
 export type ExprValue = number | string | boolean;
 
 /** Evaluate `expr` with `scope`; quantities come back as strings with their unit ("256 KiB"). */
-export function evaluateExpression(expr: string, scope: Record<string, ExprValue>): ExprValue {
-  const { math, evaluate } = restricted();
+export function evaluateExpression(expr: string, scope: Record<string, ExprValue>, options: { remember?: boolean } = {}): ExprValue {
+  const { math, compile } = restricted();
+  const code = compile(expr);
+  const remember = options.remember ?? true;
+  let key = expr;
+  if (remember) {
+    for (const name of code.symbols) {
+      if (!Object.hasOwn(scope, name)) continue;
+      const v = scope[name]!;
+      key += `\u0000${name}\u0000${typeof v}\u0000${Object.is(v, -0) ? "-0" : String(v)}`;
+    }
+  }
+  const known = remember ? results.get(key) : undefined;
+  if (known !== undefined) return known;
   // Quantity strings in the scope become units, so "2 * glb" works.
-  const mathScope: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(scope)) {
+  const mathScope = new Map<string, unknown>();
+  for (const name of code.symbols) {
+    if (!Object.hasOwn(scope, name)) continue;
+    const v = scope[name]!;
     if (typeof v === "string") {
       try {
-        mathScope[k] = math.unit(v);
+        mathScope.set(name, math.unit(v));
       } catch {
-        mathScope[k] = v;
+        mathScope.set(name, v);
       }
-    } else mathScope[k] = v;
+    } else mathScope.set(name, v);
   }
-  const result = evaluate(expr, mathScope);
+  const value = valueOf(code.evaluate(mathScope), expr, math);
+  if (remember) {
+    if (results.size > 100_000) results.clear();
+    results.set(key, value);
+  }
+  return value;
+}
+
+function valueOf(result: unknown, expr: string, math: MathJsInstance): ExprValue {
   if (typeof result === "number" || typeof result === "boolean" || typeof result === "string") return result;
   // Keep the unit (and prefix) the expression wrote: "2^k KiB" stays in KiB.
   if (math.isUnit(result)) return `${Number(result.toNumber(result.formatUnits()).toPrecision(12))} ${result.formatUnits().replace(/ /g, "")}`;
