@@ -56,6 +56,13 @@ export interface SimulateOptions {
    * bit-identical (tested), so this is for tests and benchmarks.
    */
   reference?: boolean;
+  /**
+   * Remember the design's op-cost table and its sums for the next evaluation of the same design
+   * (default true). A sweep point evaluates a design once: remembered tables would only outlive
+   * their evaluation (V8 promotes them to its old space, and collecting them there was a quarter of
+   * a point's time), so sweeps pass false. The Result is the same either way (tested).
+   */
+  remember?: boolean;
 }
 
 const PJ_PER_J = 1e12;
@@ -110,7 +117,8 @@ function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: 
   if (placement.operands.length < trace.ops.length) return { ok: false, infeasible: { design: design.name, workload, reasons } };
   // The compiled path: op costs remembered per (design, placement), each distinct op costed once
   // (sim/op-costs.ts). An infeasible design takes the plain path, which collects every reason.
-  const table = options.reference || reasons.length > 0 ? undefined : compiledOpCosts(design, trace, placement);
+  const remember = options.remember ?? true;
+  const table = options.reference || reasons.length > 0 ? undefined : compiledOpCosts(design, trace, placement, remember);
   const compiled = table?.feasible ? table : undefined;
 
   const fRef = design.technology.frequencyHz;
@@ -121,7 +129,7 @@ function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: 
     ({ units, opCosts } = compiled);
     unitOf = compiled.unitOfOp;
     // The sums over the ops depend on the op costs alone: made once per table.
-    figs = opFigures.lookup(compiled) ?? opFigures.store(compiled, sumOpCosts(design, trace, units, opCosts, unitOf));
+    figs = opFigures.lookup(compiled) ?? (remember ? opFigures.store(compiled, sumOpCosts(design, trace, units, opCosts, unitOf)) : sumOpCosts(design, trace, units, opCosts, unitOf));
   } else {
     units = boundUnits(design, trace, placement);
     const scratch: (UnitCost | undefined)[] = units.map(() => undefined);

@@ -38,10 +38,13 @@ function expectSame(design: Design, trace: Trace, options: SimulateOptions = {})
   if (options.perOp !== false || options.keepTimeline) return;
   const summary = simulateSummary(design, trace, { ...options, reference: true });
   const compiled = simulateSummary(design, trace, options);
+  // A sweep point's evaluation: a design never seen before, its table not remembered.
+  const forgetful = simulateSummary({ ...design }, trace, { ...options, remember: false });
   simulate(design, trace, options);
-  if (!plain.ok || !summary.ok || !compiled.ok) {
+  if (!plain.ok || !summary.ok || !compiled.ok || !forgetful.ok) {
     expect(summary).toStrictEqual(plain);
     expect(compiled).toStrictEqual(plain);
+    expect(forgetful).toStrictEqual(plain);
     return;
   }
   const { bytesByLevel, areaByComponentMm2, dieAreaByBlockMm2, breakdown, timeline, powerTrace, ops, ...totals } = plain.result;
@@ -49,6 +52,7 @@ function expectSame(design: Design, trace: Trace, options: SimulateOptions = {})
   const levelBytes = design.memory.map((level) => bytesByLevel[level.name]);
   expect(summary.summary).toStrictEqual({ ...totals, levelBytes });
   expect(compiled.summary).toStrictEqual({ ...totals, levelBytes });
+  expect(forgetful.summary).toStrictEqual({ ...totals, levelBytes });
   expect(compiled.result()).toStrictEqual(plain.result);
   expect(summary.result()).toStrictEqual(plain.result);
 }

@@ -180,9 +180,12 @@ export type OpCostTable =
 const costTables = ownedMemo<Design, number, OpCostTable>("sim.op-costs");
 
 /** The op costs of `design` on `trace` placed by `placement`, each distinct (unit, signature) costed once, remembered per design. */
-export function compiledOpCosts(design: Design, trace: Trace, placement: Placement): OpCostTable {
+export function compiledOpCosts(design: Design, trace: Trace, placement: Placement, remember = true): OpCostTable {
   const signatures = signatureTables.lookup(placement) ?? signatureTables.store(placement, signaturesOf(trace, placement));
-  return costTables.lookup(design, signatures.id) ?? costTables.store(design, signatures.id, buildTable(design, trace, placement, signatures));
+  const known = costTables.lookup(design, signatures.id);
+  if (known) return known;
+  const table = buildTable(design, trace, placement, signatures);
+  return remember ? costTables.store(design, signatures.id, table) : table;
 }
 
 function buildTable(design: Design, trace: Trace, placement: Placement, signatures: OpSignatures): OpCostTable {

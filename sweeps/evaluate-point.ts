@@ -93,7 +93,8 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
     }
     if (trace instanceof Error) throw trace;
     // Summary mode: the totals a row records, without the Result's breakdowns (equal bit for bit).
-    const outcome = simulateSummary(design, trace);
+    // A point's design is evaluated once per workload: its op-cost table is not remembered.
+    const outcome = simulateSummary(design, trace, { remember: false });
     if (!outcome.ok) {
       row.status = "infeasible";
       row.reason = outcome.infeasible.reasons[0]!.reason;
