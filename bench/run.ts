@@ -114,7 +114,8 @@ function evaluator(build: Build, figure: Figure, options: { reference?: boolean;
   const design = build.loadDesign(figure.design);
   const trace = build.buildPresetTrace(figure.model, figure.build);
   const summarize = figure.perOp ? undefined : build.simulateSummary;
-  const reference = options.reference ? { reference: true } : {};
+  // A new design each time is a sweep point: its table is not remembered (sweeps/evaluate-point.ts; a build without the option ignores it).
+  const reference = { ...(options.reference ? { reference: true } : {}), ...(options.fresh ? { remember: false } : {}) };
   return () => {
     const o = summarize ? summarize(options.fresh ? { ...design } : design, trace, reference) : build.simulate(options.fresh ? { ...design } : design, trace, { perOp: figure.perOp, ...reference });
     if (!o.ok) throw new Error(`${figure.label}: infeasible`);
