@@ -158,7 +158,7 @@ function restricted() {
       if (!code) {
         if (expr.length > MAX_EXPRESSION_CHARS) throw new ExpressionError(`an expression of ${expr.length} characters: at most ${MAX_EXPRESSION_CHARS}`);
         const tree = parse(expr);
-        const symbols = [...new Set(tree.filter((n) => n.type === "SymbolNode").map((n) => (n as unknown as { name: string }).name))];
+        const symbols = [...new Set(tree.filter((n) => math.isSymbolNode(n)).map((n) => (math.isSymbolNode(n) ? n.name : "")))];
         const fn = guard(tree).compile();
         code = { evaluate: (scope) => fn.evaluate(scope), symbols };
         if (compiled.size > 1024) compiled.clear();
