@@ -4,16 +4,9 @@
  * plain numbers in the unit the field's name promises. Nothing inside the simulator sees a unit
  * object.
  */
-import type { MathJsInstance } from "mathjs";
-import { mathjs as mathjsModule } from "./mathjs.js";
+import { mathInstance as mathjs } from "./mathjs.js";
 import { InputError, describeValue } from "./input-error.js";
 import { keyedMemo } from "./memo.js";
-
-let math: MathJsInstance | undefined;
-function mathjs(): MathJsInstance {
-  math ??= mathjsModule().create(mathjsModule().all!);
-  return math;
-}
 
 /** What a field holds, for messages and conversion: target unit plus an example. */
 export interface QuantityKind {

@@ -18,7 +18,7 @@
  * runaway expression an error with a reason instead of a dead worker.
  */
 import type { MathJsInstance, MathNode } from "mathjs";
-import { mathjs } from "../common/mathjs.js";
+import { mathInstance } from "../common/mathjs.js";
 
 /** An expression that cannot be evaluated: disabled function, too large a value, wrong result type. */
 export class ExpressionError extends Error {
@@ -103,7 +103,7 @@ function functionOf(owner: object, name: string): ((...args: unknown[]) => unkno
 
 function restricted() {
   if (instance) return instance;
-  const math = mathjs().create(mathjs().all!);
+  const math = mathInstance();
   const parse = math.parse.bind(math);
   const transforms: unknown = Reflect.get(Reflect.get(math, "expression") ?? {}, "transform");
   const replacements: Record<string, unknown> = {};
