@@ -20,6 +20,8 @@ export type AggregateSpec = Pick<ResolvedSweep, "name" | "parameters" | "objecti
   workloadLabels: readonly string[];
   /** A serving sweep (its rows carry the serving metrics too). */
   serving?: unknown;
+  /** An accuracy model (its rows carry `accuracy` too). */
+  accuracy?: unknown;
 };
 
 export interface Objective {
@@ -122,11 +124,11 @@ const csvCell = (v: unknown): string => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-export function csvHeader(spec: Pick<AggregateSpec, "parameters" | "serving">): string[] {
+export function csvHeader(spec: Pick<AggregateSpec, "parameters" | "serving" | "accuracy">): string[] {
   return ["index", "key", "workload", "workload_label", "status", "reason", ...spec.parameters.map((p) => p.name), ...metricsOf(spec)];
 }
 
-export function csvLine(spec: Pick<AggregateSpec, "parameters" | "workloadLabels" | "serving">, row: Row): string {
+export function csvLine(spec: Pick<AggregateSpec, "parameters" | "workloadLabels" | "serving" | "accuracy">, row: Row): string {
   return [row.index, row.key, row.workload, spec.workloadLabels[row.workload], row.status, row.reason, ...spec.parameters.map((p) => row.params[p.name]), ...metricsOf(spec).map((m) => row.metrics?.[m])].map(csvCell).join(",");
 }
 

@@ -474,7 +474,7 @@ export async function mergeSweeps(dirs: string[], outDir: string): Promise<Sweep
     } finally {
       closeSync(fd);
     }
-    return await aggregate({ name: meta.name, objectives: meta.objectives, parameters: meta.parameters, workloadLabels: meta.workloads ?? [], serving: meta.serving }, outDir, { shard: `merged from ${dirs.length}` });
+    return await aggregate({ name: meta.name, objectives: meta.objectives, parameters: meta.parameters, workloadLabels: meta.workloads ?? [], serving: meta.serving, accuracy: meta.accuracy }, outDir, { shard: `merged from ${dirs.length}` });
   } finally {
     release();
   }

@@ -40,6 +40,8 @@ export interface SweepMeta {
   workloadSections?: Record<string, unknown>[];
   /** A serving sweep: rows carry the serving metrics too. */
   serving?: boolean;
+  /** The spec has an accuracy model: rows carry `accuracy` too (a merge's results.csv keeps the column). */
+  accuracy?: boolean;
 }
 
 const metaSchema = {
@@ -63,6 +65,7 @@ const metaSchema = {
     workloads: { type: "array", maxItems: 10_000, items: { type: "string", maxLength: 4096 } },
     workloadSections: { type: "array", maxItems: 10_000, items: { type: "object" } },
     serving: { type: "boolean" },
+    accuracy: { type: "boolean" },
     objectives: {
       type: "array", minItems: 1, maxItems: 100,
       items: { type: "object", additionalProperties: false, required: ["metric", "sense"], properties: { metric: { type: "string", pattern: IDENTIFIER }, sense: { enum: ["minimize", "maximize"] } } },
@@ -82,6 +85,7 @@ export function sweepMeta(spec: ResolvedSweep): SweepMeta {
     parameters: spec.parameters.map((p) => ({ name: p.name, ...(p.target ? { path: [p.target.root, ...p.target.path].join(".") } : {}), ...(p.expr !== undefined ? { expr: p.expr } : {}) })),
     objectives: spec.objectives, design: spec.designFile, workloads: spec.workloads.map(workloadLabel), workloadSections: spec.workloads,
     ...(spec.serving ? { serving: true } : {}),
+    ...(spec.accuracy ? { accuracy: true } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSweep } from "../sweeps/spec.js";
-import { runSweep } from "../sweeps/runner.js";
+import { mergeSweeps, runSweep } from "../sweeps/runner.js";
 import { hypervolume2d } from "../sweeps/front-measures.js";
 import { paretoProbability } from "../sweeps/pareto-probability.js";
 import { sweepSensitivity } from "../sweeps/sensitivity.js";
@@ -64,8 +64,10 @@ describe("co-design: accuracy as an objective over a joint hardware x model spac
     const ti = JSON.parse(readFileSync(join(dir, "brute", "results.jsonl"), "utf8").split("\n")[0]!) as { params: { width: number }; metrics: { accuracy: number } };
     expect(ti.params.width).toBe(192);
     expect(ti.metrics.accuracy).toBe(57.43);
-    // The CSV carries accuracy as a column.
+    // The CSV carries accuracy as a column, and so does a merge of the folder (sweep.json says the spec has an accuracy model).
     expect(readFileSync(join(dir, "brute", "results.csv"), "utf8").split("\n")[0]).toMatch(/,accuracy$/);
+    await mergeSweeps([join(dir, "brute")], join(dir, "brute-merged"));
+    expect(readFileSync(join(dir, "brute-merged", "results.csv"), "utf8")).toBe(readFileSync(join(dir, "brute", "results.csv"), "utf8"));
   });
 });
 
