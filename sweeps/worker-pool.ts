@@ -77,7 +77,10 @@ export class WorkerPool {
       minWorkers: options.processes,
       maxWorkers: options.processes,
       emitStdStreams: true, // a dying process's stderr becomes its points' reason, not noise on ours
-      forkOpts: { execArgv: workerFlags(options.processes, options.heapMb) },
+      // V8's structured clone on the IPC channel, not JSON: a batch's rows travel as strings, which
+      // JSON escapes and parses again (main process CPU per point on a 100,000-point grid, 1 worker,
+      // side by side: 32.8 / 24.6 us with JSON, 26.4 / 17.2 us with this).
+      forkOpts: { execArgv: workerFlags(options.processes, options.heapMb), serialization: "advanced" },
     });
   }
 
