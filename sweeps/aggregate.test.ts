@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aggregate, Aggregator, digestRows, type AggregateSpec } from "./aggregate.js";
+import { aggregate, Aggregator, digestRows, MAX_DISTINCT_REASONS, OTHER_REASONS, type AggregateSpec } from "./aggregate.js";
 import type { Row } from "./evaluate-point.js";
 
 const spec: AggregateSpec = {
@@ -83,6 +83,24 @@ describe("aggregation", () => {
       expect(s.best["maximize utilization"]!.key).toBe(r[0]!.key); // the first of the best (a, b and c tie)
       expect(s.errors).toBe(1);
       expect(s.reasons).toEqual([{ status: "error", reason: "r2", count: 1 }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("counts at most MAX_DISTINCT_REASONS reasons one by one, the later new ones together, as rows or as digests", () => {
+    const dir = mkdtempSync(join(tmpdir(), "attnsim-agg-"));
+    try {
+      const n = MAX_DISTINCT_REASONS + 5;
+      const all: Row[] = Array.from({ length: n }, (_, i) => ({ index: i, key: i.toString(16).padStart(14, "0"), workload: 0, params: { a: i }, status: "error", reason: `needs ${i} B` }));
+      const one = new Aggregator(spec);
+      for (const r of all) one.add(r);
+      const merged = new Aggregator(spec);
+      for (let i = 0; i < n; i += 256) merged.addDigest(digestRows(spec, all.slice(i, i + 256)));
+      const a = one.finish(dir), b = merged.finish(dir);
+      expect(b).toEqual(a);
+      expect(a.errors).toBe(n);
+      expect(a.reasons[0]).toEqual({ status: "error", reason: OTHER_REASONS, count: 5 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -192,6 +192,14 @@ export interface BatchDigest {
   front: FrontEntry[];
 }
 
+/**
+ * Distinct reasons counted one by one; later new ones are counted together under OTHER_REASONS
+ * (per status), so the counts stay bounded whatever the sweep's size. The first ones in row order
+ * are kept, whether rows come one by one or as digests (each digest lists its reasons in row order).
+ */
+export const MAX_DISTINCT_REASONS = 10_000;
+export const OTHER_REASONS = `other reasons (after the first ${MAX_DISTINCT_REASONS.toLocaleString("en-US")} distinct ones)`;
+
 /** The aggregates of rows, added one by one or as batch digests; `finish` writes pareto.csv and summary.json. */
 export class Aggregator {
   rows = 0;
@@ -267,7 +275,14 @@ export class Aggregator {
   }
 
   private countReason(key: string, n: number): void {
-    this.reasons.set(key, (this.reasons.get(key) ?? 0) + n);
+    const known = this.reasons.get(key);
+    if (known !== undefined) this.reasons.set(key, known + n);
+    else if (this.reasons.size < MAX_DISTINCT_REASONS) this.reasons.set(key, n);
+    else {
+      // Reasons that carry a point's own numbers can be as many as the rows: past the cap, new ones are counted together.
+      const other = `${key.slice(0, key.indexOf("\u0000"))}\u0000${OTHER_REASONS}`;
+      this.reasons.set(other, (this.reasons.get(other) ?? 0) + n);
+    }
   }
 }
 
