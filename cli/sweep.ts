@@ -24,7 +24,8 @@ export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel wor
   --shard i/N   evaluate the points with index = i mod N (one of N machines); join with attnsim merge
   --batch N     points per worker task (default 64)
   --worker-heap MB
-                cap each worker process's V8 heap (a point that exceeds it becomes an error row)
+                cap each worker process's V8 heap (default 1024; a point that exceeds it becomes an
+                error row)
   --point-timeout S
                 a worker that finishes no point for S seconds is stopped and its point is an
                 error row (default 60)

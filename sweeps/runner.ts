@@ -50,9 +50,9 @@ export interface SweepOptions {
   shard?: { index: number; count: number };
   batchSize?: number;
   /**
-   * Cap on each worker process's V8 old generation, MB (--max-old-space-size). Unset, V8 lets a
-   * worker's heap grow with its garbage (heapUsed ~230 MB after 10k points, ~47 MB of it live). A
-   * point that runs out of it becomes an error row, and the sweep goes on.
+   * Cap on each worker process's V8 old generation, MB (--max-old-space-size; default
+   * DEFAULT_WORKER_HEAP_MB, 1 GB, in sweeps/worker-pool.ts: a point holds ~45 MB live). A point that
+   * runs out of it becomes an error row, and the sweep goes on.
    */
   workerHeapMb?: number;
   /** A worker that finishes no point for this long is stopped; its point becomes an error row (default 60 s). */
