@@ -53,8 +53,7 @@ export function withValuesShared<T>(doc: T, values: Iterable<readonly [readonly 
     let cur = root;
     for (const seg of path.slice(0, -1)) {
       const next = Object.hasOwn(cur, seg) ? cur[seg] : undefined;
-      cur = cur[seg] = next === undefined || next === null || typeof next !== "object" ? {} : own(next);
-      copied.add(cur);
+      cur = cur[seg] = next === undefined || next === null || typeof next !== "object" ? own({}) : own(next);
     }
     cur[path[path.length - 1]!] = value;
   }

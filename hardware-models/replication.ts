@@ -155,10 +155,6 @@ function balanced(n: number, p: number): [number, number, number, number] {
  * largest part's padded size (what a part's time is: a partial tile takes a whole tile's time).
  */
 function tiledParts(n: number, p: number, tile: number): { parts: [number, number, number, number, number, number]; padded: number } {
-  if (tile === 1) {
-    const [a, ca, b, cb] = balanced(n, p);
-    return { parts: [a, ca, b, cb, 0, 0], padded: a };
-  }
   const [a, ca, b, cb] = balanced(Math.ceil(n / tile), p);
   const excess = Math.ceil(n / tile) * tile - n;
   const padded = a * tile;

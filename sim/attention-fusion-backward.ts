@@ -96,7 +96,8 @@ export function fuseBackward(trace: Trace, b: BackwardGroup, f: { qk: MatmulOp; 
   const group = `${f.qk.id}+${f.softmax.id}+${f.av.id}.backward`;
   // Tc: key blocks over the keys (QK^T's n).
   const tc = Math.ceil(f.qk.n / keyBlockColumns);
-  const fused = (op: Op, inputPasses: number[], outputPasses = 1): Op => ({ ...op, fusion: { group, kvPasses: tc, inputPasses, outputPasses } }) as Op;
+  // The group is one kernel (FlashAttention's backward), opened by the recomputed QK^T: its launch overhead is charged there.
+  const fused = (op: Op, inputPasses: number[], outputPasses = 1, opensKernel = false): Op => ({ ...op, fusion: { group, kvPasses: tc, inputPasses, outputPasses, ...(opensKernel ? { opensKernel } : {}) } }) as Op;
   const tensors: TensorSpec[] = [];
   const onChip: string[] = [];
   const fresh = (like: string, suffix: string, precision?: TensorSpec["precision"]) => {
@@ -110,7 +111,7 @@ export function fuseBackward(trace: Trace, b: BackwardGroup, f: { qk: MatmulOp; 
   const scores = fresh(f.qk.outputs[0]!, "@fa");
   const probs = fresh(f.softmax.outputs[0]!, "@fa");
   const recompute: Op[] = [
-    { ...f.qk, fusion: { group, kvPasses: tc, inputPasses: [tc, 1], outputPasses: 1, opensKernel: true }, id: `${f.qk.id}@fa`, outputs: [scores], pass: "recompute" } satisfies MatmulOp,
+    { ...fused(f.qk, [tc, 1], 1, true), id: `${f.qk.id}@fa`, outputs: [scores], pass: "recompute" } as Op,
     {
       id: `${f.softmax.id}@fa`, layer: f.softmax.layer, kind: "elementwise", fn: "exp", elements: f.softmax.rows * f.softmax.cols * f.softmax.batchCount,
       inputs: [scores], outputs: [probs], pass: "recompute", fusion: { group, kvPasses: tc, inputPasses: [0] },

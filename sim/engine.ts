@@ -129,7 +129,9 @@ function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: 
     ({ units, opCosts } = compiled);
     unitOf = compiled.unitOfOp;
     // The sums over the ops depend on the op costs alone: made once per table.
-    figs = opFigures.lookup(compiled) ?? (remember ? opFigures.store(compiled, sumOpCosts(design, trace, units, opCosts, unitOf)) : sumOpCosts(design, trace, units, opCosts, unitOf));
+    const known = opFigures.lookup(compiled);
+    figs = known ?? sumOpCosts(design, trace, units, opCosts, unitOf);
+    if (!known && remember) opFigures.store(compiled, figs);
   } else {
     units = boundUnits(design, trace, placement);
     const scratch: (UnitCost | undefined)[] = units.map(() => undefined);

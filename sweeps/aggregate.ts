@@ -11,7 +11,7 @@ import { InputError } from "../common/input-error.js";
 import { createInterface } from "node:readline";
 import { inside, writeAll, writeFailure, writeOutputFile } from "../common/output-files.js";
 import type { Row } from "./evaluate-point.js";
-import { metricsOf, type ResolvedSweep } from "./spec.js";
+import { metricsOf, workloadLabel, type ResolvedSweep } from "./spec.js";
 import { KeySet } from "./key-set.js";
 import { countByClass, type InfeasibleClass } from "../hardware-models/infeasibility.js";
 
@@ -23,6 +23,15 @@ export type AggregateSpec = Pick<ResolvedSweep, "name" | "parameters" | "objecti
   /** An accuracy model (its rows carry `accuracy` too). */
   accuracy?: unknown;
 };
+
+const aggregateSpecs = new WeakMap<ResolvedSweep, AggregateSpec>();
+
+/** A sweep's spec as aggregation reads it (its workload labels made once per spec). */
+export function aggregateSpecOf(spec: ResolvedSweep): AggregateSpec {
+  let a = aggregateSpecs.get(spec);
+  if (!a) aggregateSpecs.set(spec, (a = { ...spec, workloadLabels: spec.workloads.map(workloadLabel) }));
+  return a;
+}
 
 export interface Objective {
   metric: string;
@@ -138,15 +147,29 @@ export async function readRows(file: string, keep: (row: Row) => void): Promise<
   if (!statSync(file).isFile()) throw new InputError(file, { path: "", expected: "a results file (a regular file, written by attnsim sweep)", found: "not a regular file" });
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
-    if (line.trim() === "") continue;
-    let row: Row;
-    try {
-      row = JSON.parse(line) as Row;
-    } catch {
-      continue; // a line torn by a kill mid-write: that point is simply not done
-    }
-    if (row !== null && typeof row === "object" && typeof row.key === "string") keep(row);
+    const row = rowOf(line);
+    if (row) keep(row);
   }
+}
+
+/** Rows of results.jsonl text (a batch's lines), as readRows gives a file's. */
+export function readLines(text: string, keep: (row: Row) => void): void {
+  for (const line of text.split("\n")) {
+    const row = rowOf(line);
+    if (row) keep(row);
+  }
+}
+
+/** A results.jsonl line's row; undefined for a blank line or one torn by a kill mid-write (that point is simply not done). */
+function rowOf(line: string): Row | undefined {
+  if (line.trim() === "") return undefined;
+  let row: Row;
+  try {
+    row = JSON.parse(line) as Row;
+  } catch {
+    return undefined;
+  }
+  return row !== null && typeof row === "object" && typeof row.key === "string" ? row : undefined;
 }
 
 /** A file written in ~64 KB writes, with the errors of common/output-files.ts. */
@@ -196,6 +219,8 @@ export interface BatchDigest {
  * Distinct reasons counted one by one; later new ones are counted together under OTHER_REASONS
  * (per status), so the counts stay bounded whatever the sweep's size. The first ones in row order
  * are kept, whether rows come one by one or as digests (each digest lists its reasons in row order).
+ * A bound, not a measurement: ten thousand reasons of ~100 characters hold ~2 MB, and the summary
+ * shows the 20 most frequent.
  */
 export const MAX_DISTINCT_REASONS = 10_000;
 export const OTHER_REASONS = `other reasons (after the first ${MAX_DISTINCT_REASONS.toLocaleString("en-US")} distinct ones)`;
@@ -224,12 +249,7 @@ export class Aggregator {
     const lineOf = () => (line ??= csvLine(this.spec, row));
     this.front.add(row, lineOf);
     if (row.status === "ok") {
-      for (const o of this.spec.objectives) {
-        const v = value(row, o.metric);
-        const k = `${o.sense} ${o.metric}`;
-        const cur = this.best[k];
-        if (cur === null || cur === undefined || (o.sense === "minimize" ? v < cur.value : v > cur.value)) this.best[k] = { value: v, key: row.key, workload: row.workload, params: row.params };
-      }
+      for (const o of this.spec.objectives) this.offerBest(o, { value: value(row, o.metric), key: row.key, workload: row.workload, params: row.params });
     }
     this.csv?.(`${lineOf()}\n`);
   }
@@ -242,9 +262,8 @@ export class Aggregator {
     for (const [c, n] of Object.entries(d.infeasibleByClass)) this.infeasibleByClass[c as InfeasibleClass] += n!;
     for (const [k, n] of d.reasons) this.countReason(k, n);
     for (const o of this.spec.objectives) {
-      const k = `${o.sense} ${o.metric}`;
-      const cur = this.best[k], cand = d.best[k];
-      if (cand && (cur === null || cur === undefined || (o.sense === "minimize" ? cand.value < cur.value : cand.value > cur.value))) this.best[k] = cand;
+      const cand = d.best[`${o.sense} ${o.metric}`];
+      if (cand) this.offerBest(o, cand);
     }
     for (const e of d.front) this.front.addEntry(e);
     this.csv?.(d.csv);
@@ -272,6 +291,13 @@ export class Aggregator {
     };
     writeOutputFile(inside(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
+  }
+
+  /** The best point of an objective so far: the first of the best, in row order. */
+  private offerBest(o: Objective, cand: NonNullable<SweepSummary["best"][string]>): void {
+    const k = `${o.sense} ${o.metric}`;
+    const cur = this.best[k];
+    if (cur === null || cur === undefined || (o.sense === "minimize" ? cand.value < cur.value : cand.value > cur.value)) this.best[k] = cand;
   }
 
   private countReason(key: string, n: number): void {

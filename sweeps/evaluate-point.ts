@@ -76,15 +76,17 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       caches.designs.set(designKey, design);
     }
     if (design instanceof Error) throw design;
-    // No workload parameter: the spec's own section, known by its index.
-    const section = workloadParams.length === 0 ? spec.workloads[task.workload]! : withValues(spec.workloads[task.workload]!, workloadParams.map((p) => [p.target!.path, task.params[p.name]] as const));
-    // Readers get their own copy of the spec's section (one per trace built, not one per point).
-    if (spec.serving) return serve(spec, task, row, design, designValues, workloadParams.length === 0 ? structuredClone(section) : section);
-    const traceKey = workloadParams.length === 0 ? `#${task.workload}` : JSON.stringify(section);
+    // No workload parameter: the spec's own section, known by its index; readers get their own copy
+    // of it (one per trace built, not one per point).
+    const fixed = workloadParams.length === 0;
+    const section = fixed ? spec.workloads[task.workload]! : withValues(spec.workloads[task.workload]!, workloadParams.map((p) => [p.target!.path, task.params[p.name]] as const));
+    const own = () => (fixed ? structuredClone(section) : section);
+    if (spec.serving) return serve(spec, task, row, design, designValues, own());
+    const traceKey = fixed ? `#${task.workload}` : JSON.stringify(section);
     let trace = caches.traces.get(traceKey);
     if (!trace) {
       try {
-        trace = buildWorkload(parseWorkloadSection(structuredClone(section), spec.file, `/workloads/${task.workload}`), spec.file);
+        trace = buildWorkload(parseWorkloadSection(own(), spec.file, `/workloads/${task.workload}`), spec.file);
       } catch (err) {
         trace = err instanceof Error ? err : new Error(String(err));
       }

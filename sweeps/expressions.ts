@@ -158,9 +158,12 @@ function restricted() {
       if (!code) {
         if (expr.length > MAX_EXPRESSION_CHARS) throw new ExpressionError(`an expression of ${expr.length} characters: at most ${MAX_EXPRESSION_CHARS}`);
         const tree = parse(expr);
-        const symbols = [...new Set(tree.filter((n) => math.isSymbolNode(n)).map((n) => (math.isSymbolNode(n) ? n.name : "")))];
+        const symbols = new Set<string>();
+        tree.traverse((n) => {
+          if (math.isSymbolNode(n)) symbols.add(n.name);
+        });
         const fn = guard(tree).compile();
-        code = { evaluate: (scope) => fn.evaluate(scope), symbols };
+        code = { evaluate: (scope) => fn.evaluate(scope), symbols: [...symbols] };
         if (compiled.size > 1024) compiled.clear();
         compiled.set(expr, code);
       }

@@ -18,8 +18,8 @@ import { availableParallelism } from "node:os";
 import { InputError } from "../common/input-error.js";
 import { inside, OutputError, writeAll, writeFailure } from "../common/output-files.js";
 import type { PointTask, Row } from "./evaluate-point.js";
-import { aggregate, Aggregator, openCsv, readRows, type SweepSummary } from "./aggregate.js";
-import { assign, dimensions, pointKey, workloadLabel, type ResolvedSweep } from "./spec.js";
+import { aggregate, aggregateSpecOf, Aggregator, openCsv, readLines, readRows, type SweepSummary } from "./aggregate.js";
+import { assign, dimensions, pointKey, type ResolvedSweep } from "./spec.js";
 import { samplerFor, type Outcome, type Sampler } from "./samplers.js";
 import { KeySet } from "./key-set.js";
 import { lockFolder, readSweepMeta, sweepMeta, writeSweepMeta, type SweepMeta } from "./sweep-folder.js";
@@ -264,7 +264,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   // A fresh run aggregates as rows arrive (results.csv written as they come, the workers' digests
   // merged): at the end only pareto.csv and summary.json remain to write. A resumed run's file also
   // holds an earlier run's rows, so it is aggregated from the file at the end.
-  const aggregateSpec = { ...spec, workloadLabels: spec.workloads.map(workloadLabel) };
+  const aggregateSpec = aggregateSpecOf(spec);
   let csv: ReturnType<typeof openCsv> | undefined;
   let aggregator: Aggregator | undefined;
   if (!options.resume) {
@@ -436,15 +436,6 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
     ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}),
   };
   return aggregator ? aggregator.finish(options.outDir, extra) : aggregate(aggregateSpec, options.outDir, extra);
-}
-
-/** Rows of results.jsonl text (a batch's lines), as readRows gives a file's. */
-function readLines(text: string, keep: (row: Row) => void): void {
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    const row = JSON.parse(line) as Row;
-    if (row !== null && typeof row === "object" && typeof row.key === "string") keep(row);
-  }
 }
 
 /** Join shard outputs of one spec: rows of every results.jsonl, each key once, aggregated again in `outDir`. */

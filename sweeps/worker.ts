@@ -10,8 +10,8 @@
  * thread's loop), so the main thread neither evaluates parameter expressions nor sends parameters.
  */
 import { evaluatePoint, type PointTask, type Row } from "./evaluate-point.js";
-import { assign, dimensions, loadSweep, pointKey, workloadLabel, type ResolvedSweep } from "./spec.js";
-import { digestRows, type AggregateSpec, type BatchDigest } from "./aggregate.js";
+import { assign, dimensions, loadSweep, pointKey, type ResolvedSweep } from "./spec.js";
+import { aggregateSpecOf, digestRows, type BatchDigest } from "./aggregate.js";
 import { gridSampler, type IndexSampler } from "./samplers.js";
 import type { ExprValue } from "./expressions.js";
 
@@ -63,22 +63,16 @@ export function taskPoints(spec: ResolvedSweep, task: Pick<WorkerTask, "points" 
   return task.points ?? (task.indices ?? []).map((i) => gridTask(spec, i));
 }
 
-const aggregateSpecs = new WeakMap<ResolvedSweep, AggregateSpec>();
-
-/** The spec as aggregation reads it (workload labels made once). */
-function aggregateSpec(spec: ResolvedSweep): AggregateSpec {
-  let a = aggregateSpecs.get(spec);
-  if (!a) aggregateSpecs.set(spec, (a = { ...spec, workloadLabels: spec.workloads.map(workloadLabel) }));
-  return a;
-}
-
-/** A digest the main process reads exactly as it would the rows: JSON has no NaN or Infinity, so a non-finite objective value goes by the rows. */
+/**
+ * A digest the main process reads exactly as it would the rows. A remote worker's result travels as
+ * JSON (the Redis backend's jobs), which has no NaN or Infinity: a non-finite objective value goes by the rows.
+ */
 function transportable(d: BatchDigest): boolean {
   return d.front.every((e) => e.values.every(Number.isFinite)) && Object.values(d.best).every((b) => b === null || Number.isFinite(b.value));
 }
 
 function serialise(rows: Row[], wantRows: boolean, spec?: ResolvedSweep): WorkerResult {
-  const digest = spec && rows.length > 0 ? digestRows(aggregateSpec(spec), rows) : undefined;
+  const digest = spec && rows.length > 0 ? digestRows(aggregateSpecOf(spec), rows) : undefined;
   return {
     lines: rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : ""),
     count: rows.length,

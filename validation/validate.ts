@@ -84,16 +84,15 @@ export class Predictor {
 
   design(row: MeasuredRow, overrides: readonly Override[] = []): Design {
     const { frequency, voltage } = row.conditionsText;
-    const at = (v: string | undefined) => resolveDesign(withValues(this.document(row.designFile), [
+    const at = (f: string | undefined, v: string | undefined) => resolveDesign(withValues(this.document(row.designFile), [
       ...overrides.map((o) => [o.path, o.value] as const),
-      ...(frequency ? [[["technology", "frequency"], frequency] as const] : []),
+      ...(f ? [[["technology", "frequency"], f] as const] : []),
       ...(v ? [[["technology", "voltage"], v] as const] : []),
       ...(row.device ? [[["device"], row.device] as const] : []),
     ]), row.designFile);
-    if (voltage !== VOLTAGE_FROM_FREQUENCY) return at(voltage);
+    if (voltage !== VOLTAGE_FROM_FREQUENCY) return at(frequency, voltage);
     // The delay fit from the design's own operating point (before the row's clock is written in).
-    const own = resolveDesign(withValues(this.document(row.designFile), [...overrides.map((o) => [o.path, o.value] as const), ...(row.device ? [[["device"], row.device] as const] : [])]), row.designFile);
-    return at(`${voltageForFrequency(own, row.conditions.frequencyHz!)} V`);
+    return at(frequency, `${voltageForFrequency(at(undefined, undefined), row.conditions.frequencyHz!)} V`);
   }
 
   trace(row: MeasuredRow, workload: WorkloadSpec = row.workload): Trace {
