@@ -54,6 +54,8 @@ interface Run {
   sweepSeconds: number;
   points: number;
   cpuMicrosPerPoint: number;
+  /** This (the main) process's share of cpuMicrosPerPoint. */
+  mainCpuMicrosPerPoint: number;
   peakRssMb: number;
   workers: number;
   load: string;
@@ -75,12 +77,12 @@ async function timed(file: string, workers: number | undefined, options: { worke
   const cpuSeconds = (cpu.user + cpu.system) / 1e6 + (childrenCpuSeconds() - children0);
   rmSync(out, { recursive: true, force: true });
   const points = summary.evaluatedThisRun!;
-  return { wallSeconds, sweepSeconds: summary.wallSeconds!, points, cpuMicrosPerPoint: (cpuSeconds / points) * 1e6, peakRssMb: peak / 2 ** 20, workers: summary.workers ?? 0, load: `${loadBefore}-${load()}` };
+  return { wallSeconds, sweepSeconds: summary.wallSeconds!, points, cpuMicrosPerPoint: (cpuSeconds / points) * 1e6, mainCpuMicrosPerPoint: (cpu.user + cpu.system) / points, peakRssMb: peak / 2 ** 20, workers: summary.workers ?? 0, load: `${loadBefore}-${load()}` };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US").padStart(7);
 function line(label: string, r: Run, extra = ""): void {
-  console.log(`${label.padEnd(22)} ${fmt(r.points / r.sweepSeconds)} points/s, ${r.sweepSeconds.toFixed(2).padStart(6)} s, CPU ${fmt(r.cpuMicrosPerPoint)} us/point (all processes), peak RSS ${r.peakRssMb.toFixed(0)} MB (process tree), load ${r.load}${extra}`);
+  console.log(`${label.padEnd(22)} ${fmt(r.points / r.sweepSeconds)} points/s, ${r.sweepSeconds.toFixed(2).padStart(6)} s, CPU ${fmt(r.cpuMicrosPerPoint)} us/point (all processes; main ${fmt(r.mainCpuMicrosPerPoint).trim()}), peak RSS ${r.peakRssMb.toFixed(0)} MB (process tree), load ${r.load}${extra}`);
 }
 
 const hundred = process.argv.includes("--100k");

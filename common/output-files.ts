@@ -5,7 +5,7 @@
  * should be, a missing parent, no permission) is an InputError naming the flag (exit 2); a full
  * disk or a failing device is an OutputError naming the file (exit 4), never a stack trace.
  */
-import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { InputError } from "./input-error.js";
 
@@ -15,6 +15,8 @@ export class OutputError extends Error {
   readonly code: string;
   /** Bytes of the failed write that did reach the file (a short write before the error). */
   writtenBytes = 0;
+  /** For appendLines: the whole lines of the failed write that stayed in the file. */
+  linesKept = 0;
 
   constructor(file: string, code: string, advice = "") {
     super(`cannot write ${file}: ${describeCode(code)}${advice ? `; ${advice}` : ""}`);
@@ -104,6 +106,44 @@ export function writeAll(fd: number, data: string | Uint8Array, file: string, ad
     const failure = writeFailure(err, file, "--out", advice);
     if (failure instanceof OutputError) failure.writtenBytes = offset;
     throw failure;
+  }
+}
+
+/**
+ * Opens a file that several processes append to (a sweep's results.jsonl and results.csv, written by
+ * the main process and its workers): every write lands at the end, whatever another writer added,
+ * so no writer overwrites another's lines. `fresh` empties the file first.
+ */
+export function openAppending(file: string, fresh: boolean, flag = "--out"): number {
+  try {
+    return openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (fresh ? constants.O_TRUNC : 0), 0o666);
+  } catch (err) {
+    throw writeFailure(err, file, flag);
+  }
+}
+
+/**
+ * Appends text made of whole lines (`fd` from openAppending). When the device fails midway (a full
+ * disk), the torn last line of the part that was written is cut off, so the file ends on a whole
+ * line, and the OutputError says how many whole lines stayed (`linesKept`). The cut assumes no
+ * writer appended after the failed write, which holds on a full device: their writes fail too.
+ */
+export function appendLines(fd: number, text: string, file: string, advice = ""): void {
+  const buffer = Buffer.from(text);
+  try {
+    writeAll(fd, buffer, file, advice);
+  } catch (err) {
+    if (err instanceof OutputError) {
+      const written = buffer.subarray(0, err.writtenBytes);
+      const whole = written.lastIndexOf(0x0a) + 1;
+      try {
+        if (whole < written.length) ftruncateSync(fd, fstatSync(fd).size - (written.length - whole));
+      } catch {
+        // the torn tail stays; readers skip a torn line
+      }
+      err.linesKept = written.subarray(0, whole).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
+    }
+    throw err;
   }
 }
 

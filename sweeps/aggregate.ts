@@ -6,10 +6,10 @@
  * objectives (pareto.csv), and summary.json (counts by status and reason, best point per
  * objective, wall time and rate).
  */
-import { closeSync, createReadStream, existsSync, openSync, statSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, statSync } from "node:fs";
 import { InputError } from "../common/input-error.js";
 import { createInterface } from "node:readline";
-import { inside, writeAll, writeFailure, writeOutputFile } from "../common/output-files.js";
+import { inside, openAppending, writeAll, writeOutputFile } from "../common/output-files.js";
 import type { Row } from "./evaluate-point.js";
 import { metricsOf, workloadLabel, type ResolvedSweep } from "./spec.js";
 import { KeySet } from "./key-set.js";
@@ -49,7 +49,8 @@ export interface SweepSummary {
   errors: number;
   /** Most frequent reasons (infeasible, violated constraint, error) with their counts. */
   reasons: { status: string; reason: string; count: number }[];
-  best: Record<string, { value: number; key: string; workload: number; params: Record<string, unknown> } | null>;
+  /** Best point per objective; of equal values, the lowest row index (the same whatever the workers or batches). */
+  best: Record<string, { value: number; index: number; key: string; workload: number; params: Record<string, unknown> } | null>;
   paretoPoints: number;
   wallSeconds?: number;
   pointsPerSecond?: number;
@@ -67,8 +68,9 @@ function value(row: Row, metric: string): number {
   return typeof p === "number" ? p : NaN;
 }
 
-/** A front candidate: an ok row's objective values (sense-adjusted: smaller is better), its workload and CSV line. */
+/** A front candidate: an ok row's objective values (sense-adjusted: smaller is better), its index, workload and CSV line. */
 export interface FrontEntry {
+  index: number;
   workload: number;
   values: number[];
   line: string;
@@ -93,9 +95,10 @@ const same = (a: readonly number[], b: readonly number[]) => a.every((v, i) => v
 
 /**
  * The non-dominated rows per workload, kept as rows arrive: a row is dropped when a kept one
- * dominates or equals it (the first of equal rows stays), and drops the kept ones it dominates. The
- * outcome does not depend on how rows are grouped: the front of a batch's fronts, added in order, is
- * the front of its rows added one by one (a row a batch drops is dominated or equalled by one it keeps).
+ * dominates it or equals it with a lower row index, and drops the kept ones it dominates or equals
+ * with a higher one. Of equal rows the lowest index stays, so the outcome depends neither on how
+ * rows are grouped nor on the order they arrive in (worker processes finish batches in any order):
+ * a row a batch drops is dominated, or equalled with a lower index, by one it keeps.
  */
 export class ParetoFront {
   private readonly fronts = new Map<number, FrontEntry[]>();
@@ -103,27 +106,27 @@ export class ParetoFront {
   add(row: Row, line: () => string): void {
     if (row.status !== "ok") return;
     const values = objectiveValues(row, this.objectives);
-    if (this.admits(row.workload, values)) this.insert({ workload: row.workload, values, line: line() });
+    if (this.admits(row.workload, values, row.index)) this.insert({ index: row.index, workload: row.workload, values, line: line() });
   }
   /** Adds an entry made elsewhere (a worker's batch front). */
   addEntry(entry: FrontEntry): void {
-    if (this.admits(entry.workload, entry.values)) this.insert(entry);
+    if (this.admits(entry.workload, entry.values, entry.index)) this.insert(entry);
   }
   entries(): FrontEntry[] {
     return [...this.fronts.entries()].sort(([a], [b]) => a - b).flatMap(([, f]) => f);
   }
-  /** CSV lines of the front: by workload, then by the first objective. */
+  /** CSV lines of the front: by workload, then by the first objective, then by row index. */
   lines(): string[] {
     const sign = this.objectives[0]?.sense === "maximize" ? -1 : 1; // by the first objective's own value, ascending
-    return [...this.fronts.entries()].sort(([a], [b]) => a - b).flatMap(([, f]) => [...f].sort((x, y) => sign * (x.values[0]! - y.values[0]!)).map((e) => e.line));
+    return [...this.fronts.entries()].sort(([a], [b]) => a - b).flatMap(([, f]) => [...f].sort((x, y) => sign * (x.values[0]! - y.values[0]!) || x.index - y.index).map((e) => e.line));
   }
-  private admits(workload: number, values: number[]): boolean {
+  private admits(workload: number, values: number[], index: number): boolean {
     const front = this.fronts.get(workload);
-    return !front || !front.some((f) => dominates(f.values, values) || same(f.values, values));
+    return !front || !front.some((f) => dominates(f.values, values) || (same(f.values, values) && f.index <= index));
   }
   private insert(entry: FrontEntry): void {
     const front = this.fronts.get(entry.workload) ?? [];
-    this.fronts.set(entry.workload, [...front.filter((f) => !dominates(entry.values, f.values)), entry]);
+    this.fronts.set(entry.workload, [...front.filter((f) => !dominates(entry.values, f.values) && !same(entry.values, f.values)), entry]);
   }
 }
 
@@ -172,16 +175,15 @@ function rowOf(line: string): Row | undefined {
   return row !== null && typeof row === "object" && typeof row.key === "string" ? row : undefined;
 }
 
-/** A file written in ~64 KB writes, with the errors of common/output-files.ts. */
+/**
+ * A file written in ~64 KB writes of whole lines, with the errors of common/output-files.ts; opened
+ * for appending, so a sweep's workers can append their own lines beside it (sweeps/worker.ts).
+ */
 class BufferedFile {
   private readonly fd: number;
   private buffer = "";
   constructor(private readonly file: string) {
-    try {
-      this.fd = openSync(file, "w");
-    } catch (err) {
-      throw writeFailure(err, file, "--out");
-    }
+    this.fd = openAppending(file, true);
   }
   write(text: string): void {
     this.buffer += text;
@@ -194,7 +196,8 @@ class BufferedFile {
       closeSync(this.fd);
     }
   }
-  private flush(): void {
+  flush(): void {
+    if (this.buffer === "") return;
     writeAll(this.fd, this.buffer, this.file, "results.jsonl is complete: free space and run attnsim merge on the folder to aggregate it again");
     this.buffer = "";
   }
@@ -249,7 +252,7 @@ export class Aggregator {
     const lineOf = () => (line ??= csvLine(this.spec, row));
     this.front.add(row, lineOf);
     if (row.status === "ok") {
-      for (const o of this.spec.objectives) this.offerBest(o, { value: value(row, o.metric), key: row.key, workload: row.workload, params: row.params });
+      for (const o of this.spec.objectives) this.offerBest(o, { value: value(row, o.metric), index: row.index, key: row.key, workload: row.workload, params: row.params });
     }
     this.csv?.(`${lineOf()}\n`);
   }
@@ -283,7 +286,7 @@ export class Aggregator {
     const summary: SweepSummary = {
       name: this.spec.name, rows: this.rows, ok: this.counts.ok, violates: this.counts.violates, infeasible: this.counts.infeasible,
       infeasibleByClass: this.infeasibleByClass, errors: this.counts.error,
-      reasons: [...this.reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, count]) => {
+      reasons: [...this.reasons.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, 20).map(([k, count]) => {
         const [status, reason] = k.split("\u0000") as [string, string];
         return { status, reason, count };
       }),
@@ -293,11 +296,11 @@ export class Aggregator {
     return summary;
   }
 
-  /** The best point of an objective so far: the first of the best, in row order. */
+  /** The best point of an objective so far; of equal values, the lowest row index. */
   private offerBest(o: Objective, cand: NonNullable<SweepSummary["best"][string]>): void {
     const k = `${o.sense} ${o.metric}`;
     const cur = this.best[k];
-    if (cur === null || cur === undefined || (o.sense === "minimize" ? cand.value < cur.value : cand.value > cur.value)) this.best[k] = cand;
+    if (cur === null || cur === undefined || (o.sense === "minimize" ? cand.value < cur.value : cand.value > cur.value) || (cand.value === cur.value && cand.index < cur.index)) this.best[k] = cand;
   }
 
   private countReason(key: string, n: number): void {
@@ -320,11 +323,16 @@ export function digestRows(spec: AggregateSpec, rows: readonly Row[]): BatchDige
   return a.digest(csv);
 }
 
-/** results.csv written as rows arrive (a fresh sweep's main process), in ~64 KB writes. */
-export function openCsv(spec: AggregateSpec, dir: string): { write: (text: string) => void; close: () => void } {
-  const csv = new BufferedFile(inside(dir, "results.csv"));
+/**
+ * results.csv written as rows arrive (a fresh sweep's main process), in ~64 KB writes; the header is
+ * written at once, before any worker appends rows (`file` is the path they append to).
+ */
+export function openCsv(spec: AggregateSpec, dir: string): { file: string; write: (text: string) => void; close: () => void } {
+  const file = inside(dir, "results.csv");
+  const csv = new BufferedFile(file);
   csv.write(`${csvHeader(spec).join(",")}\n`);
-  return { write: (text) => csv.write(text), close: () => csv.close() };
+  csv.flush();
+  return { file, write: (text) => csv.write(text), close: () => csv.close() };
 }
 
 /** Stream results.jsonl into results.csv, pareto.csv and the summary (returned and written); each key once, the first row wins. */

@@ -13,18 +13,19 @@
  * another spec's folder is refused), and a write that fails (a full disk) stops the sweep with an
  * OutputError: the rows written before it stay, and `--resume` continues from them.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { InputError } from "../common/input-error.js";
-import { inside, OutputError, writeAll, writeFailure } from "../common/output-files.js";
+import { appendLines, inside, openAppending, OutputError, writeAll } from "../common/output-files.js";
 import type { PointTask, Row } from "./evaluate-point.js";
 import { aggregate, aggregateSpecOf, Aggregator, openCsv, readLines, readRows, type SweepSummary } from "./aggregate.js";
 import { assign, dimensions, pointKey, type ResolvedSweep } from "./spec.js";
 import { samplerFor, type Outcome, type Sampler } from "./samplers.js";
 import { KeySet } from "./key-set.js";
 import { lockFolder, readSweepMeta, sweepMeta, writeSweepMeta, type SweepMeta } from "./sweep-folder.js";
-import { evaluateBatch, failedBatch, gridTask, taskPoints, type WorkerResult } from "./worker.js";
-import { isolating, WorkerPool } from "./worker-pool.js";
+import { evaluateBatch, failedBatch, gridTask, taskPoints, type WorkerResult, type WorkerTask } from "./worker.js";
+import { BatchFailure, isolating, WorkerPool } from "./worker-pool.js";
+import { outputSizes, salvageRows } from "./salvage.js";
 import { SweepError } from "./sweep-error.js";
 
 export { failedBatch } from "./worker.js";
@@ -172,22 +173,41 @@ class Outcomes {
   }
 }
 
+/** The output files a local pool's workers append to (worker.ts WorkerTask.out). */
+type Out = NonNullable<WorkerTask["out"]>;
+
 /** How a batch evaluated in this thread runs (timed, when the runner may move to workers). */
 type Here = <T>(run: () => T) => T;
 
-/** Where the batches go: this thread, local worker processes, or a backend; failed batches are split. */
-function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined, here: Here = (run) => run()): (points: PointTask[]) => Promise<WorkerResult> {
+/** A pool's run whose failures say where the output files ended when the batch was handed over (for salvageRows). */
+function appending<T>(out: Out, run: (items: T[]) => Promise<WorkerResult>): (items: T[]) => Promise<WorkerResult> {
+  return async (items) => {
+    const since = outputSizes(out);
+    try {
+      return await run(items);
+    } catch (err) {
+      if (err instanceof BatchFailure) err.since = since;
+      throw err;
+    }
+  };
+}
+
+/**
+ * Where the batches go: this thread, local worker processes (which append their rows to the files
+ * named by `out` themselves), or a backend; failed batches are split.
+ */
+function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run()): (points: PointTask[]) => Promise<WorkerResult> {
   const backend = options.backend;
   const failed = (part: PointTask[], reason: string) => failedBatch(part, reason, wantRows);
   if (backend) return (points) => isolating(points, wantRows, (part) => backend.evaluate(part, wantRows), failed);
-  if (pool) return (points) => isolating(points, wantRows, (part) => pool.run({ specFile: spec.file, points: part, wantRows }), failed);
+  if (pool) return (points) => isolating(points, wantRows, appending(out, (part) => pool.run({ specFile: spec.file, points: part, wantRows, out })), failed, (items, failure) => salvageRows(spec, out, items, (p) => p.index, failure, wantRows));
   return async (points) => here(() => evaluateBatch(spec, points, wantRows));
 }
 
 /** A grid sweep's batches of row indices: the worker (or this thread) makes their points (worker.ts gridTask). */
-function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined, here: Here = (run) => run()): (indices: number[]) => Promise<WorkerResult> {
+function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run()): (indices: number[]) => Promise<WorkerResult> {
   const failed = (part: number[], reason: string) => failedBatch(part.map((i) => gridTask(spec, i)), reason, false);
-  if (pool) return (indices) => isolating(indices, false, (part) => pool.run({ specFile: spec.file, indices: part, wantRows: false }), failed);
+  if (pool) return (indices) => isolating(indices, false, appending(out, (part) => pool.run({ specFile: spec.file, indices: part, wantRows: false, out })), failed, (items, failure) => salvageRows(spec, out, items, (i) => i, failure, false));
   return async (indices) => here(() => evaluateBatch(spec, taskPoints(spec, { indices }), false));
 }
 
@@ -251,13 +271,9 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
     else done.add(r.key);
     outcomes?.known(r);
   });
-  let fd: number;
-  try {
-    writeSweepMeta(options.outDir, meta);
-    fd = openSync(file, options.resume ? "a" : "w");
-  } catch (err) {
-    throw writeFailure(err, file, "--out");
-  }
+  // Opened for appending: local worker processes append their own rows to the same file.
+  writeSweepMeta(options.outDir, meta);
+  const fd = openAppending(file, !options.resume);
   // A kill can tear the last line mid-write: start on a fresh line, or the first new row would be
   // glued to the fragment and lost with it.
   if (options.resume && !endsWithNewline(file)) writeAll(fd, "\n", file, RESUME_ADVICE);
@@ -276,6 +292,8 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
     }
     aggregator = new Aggregator(aggregateSpec, csv.write);
   }
+  // What local worker processes append to themselves (results.csv only on a fresh run).
+  const out: Out = { results: file, ...(csv ? { csv: csv.file } : {}) };
   const backend = options.backend;
   // Unset workers: this thread first, the pool once this thread has spent the pool's start-up.
   const auto = !backend && options.workers === undefined;
@@ -292,12 +310,12 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
       if (auto && !pool && inThreadSeconds >= IN_THREAD_BUDGET_SECONDS) {
         workers = defaultWorkers();
         pool = startPool(workers);
-        [evaluate, evaluateIndices] = [evaluator(spec, options, sampler.learns, pool), indexEvaluator(spec, pool)];
+        [evaluate, evaluateIndices] = [evaluator(spec, options, sampler.learns, pool, out), indexEvaluator(spec, pool, out)];
       }
     }
   };
-  let evaluate = evaluator(spec, options, sampler.learns, pool, timedHere);
-  let evaluateIndices = indexEvaluator(spec, pool, timedHere);
+  let evaluate = evaluator(spec, options, sampler.learns, pool, out, timedHere);
+  let evaluateIndices = indexEvaluator(spec, pool, out, timedHere);
 
   const W = spec.workloads.length;
   const shard = options.shard ?? { index: 0, count: 1 };
@@ -309,33 +327,40 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
     const rate = evaluated / Math.max(seconds, 1e-9);
     options.onProgress?.({ done: evaluated + skipped, total, skipped, errors, ratePerSecond: rate, etaSeconds: rate > 0 ? (total - evaluated - skipped) / rate : Infinity });
   };
-  // Rows count as done only once written. A write that fails (a full disk) is cut back to its last
-  // whole row, which the progress counts; nothing more is recorded, and the points not written are
-  // evaluated again on resume.
-  let fileBytes = fstatSync(fd).size;
+  // Rows count as done only once written (by this process, or by the worker that evaluated them).
+  // A write that fails (a full disk) is cut back to its last whole row, which the progress counts;
+  // nothing more is recorded, and the points not written are evaluated again on resume.
   const record = (result: WorkerResult) => {
-    if (failed || result.count === 0) return;
-    try {
-      writeAll(fd, result.lines, file, RESUME_ADVICE);
-      fileBytes += Buffer.byteLength(result.lines);
-    } catch (err) {
-      failed = err instanceof Error ? err : new SweepError(String(err));
-      if (err instanceof OutputError) {
-        const written = Buffer.from(result.lines).subarray(0, err.writtenBytes);
-        const whole = written.lastIndexOf(0x0a) + 1;
-        try {
-          ftruncateSync(fd, fileBytes + whole);
-        } catch {
-          // the torn tail stays; a resume skips it
-        }
-        evaluated += written.subarray(0, whole).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
+    if (result.count === 0) return;
+    if (result.failure) {
+      failed ??= new OutputError(result.failure.file, result.failure.code, RESUME_ADVICE);
+      evaluated += result.count;
+      report();
+      return;
+    }
+    if (failed) {
+      // Rows a worker appended itself are recorded, even after the sweep stopped; nothing more is written here.
+      if (result.lines === "") {
+        evaluated += result.count;
         report();
       }
       return;
     }
+    if (result.lines) {
+      try {
+        appendLines(fd, result.lines, file, RESUME_ADVICE);
+      } catch (err) {
+        failed = err instanceof Error ? err : new SweepError(String(err));
+        if (err instanceof OutputError) {
+          evaluated += err.linesKept;
+          report();
+        }
+        return;
+      }
+    }
     if (aggregator) {
-      if (result.digests) for (const d of result.digests) aggregator.addDigest(d);
-      else readLines(result.lines, (row) => aggregator!.add(row));
+      for (const d of result.digests ?? []) aggregator.addDigest(d);
+      if (result.undigested) readLines(result.undigested, (row) => aggregator!.add(row));
     }
     evaluated += result.count;
     errors += result.errors;
@@ -449,12 +474,7 @@ export async function mergeSweeps(dirs: string[], outDir: string): Promise<Sweep
   try {
     writeSweepMeta(outDir, meta);
     const file = inside(outDir, "results.jsonl");
-    let fd: number;
-    try {
-      fd = openSync(file, "w");
-    } catch (err) {
-      throw writeFailure(err, file, "--out");
-    }
+    const fd = openAppending(file, true);
     const seen = new KeySet();
     try {
       for (const dir of dirs) {

@@ -20,10 +20,18 @@ import { joinResults, type WorkerResult, type WorkerTask } from "./worker.js";
 
 /** A batch that failed as a whole: its worker died, hung, or the remote job failed. */
 export class BatchFailure extends Error {
+  /** Sizes of the output files when the batch was handed over (a worker that appends its own rows may have written some before it failed). */
+  since?: { results: number; csv?: number };
   constructor(message: string) {
     super(message);
     this.name = "BatchFailure";
   }
+}
+
+/** Rows of a failed batch that its process had appended already, and the batch's items that remain. */
+export interface Salvage<T> {
+  result: WorkerResult;
+  rest: T[];
 }
 
 export interface WorkerPoolOptions {
@@ -165,13 +173,19 @@ export class WorkerPool {
  * Evaluate a batch with `run`; if it fails as a whole, evaluate each of its points on its own, so
  * that only the points that fail alone become error rows (with the reason), in the batch's order.
  * The batch's items are points or (a grid sweep) row indices; `failed` makes a lone item's error row.
+ * `salvage` finds the rows a failed batch's process appended to the output files before it failed
+ * (workers that write their own rows); those items are done and are not evaluated again.
  */
-export async function isolating<T>(items: T[], wantRows: boolean, run: (items: T[]) => Promise<WorkerResult>, failed: (items: T[], reason: string) => WorkerResult): Promise<WorkerResult> {
+export async function isolating<T>(items: T[], wantRows: boolean, run: (items: T[]) => Promise<WorkerResult>, failed: (items: T[], reason: string) => WorkerResult, salvage?: (items: T[], failure: BatchFailure) => Salvage<T>): Promise<WorkerResult> {
   try {
     return await run(items);
   } catch (err) {
     if (!(err instanceof BatchFailure)) throw err;
-    if (items.length === 1) return failed(items, err.message);
-    return joinResults(await Promise.all(items.map((p) => isolating([p], wantRows, run, failed))), wantRows);
+    const saved = salvage?.(items, err);
+    const rest = saved?.rest ?? items;
+    const parts = saved && saved.result.count > 0 ? [saved.result] : [];
+    if (rest.length === 0) return joinResults(parts, wantRows);
+    if (items.length === 1) return joinResults([...parts, failed(rest, err.message)], wantRows);
+    return joinResults([...parts, ...(await Promise.all(rest.map((p) => isolating([p], wantRows, run, failed, salvage))))], wantRows);
   }
 }

@@ -5,10 +5,16 @@
  * stays free to propose points), and the rows themselves when the sampler learns from them.
  * worker-process.ts runs it in the pool's processes; an in-thread sweep calls evaluateBatch.
  *
+ * A local pool's task also names the output files (`out`): the worker appends its rows to
+ * results.jsonl (and their lines to results.csv, on a fresh run) itself, and sends back only their
+ * counts and digests, so rows never cross the IPC channel and the main process, which shares the
+ * cores with the workers, neither receives nor writes them.
+ *
  * A grid sweep's task names its rows by index only (`indices`): the worker owns those rows and
  * makes their parameters and keys itself (gridTask, the same assignment and key as the main
  * thread's loop), so the main thread neither evaluates parameter expressions nor sends parameters.
  */
+import { appendLines, openAppending, OutputError } from "../common/output-files.js";
 import { evaluatePoint, type PointTask, type Row } from "./evaluate-point.js";
 import { assign, dimensions, loadSweep, pointKey, type ResolvedSweep } from "./spec.js";
 import { aggregateSpecOf, digestRows, type BatchDigest } from "./aggregate.js";
@@ -25,19 +31,30 @@ export interface WorkerTask {
   indices?: number[];
   /** Return the rows too (a learning sampler needs their objectives). */
   wantRows: boolean;
+  /**
+   * Append the rows here instead of returning their lines: results.jsonl, and results.csv on a
+   * fresh run (a resumed run aggregates from results.jsonl at its end). Absolute paths, opened for
+   * appending by the main process already.
+   */
+  out?: { results: string; csv?: string };
 }
 
 export interface WorkerResult {
+  /** results.jsonl lines the main process still has to append ("" when the worker appended them). */
   lines: string;
   count: number;
   errors: number;
   rows?: Row[];
   /**
    * What the rows add to the aggregates, one digest per evaluated part (aggregate.ts BatchDigest),
-   * so the main process need not parse the lines again; absent for rows made elsewhere (a failed
-   * batch's error rows), whose lines the main process reads instead.
+   * so the main process need not parse the lines again; a digest's `csv` is "" when the worker
+   * appended those lines to results.csv itself.
    */
   digests?: BatchDigest[];
+  /** Lines of the rows no digest covers (a failed batch's error rows), which the main process parses to aggregate them. */
+  undigested?: string;
+  /** The worker could not append to an output file (a full disk): the sweep stops; `count` rows were kept. */
+  failure?: { file: string; code: string };
 }
 
 let current: { id: string; spec: ResolvedSweep } | undefined;
@@ -71,25 +88,28 @@ function transportable(d: BatchDigest): boolean {
   return d.front.every((e) => e.values.every(Number.isFinite)) && Object.values(d.best).every((b) => b === null || Number.isFinite(b.value));
 }
 
-function serialise(rows: Row[], wantRows: boolean, spec?: ResolvedSweep): WorkerResult {
-  const digest = spec && rows.length > 0 ? digestRows(aggregateSpecOf(spec), rows) : undefined;
+/** `digest`: make the rows' digest; "if-transportable": only if it survives JSON (see transportable). */
+function serialise(rows: Row[], wantRows: boolean, spec?: ResolvedSweep, digest: "always" | "if-transportable" = "if-transportable"): WorkerResult {
+  const made = spec && rows.length > 0 ? digestRows(aggregateSpecOf(spec), rows) : undefined;
+  const lines = rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : "");
+  const digested = made !== undefined && (digest === "always" || transportable(made));
   return {
-    lines: rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : ""),
+    lines,
     count: rows.length,
     errors: rows.reduce((n, r) => n + (r.status === "error" ? 1 : 0), 0),
     ...(wantRows ? { rows } : {}),
-    ...(digest && transportable(digest) ? { digests: [digest] } : {}),
+    ...(digested ? { digests: [made] } : rows.length > 0 ? { undigested: lines } : {}),
   };
 }
 
 /** Evaluate a batch and serialise it; `onPoint` hears of each finished point (the pool's heartbeat). */
-export function evaluateBatch(spec: ResolvedSweep, points: PointTask[], wantRows: boolean, onPoint?: (done: number) => void): WorkerResult {
+export function evaluateBatch(spec: ResolvedSweep, points: PointTask[], wantRows: boolean, onPoint?: (done: number) => void, digest?: "always"): WorkerResult {
   const rows = points.map((p, i) => {
     const row = evaluatePoint(spec, p);
     onPoint?.(i + 1);
     return row;
   });
-  return serialise(rows, wantRows, spec);
+  return serialise(rows, wantRows, spec, digest);
 }
 
 /** Error rows for points evaluated as a batch that failed as a whole (each named, with the reason). */
@@ -99,18 +119,65 @@ export function failedBatch(points: PointTask[], reason: string, wantRows: boole
 
 /** Results of consecutive parts of a batch, as one. */
 export function joinResults(parts: WorkerResult[], wantRows: boolean): WorkerResult {
+  const failure = parts.find((p) => p.failure)?.failure;
+  const undigested = parts.map((p) => p.undigested ?? "").join("");
   return {
     lines: parts.map((p) => p.lines).join(""),
     count: parts.reduce((n, p) => n + p.count, 0),
     errors: parts.reduce((n, p) => n + p.errors, 0),
     ...(wantRows ? { rows: parts.flatMap((p) => p.rows ?? []) } : {}),
-    ...(parts.every((p) => p.digests || p.count === 0) ? { digests: parts.flatMap((p) => p.digests ?? []) } : {}),
+    digests: parts.flatMap((p) => p.digests ?? []),
+    ...(undigested ? { undigested } : {}),
+    ...(failure ? { failure } : {}),
   };
+}
+
+/** The process that started this one: a sweep's main process, for a pool's worker. */
+const parentAtStart = process.ppid;
+
+/** Output files this process appends to, by path (opened once per process). */
+const appending = new Map<string, number>();
+
+/**
+ * Appends a batch's rows to the output files named by the task: its results.jsonl lines, then its
+ * results.csv lines (taken out of the digests, which then travel without them). A full disk ends
+ * the batch with `failure` and the count of whole rows kept.
+ */
+function append(result: WorkerResult, out: NonNullable<WorkerTask["out"]>): WorkerResult {
+  const write = (file: string, text: string) => {
+    let fd = appending.get(file);
+    if (fd === undefined) appending.set(file, (fd = openAppending(file, false)));
+    appendLines(fd, text, file);
+  };
+  let file = out.results;
+  try {
+    if (result.lines) write(file, result.lines);
+    const written = { ...result, lines: "" };
+    if (out.csv && result.digests) {
+      file = out.csv;
+      const csv = result.digests.map((d) => d.csv).join("");
+      if (csv) write(file, csv);
+      written.digests = result.digests.map((d) => ({ ...d, csv: "" }));
+    }
+    return written;
+  } catch (err) {
+    if (!(err instanceof OutputError)) throw err;
+    const kept = file === out.results ? err.linesKept : result.count;
+    return { lines: "", count: kept, errors: 0, failure: { file: err.file, code: err.code } };
+  }
 }
 
 export function runTask(task: WorkerTask, onPoint?: (done: number) => void): WorkerResult {
   const id = task.specId ?? task.specFile;
   if (!current || current.id !== id) current = { id, spec: task.spec ?? loadSweep(task.specFile) };
   onPoint?.(0); // loaded: from here a death is the points', not the worker's start-up
-  return evaluateBatch(current.spec, taskPoints(current.spec, task), task.wantRows, onPoint);
+  // A local pool's results travel by V8 serialisation, which keeps NaN and Infinity: always a digest.
+  const result = evaluateBatch(current.spec, taskPoints(current.spec, task), task.wantRows, onPoint, task.out ? "always" : undefined);
+  if (!task.out) return result;
+  // A process whose sweep has gone (the main process was killed) writes nothing: its rows could
+  // land beside those of a resumed run. Its points are not recorded, so a resume evaluates them.
+  // (A dead parent shows as a new parent process id at once; the IPC channel's state only once
+  // this process's event loop has run, after the batch.)
+  if (process.connected === false || process.ppid !== parentAtStart) return result;
+  return append(result, task.out);
 }

@@ -80,6 +80,25 @@ describe("a poison point in a 1,000-point sweep (local worker processes)", () =>
   }, 120_000);
 });
 
+describe("a worker that dies after appending its rows, before it replies", () => {
+  it("its rows are found in the files and counted once: not evaluated again, not written twice, no error row", async () => {
+    const spec = faultSpec("poison-reply", 200);
+    const out = join(dir, "poison-reply");
+    const env = { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "100", POISON_INDEX: "99", POISON_MODE: "heap", POISON_AT: "reply" };
+    const run = await attnsim(["sweep", spec, "--workers", "2", "--worker-heap", "64", "--batch", "16", "--out", out], env);
+    expect(run.code, run.stderr).toBe(0);
+    const all = rows(out);
+    expect(all).toHaveLength(200);
+    expect(new Set(all.map((r) => r.key)).size).toBe(200);
+    expect(all.every((r) => r.status === "ok")).toBe(true);
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { rows: number; ok: number; errors: number };
+    expect([summary.rows, summary.ok, summary.errors]).toEqual([200, 200, 0]);
+    const csv = readFileSync(join(out, "results.csv"), "utf8").trim().split("\n").slice(1);
+    expect(csv).toHaveLength(200);
+    expect(new Set(csv.map((l) => l.split(",")[1])).size).toBe(200);
+  }, 120_000);
+});
+
 describe("one writer per output folder, one spec per folder", () => {
   it("a second sweep into a folder another sweep holds is refused; the first ends with every row once", async () => {
     const spec = loadSweep(faultSpec("locked", 60));
@@ -132,15 +151,22 @@ describe("a full disk", () => {
 
   // A small tmpfs fills mid-sweep: the progress must count only rows written, the file must hold
   // whole rows only, and a resume with room must end with every row once.
-  const mount = join(dir, "tmpfs");
-  mkdirSync(mount, { recursive: true });
-  const mounted = process.platform === "linux" && spawnSync("mount", ["-t", "tmpfs", "-o", "size=96k", "tmpfs", mount]).status === 0;
-  it.runIf(mounted)("filling up mid-sweep keeps every whole row, reports only those, and --resume completes it", async () => {
+  // With workers 2, the worker processes append their own rows and meet the full disk themselves.
+  const mountAt = (workers: number) => join(dir, `tmpfs-${workers}`);
+  const mounted = [0, 2].every((workers) => {
+    mkdirSync(mountAt(workers), { recursive: true });
+    return process.platform === "linux" && spawnSync("mount", ["-t", "tmpfs", "-o", "size=96k", "tmpfs", mountAt(workers)]).status === 0;
+  });
+  afterAll(() => {
+    for (const workers of [0, 2]) spawnSync("umount", [mountAt(workers)]); // a test filtered out leaves its mount
+  });
+  it.runIf(mounted).each([0, 2])("filling up mid-sweep (workers %i) keeps every whole row, reports only those, and --resume completes it", async (workers) => {
+    const mount = mountAt(workers);
     try {
-      const spec = faultSpec("tmpfs", 400);
+      const spec = faultSpec(`tmpfs-${workers}`, 400);
       const out = join(mount, "out");
       let lastDone = 0;
-      await expect(runSweep(loadSweep(spec), { outDir: out, workers: 0, batchSize: 16, onProgress: (p) => (lastDone = p.done) })).rejects.toThrow(/no space left on the device/);
+      await expect(runSweep(loadSweep(spec), { outDir: out, workers, batchSize: 16, onProgress: (p) => (lastDone = p.done) })).rejects.toThrow(/no space left on the device/);
       const text = readFileSync(join(out, "results.jsonl"), "utf8");
       expect(text.endsWith("\n")).toBe(true);
       const whole = text.split("\n").slice(0, -1);
@@ -149,7 +175,7 @@ describe("a full disk", () => {
       expect(whole.every((l) => JSON.parse(l))).toBe(true);
       expect(lastDone).toBe(whole.length);
       // Room again: move the folder to the real disk and resume there.
-      const moved = join(dir, "tmpfs-resumed");
+      const moved = join(dir, `tmpfs-resumed-${workers}`);
       mkdirSync(moved);
       for (const f of readdirSync(out)) writeFileSync(join(moved, f), readFileSync(join(out, f)));
       rmSync(join(moved, ".attnsim.lock"), { force: true });
