@@ -5,6 +5,7 @@
  *                                       10,000 points in this thread, on 1 and on 2 workers
  *   node dist/bench/sweep.js --100k     100,000 points, 1 and 2 workers interleaved (1, 2, 1, 2)
  *   node dist/bench/sweep.js --million  1,000,000 points on 2 workers: time and peak RSS
+ *   --machine                            with --100k or --million: also the machine's own 2-process scaling
  *
  * Every line carries the machine's load (os.loadavg, 1 minute) at its start and end: the project's
  * machines have 2 cores shared with other work, and a ratio of wall times measured under load says
@@ -85,8 +86,40 @@ function line(label: string, r: Run, extra = ""): void {
   console.log(`${label.padEnd(22)} ${fmt(r.points / r.sweepSeconds)} points/s, ${r.sweepSeconds.toFixed(2).padStart(6)} s, CPU ${fmt(r.cpuMicrosPerPoint)} us/point (all processes; main ${fmt(r.mainCpuMicrosPerPoint).trim()}), peak RSS ${r.peakRssMb.toFixed(0)} MB (process tree), load ${r.load}${extra}`);
 }
 
+/**
+ * What 2 processes at once give on this machine, whatever attnsim does: a fixed kernel run in one
+ * process, then in two at once (V8 --single-threaded, as the workers run), throughput ratio. Two
+ * kernels: arithmetic on locals (no memory traffic) and allocation of short-lived objects (what an
+ * evaluation does: ~70-150 KB per point). On this project's 2 vCPUs (2026-12-01) the first gives
+ * ~2.0x and the second ~1.4-1.6x: the 2-worker figures below cannot exceed the second by much.
+ */
+async function machineScaling(): Promise<void> {
+  const { spawn } = await import("node:child_process");
+  const kernels = {
+    arithmetic: "let x = 0; for (let i = 0; i < 1e8; i++) x = (x * 1103515245 + 12345 + i) % 2147483647; if (x < 0) console.log(x);",
+    allocation: "let s = 0; for (let r = 0; r < 20; r++) { const a = []; for (let i = 0; i < 200000; i++) a.push({ i, v: [i, i + 1], k: 'k' + (i % 100) }); s += a.length; } if (s < 0) console.log(s);",
+  };
+  const run = (code: string, n: number) => new Promise<number>((resolve, reject) => {
+    const t0 = performance.now();
+    let left = n;
+    for (let k = 0; k < n; k++) {
+      spawn(process.execPath, ["--single-threaded", "-e", code], { stdio: "ignore" }).on("exit", (c) => (c === 0 ? --left === 0 && resolve((performance.now() - t0) / 1000) : reject(new Error(`kernel exit ${c}`))));
+    }
+  });
+  for (const [name, code] of Object.entries(kernels)) {
+    const loadBefore = load();
+    const one = await run(code, 1), two = await run(code, 2);
+    console.log(`machine: ${name.padEnd(10)} kernel, 1 process ${one.toFixed(2)} s, 2 at once ${two.toFixed(2)} s: ${((2 * one) / two).toFixed(2)}x the throughput of one, load ${loadBefore}-${load()}`);
+  }
+}
+
 const hundred = process.argv.includes("--100k");
 const million = process.argv.includes("--million");
+
+if (!hundred && !million || process.argv.includes("--machine")) {
+  console.log("\nWhat two processes at once give on this machine (the ceiling of a 2-worker speed-up)");
+  await machineScaling();
+}
 
 if (!hundred && !million) {
   console.log("\nSweep start-up and small sweeps (bert-base seq 128 on edge-npu; load = os.loadavg 1-minute, before-after)");
