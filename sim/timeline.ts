@@ -337,20 +337,20 @@ export function peakWindowAverage(segments: ArrayLike<number>, count: number, wi
   cumulative[0] = 0;
   for (let i = 0; i < count; i++) cumulative[i + 1] = cumulative[i]! + (segments[i * 3 + 1]! - segments[i * 3]!) * segments[i * 3 + 2]!;
   if (window >= total) return total > 0 ? cumulative[count]! / total : 0;
-  // Energy from t0 to x, read with four cursors (segment indices) that only move forward.
-  let jStartsAt = 0, jStartsTo = 0, jEndsAt = 0, jEndsFrom = 0;
+  // Energy from t0 to x, read with two cursors (segment indices) that only move forward. At a
+  // segment's own start or end it is the running sum itself (segments are contiguous: each starts
+  // at the bit-identical time the one before ends, so it is the same number energyTo would give).
+  let jStartsTo = 0, jEndsFrom = 0;
   let best = 0;
   for (let i = 0; i < count; i++) {
     const s = segments[i * 3]!, e = segments[i * 3 + 1]!;
     if (s + window <= tEnd) {
       jStartsTo = cursorAt(segments, t0, tEnd, s + window, jStartsTo);
-      jStartsAt = cursorAt(segments, t0, tEnd, s, jStartsAt);
-      best = Math.max(best, energyTo(segments, cumulative, count, t0, tEnd, s + window, jStartsTo) - energyTo(segments, cumulative, count, t0, tEnd, s, jStartsAt));
+      best = Math.max(best, energyTo(segments, cumulative, count, t0, tEnd, s + window, jStartsTo) - cumulative[i]!);
     }
     if (e - window >= t0) {
-      jEndsAt = cursorAt(segments, t0, tEnd, e, jEndsAt);
       jEndsFrom = cursorAt(segments, t0, tEnd, e - window, jEndsFrom);
-      best = Math.max(best, energyTo(segments, cumulative, count, t0, tEnd, e, jEndsAt) - energyTo(segments, cumulative, count, t0, tEnd, e - window, jEndsFrom));
+      best = Math.max(best, cumulative[i + 1]! - energyTo(segments, cumulative, count, t0, tEnd, e - window, jEndsFrom));
     }
   }
   return best / window;
