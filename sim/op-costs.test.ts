@@ -97,6 +97,33 @@ describe("compiled op costs: bit-identical to the plain path", () => {
     ), { numRuns: 30 });
   });
 
+  it("designs resolved by parts share a unit's op costs only where nothing else they read changed (clock, levels, op overheads)", () => {
+    // Resolved by parts, the DSP is one object in all of these; its costs may be reused across
+    // designs only when the levels, the reference clock and the op kinds' overhead and efficiency
+    // are the same too. Each design three times (the first sees the pair, the second keeps it,
+    // the third reads it), each equal to the plain path.
+    const file = locateDesign("edge-npu");
+    const base = readDocument(file) as Record<string, unknown> & { memory: Record<string, unknown>[]; technology: Record<string, unknown> };
+    const variants: unknown[] = [
+      base,
+      { ...base, memory: [{ ...base.memory[0], bandwidth: "3 GB/s" }, ...base.memory.slice(1)] },
+      { ...base, system: { opOverhead: { softmax: "2 us", layernorm: "1 us" }, opEfficiency: { softmax: 0.5 } } },
+      { ...base, technology: { ...base.technology, frequency: "700 MHz" } },
+    ];
+    const trace = buildPresetTrace("bert-base", { seqLen: 64 });
+    const shared = () => memoStats().find((m) => m.name === "sim.unit-op-costs")!.hits;
+    const before = shared();
+    for (let round = 0; round < 3; round++) {
+      for (const doc of variants) {
+        const design = resolveDesign(structuredClone(doc), file, { reuseParts: true });
+        const plain = simulateSummary(design, trace, { reference: true });
+        const compiled = simulateSummary(design, trace, { remember: false });
+        expect(compiled.ok && compiled.summary).toStrictEqual(plain.ok && plain.summary);
+      }
+    }
+    expect(shared()).toBeGreaterThan(before); // the third round read shared costs
+  });
+
   it("an infeasible design gives the plain path's reasons", () => {
     const trace = buildPresetTrace("bert-base", { seqLen: 32 });
     const design = loadDesign("mcu-class");

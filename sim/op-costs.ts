@@ -17,7 +17,7 @@ import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { AssignedOp, OpContext, Operand, UnitCost } from "../hardware-models/unit-model.js";
-import { objectMemo, ownedMemo } from "../common/memo.js";
+import { MEMO_CAPACITY, objectMemo, ownedMemo } from "../common/memo.js";
 import type { Placement } from "./placement.js";
 
 /** One op on its unit: sums over its steps (one unless the op grows), before weight and repeat. */
@@ -179,6 +179,33 @@ export type OpCostTable =
 
 const costTables = ownedMemo<Design, number, OpCostTable>("sim.op-costs");
 
+/**
+ * Op costs shared across designs (a sweep's points): an op's cost reads its unit, the op and its
+ * operands (the placement's signature), the memory levels (bandwidth and energy per byte), the
+ * reference clock and the op kind's overhead and efficiency, nothing else of the design. Under
+ * `resolveDesign(..., { reuseParts: true })` a unit or level whose section did not change is the
+ * same object, so a point that changes only the NPU reuses the DSP's costs. Keyed by the unit
+ * object, then by the levels' identities, the clock, the kind's system figures and the signature.
+ * A (unit, levels) pair's costs are kept only once that pair is seen in a second design: a unit
+ * whose section changes at every point would only fill the memo with costs no point reads again
+ * (and V8's old space with them).
+ */
+const sharedCosts = ownedMemo<UnitSpec, string, OpCost>("sim.unit-op-costs");
+const pairsSeen = objectMemo<UnitSpec, Set<string>>("sim.unit-op-costs-seen");
+const levelIds = objectMemo<object, number>("sim.level-ids");
+let nextLevelId = 0;
+
+/**
+ * The reference clock and the identities of a design's memory levels, as a key. (The clock is
+ * implied by the unit today: a unit is resolved again when the design's clock changes. It stays in
+ * the key so the rule does not rest on that.)
+ */
+function contextKey(design: Design): string {
+  let key = `${design.technology.frequencyHz}`;
+  for (const level of design.memory) key += `,${levelIds.lookup(level) ?? levelIds.store(level, nextLevelId++)}`;
+  return key;
+}
+
 /** The op costs of `design` on `trace` placed by `placement`, each distinct (unit, signature) costed once, remembered per design. */
 export function compiledOpCosts(design: Design, trace: Trace, placement: Placement, remember = true): OpCostTable {
   const signatures = signatureTables.lookup(placement) ?? signatureTables.store(placement, signaturesOf(trace, placement));
@@ -195,6 +222,16 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
   const opCosts: OpCost[] = [];
   const byKey = new Map<number, OpCost>();
   const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
+  const context = contextKey(design);
+  // Per unit: whether its costs in this context are shared (kept or read) across designs.
+  const shares = units.map((unit) => {
+    const seen = pairsSeen.lookup(unit) ?? pairsSeen.store(unit, new Set());
+    if (seen.has(context)) return true;
+    if (seen.size >= MEMO_CAPACITY) seen.clear();
+    seen.add(context);
+    return false;
+  });
+  const system = design.system;
   for (let i = 0; i < nOps; i++) {
     const op = trace.ops[i]!;
     const u = unitOfOp(design, trace, placement, i);
@@ -203,10 +240,15 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
     let oc = byKey.get(key);
     if (!oc) {
       const unit = units[u]!;
-      const operands = placement.operands[i]!;
-      const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory: design.memory };
-      if (!unitSupports(unit, op) || !unitCheck(unit, op, ctx).ok) return { feasible: false };
-      oc = costOp(design, unit, op, ctx, scratch, u);
+      const sharedKey = shares[u] ? `${context}|${system.opOverheadSeconds[op.kind]},${system.opEfficiency[op.kind]}|${signatures.id}:${signatures.signature[i]!}` : undefined;
+      oc = sharedKey === undefined ? undefined : sharedCosts.lookup(unit, sharedKey);
+      if (!oc) {
+        const operands = placement.operands[i]!;
+        const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory: design.memory };
+        if (!unitSupports(unit, op) || !unitCheck(unit, op, ctx).ok) return { feasible: false };
+        oc = costOp(design, unit, op, ctx, scratch, u);
+        if (sharedKey !== undefined) sharedCosts.store(unit, sharedKey, oc);
+      }
       byKey.set(key, oc);
     }
     opCosts.push(oc);
