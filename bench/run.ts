@@ -109,15 +109,19 @@ const FIGURES: Figure[] = [
   { label: "gpt2-small 128 + 1,000 generated, edge-npu", design: "edge-npu", model: "gpt2-small", build: { seqLen: 128, generate: 1000 }, perOp: false, target: 1_000 },
 ];
 
-/** One evaluation of `figure` by `build`; `fresh`: on a new copy of the design (nothing remembered for it). */
+/** One evaluation of `figure` by `build`; `fresh`: on a new copy of the design and its units (nothing remembered for them). */
 function evaluator(build: Build, figure: Figure, options: { reference?: boolean; fresh?: boolean } = {}): () => void {
   const design = build.loadDesign(figure.design);
   const trace = build.buildPresetTrace(figure.model, figure.build);
   const summarize = figure.perOp ? undefined : build.simulateSummary;
   // A new design each time is a sweep point: its table is not remembered (sweeps/evaluate-point.ts; a build without the option ignores it).
   const reference = { ...(options.reference ? { reference: true } : {}), ...(options.fresh ? { remember: false } : {}) };
+  // New unit objects too: op costs are shared across designs by unit object (sim/op-costs.ts), and
+  // a sweep point that changes a unit (the bench grid's NPU) costs that unit's ops afresh. Every
+  // unit new is the worst case: no unit's costs are shared.
+  const copy = (): Design => ({ ...design, units: design.units.map((u) => ({ ...u })) });
   return () => {
-    const o = summarize ? summarize(options.fresh ? { ...design } : design, trace, reference) : build.simulate(options.fresh ? { ...design } : design, trace, { perOp: figure.perOp, ...reference });
+    const o = summarize ? summarize(options.fresh ? copy() : design, trace, reference) : build.simulate(options.fresh ? copy() : design, trace, { perOp: figure.perOp, ...reference });
     if (!o.ok) throw new Error(`${figure.label}: infeasible`);
   };
 }

@@ -14,6 +14,7 @@
  */
 import { Type, type Static, type TObject } from "@sinclair/typebox";
 import { QuantityString } from "../common/schema.js";
+import { clearNumbers, zeros } from "../common/numbers.js";
 import type { Op, OpKind } from "../workloads/trace.js";
 import type { Precision } from "../workloads/precision.js";
 import type { EnergyTable, EnergyOrigin } from "./technology/energy-table.js";
@@ -145,9 +146,9 @@ export class UnitCost {
   readonly writeBytes: number[];
 
   constructor(levels: number, actions: number) {
-    this.counts = new Array<number>(actions).fill(0);
-    this.readBytes = new Array<number>(levels).fill(0);
-    this.writeBytes = new Array<number>(levels).fill(0);
+    this.counts = zeros(actions);
+    this.readBytes = zeros(levels);
+    this.writeBytes = zeros(levels);
   }
 
   read(level: number, bytes: number): void {
@@ -175,9 +176,9 @@ export function zeroCost(sharedLevels: number, actions: number, scratch?: UnitCo
     scratch.computeCycles = 0;
     scratch.interfaceCycles = 0;
     scratch.macs = 0;
-    scratch.counts.fill(0);
-    scratch.readBytes.fill(0);
-    scratch.writeBytes.fill(0);
+    clearNumbers(scratch.counts);
+    clearNumbers(scratch.readBytes);
+    clearNumbers(scratch.writeBytes);
     return scratch;
   }
   return new UnitCost(sharedLevels, actions);

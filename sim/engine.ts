@@ -34,6 +34,7 @@ import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
 import { chipEnergy, powerAtLoadW, type ChipEnergy } from "./chip-energy.js";
 import { objectMemo } from "../common/memo.js";
+import { zeros } from "../common/numbers.js";
 import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost, type OpCostTable } from "./op-costs.js";
 import type { EnergyBreakdownEntry, ExitPoint, Infeasible, LayerResult, LevelBytes, LevelResult, OpResult, Result, ResultSummary, SimOutcome, SummaryOutcome, UnitResult } from "./result.js";
 
@@ -79,11 +80,6 @@ function bufferNamesOf(unit: UnitSpec): string[] {
   return bufferNames.lookup(unit) ?? bufferNames.store(unit, unit.actions.list.map((a) => (a.buffer ? `${unit.name}.${a.buffer.name}` : "")));
 }
 
-/** Plain arrays, not typed arrays: allocating typed arrays per evaluation is slow and contends
- *  across worker threads (their backing stores go through a process-wide allocator). */
-function zeros(n: number): number[] {
-  return new Array<number>(n).fill(0);
-}
 
 export function simulate(design: Design, given: Trace, options: SimulateOptions = {}): SimOutcome {
   const keepTimeline = options.keepTimeline ?? false;

@@ -18,6 +18,7 @@ import type { Design } from "../hardware-models/design.js";
 import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { AssignedOp, OpContext, Operand, UnitCost } from "../hardware-models/unit-model.js";
 import { MEMO_CAPACITY, objectMemo, ownedMemo } from "../common/memo.js";
+import { zeros } from "../common/numbers.js";
 import type { Placement } from "./placement.js";
 
 /** One op on its unit: sums over its steps (one unless the op grows), before weight and repeat. */
@@ -82,10 +83,10 @@ export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, s
   const actions = unit.actions.list;
   const out: OpCost = {
     cycles: 0, computeCycles: 0, dynamicPj: 0, unitDynamicPj: 0, macs: 0, unitBusySeconds: 0, boundBy: "compute",
-    counts: new Array<number>(actions.length).fill(0),
-    readBytes: new Array<number>(nLevels).fill(0),
-    writeBytes: new Array<number>(nLevels).fill(0),
-    peakBandwidthBytesPerSecond: new Array<number>(nLevels).fill(0),
+    counts: zeros(actions.length),
+    readBytes: zeros(nLevels),
+    writeBytes: zeros(nLevels),
+    peakBandwidthBytesPerSecond: zeros(nLevels),
     countedActions: [],
   };
   const steps = op.repeat?.grow ? opCount(op) : 1;

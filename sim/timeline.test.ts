@@ -44,9 +44,15 @@ describe("peakWindowAverage", () => {
       const segments = segmentsOf(parts);
       const got = peakWindowAverage(segments, parts.length, window);
       const want = bruteForce(segments, parts.length, window);
-      expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-9 * Math.max(1, want));
-      // The peak is at least the average and at most the largest segment power.
-      expect(got).toBeLessThanOrEqual(Math.max(...parts.map((p) => p.power)) * (1 + 1e-12));
+      // A window's energy is a difference of running sums, and its ends are times far from 0:
+      // rounding of order 1e-16 of the run's energy and of its length at the largest power, over the window.
+      const total = parts.reduce((e, p) => e + p.dt * p.power, 0);
+      const length = parts.reduce((t, p) => t + p.dt, 0);
+      const maxPower = Math.max(...parts.map((p) => p.power));
+      const rounding = (1e-13 * (total + length * maxPower)) / window;
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-12 * want + rounding);
+      // At most the largest segment power.
+      expect(got).toBeLessThanOrEqual(maxPower * (1 + 1e-12) + rounding);
     }), { numRuns: 500 });
   });
 

@@ -259,7 +259,7 @@ export function schedule(t: TimelineInput, keepEvents = false): TimelineResult {
     }
     if (done >= tasks) break;
     if (runningCount === 0) throw new Error("timeline: no runnable op (a dependency cycle?)");
-    demand.fill(0);
+    for (let l = 0; l < L; l++) demand[l] = 0; // a loop, not fill(): the builtin's call costs more than a few stores, at every event
     for (let k = 0; k < runningCount; k++) {
       const op = taskOp[running[k]!]!;
       for (let l = 0; l < L; l++) demand[l]! += rate[op * L + l]!;
