@@ -34,17 +34,22 @@ function rows(items: Item[]): Row[] {
   });
 }
 
+/** The rows added one by one: the summary, pareto.csv (written into `dir`) and the CSV lines. */
+function oneByOne(all: Row[], dir: string): { summary: ReturnType<Aggregator["finish"]>; pareto: string; csv: string } {
+  let csv = "";
+  const one = new Aggregator(spec, (t) => (csv += t));
+  for (const r of all) one.add(r);
+  const summary = one.finish(dir);
+  return { summary, pareto: readFileSync(join(dir, "pareto.csv"), "utf8"), csv };
+}
+
 describe("aggregation", () => {
   it("batch digests merged in order give the files and summary of the rows added one by one (fast-check)", () => {
     const dir = mkdtempSync(join(tmpdir(), "attnsim-agg-"));
     try {
       fc.assert(fc.property(fc.array(rowArb, { maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 8 }), (items, cuts) => {
         const all = rows(items);
-        let oneCsv = "";
-        const one = new Aggregator(spec, (t) => (oneCsv += t));
-        for (const r of all) one.add(r);
-        const s1 = one.finish(dir);
-        const pareto1 = readFileSync(join(dir, "pareto.csv"), "utf8");
+        const { summary: s1, pareto: pareto1, csv: oneCsv } = oneByOne(all, dir);
         let batchCsv = "";
         const merged = new Aggregator(spec, (t) => (batchCsv += t));
         // Batches of the sizes drawn, cycled; JSON round trip as the digests travel between processes.
@@ -70,11 +75,7 @@ describe("aggregation", () => {
     try {
       fc.assert(fc.property(fc.array(rowArb, { maxLength: 60 }), fc.integer({ min: 1, max: 9 }), fc.func(fc.integer()), (items, size, order) => {
         const all = rows(items);
-        let oneCsv = "";
-        const one = new Aggregator(spec, (t) => (oneCsv += t));
-        for (const r of all) one.add(r);
-        const s1 = one.finish(dir);
-        const pareto1 = readFileSync(join(dir, "pareto.csv"), "utf8");
+        const { summary: s1, pareto: pareto1, csv: oneCsv } = oneByOne(all, dir);
         const batches: Row[][] = [];
         for (let i = 0; i < all.length; i += size) batches.push(all.slice(i, i + size));
         const shuffled = batches.map((b, i) => ({ b, k: order(i) })).sort((x, y) => x.k - y.k).map((x) => x.b);
