@@ -152,14 +152,14 @@ function append(result: WorkerResult, out: NonNullable<WorkerTask["out"]>): Work
   let file = out.results;
   try {
     if (result.lines) write(file, result.lines);
-    const written = { ...result, lines: "" };
-    if (out.csv && result.digests) {
+    const csv = (result.digests ?? []).map((d) => d.csv).join("");
+    if (out.csv && csv) {
       file = out.csv;
-      const csv = result.digests.map((d) => d.csv).join("");
-      if (csv) write(file, csv);
-      written.digests = result.digests.map((d) => ({ ...d, csv: "" }));
+      write(file, csv);
     }
-    return written;
+    // The CSV lines stay here either way: written above, or (a resumed run, which aggregates from
+    // results.jsonl at its end) not wanted.
+    return { ...result, lines: "", ...(result.digests ? { digests: result.digests.map((d) => ({ ...d, csv: "" })) } : {}) };
   } catch (err) {
     if (!(err instanceof OutputError)) throw err;
     const kept = file === out.results ? err.linesKept : result.count;
