@@ -132,7 +132,8 @@ export class ParetoFront {
 
 const csvCell = (v: unknown): string => {
   if (v === undefined || v === null) return "";
-  const s = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "") : String(v);
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : ""; // digits, sign, ".", "e": never quoted
+  const s = String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 

@@ -49,6 +49,9 @@ export interface PointTask {
 interface Caches {
   designs: Map<string, Design | Error>;
   traces: Map<string, Trace | Error>;
+  /** The spec's parameters that set a design value, and those that set a workload value. */
+  designParams: ResolvedSweep["parameters"];
+  workloadParams: ResolvedSweep["parameters"];
 }
 
 const cachesBySpec = new WeakMap<ResolvedSweep, Caches>();
@@ -56,11 +59,14 @@ const cachesBySpec = new WeakMap<ResolvedSweep, Caches>();
 
 export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
   let caches = cachesBySpec.get(spec);
-  if (!caches) cachesBySpec.set(spec, (caches = { designs: new Map(), traces: new Map() }));
-  const row: Row = { index: task.index, key: task.key, workload: task.workload, params: task.params, status: "ok" };
-  try {
+  if (!caches) {
     const designParams = spec.parameters.filter((p) => p.target?.root === "design");
     const workloadParams = spec.parameters.filter((p) => p.target?.root === "workload");
+    cachesBySpec.set(spec, (caches = { designs: new Map(), traces: new Map(), designParams, workloadParams }));
+  }
+  const row: Row = { index: task.index, key: task.key, workload: task.workload, params: task.params, status: "ok" };
+  try {
+    const { designParams, workloadParams } = caches;
     const designKey = JSON.stringify(designParams.map((p) => task.params[p.name]));
     const designValues = designParams.map((p) => [p.target!.path, task.params[p.name]] as const);
     let design = caches.designs.get(designKey);
@@ -112,10 +118,10 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       outerBytes: outer.readBytes + outer.writeBytes, edpJs: r.energyJ * r.latencySeconds,
     };
     // A non-finite metric (an overflow from absurd sizes) would poison the front and the best point.
-    const broken = Object.entries(metrics).find(([, v]) => !Number.isFinite(v));
-    if (broken) {
+    for (const name in metrics) {
+      if (Number.isFinite(metrics[name])) continue;
       row.status = "error";
-      row.reason = `${broken[0]} is ${broken[1]}: the point's sizes overflow double precision`;
+      row.reason = `${name} is ${metrics[name]}: the point's sizes overflow double precision`;
       return row;
     }
     if (spec.accuracy) {
