@@ -85,6 +85,20 @@ objectives: [{ minimize: energyJ }]`);
     expect(bad.reason).toMatch(/\/units\/npu\/rows: expected a value that must be >= 1/);
   });
 
+  it("a point whose metrics overflow double precision is an error row naming the metric, not a front point", async () => {
+    // 1e-300 GB/s: latency ~1e298 s is still finite, energy (leakage x time) is not.
+    const file = specFile("overflow", `workloads: [{ model: bert-base, seq: 32 }]
+parameters:
+  bw: { path: design.memory.0.bandwidth, values: ["1e-300 GB/s", "8 GB/s"] }
+objectives: [{ minimize: energyJ }]`);
+    const out = join(dir, "overflow");
+    const summary = await runSweep(loadSweep(file), { outDir: out, workers: 0 });
+    expect([summary.ok, summary.errors, summary.paretoPoints]).toEqual([1, 1, 1]);
+    const bad = jsonl(out).find((r) => r.status === "error")!;
+    expect(bad.params.bw).toBe("1e-300 GB/s");
+    expect(bad.reason).toBe("energyJ is Infinity: the point's sizes overflow double precision");
+  });
+
   it("constraints mark violating points; infeasible points carry their reason", async () => {
     const file = specFile("constrained", `workloads: [{ model: bert-base, seq: 64 }, { model: llama2-7b, seq: 16 }]
 parameters:
