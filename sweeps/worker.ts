@@ -1,14 +1,13 @@
 /**
  * What a worker does: one exported function over serialisable tasks. A task names the sweep spec
- * file (loaded once per worker process, with its caches) and a batch of points; the worker returns
- * the rows already serialised as results.jsonl lines, so the main thread only appends text (it
- * stays free to propose points), and the rows themselves when the sampler learns from them.
- * worker-process.ts runs it in the pool's processes; an in-thread sweep calls evaluateBatch.
- *
- * A local pool's task also names the output files (`out`): the worker appends its rows to
- * results.jsonl (and their lines to results.csv, on a fresh run) itself, and sends back only their
- * counts and digests, so rows never cross the IPC channel and the main process, which shares the
- * cores with the workers, neither receives nor writes them.
+ * file (loaded once per worker process, with its caches) and a batch of points. A local pool's
+ * task also names the output files (`out`): the worker appends its rows to results.jsonl (and
+ * their lines to results.csv, on a fresh run) itself and sends back only their counts and digests,
+ * so rows never cross the IPC channel and the main process, which shares the cores with the
+ * workers, neither receives nor writes them. Without `out` (a Redis worker, an in-thread sweep) the
+ * rows come back serialised as results.jsonl lines for the main thread to append. The rows
+ * themselves come back too when the sampler learns from them. worker-process.ts runs it in the
+ * pool's processes; an in-thread sweep calls evaluateBatch.
  *
  * A grid sweep's task names its rows by index only (`indices`): the worker owns those rows and
  * makes their parameters and keys itself (gridTask, the same assignment and key as the main
