@@ -1,8 +1,9 @@
 /**
  * Running a sweep: one ask/tell loop drives every sampler (grid, random, LHS, NSGA-II): it asks for
  * points, sends them in batches to where they are evaluated (worker processes, this thread with
- * `workers: 0`, or a backend such as Redis), records every finished batch in results.jsonl at once
- * and tells the sampler the outcomes when it learns from them. A kill (SIGINT, SIGTERM, even
+ * `workers: 0`, or a backend such as Redis); every finished batch is in results.jsonl at once
+ * (appended by the worker process that evaluated it, or here as it returns), and the sampler is
+ * told the outcomes when it learns from them. A kill (SIGINT, SIGTERM, even
  * SIGKILL) loses at most the points in flight; `resume` skips the keys already recorded, so a
  * resumed sweep ends with every point exactly once. Points in flight are bounded (memory stays
  * flat whatever the sweep's size). A point that throws, kills its worker process or hangs is an
