@@ -309,14 +309,6 @@ function aRowsFitting(t: TilingProblem, kCols: number, cap: number): number {
   return lo;
 }
 
-/** Block sizes tried when tiling folds: powers of two up to `folds`, and `folds` itself. */
-function blockCandidates(folds: number): number[] {
-  const out: number[] = [];
-  for (let b = 1; b < folds; b *= 2) out.push(b);
-  out.push(folds);
-  return out;
-}
-
 /**
  * Weight-stationary traffic with output blocking. Loop nest: for each block of mb rows of A, for
  * each block of nb column folds, for each K fold, for each column fold in the block: load the
@@ -331,32 +323,38 @@ function weightStationaryTraffic(t: TilingProblem): SystolicTraffic {
   const accBytesPerElement = t.accElementBytes;
   const kFolds = Math.ceil(K / R), nFolds = Math.ceil(N / C);
   const aSliceCols = Math.min(R, K);
-  let best: SystolicTraffic | undefined;
-  let bestTotal = Infinity;
-  for (const nb of blockCandidates(nFolds)) {
+  // The best so far as numbers, not objects: this runs for every matmul of every new design.
+  let bestTotal = Infinity, bestA = 0, bestB = 0;
+  // Column blocks of nb folds: the powers of two below nFolds, then nFolds itself.
+  for (let candidate = 1; ; candidate *= 2) {
+    const nb = candidate < nFolds ? candidate : nFolds;
     const mbMax = Math.min(M, Math.floor(capO / (nb * C * accBytesPerElement)));
     if (mbMax < 1) break; // larger blocks only need more room
     // Larger row blocks reload B less often; a row block whose A slice fits the ifmap buffer is
     // re-streamed less often. The best block is the largest, or the largest whose slice fits.
     const mbSliceFits = Math.min(mbMax, aRowsFitting(t, aSliceCols, capA));
-    for (const mb of mbSliceFits >= 1 && mbSliceFits < mbMax ? [mbMax, mbSliceFits] : [mbMax]) {
+    const rowBlocks = mbSliceFits >= 1 && mbSliceFits < mbMax ? 2 : 1;
+    for (let k = 0; k < rowBlocks; k++) {
+      const mb = k === 0 ? mbMax : mbSliceFits;
       const aPasses = aBytes <= capA ? 1 : mb <= mbSliceFits ? Math.ceil(nFolds / nb) : nFolds;
       const bPasses = bBytes <= capB ? 1 : Math.ceil(M / mb);
       const total = aBytes * aPasses + bBytes * bPasses + oBytes;
       if (total < bestTotal) {
         bestTotal = total;
-        best = { ifmapFetchBytes: aBytes * aPasses, filterFetchBytes: bBytes * bPasses, outputWriteBytes: oBytes, outputReadBytes: 0 };
+        bestA = aBytes * aPasses;
+        bestB = bBytes * bPasses;
       }
     }
+    if (nb === nFolds) break;
   }
   // Partial sums spill every K fold: K folds outermost, A slices reused across column folds.
   const partial = M * N * accBytesPerElement * (kFolds - 1);
   const aPassesSpill = aBytes <= capA || aTileBytes(t, M, aSliceCols) <= capA ? 1 : nFolds;
   const spillTotal = aBytes * aPassesSpill + bBytes + oBytes + 2 * partial;
   if (spillTotal < bestTotal) {
-    best = { ifmapFetchBytes: aBytes * aPassesSpill, filterFetchBytes: bBytes, outputWriteBytes: oBytes + partial, outputReadBytes: partial };
+    return { ifmapFetchBytes: aBytes * aPassesSpill, filterFetchBytes: bBytes, outputWriteBytes: oBytes + partial, outputReadBytes: partial };
   }
-  return best!;
+  return { ifmapFetchBytes: bestA, filterFetchBytes: bestB, outputWriteBytes: oBytes, outputReadBytes: 0 };
 }
 
 /**
