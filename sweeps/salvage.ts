@@ -8,6 +8,7 @@
  * again. A torn last line (a death mid-write) is no row and is evaluated again.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { aggregateSpecOf, csvLine, digestRows, readLines } from "./aggregate.js";
 import type { Row } from "./evaluate-point.js";
 import type { ResolvedSweep } from "./spec.js";
@@ -30,22 +31,44 @@ export function outputSizes(out: Out): NonNullable<BatchFailure["since"]> {
   return { results: sizeOf(out.results), ...(out.csv ? { csv: sizeOf(out.csv) } : {}) };
 }
 
-/** The text of `file` from byte `from` to its end. */
-function tail(file: string, from: number): string {
+/** Bytes read at a time: a failed batch may have waited (a hang, up to the point time limit) while other workers wrote many rows. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The whole lines of `file` from byte `from` to its end, in order, read a chunk at a time (memory
+ * stays at a chunk whatever was written meanwhile); a last line without its newline is not given.
+ */
+function eachLine(file: string, from: number, line: (text: string) => void): void {
   const fd = openSync(file, "r");
   try {
-    const size = fstatSync(fd).size;
-    const buffer = Buffer.alloc(Math.max(0, size - from));
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, from + read);
+    const buffer = Buffer.alloc(CHUNK_BYTES);
+    const decoder = new StringDecoder("utf8"); // a character split between chunks is decoded whole
+    let position = from;
+    let carry = "";
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, position);
       if (n === 0) break;
-      read += n;
+      position += n;
+      const text = carry + decoder.write(buffer.subarray(0, n));
+      const last = text.lastIndexOf("\n");
+      if (last < 0) {
+        carry = text;
+        continue;
+      }
+      for (const l of text.slice(0, last).split("\n")) line(l);
+      carry = text.slice(last + 1);
     }
-    return buffer.subarray(0, read).toString("utf8");
   } finally {
     closeSync(fd);
   }
+}
+
+/** A results.jsonl or results.csv line's row index, read from its start (`{"index":12,` or `12,`) without parsing it; NaN if none. */
+function lineIndex(line: string, json: boolean): number {
+  const prefix = json ? '{"index":' : "";
+  if (!line.startsWith(prefix)) return NaN;
+  const comma = line.indexOf(",", prefix.length);
+  return comma > prefix.length ? Number(line.slice(prefix.length, comma)) : NaN;
 }
 
 /** The rows of `items` (by row index) that the failed batch's process appended, as a result, and the items left. */
@@ -55,21 +78,24 @@ export function salvageRows<T>(spec: ResolvedSweep, out: Out, items: T[], indexO
   const wanted = new Set(items.map(indexOf));
   const rows: Row[] = [];
   const found = new Set<number>();
-  readLines(tail(out.results, since.results), (row) => {
-    if (wanted.has(row.index) && !found.has(row.index)) {
-      found.add(row.index);
+  // Only the lines whose index is the batch's are parsed.
+  eachLine(out.results, since.results, (line) => {
+    const index = lineIndex(line, true);
+    if (!wanted.has(index) || found.has(index)) return;
+    readLines(line, (row) => {
+      if (row.index !== index) return;
+      found.add(index);
       rows.push(row);
-    }
+    });
   });
   if (rows.length === 0) return { result: { lines: "", count: 0, errors: 0 }, rest: items };
   // results.csv lines (whole ones: a newline after them) that the process wrote for those rows.
   const inCsv = new Set<number>();
   if (out.csv && since.csv !== undefined) {
-    const text = tail(out.csv, since.csv);
-    for (const line of text.slice(0, text.lastIndexOf("\n") + 1).split("\n")) {
-      const index = Number(line.slice(0, line.indexOf(",")));
+    eachLine(out.csv, since.csv, (line) => {
+      const index = lineIndex(line, false);
       if (found.has(index)) inCsv.add(index);
-    }
+    });
   }
   const aggregateSpec = aggregateSpecOf(spec);
   const digest = digestRows(aggregateSpec, rows);
