@@ -17,9 +17,10 @@ import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { AssignedOp, OpContext, Operand, UnitCost } from "../hardware-models/unit-model.js";
-import { MEMO_CAPACITY, objectMemo, ownedMemo } from "../common/memo.js";
+import { objectMemo, ownedMemo } from "../common/memo.js";
 import { zeros } from "../common/numbers.js";
 import type { Placement } from "./placement.js";
+import type { MemoryLevel } from "../hardware-models/memory-hierarchy.js";
 
 /** One op on its unit: sums over its steps (one unless the op grows), before weight and repeat. */
 export interface OpCost {
@@ -192,8 +193,9 @@ const costTables = ownedMemo<Design, number, OpCostTable>("sim.op-costs");
  * (and V8's old space with them).
  */
 const sharedCosts = ownedMemo<UnitSpec, string, OpCost>("sim.unit-op-costs");
-const pairsSeen = objectMemo<UnitSpec, Set<string>>("sim.unit-op-costs-seen");
-const levelIds = objectMemo<object, number>("sim.level-ids");
+/** The (unit, context) pairs seen in a design so far. */
+const pairsSeen = ownedMemo<UnitSpec, string, true>("sim.unit-op-costs-seen");
+const levelIds = objectMemo<MemoryLevel, number>("sim.level-ids");
 let nextLevelId = 0;
 
 /**
@@ -226,10 +228,8 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
   const context = contextKey(design);
   // Per unit: whether its costs in this context are shared (kept or read) across designs.
   const shares = units.map((unit) => {
-    const seen = pairsSeen.lookup(unit) ?? pairsSeen.store(unit, new Set());
-    if (seen.has(context)) return true;
-    if (seen.size >= MEMO_CAPACITY) seen.clear();
-    seen.add(context);
+    if (pairsSeen.lookup(unit, context)) return true;
+    pairsSeen.store(unit, context, true);
     return false;
   });
   const system = design.system;

@@ -165,7 +165,7 @@ export function readLines(text: string, keep: (row: Row) => void): void {
 }
 
 /** A results.jsonl line's row; undefined for a blank line or one torn by a kill mid-write (that point is simply not done). */
-function rowOf(line: string): Row | undefined {
+export function rowOf(line: string): Row | undefined {
   if (line.trim() === "") return undefined;
   let row: Row;
   try {

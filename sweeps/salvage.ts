@@ -7,9 +7,9 @@
  * not evaluated twice), and of those, the ones whose results.csv line is there too are not written
  * again. A torn last line (a death mid-write) is no row and is evaluated again.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import { aggregateSpecOf, csvLine, digestRows, readLines } from "./aggregate.js";
+import { aggregateSpecOf, csvLine, digestRows, rowOf } from "./aggregate.js";
 import type { Row } from "./evaluate-point.js";
 import type { ResolvedSweep } from "./spec.js";
 import type { BatchFailure, Salvage } from "./worker-pool.js";
@@ -17,18 +17,9 @@ import type { WorkerResult, WorkerTask } from "./worker.js";
 
 type Out = NonNullable<WorkerTask["out"]>;
 
-function sizeOf(file: string): number {
-  const fd = openSync(file, "r");
-  try {
-    return fstatSync(fd).size;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Where the output files end now (a batch's rows are appended after this). */
 export function outputSizes(out: Out): NonNullable<BatchFailure["since"]> {
-  return { results: sizeOf(out.results), ...(out.csv ? { csv: sizeOf(out.csv) } : {}) };
+  return { results: statSync(out.results).size, ...(out.csv ? { csv: statSync(out.csv).size } : {}) };
 }
 
 /** Bytes read at a time: a failed batch may have waited (a hang, up to the point time limit) while other workers wrote many rows. */
@@ -82,11 +73,10 @@ export function salvageRows<T>(spec: ResolvedSweep, out: Out, items: T[], indexO
   eachLine(out.results, since.results, (line) => {
     const index = lineIndex(line, true);
     if (!wanted.has(index) || found.has(index)) return;
-    readLines(line, (row) => {
-      if (row.index !== index) return;
-      found.add(index);
-      rows.push(row);
-    });
+    const row = rowOf(line);
+    if (row?.index !== index) return;
+    found.add(index);
+    rows.push(row);
   });
   if (rows.length === 0) return { result: { lines: "", count: 0, errors: 0 }, rest: items };
   // results.csv lines (whole ones: a newline after them) that the process wrote for those rows.
