@@ -77,7 +77,7 @@ export interface FrontEntry {
 }
 
 /** The sense-adjusted objective values of an ok row (smaller is better in each). */
-export function objectiveValues(row: Row, objectives: readonly Objective[]): number[] {
+function objectiveValues(row: Row, objectives: readonly Objective[]): number[] {
   return objectives.map((o) => (o.sense === "minimize" ? 1 : -1) * value(row, o.metric));
 }
 
