@@ -126,7 +126,7 @@ function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: 
     unitOf = compiled.unitOfOp;
     // The sums over the ops depend on the op costs alone: made once per table.
     const known = opFigures.lookup(compiled);
-    figs = known ?? sumOpCosts(design, trace, units, opCosts, unitOf);
+    figs = known ?? sumOpCosts(design, trace, units, opCosts, unitOf, sharedAssignment(design, trace, compiled.unitOfOp));
     if (!known && remember) opFigures.store(compiled, figs);
   } else {
     units = boundUnits(design, trace, placement);
@@ -153,7 +153,7 @@ function evaluate(design: Design, given: Trace, options: SummaryOptions, perOp: 
     }
     if (reasons.length > 0) return { ok: false, infeasible: { design: design.name, workload, reasons } };
     unitOf = plainUnitOf;
-    figs = sumOpCosts(design, trace, units, opCosts, unitOf);
+    figs = sumOpCosts(design, trace, units, opCosts, unitOf, assignmentOf(design, trace, unitOf));
   }
   const { tlUnit, opUnit, tlDuration, tlBytes, tlDynamic, tlBatch, unitBusySeconds, levelRead, levelWrite, serialCycles, dynamicPj, macs } = figs;
   // What the per-op list needs beyond the timeline's inputs (per-op mode only), by op index.
@@ -267,14 +267,57 @@ interface OpFigures {
 const opFigures = objectMemo<OpCostTable, OpFigures>("sim.op-figures");
 
 /** Sum the ops' costs (op i costs opCosts[i] on unit unitOf[i]) with their weights and repeats. */
-function sumOpCosts(design: Design, trace: Trace, units: UnitSpec[], opCosts: OpCost[], unitOf: ArrayLike<number>): OpFigures {
+/** The per-op figures that follow from the op-to-unit assignment alone: the timeline's track and batch per op, and the op's unit. */
+interface Assignment {
+  issueGroup: readonly number[] | undefined;
+  trace: Trace;
+  tlUnit: number[];
+  opUnit: number[];
+  tlBatch: number[];
+}
+
+function assignmentOf(design: Design, trace: Trace, unitOf: ArrayLike<number>): Assignment {
+  const nOps = trace.ops.length;
+  const a: Assignment = { issueGroup: design.issueGroup, trace, tlUnit: zeros(nOps), opUnit: zeros(nOps), tlBatch: zeros(nOps) };
+  for (let i = 0; i < nOps; i++) {
+    const op = trace.ops[i]!;
+    const u = unitOf[i]!;
+    // Units sharing a core's issue slots share one track of the timeline.
+    a.tlUnit[i] = design.issueGroup?.[u] ?? u;
+    a.opUnit[i] = u;
+    a.tlBatch[i] = !op.repeat && (op.kind === "matmul" || op.kind === "softmax") ? op.batchCount : 1;
+  }
+  return a;
+}
+
+/**
+ * Assignments by a compiled table's (shared, read-only) op-to-unit array: the designs of a sweep
+ * that assign alike share these arrays, so a point allocates none of them and the timeline finds its
+ * plan by the unit array's identity.
+ */
+const assignments = objectMemo<Int32Array, Assignment>("sim.assignment-figures");
+
+function sameGroups(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sharedAssignment(design: Design, trace: Trace, unitOf: Int32Array): Assignment {
+  const known = assignments.lookup(unitOf);
+  if (known && known.trace === trace && sameGroups(known.issueGroup, design.issueGroup)) return known;
+  return assignments.store(unitOf, assignmentOf(design, trace, unitOf));
+}
+
+function sumOpCosts(design: Design, trace: Trace, units: UnitSpec[], opCosts: OpCost[], unitOf: ArrayLike<number>, assignment: Assignment): OpFigures {
   const memory = design.memory;
   const nLevels = memory.length;
   const nOps = trace.ops.length;
   const fRef = design.technology.frequencyHz;
   const nUnits = design.units.length;
   const f: OpFigures = {
-    tlUnit: zeros(nOps), opUnit: zeros(nOps), tlDuration: zeros(nOps), tlBytes: zeros(nOps * nLevels), tlDynamic: zeros(nOps), tlBatch: zeros(nOps).fill(1),
+    tlUnit: assignment.tlUnit, opUnit: assignment.opUnit, tlDuration: zeros(nOps), tlBytes: zeros(nOps * nLevels), tlDynamic: zeros(nOps), tlBatch: assignment.tlBatch,
     opMacsOf: zeros(nOps), opComputeOf: zeros(nOps),
     unitActionCounts: design.units.map((u) => zeros(u.actions.list.length)), unitDynamicPj: zeros(nUnits), unitBusySeconds: zeros(nUnits), unitMacs: zeros(nUnits), unitOccupiedSeconds: zeros(nUnits),
     levelRead: zeros(nLevels), levelWrite: zeros(nLevels), levelBytes: [], levelPeakBw: zeros(nLevels),
@@ -306,13 +349,9 @@ function sumOpCosts(design: Design, trace: Trace, units: UnitSpec[], opCosts: Op
     }
     unitDynamicPj[u]! += oc.unitDynamicPj * scale;
     unitBusySeconds[u]! += oc.unitBusySeconds * scale;
-    // Units sharing a core's issue slots share one track of the timeline.
-    f.tlUnit[i] = design.issueGroup?.[u] ?? u;
-    f.opUnit[i] = u;
     f.opComputeOf[i] = opCompute;
     f.tlDuration[i] = opCycles;
     f.tlDynamic[i] = opDynamic;
-    if (!op.repeat && (op.kind === "matmul" || op.kind === "softmax")) f.tlBatch[i] = op.batchCount;
     f.serialCycles += opCycles;
     f.dynamicPj += opDynamic;
     f.macs += opMacs;

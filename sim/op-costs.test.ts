@@ -124,6 +124,34 @@ describe("compiled op costs: bit-identical to the plain path", () => {
     expect(shared()).toBeGreaterThan(before); // the third round read shared costs
   });
 
+  it("designs that assign ops alike share the timeline's unit and batch arrays, and only those (mapping, issue slots)", () => {
+    // a100-like's vector unit shares the tensor cores' issue slots (one timeline track); the same
+    // mapping without that sharing, and the dynamic matmuls on the vector unit, assign differently. Each design in rounds,
+    // so a later one would find an earlier one's arrays if the sharing ignored what differs.
+    const file = locateDesign("a100-like");
+    const base = readDocument(file) as Record<string, any>;
+    const { sharesIssueWith, ...vector } = base.units.vector;
+    void sharesIssueWith;
+    const variants: unknown[] = [
+      base,
+      { ...base, units: { ...base.units, vector } },
+      { ...base, mapping: { ...base.mapping, dynamicMatmul: "vector" } },
+      { ...base, units: { ...base.units, vector }, mapping: { ...base.mapping, dynamicMatmul: "vector" } },
+    ];
+    const trace = buildPresetTrace("bert-base", { seqLen: 128 });
+    const latencies = new Set<number>();
+    for (let round = 0; round < 2; round++) {
+      for (const doc of variants) {
+        const design = resolveDesign(structuredClone(doc), file, { reuseParts: true });
+        const plain = simulateSummary(design, trace, { reference: true });
+        const compiled = simulateSummary(design, trace, { remember: false });
+        expect(compiled.ok && compiled.summary).toStrictEqual(plain.ok && plain.summary);
+        if (plain.ok) latencies.add(plain.summary.latencyCycles);
+      }
+    }
+    expect(latencies.size).toBe(3); // the variants schedule differently (the last two alike: QK^T and AV on the vector unit serialise it anyway)
+  });
+
   it("an infeasible design gives the plain path's reasons", () => {
     const trace = buildPresetTrace("bert-base", { seqLen: 32 });
     const design = loadDesign("mcu-class");

@@ -176,7 +176,7 @@ function signaturesOf(trace: Trace, placement: Placement): OpSignatures {
 
 /** A design's op costs on one placement of a trace; `feasible: false` when any op cannot run (the plain path reports why). */
 export type OpCostTable =
-  | { feasible: true; units: UnitSpec[]; unitOfOp: Int32Array; opCosts: OpCost[] }
+  | { feasible: true; units: UnitSpec[]; /** Shared by the tables that assign alike (read-only). */ unitOfOp: Int32Array; opCosts: OpCost[] }
   | { feasible: false };
 
 const costTables = ownedMemo<Design, number, OpCostTable>("sim.op-costs");
@@ -218,10 +218,35 @@ export function compiledOpCosts(design: Design, trace: Trace, placement: Placeme
   return remember ? costTables.store(design, signatures.id, table) : table;
 }
 
+/**
+ * Op-to-unit assignments by content, per placement: the designs of a sweep mostly map the ops
+ * alike, and sharing one array lets the engine share the timeline's per-op unit and batch arrays
+ * across them (and the timeline find its plan by their identity, without hashing them).
+ */
+const assignments = ownedMemo<Placement, number, Int32Array[]>("sim.unit-assignments");
+/** buildTable's assignment before it is interned (buildTable does not re-enter itself). */
+let assigning = new Int32Array(0);
+
+/** The remembered assignment equal to `a`'s first n entries, or a copy of them, remembered. */
+function interned(placement: Placement, a: Int32Array, n: number): Int32Array {
+  let h = 0x811c9dc5; // FNV-1a: a cheap key; hits are confirmed element by element
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
+  const bucket = assignments.lookup(placement, h >>> 0) ?? assignments.store(placement, h >>> 0, []);
+  for (const b of bucket) {
+    let i = 0;
+    while (i < n && b[i] === a[i]) i++;
+    if (i === n) return b;
+  }
+  const copy = a.slice(0, n);
+  bucket.push(copy);
+  return copy;
+}
+
 function buildTable(design: Design, trace: Trace, placement: Placement, signatures: OpSignatures): OpCostTable {
   const units = boundUnits(design, trace, placement);
   const nOps = trace.ops.length;
-  const unitOf = new Int32Array(nOps);
+  if (assigning.length < nOps) assigning = new Int32Array(nOps);
+  const unitOf = assigning;
   const opCosts: OpCost[] = [];
   const byKey = new Map<number, OpCost>();
   const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
@@ -254,5 +279,5 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
     }
     opCosts.push(oc);
   }
-  return { feasible: true, units, unitOfOp: unitOf, opCosts };
+  return { feasible: true, units, unitOfOp: interned(placement, unitOf, nOps), opCosts };
 }
