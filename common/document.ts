@@ -4,8 +4,12 @@
  * check), then JSON-Schema validation with ajv collecting every error, each mapped to the file
  * and path it came from.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
+import { packageRoot } from "./package-root.js";
 import { parseDocument } from "yaml";
 import type { Static, TSchema } from "@sinclair/typebox";
 import { InputError, describeValue, type InputProblem } from "./input-error.js";
@@ -66,8 +70,40 @@ export function readDocument(file: string): unknown {
   return parseText(readTextFile(file), file);
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+/** ajv's options for every input schema (here and in the validators `npm run build` compiles). */
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true } as const;
+
+const requireHere = createRequire(import.meta.url);
+let ajv: Ajv | undefined;
+let ajvVersion: string | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
+
+/**
+ * Where `npm run build` writes every input schema's validator, compiled ahead of time
+ * (scripts/write-validators.ts, ajv's standalone code): compiling the design and sweep schemas
+ * took ~0.3 s of each sweep worker's start-up and of every command that reads a design, where
+ * loading their compiled modules takes ~20 ms.
+ */
+export function precompiledDir(): string {
+  return join(packageRoot(), "dist", "validators");
+}
+
+/**
+ * A schema's validator module name: a hash of ajv's version, the options and the schema as JSON.
+ * A schema changed since the last build has another name, so it is compiled here as before.
+ */
+export function validatorKey(schema: object): string {
+  ajvVersion ??= (requireHere("ajv/package.json") as { version: string }).version;
+  return createHash("sha256").update(`${ajvVersion}\0${JSON.stringify(AJV_OPTIONS)}\0${JSON.stringify(schema)}`).digest("hex").slice(0, 32);
+}
+
+/** The schema's validator: compiled at build time if it was, else by ajv now (loaded only then). */
+function validatorOf(schema: object): ValidateFunction {
+  const file = join(precompiledDir(), `${validatorKey(schema)}.cjs`);
+  if (existsSync(file)) return requireHere(file) as ValidateFunction;
+  ajv ??= new (requireHere("ajv") as typeof import("ajv")).Ajv(AJV_OPTIONS);
+  return ajv.compile(schema);
+}
 
 /**
  * Validate `data` against a TypeBox schema; the result has the type the schema describes (the
@@ -81,7 +117,7 @@ export function validateSchema<T extends TSchema>(schema: T, data: unknown, file
 export function validateAgainst<T>(schema: object, data: unknown, file: string, at = ""): T {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = validatorOf(schema);
     compiled.set(schema, validate);
   }
   if (!validate(data)) throw new InputError(file, schemaProblems(validate.errors ?? [], data).map((p) => ({ ...p, path: `${at}${p.path}` })));

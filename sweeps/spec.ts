@@ -212,7 +212,7 @@ function inlineModelConfig(section: Record<string, unknown>, file: string, path:
   return { ...section, modelConfig: { ...config, _name_or_path: name } };
 }
 
-const SERVING_SECTION = { type: "object", properties: { serving: servingSectionSchema } };
+export const SERVING_SECTION = { type: "object", properties: { serving: servingSectionSchema } };
 
 function checkConstraint(c: string, scope: Record<string, ExprValue>, file: string, i: number, at = ""): void {
   try {

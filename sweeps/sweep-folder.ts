@@ -44,7 +44,7 @@ export interface SweepMeta {
   accuracy?: boolean;
 }
 
-const metaSchema = {
+export const metaSchema = {
   type: "object",
   additionalProperties: false,
   required: ["version", "name", "specHash", "file", "specText", "parameters", "objectives"],
@@ -102,7 +102,7 @@ export function readSweepMeta(dir: string, flag = "DIR"): SweepMeta {
   return validateAgainst<SweepMeta>(metaSchema, parseText(text, file), file);
 }
 
-const summarySchema = {
+export const summarySchema = {
   type: "object",
   required: ["name", "rows", "ok", "violates", "infeasible", "errors", "best", "paretoPoints"],
   properties: {

@@ -53,3 +53,59 @@ describe("examples/studies/grid-intensity-synthetic.csv", () => {
     expect(text.split("\n")[0]).toMatch(/^# SYNTHETIC/);
   });
 });
+
+import { createRequire } from "node:module";
+import { Ajv, type ValidateFunction } from "ajv";
+import { AJV_OPTIONS, precompiledDir, readDocument, validateAgainst, validatorKey } from "../common/document.js";
+import { inputSchemas } from "../scripts/write-validators.js";
+import { designPresetDir } from "../hardware-models/design-loader.js";
+import { InputError } from "../common/input-error.js";
+
+describe("validators compiled at build time (scripts/write-validators.ts)", () => {
+  const requireHere = createRequire(import.meta.url);
+  const precompiled = (schema: object): ValidateFunction => requireHere(join(precompiledDir(), `${validatorKey(schema)}.cjs`)) as ValidateFunction;
+
+  it("every input schema has one in dist/validators, named by its current content (run `npm run build`)", () => {
+    for (const [name, schema] of Object.entries(inputSchemas())) {
+      expect(existsSync(join(precompiledDir(), `${validatorKey(schema)}.cjs`)), name).toBe(true);
+    }
+  });
+
+  it("accept and reject what ajv compiling the schema now does, with the same errors", () => {
+    const fresh = (schema: object) => new Ajv(AJV_OPTIONS).compile(schema);
+    // The design presets and sweep examples as they are and with the mistakes users make.
+    const cases: [object, unknown][] = [];
+    const { design, sweep } = inputSchemas();
+    for (const f of readdirSync(designPresetDir()).filter((f) => f.endsWith(".yaml"))) {
+      const doc = readDocument(join(designPresetDir(), f)) as Record<string, any>;
+      cases.push([design!, doc]);
+      const unit = Object.keys(doc.units)[0]!;
+      const bad = structuredClone(doc);
+      Object.assign(bad.units[unit], { count: "four", typo: 1 });
+      bad.memory[0].bandwidth = 17;
+      delete bad.mapping.default;
+      cases.push([design!, bad]);
+    }
+    const sweeps = join(packageRoot(), "examples", "sweeps");
+    for (const f of readdirSync(sweeps).filter((f) => f.endsWith(".yaml"))) {
+      const doc = readDocument(join(sweeps, f)) as Record<string, any>;
+      cases.push([sweep!, doc], [sweep!, { ...doc, sampler: { kind: "grid", budget: -1 }, extra: true }]);
+    }
+    const sameErrors = (v: ValidateFunction) => JSON.stringify(v.errors ?? null);
+    let rejected = 0;
+    for (const [schema, data] of cases) {
+      const now = fresh(schema), built = precompiled(schema);
+      expect(built(data)).toBe(now(data));
+      expect(sameErrors(built)).toBe(sameErrors(now));
+      if (now.errors) rejected++;
+    }
+    expect(rejected).toBeGreaterThan(cases.length / 3); // the mistakes were caught, by both
+  });
+
+  it("a schema not compiled at build time is compiled when first used", () => {
+    const schema = { type: "object", properties: { n: { type: "number" } }, required: ["n"], additionalProperties: false };
+    expect(existsSync(join(precompiledDir(), `${validatorKey(schema)}.cjs`))).toBe(false);
+    expect(validateAgainst(schema, { n: 1 }, "<test>")).toStrictEqual({ n: 1 });
+    expect(() => validateAgainst(schema, { n: "1" }, "<test>")).toThrow(InputError);
+  });
+});

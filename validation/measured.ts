@@ -287,7 +287,7 @@ export function parseCalibrationDocument(data: unknown, file: string): Calibrati
   return resolveCalibration(doc.calibration, file, "/calibration");
 }
 
-const CALIBRATION_SCHEMA = {
+export const CALIBRATION_SCHEMA = {
   $id: "https://attnsim.dev/schema/calibration.schema.json",
   type: "object",
   additionalProperties: false,

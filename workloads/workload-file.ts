@@ -25,7 +25,7 @@ export function loadWorkloadFile(file: string): WorkloadSpec {
 }
 
 /** The schema of one `workload:` section, wherever it appears (workload files, sweeps, studies). */
-const sectionSchema = { ...workloadSchemaJson.$defs.workload, $defs: workloadSchemaJson.$defs };
+export const sectionSchema = { ...workloadSchemaJson.$defs.workload, $defs: workloadSchemaJson.$defs };
 
 /** The upper bound the workload schema sets on a field, if any (the CLI checks its flags against them). */
 export function workloadFieldMaximum(field: string): number | undefined {
