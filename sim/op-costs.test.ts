@@ -57,6 +57,24 @@ function expectSame(design: Design, trace: Trace, options: SimulateOptions = {})
   expect(summary.result()).toStrictEqual(plain.result);
 }
 
+/**
+ * Designs resolved by parts from `variants`, each evaluated as a sweep point would be (summary, not
+ * remembered) `rounds` times over, each equal to the plain path; returns the latencies in cycles.
+ */
+function inRounds(rounds: number, variants: unknown[], file: string, trace: Trace): number[] {
+  const latencies: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const doc of variants) {
+      const design = resolveDesign(structuredClone(doc), file, { reuseParts: true });
+      const plain = simulateSummary(design, trace, { reference: true });
+      const compiled = simulateSummary(design, trace, { remember: false });
+      expect(compiled.ok && compiled.summary).toStrictEqual(plain.ok && plain.summary);
+      if (plain.ok) latencies.push(plain.summary.latencyCycles);
+    }
+  }
+  return latencies;
+}
+
 describe("compiled op costs: bit-identical to the plain path", () => {
   for (const preset of designPresetNames()) {
     it(`${preset} x the golden workloads, summary and per-op`, () => {
@@ -113,21 +131,15 @@ describe("compiled op costs: bit-identical to the plain path", () => {
     const trace = buildPresetTrace("bert-base", { seqLen: 64 });
     const shared = () => memoStats().find((m) => m.name === "sim.unit-op-costs")!.hits;
     const before = shared();
-    for (let round = 0; round < 3; round++) {
-      for (const doc of variants) {
-        const design = resolveDesign(structuredClone(doc), file, { reuseParts: true });
-        const plain = simulateSummary(design, trace, { reference: true });
-        const compiled = simulateSummary(design, trace, { remember: false });
-        expect(compiled.ok && compiled.summary).toStrictEqual(plain.ok && plain.summary);
-      }
-    }
+    inRounds(3, variants, file, trace);
     expect(shared()).toBeGreaterThan(before); // the third round read shared costs
   });
 
   it("designs that assign ops alike share the timeline's unit and batch arrays, and only those (mapping, issue slots)", () => {
     // a100-like's vector unit shares the tensor cores' issue slots (one timeline track); the same
-    // mapping without that sharing, and the dynamic matmuls on the vector unit, assign differently. Each design in rounds,
-    // so a later one would find an earlier one's arrays if the sharing ignored what differs.
+    // mapping without that sharing, and the dynamic matmuls on the vector unit, assign differently.
+    // Each design in rounds, so a later one would find an earlier one's arrays if the sharing
+    // ignored what differs.
     const file = locateDesign("a100-like");
     const base = readDocument(file) as Record<string, any>;
     const { sharesIssueWith, ...vector } = base.units.vector;
@@ -139,16 +151,7 @@ describe("compiled op costs: bit-identical to the plain path", () => {
       { ...base, units: { ...base.units, vector }, mapping: { ...base.mapping, dynamicMatmul: "vector" } },
     ];
     const trace = buildPresetTrace("bert-base", { seqLen: 128 });
-    const latencies = new Set<number>();
-    for (let round = 0; round < 2; round++) {
-      for (const doc of variants) {
-        const design = resolveDesign(structuredClone(doc), file, { reuseParts: true });
-        const plain = simulateSummary(design, trace, { reference: true });
-        const compiled = simulateSummary(design, trace, { remember: false });
-        expect(compiled.ok && compiled.summary).toStrictEqual(plain.ok && plain.summary);
-        if (plain.ok) latencies.add(plain.summary.latencyCycles);
-      }
-    }
+    const latencies = new Set(inRounds(2, variants, file, trace));
     expect(latencies.size).toBe(3); // the variants schedule differently (the last two alike: QK^T and AV on the vector unit serialise it anyway)
   });
 
