@@ -29,6 +29,26 @@ describe("sweep expressions", () => {
     expect(evaluateExpression("max(a, b)", { a: 1, b: 5 })).toBe(5);
   });
 
+  it("ranges the parser builds are checked like range(), outside and inside index brackets", () => {
+    // Sizes just past the limit, so a range that escaped the check gives a value or another error, not a hang.
+    const tooLarge = /range of 101 elements: sweep expressions allow at most 100/;
+    expect(() => evaluateExpression("size(1:101)[1]", {})).toThrow(tooLarge);
+    expect(() => evaluateExpression("sum([1:101])", {})).toThrow(tooLarge);
+    expect(() => evaluateExpression("size([1,2,3][1:101])[1]", {})).toThrow(tooLarge);
+    expect(() => evaluateExpression("sum(0:0.5:50)", {})).toThrow(tooLarge);
+    expect(evaluateExpression("size(1:100)[1]", {})).toBe(100);
+    expect(evaluateExpression("sum(1:5)", {})).toBe(15);
+    expect(evaluateExpression("sum([1,2,3][2:end])", {})).toBe(5);
+    expect(evaluateExpression("max(range(1, 4))", {})).toBe(4); // range in an expression includes its end, as before
+  });
+
+  it("a disabled function is refused as a value too, and a parameter named like a function is the parameter", () => {
+    expect(() => evaluateExpression("map([1], evaluate)", {})).toThrow(/function evaluate is disabled/);
+    expect(evaluateExpression("ones + 1", { ones: 3 })).toBe(4);
+    expect(evaluateExpression("parse * 2", { parse: 5 })).toBe(10);
+    expect(() => evaluateExpression("size(zeros(11, 11))[1]", {})).toThrow(/zeros of 121 elements/);
+  });
+
   const malicious = [
     'import({evil: 1}, {override: true})',
     'createUnit("foo")',
