@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluateExpression } from "./expressions.js";
+import { mathInstance } from "../common/mathjs.js";
 
 describe("sweep expressions", () => {
   it("refer to other parameters, with units", () => {
@@ -47,6 +48,15 @@ describe("sweep expressions", () => {
     expect(evaluateExpression("ones + 1", { ones: 3 })).toBe(4);
     expect(evaluateExpression("parse * 2", { parse: 5 })).toBe(10);
     expect(() => evaluateExpression("size(zeros(11, 11))[1]", {})).toThrow(/zeros of 121 elements/);
+  });
+
+  it("a function that calls a disabled one internally is refused too, and leaves the shared instance as it was", () => {
+    // symbolicEqual simplifies its strings, folding constant calls: with only the names restricted
+    // (in the scope), it created a unit and set the instance's number type for every later quantity.
+    expect(() => evaluateExpression('symbolicEqual("createUnit(\\"zzz\\")", "1")', {})).toThrow(/disabled/);
+    expect(() => evaluateExpression('symbolicEqual("config({number: \\"BigNumber\\"})", "1")', {})).toThrow(/disabled/);
+    expect(() => mathInstance().unit("1 zzz")).toThrow();
+    expect(typeof mathInstance().unit("1 KiB").value).toBe("number"); // not a BigNumber
   });
 
   const malicious = [

@@ -1,10 +1,10 @@
 /**
  * User expressions in sweep specs (`cols: "rows"`, `glb: "2^k KiB"`, constraints `areaMm2 <= 4`) and
- * study claims, evaluated with mathjs under the restrictions the mathjs security guidance
+ * study claims, evaluated with a restricted mathjs instance, as the mathjs security guidance
  * prescribes: the functions that reach the parser or change the instance (import, createUnit,
- * evaluate, parse, simplify, derivative, compile, resolve, reviver, chain, config) are, in every
- * expression's scope, ones that throw (mathjs reads the scope before its own functions), and
- * expressions are compiled only by the parse function captured here (and cached by text).
+ * evaluate, parse, simplify, derivative, compile, resolve, reviver, chain, config) are replaced by
+ * ones that throw, and expressions are compiled only by the compile function captured before that
+ * (and cached by text).
  *
  * Limits, so that one expression cannot take a worker's heap or time (issue 17):
  * - at most MAX_EXPRESSION_CHARS characters; no assignments or function definitions (no variables
@@ -49,18 +49,13 @@ const DISABLED = [
 /** The guard every operator and function result passes through; `$` cannot start a parameter name. */
 const GUARD = "$limit";
 
-/** What range nodes are rewritten to call: the checked range. */
-const RANGE = "$range";
-
 interface Compiled {
   evaluate: (scope: Map<string, unknown>) => unknown;
   /** The names the expression reads (symbols and function names): its value depends on no other part of a scope. */
   symbols: string[];
-  /** Of those, the disabled and size-building functions' names, which the scope restricts, and the checked range if a range node was rewritten to call it. */
-  restricted: string[];
 }
 
-let instance: { math: MathJsInstance; restriction: (name: string) => unknown; compile: (expr: string) => Compiled } | undefined;
+let instance: { math: MathJsInstance; compile: (expr: string) => Compiled } | undefined;
 /** Compiled expressions, by text (sweeps evaluate the same few expressions millions of times). */
 const compiled = new Map<string, Compiled>();
 /**
@@ -106,9 +101,20 @@ function functionOf(owner: object, name: string): ((...args: unknown[]) => unkno
   return typeof fn === "function" ? (...args: unknown[]) => Reflect.apply(fn, owner, args) : undefined;
 }
 
-/** Element counts the size-building functions would make from their arguments, checked before they build. */
-function sizedFunctions(math: MathJsInstance): Record<string, (args: unknown[]) => number> {
-  return {
+function restricted() {
+  if (instance) return instance;
+  const math = mathInstance();
+  const parse = math.parse.bind(math);
+  const transforms: unknown = Reflect.get(Reflect.get(math, "expression") ?? {}, "transform");
+  const replacements: Record<string, unknown> = {};
+  for (const name of DISABLED) {
+    replacements[name] = () => {
+      throw new ExpressionError(`function ${name} is disabled in sweep expressions`);
+    };
+  }
+  // Size-building functions are checked before they build (their transform, the 1-based and
+  // end-inclusive version the parser calls, is wrapped the same way).
+  const sized: Record<string, (args: unknown[]) => number> = {
     range: rangeElements,
     zeros: (args) => requestedElements(args, math),
     ones: (args) => requestedElements(args, math),
@@ -117,61 +123,23 @@ function sizedFunctions(math: MathJsInstance): Record<string, (args: unknown[]) 
     diag: (args) => (elementCount(args[0], math) + Math.abs(Number(args[1] ?? 0))) ** 2,
     kron: (args) => elementCount(args[0], math) * elementCount(args[1], math),
   };
-}
-
-/**
- * The restrictions go through each expression's scope, which mathjs reads before its own functions
- * (for a call and for a name used as a value alike): a disabled function's name gives one that
- * throws, a size-building function's name a version that refuses too large a result before it
- * builds it, unless the sweep's own scope gives the name a value (a parameter called `ones` is that
- * parameter, as it always was). The instance itself is left as mathjs made it: overriding its
- * functions with `import` made mathjs rebuild every function depending on them, ~0.3-0.45 s of
- * every sweep worker's start-up (docs/sweeps.md, "Fourth pass"). Ranges the parser builds (`a:b`,
- * `a:b:c`, in brackets too) call mathjs's range directly, so every range node is rewritten to call
- * the checked one (RANGE) before the expression is compiled.
- */
-function restricted() {
-  if (instance) return instance;
-  const math = mathInstance();
-  const parse = math.parse.bind(math);
-  const disabled = new Set(DISABLED);
-  const sized = sizedFunctions(math);
-  const made = new Map<string, unknown>();
-  /** What the scope gives for a restricted name (made on first use). */
-  const restriction = (name: string): unknown => {
-    let fn = made.get(name);
-    if (fn !== undefined) return fn;
-    if (name === GUARD) {
-      fn = (value: unknown) => {
-        refuseSize("a value", elementCount(value, math));
-        return value;
-      };
-    } else if (disabled.has(name)) {
-      fn = () => {
-        throw new ExpressionError(`function ${name} is disabled in sweep expressions`);
-      };
-    } else {
-      // In an expression mathjs calls a function's transform (range's is 1-based and includes its end) if it has one.
-      const base = name === RANGE ? "range" : name;
-      const elements = sized[base]!;
-      const transforms: unknown = Reflect.get(Reflect.get(math, "expression") ?? {}, "transform");
-      const own = (typeof transforms === "object" && transforms !== null ? functionOf(transforms, base) : undefined) ?? functionOf(math, base)!;
-      fn = (...args: unknown[]) => {
-        refuseSize(base, elements(args));
-        return own(...args);
-      };
-    }
-    made.set(name, fn);
-    return fn;
+  // Plain functions, not typed ones: mathjs keeps a plain function's `transform` on import.
+  for (const [name, elements] of Object.entries(sized)) {
+    const wrap = (fn: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
+      refuseSize(name, elements(args));
+      return fn(...args);
+    };
+    const fn: ((...args: unknown[]) => unknown) & { transform?: unknown } = wrap(functionOf(math, name)!);
+    const transform = typeof transforms === "object" && transforms !== null ? functionOf(transforms, name) : undefined;
+    if (transform) fn.transform = wrap(transform);
+    replacements[name] = fn;
+  }
+  replacements[GUARD] = (value: unknown) => {
+    refuseSize("a value", elementCount(value, math));
+    return value;
   };
+  math.import(replacements, { override: true });
   const { FunctionNode, SymbolNode } = math;
-  // Every range node, wherever it is, calls the checked range.
-  const ranges = (node: MathNode): MathNode => {
-    const inner = node.map((child) => ranges(child));
-    if (!math.isRangeNode(inner)) return inner;
-    const args: MathNode[] = inner.step ? [inner.start, inner.end, inner.step] : [inner.start, inner.end];
-    return new FunctionNode(new SymbolNode(RANGE), args);
-  };
   // Every operator, function call and literal array passes its value through the guard. Index
   // dimensions (`a[2:end]`) are left as they are: the parser treats ranges there specially.
   const guard = (node: MathNode): MathNode => {
@@ -185,7 +153,6 @@ function restricted() {
   };
   instance = {
     math,
-    restriction,
     compile: (expr) => {
       let code = compiled.get(expr);
       if (!code) {
@@ -195,13 +162,8 @@ function restricted() {
         tree.traverse((n) => {
           if (math.isSymbolNode(n)) symbols.add(n.name);
         });
-        let ranged = false;
-        tree.traverse((n) => {
-          if (math.isRangeNode(n)) ranged = true;
-        });
-        const fn = guard(ranges(tree)).compile();
-        const restrictedNames = [...symbols].filter((n) => disabled.has(n) || Object.hasOwn(sized, n));
-        code = { evaluate: (scope) => fn.evaluate(scope), symbols: [...symbols], restricted: ranged ? [...restrictedNames, RANGE] : restrictedNames };
+        const fn = guard(tree).compile();
+        code = { evaluate: (scope) => fn.evaluate(scope), symbols: [...symbols] };
         if (compiled.size > 1024) compiled.clear();
         compiled.set(expr, code);
       }
@@ -216,7 +178,7 @@ export type ExprValue = number | string | boolean;
 
 /** Evaluate `expr` with `scope`; quantities come back as strings with their unit ("256 KiB"). */
 export function evaluateExpression(expr: string, scope: Record<string, ExprValue>, options: { remember?: boolean } = {}): ExprValue {
-  const { math, restriction, compile } = restricted();
+  const { math, compile } = restricted();
   const code = compile(expr);
   const remember = options.remember ?? true;
   let key = expr;
@@ -242,8 +204,6 @@ export function evaluateExpression(expr: string, scope: Record<string, ExprValue
       }
     } else mathScope.set(name, v);
   }
-  for (const name of code.restricted) if (!Object.hasOwn(scope, name)) mathScope.set(name, restriction(name));
-  mathScope.set(GUARD, restriction(GUARD));
   const value = valueOf(code.evaluate(mathScope), expr, math);
   if (remember) {
     if (results.size > 100_000) results.clear();

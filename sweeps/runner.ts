@@ -111,9 +111,8 @@ export function defaultWorkers(): number {
  * 2026-11-30, at a load of 9.4-9.7 on this project's 2 shared cores; the processes of a pool start
  * in parallel, one per core, so that is also the pool's wall time on an idle machine). A quiet
  * machine starts faster and evaluates faster alike, so the ratio the rule rests on holds.
- * Since 2026-12-01 a worker reaches its first result in ~0.45-0.67 s of CPU on a quiet machine
- * (validators compiled at build time, a bundled worker, mathjs left unmodified: docs/sweeps.md,
- * "Fourth pass"), but it then runs its first ~5,000 points 2-5x slower while V8 optimises
+ * Since 2026-12-01 a worker reaches its first result in ~0.6-0.9 s of CPU on a quiet machine
+ * (validators compiled at build time and a bundled worker: docs/sweeps.md, "Fourth pass"), but it then runs its first ~5,000 points 2-5x slower while V8 optimises
  * (~1 s of CPU), which the first result does not show: what switching to a pool costs is still
  * ~1.5-2 s, so the budget stays (10,000 points on 2 fresh workers still lose to this thread).
  */
