@@ -12,17 +12,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { packageRoot } from "../common/package-root.js";
+import { workerFiles } from "../sweeps/worker-pool.js";
 
-export const WORKER_MODULES = join(packageRoot(), "dist", "sweeps", "worker-process.js");
-export const WORKER_BUNDLE = join(packageRoot(), "dist", "sweeps", "worker-process.bundle.js");
-
-export function bundleWorker(): void {
+export function bundleWorker(): string {
+  const { modules, bundle } = workerFiles();
   const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { dependencies: Record<string, string> };
   const external = Object.keys(pkg.dependencies).filter((d) => d !== "@sinclair/typebox").flatMap((d) => [d, `${d}/*`]);
-  buildSync({ entryPoints: [WORKER_MODULES], outfile: WORKER_BUNDLE, bundle: true, platform: "node", format: "esm", target: "node20", external, logLevel: "warning" });
+  buildSync({ entryPoints: [modules], outfile: bundle, bundle: true, platform: "node", format: "esm", target: "node20", external, logLevel: "warning" });
+  return bundle;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ""))) {
-  bundleWorker();
-  console.log(`wrote ${WORKER_BUNDLE}`);
+  console.log(`wrote ${bundleWorker()}`);
 }

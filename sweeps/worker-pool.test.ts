@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_WORKER_HEAP_MB, workerEntry, workerFlags } from "./worker-pool.js";
-import { WORKER_BUNDLE } from "../scripts/bundle-worker.js";
+import { DEFAULT_WORKER_HEAP_MB, workerEntry, workerFiles, workerFlags } from "./worker-pool.js";
 
 describe("worker process flags", () => {
   it("single-threaded V8 only when the workers fill the cores; the heap limit given, or the default", () => {
@@ -13,6 +12,6 @@ describe("worker process flags", () => {
 
 describe("worker process entry", () => {
   it("is the one-module bundle npm run build makes (every sweep test with workers then runs it)", () => {
-    expect(workerEntry()).toBe(WORKER_BUNDLE);
+    expect(workerEntry()).toBe(workerFiles().bundle);
   });
 });

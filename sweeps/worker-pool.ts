@@ -67,6 +67,12 @@ export function workerFlags(processes: number, heapMb: number | undefined, cores
  */
 export const DEFAULT_WORKER_HEAP_MB = 1024;
 
+/** The worker process's compiled modules' entry, and the bundle made of them (scripts/bundle-worker.ts). */
+export function workerFiles(): { modules: string; bundle: string } {
+  const dir = join(packageRoot(), "dist", "sweeps");
+  return { modules: join(dir, "worker-process.js"), bundle: join(dir, "worker-process.bundle.js") };
+}
+
 /**
  * The worker processes' entry: the one-module bundle `npm run build` makes of worker-process.js
  * (scripts/bundle-worker.ts; a worker loads it in a third of the time) when it is at least as new
@@ -74,8 +80,7 @@ export const DEFAULT_WORKER_HEAP_MB = 1024;
  * than what it compiled).
  */
 export function workerEntry(): string {
-  const modules = join(packageRoot(), "dist", "sweeps", "worker-process.js");
-  const bundle = join(packageRoot(), "dist", "sweeps", "worker-process.bundle.js");
+  const { modules, bundle } = workerFiles();
   try {
     if (statSync(bundle).mtimeMs >= statSync(modules).mtimeMs) return bundle;
   } catch {
