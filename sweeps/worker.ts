@@ -16,7 +16,7 @@
 import { appendLines, openAppending, OutputError } from "../common/output-files.js";
 import { evaluatePoint, type PointTask, type Row } from "./evaluate-point.js";
 import { assign, dimensions, loadSweep, pointKey, type ResolvedSweep } from "./spec.js";
-import { aggregateSpecOf, digestRows, type BatchDigest } from "./aggregate.js";
+import { aggregateSpecOf, Aggregator, type BatchDigest } from "./aggregate.js";
 import { gridSampler, type IndexSampler } from "./samplers.js";
 import type { ExprValue } from "./expressions.js";
 
@@ -74,9 +74,14 @@ export function gridTask(spec: ResolvedSweep, index: number): PointTask {
   return { index, key: pointKey(g.params, workload), workload, params: g.params };
 }
 
-/** The points of a task: given, or made from the row indices of a grid sweep. */
-export function taskPoints(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">): PointTask[] {
-  return task.points ?? (task.indices ?? []).map((i) => gridTask(spec, i));
+/**
+ * The points of a task: given, or (a grid sweep) made from its row indices one at a time, as they
+ * are evaluated, so a batch does not hold them all.
+ */
+export function taskPoints(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">): { count: number; at: (i: number) => PointTask } {
+  const { points, indices } = task;
+  if (points) return { count: points.length, at: (i) => points[i]! };
+  return { count: indices?.length ?? 0, at: (i) => gridTask(spec, indices![i]!) };
 }
 
 /**
@@ -87,33 +92,59 @@ function transportable(d: BatchDigest): boolean {
   return d.front.every((e) => e.values.every(Number.isFinite)) && Object.values(d.best).every((b) => b === null || Number.isFinite(b.value));
 }
 
-/** `digest`: make the rows' digest; "if-transportable": only if it survives JSON (see transportable). */
-function serialise(rows: Row[], wantRows: boolean, spec?: ResolvedSweep, digest: "always" | "if-transportable" = "if-transportable"): WorkerResult {
-  const made = spec && rows.length > 0 ? digestRows(aggregateSpecOf(spec), rows) : undefined;
-  const lines = rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length > 0 ? "\n" : "");
-  const digested = made !== undefined && (digest === "always" || transportable(made));
-  return {
-    lines,
-    count: rows.length,
-    errors: rows.reduce((n, r) => n + (r.status === "error" ? 1 : 0), 0),
-    ...(wantRows ? { rows } : {}),
-    ...(digested ? { digests: [made] } : rows.length > 0 ? { undigested: lines } : {}),
-  };
+/**
+ * Rows made into a batch's result, one at a time: each is digested (when `spec` is given) and
+ * serialised as it comes, so a batch holds its rows' text and digest, not their Row objects (unless
+ * they are wanted). A batch of 256 held until its end was most of what a sweep point's
+ * allocations left alive at a young-generation GC.
+ */
+class BatchResult {
+  private lines = "";
+  private csv = "";
+  private count = 0;
+  private errors = 0;
+  private readonly rows: Row[] = [];
+  private readonly aggregator?: Aggregator;
+  constructor(spec: ResolvedSweep | undefined, private readonly wantRows: boolean) {
+    if (spec) this.aggregator = new Aggregator(aggregateSpecOf(spec), (text) => (this.csv += text));
+  }
+  add(row: Row): void {
+    this.aggregator?.add(row);
+    this.lines += `${JSON.stringify(row)}\n`;
+    this.count++;
+    if (row.status === "error") this.errors++;
+    if (this.wantRows) this.rows.push(row);
+  }
+  /** `digest`: include the rows' digest; "if-transportable": only if it survives JSON (see transportable). */
+  result(digest: "always" | "if-transportable" = "if-transportable"): WorkerResult {
+    const made = this.aggregator && this.count > 0 ? this.aggregator.digest(this.csv) : undefined;
+    const digested = made !== undefined && (digest === "always" || transportable(made));
+    return {
+      lines: this.lines,
+      count: this.count,
+      errors: this.errors,
+      ...(this.wantRows ? { rows: this.rows } : {}),
+      ...(digested ? { digests: [made] } : this.count > 0 ? { undigested: this.lines } : {}),
+    };
+  }
 }
 
 /** Evaluate a batch and serialise it; `onPoint` hears of each finished point (the pool's heartbeat). */
-export function evaluateBatch(spec: ResolvedSweep, points: PointTask[], wantRows: boolean, onPoint?: (done: number) => void, digest?: "always"): WorkerResult {
-  const rows = points.map((p, i) => {
-    const row = evaluatePoint(spec, p);
+export function evaluateBatch(spec: ResolvedSweep, points: PointTask[] | ReturnType<typeof taskPoints>, wantRows: boolean, onPoint?: (done: number) => void, digest?: "always"): WorkerResult {
+  const { count, at } = Array.isArray(points) ? { count: points.length, at: (i: number) => points[i]! } : points;
+  const batch = new BatchResult(spec, wantRows);
+  for (let i = 0; i < count; i++) {
+    batch.add(evaluatePoint(spec, at(i)));
     onPoint?.(i + 1);
-    return row;
-  });
-  return serialise(rows, wantRows, spec, digest);
+  }
+  return batch.result(digest);
 }
 
 /** Error rows for points evaluated as a batch that failed as a whole (each named, with the reason). */
 export function failedBatch(points: PointTask[], reason: string, wantRows: boolean): WorkerResult {
-  return serialise(points.map((p) => ({ index: p.index, key: p.key, workload: p.workload, params: p.params, status: "error", reason })), wantRows);
+  const batch = new BatchResult(undefined, wantRows);
+  for (const p of points) batch.add({ index: p.index, key: p.key, workload: p.workload, params: p.params, status: "error", reason });
+  return batch.result();
 }
 
 /** Results of consecutive parts of a batch, as one. */
