@@ -136,3 +136,55 @@ describe("energy overrides by name: user > calibrated > table, for every priced 
     expect(errorOf(withEnergy("negative", { "npu.mac.int8": "-1 pJ" })).message).toMatch(/\/energy\/npu\.mac\.int8: expected a non-negative quantity/);
   });
 });
+
+import fc from "fast-check";
+import { patchedDesignValidator } from "./design-loader.js";
+import { designSchema } from "./design-schema.js";
+import { readDocument, validateSchema } from "../common/document.js";
+import { withValues } from "../common/set-path.js";
+
+describe("a sweep point's design validated in the sections its parameters touch", () => {
+  // Paths a sweep sets (inside a unit, a level, a whole section, one absent from the base) and
+  // values right and wrong for them.
+  const PATHS = [
+    ["units", "npu", "rows"], ["units", "npu", "buffers", "ifmap"], ["units", "npu", "kind"], ["units", "dsp", "lanes"], ["units", "dsp", "typo"],
+    ["memory", "0", "bandwidth"], ["memory", "1", "capacity"], ["memory", "0", "kind"], ["technology", "frequency"], ["technology", "node"],
+    ["mapping", "softmax"], ["system", "staticPower"], ["chip", "layoutOverhead"], ["name"],
+  ];
+  const VALUES = [16, 0, -3, 1.5, "64 KiB", "2 GB/s", "1 GHz", "x", "", true, "npu", "dsp", "lpddr4x", "sram"];
+  const outcome = (validate: () => unknown) => {
+    try {
+      validate();
+      return "ok";
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return err.message;
+    }
+  };
+
+  for (const preset of ["edge-npu", "heterogeneous"]) {
+    it(`gives the whole schema's outcome, problems and order included (${preset})`, () => {
+      const file = locateDesign(preset);
+      const base = readDocument(file) as Record<string, any>;
+      const paths = PATHS.filter((p) => p[0] !== "units" || p[1]! in base.units);
+      let rejected = 0, tried = 0;
+      fc.assert(fc.property(fc.uniqueArray(fc.constantFrom(...paths), { minLength: 1, maxLength: 3 }), fc.array(fc.constantFrom(...VALUES), { minLength: 3, maxLength: 3 }), (chosen, values) => {
+        const validate = patchedDesignValidator(base, file, chosen)!;
+        const doc = withValues(base, chosen.map((p, i) => [p, values[i]] as const));
+        const whole = outcome(() => validateSchema(designSchema, doc, file));
+        expect(outcome(() => validate(doc))).toBe(whole);
+        tried++;
+        if (whole !== "ok") rejected++;
+      }), { numRuns: 300 });
+      expect(rejected).toBeGreaterThan(tried / 3); // most mistakes are caught, by both
+      expect(rejected).toBeLessThan(tried); // and some points are fine
+    });
+  }
+
+  it("is not made when the base is not a valid design or a path leaves the design's sections", () => {
+    const file = locateDesign("edge-npu");
+    const base = readDocument(file) as Record<string, any>;
+    expect(patchedDesignValidator({ ...base, version: 99 }, file, [["units", "npu", "rows"]])).toBeUndefined();
+    expect(patchedDesignValidator(base, file, [["nonsense", "x"]])).toBeUndefined();
+  });
+});

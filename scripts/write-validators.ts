@@ -32,6 +32,9 @@ export function inputSchemas(): Record<string, object> {
     "sweep meta": metaSchema, "sweep summary": summarySchema, accuracy: accuracySchema, "accuracy file": accuracyFileSchema,
     workload: workloadSchema, "workload section": sectionSchema, trace: traceSchema,
     measured: measuredSchema, calibration: CALIBRATION_SCHEMA, serving: servingSchema, study: studySchema,
+    // The parts of the design schema a sweep point's sections are validated against (patchedDesignValidator).
+    ...Object.fromEntries(Object.entries(designSchema.properties).map(([key, schema]) => [`design ${key}`, schema])),
+    "design unit": Object.values(designSchema.properties.units.patternProperties)[0]!, "design memory level": designSchema.properties.memory.items,
   };
 }
 

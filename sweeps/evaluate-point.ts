@@ -5,7 +5,8 @@
  * by their design parameters, traces by their workload section.
  */
 import { withValues, withValuesShared } from "../common/set-path.js";
-import { resolveDesign } from "../hardware-models/design-loader.js";
+import { patchedDesignValidator, resolveDesign } from "../hardware-models/design-loader.js";
+import type { DesignDocument } from "../hardware-models/design-schema.js";
 import type { Design } from "../hardware-models/design.js";
 import { buildWorkload } from "../workloads/transformer-builder.js";
 import { parseWorkloadSection } from "../workloads/workload-file.js";
@@ -52,6 +53,8 @@ interface Caches {
   /** The spec's parameters that set a design value, and those that set a workload value. */
   designParams: ResolvedSweep["parameters"];
   workloadParams: ResolvedSweep["parameters"];
+  /** Validates a point's design document in the sections its parameters touch (patchedDesignValidator), when it can. */
+  validateDesign?: (data: unknown) => DesignDocument;
 }
 
 const cachesBySpec = new WeakMap<ResolvedSweep, Caches>();
@@ -62,7 +65,8 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
   if (!caches) {
     const designParams = spec.parameters.filter((p) => p.target?.root === "design");
     const workloadParams = spec.parameters.filter((p) => p.target?.root === "workload");
-    cachesBySpec.set(spec, (caches = { designs: new Map(), traces: new Map(), designParams, workloadParams }));
+    const validateDesign = patchedDesignValidator(spec.design, spec.designFile, designParams.map((p) => p.target!.path));
+    cachesBySpec.set(spec, (caches = { designs: new Map(), traces: new Map(), designParams, workloadParams, ...(validateDesign ? { validateDesign } : {}) }));
   }
   const row: Row = { index: task.index, key: task.key, workload: task.workload, params: task.params, status: "ok" };
   try {
@@ -74,7 +78,7 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
       // Only the objects along the parameters' paths are copied: resolution reads the document, never writes it.
       const doc = withValuesShared(spec.design, designValues);
       try {
-        design = resolveDesign(doc, spec.designFile, { reuseParts: true });
+        design = resolveDesign(doc, spec.designFile, { reuseParts: true, ...(caches.validateDesign ? { validate: caches.validateDesign } : {}) });
       } catch (err) {
         design = err instanceof Error ? err : new Error(String(err));
       }
