@@ -13,6 +13,13 @@ export function zeros(n: number): number[] {
   return a;
 }
 
+/** Same length and the same numbers, element by element. */
+export function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Every element of `a` set to 0, in place. */
 export function clearNumbers(a: number[] | Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] = 0;

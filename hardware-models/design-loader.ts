@@ -10,7 +10,7 @@ import { InputError } from "../common/input-error.js";
 import { packageRoot } from "../common/package-root.js";
 import { parsePositiveQuantity, parseQuantity, QUANTITY } from "../common/quantity.js";
 import { OP_KINDS, perOpKind, type OpKind } from "../workloads/trace.js";
-import { designSchema, type CarbonSection, type DesignDocument } from "./design-schema.js";
+import { designSchema, memoryLevelSchema, unitSectionSchema, type CarbonSection, type DesignDocument } from "./design-schema.js";
 import type { Design, SystemModel } from "./design.js";
 import { resolveMemoryLevel, type MemoryLevel } from "./memory-hierarchy.js";
 import { EnergyTable, memoryKindKey, phyKey, type EnergyOrigin } from "./technology/energy-table.js";
@@ -138,10 +138,10 @@ export function patchedDesignValidator(base: unknown, file: string, paths: reado
     let section: Section = { keys: [top], schema };
     if (second !== undefined && path.length > 1) {
       if (top === "units" && Object.hasOwn(doc.units, second)) {
-        const [pattern, unit] = Object.entries(designSchema.properties.units.patternProperties)[0]!;
-        if (new RegExp(pattern).test(second)) section = { keys: [top, second], schema: unit };
+        const pattern = Object.keys(designSchema.properties.units.patternProperties)[0]!;
+        if (new RegExp(pattern).test(second)) section = { keys: [top, second], schema: unitSectionSchema };
       } else if (top === "memory" && /^(0|[1-9]\d*)$/.test(second) && Number(second) < doc.memory.length) {
-        section = { keys: [top, second], schema: designSchema.properties.memory.items };
+        section = { keys: [top, second], schema: memoryLevelSchema };
       }
     }
     sections.set(section.keys.join("/"), section);

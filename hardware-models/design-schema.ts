@@ -106,5 +106,12 @@ export const designSchema = Type.Object({
   additionalProperties: false,
 });
 
+/**
+ * The parts of the design schema a unit section and a memory level are checked against (a sweep
+ * point is validated in the sections its parameters touch: design-loader.ts patchedDesignValidator).
+ */
+export const unitSectionSchema: object = Object.values(designSchema.properties.units.patternProperties)[0]!;
+export const memoryLevelSchema: object = designSchema.properties.memory.items;
+
 /** A design file as written (after schema validation; quantities still strings). */
 export type DesignDocument = Static<typeof designSchema>;

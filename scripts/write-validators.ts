@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import standaloneModule from "ajv/dist/standalone/index.js";
 import { AJV_OPTIONS, precompiledDir, validatorKey } from "../common/document.js";
-import { designSchema } from "../hardware-models/design-schema.js";
+import { designSchema, memoryLevelSchema, unitSectionSchema } from "../hardware-models/design-schema.js";
 import { systemSchema } from "../hardware-models/system.js";
 import { sweepSchema, SERVING_SECTION } from "../sweeps/spec.js";
 import { metaSchema, summarySchema } from "../sweeps/sweep-folder.js";
@@ -34,7 +34,7 @@ export function inputSchemas(): Record<string, object> {
     measured: measuredSchema, calibration: CALIBRATION_SCHEMA, serving: servingSchema, study: studySchema,
     // The parts of the design schema a sweep point's sections are validated against (patchedDesignValidator).
     ...Object.fromEntries(Object.entries(designSchema.properties).map(([key, schema]) => [`design ${key}`, schema])),
-    "design unit": Object.values(designSchema.properties.units.patternProperties)[0]!, "design memory level": designSchema.properties.memory.items,
+    "design unit": unitSectionSchema, "design memory level": memoryLevelSchema,
   };
 }
 

@@ -34,7 +34,7 @@ import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
 import { chipEnergy, powerAtLoadW, type ChipEnergy } from "./chip-energy.js";
 import { objectMemo } from "../common/memo.js";
-import { zeros } from "../common/numbers.js";
+import { sameNumbers, zeros } from "../common/numbers.js";
 import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost, type OpCostTable } from "./op-costs.js";
 import type { EnergyBreakdownEntry, ExitPoint, Infeasible, LayerResult, LevelBytes, LevelResult, OpResult, Result, ResultSummary, SimOutcome, SummaryOutcome, UnitResult } from "./result.js";
 
@@ -266,7 +266,6 @@ interface OpFigures {
 /** OpFigures per compiled op-cost table (a design on a placed trace). */
 const opFigures = objectMemo<OpCostTable, OpFigures>("sim.op-figures");
 
-/** Sum the ops' costs (op i costs opCosts[i] on unit unitOf[i]) with their weights and repeats. */
 /** The per-op figures that follow from the op-to-unit assignment alone: the timeline's track and batch per op, and the op's unit. */
 interface Assignment {
   issueGroup: readonly number[] | undefined;
@@ -297,19 +296,14 @@ function assignmentOf(design: Design, trace: Trace, unitOf: ArrayLike<number>): 
  */
 const assignments = objectMemo<Int32Array, Assignment>("sim.assignment-figures");
 
-function sameGroups(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function sharedAssignment(design: Design, trace: Trace, unitOf: Int32Array): Assignment {
   const known = assignments.lookup(unitOf);
-  if (known && known.trace === trace && sameGroups(known.issueGroup, design.issueGroup)) return known;
+  const groups = design.issueGroup;
+  if (known && known.trace === trace && (known.issueGroup === groups || (known.issueGroup && groups && sameNumbers(known.issueGroup, groups)))) return known;
   return assignments.store(unitOf, assignmentOf(design, trace, unitOf));
 }
 
+/** Sum the ops' costs (op i costs opCosts[i] on unit unitOf[i]) with their weights and repeats. */
 function sumOpCosts(design: Design, trace: Trace, units: UnitSpec[], opCosts: OpCost[], unitOf: ArrayLike<number>, assignment: Assignment): OpFigures {
   const memory = design.memory;
   const nLevels = memory.length;

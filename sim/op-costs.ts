@@ -18,7 +18,7 @@ import type { Design } from "../hardware-models/design.js";
 import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { AssignedOp, OpContext, Operand, UnitCost } from "../hardware-models/unit-model.js";
 import { objectMemo, ownedMemo } from "../common/memo.js";
-import { zeros } from "../common/numbers.js";
+import { sameNumbers, zeros } from "../common/numbers.js";
 import type { Placement } from "./placement.js";
 import type { MemoryLevel } from "../hardware-models/memory-hierarchy.js";
 
@@ -227,17 +227,13 @@ const assignments = ownedMemo<Placement, number, Int32Array[]>("sim.unit-assignm
 /** buildTable's assignment before it is interned (buildTable does not re-enter itself). */
 let assigning = new Int32Array(0);
 
-/** The remembered assignment equal to `a`'s first n entries, or a copy of them, remembered. */
-function interned(placement: Placement, a: Int32Array, n: number): Int32Array {
+/** The remembered assignment equal to `a`, or a copy of it, remembered. */
+function interned(placement: Placement, a: Int32Array): Int32Array {
   let h = 0x811c9dc5; // FNV-1a: a cheap key; hits are confirmed element by element
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
   const bucket = assignments.lookup(placement, h >>> 0) ?? assignments.store(placement, h >>> 0, []);
-  for (const b of bucket) {
-    let i = 0;
-    while (i < n && b[i] === a[i]) i++;
-    if (i === n) return b;
-  }
-  const copy = a.slice(0, n);
+  for (const b of bucket) if (sameNumbers(b, a)) return b;
+  const copy = a.slice();
   bucket.push(copy);
   return copy;
 }
@@ -245,7 +241,7 @@ function interned(placement: Placement, a: Int32Array, n: number): Int32Array {
 function buildTable(design: Design, trace: Trace, placement: Placement, signatures: OpSignatures): OpCostTable {
   const units = boundUnits(design, trace, placement);
   const nOps = trace.ops.length;
-  if (assigning.length < nOps) assigning = new Int32Array(nOps);
+  if (assigning.length !== nOps) assigning = new Int32Array(nOps);
   const unitOf = assigning;
   const opCosts: OpCost[] = [];
   const byKey = new Map<number, OpCost>();
@@ -279,5 +275,5 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
     }
     opCosts.push(oc);
   }
-  return { feasible: true, units, unitOfOp: interned(placement, unitOf, nOps), opCosts };
+  return { feasible: true, units, unitOfOp: interned(placement, unitOf), opCosts };
 }

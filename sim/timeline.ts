@@ -15,6 +15,7 @@
  * time; the dynamic energy of a run does not depend on the schedule; peak power >= average power.
  */
 import { objectMemo, ownedMemo } from "../common/memo.js";
+import { sameNumbers } from "../common/numbers.js";
 
 /** The arrays are not changed after a call: the plan is remembered by the unit array's identity. */
 export interface TimelineInput {
@@ -92,12 +93,6 @@ function planKey(t: TimelineInput): number {
   return h >>> 0;
 }
 
-function sameArrays(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** The last plan made or found for a unit array (an engine's per-op inputs are shared by the evaluations of a design): no hashing on a repeat. */
 const lastPlans = objectMemo<number[], { deps: number[][]; batch: number[]; maxChunks: number; plan: TimelinePlan }>("sim.timeline-last-plan");
 
@@ -112,7 +107,7 @@ function plan(t: TimelineInput): TimelinePlan {
 function planOf(t: TimelineInput): TimelinePlan {
   const key = planKey(t);
   const bucket = plans.lookup(t.deps, key) ?? plans.store(t.deps, key, []);
-  const hit = bucket.find((b) => b.maxChunks === t.maxChunks && sameArrays(b.unit, t.unit) && sameArrays(b.batch, t.batch));
+  const hit = bucket.find((b) => b.maxChunks === t.maxChunks && sameNumbers(b.unit, t.unit) && sameNumbers(b.batch, t.batch));
   if (hit) return hit.plan;
   const n = t.unit.length;
   const chunks = new Int32Array(n).fill(1);

@@ -316,12 +316,18 @@ export class Aggregator {
   }
 }
 
-/** The digest of a batch's rows (a worker's, sent with the rows' lines). */
-export function digestRows(spec: AggregateSpec, rows: readonly Row[]): BatchDigest {
+/** A batch's digest made as its rows come (a worker's, sent with the rows' lines). */
+export function rowDigester(spec: AggregateSpec): { add: (row: Row) => void; digest: () => BatchDigest } {
   let csv = "";
   const a = new Aggregator(spec, (text) => (csv += text));
-  for (const r of rows) a.add(r);
-  return a.digest(csv);
+  return { add: (row) => a.add(row), digest: () => a.digest(csv) };
+}
+
+/** The digest of a batch's rows, all at once. */
+export function digestRows(spec: AggregateSpec, rows: readonly Row[]): BatchDigest {
+  const d = rowDigester(spec);
+  for (const r of rows) d.add(r);
+  return d.digest();
 }
 
 /**

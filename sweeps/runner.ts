@@ -24,7 +24,7 @@ import { assign, dimensions, pointKey, type ResolvedSweep } from "./spec.js";
 import { samplerFor, type Outcome, type Sampler } from "./samplers.js";
 import { KeySet } from "./key-set.js";
 import { lockFolder, readSweepMeta, sweepMeta, writeSweepMeta, type SweepMeta } from "./sweep-folder.js";
-import { evaluateBatch, failedBatch, gridTask, taskPoints, type WorkerResult, type WorkerTask } from "./worker.js";
+import { evaluateBatch, failedBatch, gridTask, type WorkerResult, type WorkerTask } from "./worker.js";
 import { BatchFailure, isolating, WorkerPool } from "./worker-pool.js";
 import { outputSizes, salvageRows } from "./salvage.js";
 import { SweepError } from "./sweep-error.js";
@@ -112,9 +112,10 @@ export function defaultWorkers(): number {
  * in parallel, one per core, so that is also the pool's wall time on an idle machine). A quiet
  * machine starts faster and evaluates faster alike, so the ratio the rule rests on holds.
  * Since 2026-12-01 a worker reaches its first result in ~0.6-0.9 s of CPU on a quiet machine
- * (validators compiled at build time and a bundled worker: docs/sweeps.md, "Fourth pass"), but it then runs its first ~5,000 points 2-5x slower while V8 optimises
- * (~1 s of CPU), which the first result does not show: what switching to a pool costs is still
- * ~1.5-2 s, so the budget stays (10,000 points on 2 fresh workers still lose to this thread).
+ * (validators compiled at build time and a bundled worker: docs/sweeps.md, "Fourth pass"), but
+ * it then runs its first ~5,000 points 2-5x slower while V8 optimises (~1 s of CPU), which the
+ * first result does not show: what switching to a pool costs is still ~1.5-2 s, so the budget
+ * stays (10,000 points on 2 fresh workers still lose to this thread).
  */
 export const IN_THREAD_BUDGET_SECONDS = 1.8;
 
@@ -206,14 +207,14 @@ function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean
   const failed = (part: PointTask[], reason: string) => failedBatch(part, reason, wantRows);
   if (backend) return (points) => isolating(points, wantRows, (part) => backend.evaluate(part, wantRows), failed);
   if (pool) return (points) => isolating(points, wantRows, appending(out, (part) => pool.run({ specFile: spec.file, points: part, wantRows, out })), failed, (items, failure) => salvageRows(spec, out, items, (p) => p.index, failure, wantRows));
-  return async (points) => here(() => evaluateBatch(spec, points, wantRows));
+  return async (points) => here(() => evaluateBatch(spec, { points }, wantRows));
 }
 
 /** A grid sweep's batches of row indices: the worker (or this thread) makes their points (worker.ts gridTask). */
 function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run()): (indices: number[]) => Promise<WorkerResult> {
   const failed = (part: number[], reason: string) => failedBatch(part.map((i) => gridTask(spec, i)), reason, false);
   if (pool) return (indices) => isolating(indices, false, appending(out, (part) => pool.run({ specFile: spec.file, indices: part, wantRows: false, out })), failed, (items, failure) => salvageRows(spec, out, items, (i) => i, failure, false));
-  return async (indices) => here(() => evaluateBatch(spec, taskPoints(spec, { indices }), false));
+  return async (indices) => here(() => evaluateBatch(spec, { indices }, false));
 }
 
 /** Row indices recorded in a grid sweep's results.jsonl, one bit each (a resumed grid skips them). */

@@ -16,7 +16,7 @@
 import { appendLines, openAppending, OutputError } from "../common/output-files.js";
 import { evaluatePoint, type PointTask, type Row } from "./evaluate-point.js";
 import { assign, dimensions, loadSweep, pointKey, type ResolvedSweep } from "./spec.js";
-import { aggregateSpecOf, Aggregator, type BatchDigest } from "./aggregate.js";
+import { aggregateSpecOf, rowDigester, type BatchDigest } from "./aggregate.js";
 import { gridSampler, type IndexSampler } from "./samplers.js";
 import type { ExprValue } from "./expressions.js";
 
@@ -74,15 +74,6 @@ export function gridTask(spec: ResolvedSweep, index: number): PointTask {
   return { index, key: pointKey(g.params, workload), workload, params: g.params };
 }
 
-/**
- * The points of a task: given, or (a grid sweep) made from its row indices one at a time, as they
- * are evaluated, so a batch does not hold them all.
- */
-export function taskPoints(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">): { count: number; at: (i: number) => PointTask } {
-  const { points, indices } = task;
-  if (points) return { count: points.length, at: (i) => points[i]! };
-  return { count: indices?.length ?? 0, at: (i) => gridTask(spec, indices![i]!) };
-}
 
 /**
  * A digest the main process reads exactly as it would the rows. A remote worker's result travels as
@@ -100,16 +91,15 @@ function transportable(d: BatchDigest): boolean {
  */
 class BatchResult {
   private lines = "";
-  private csv = "";
   private count = 0;
   private errors = 0;
   private readonly rows: Row[] = [];
-  private readonly aggregator?: Aggregator;
+  private readonly digester?: ReturnType<typeof rowDigester>;
   constructor(spec: ResolvedSweep | undefined, private readonly wantRows: boolean) {
-    if (spec) this.aggregator = new Aggregator(aggregateSpecOf(spec), (text) => (this.csv += text));
+    if (spec) this.digester = rowDigester(aggregateSpecOf(spec));
   }
   add(row: Row): void {
-    this.aggregator?.add(row);
+    this.digester?.add(row);
     this.lines += `${JSON.stringify(row)}\n`;
     this.count++;
     if (row.status === "error") this.errors++;
@@ -117,7 +107,7 @@ class BatchResult {
   }
   /** `digest`: include the rows' digest; "if-transportable": only if it survives JSON (see transportable). */
   result(digest: "always" | "if-transportable" = "if-transportable"): WorkerResult {
-    const made = this.aggregator && this.count > 0 ? this.aggregator.digest(this.csv) : undefined;
+    const made = this.digester && this.count > 0 ? this.digester.digest() : undefined;
     const digested = made !== undefined && (digest === "always" || transportable(made));
     return {
       lines: this.lines,
@@ -129,12 +119,17 @@ class BatchResult {
   }
 }
 
-/** Evaluate a batch and serialise it; `onPoint` hears of each finished point (the pool's heartbeat). */
-export function evaluateBatch(spec: ResolvedSweep, points: PointTask[] | ReturnType<typeof taskPoints>, wantRows: boolean, onPoint?: (done: number) => void, digest?: "always"): WorkerResult {
-  const { count, at } = Array.isArray(points) ? { count: points.length, at: (i: number) => points[i]! } : points;
+/**
+ * Evaluate a task's points and serialise them; `onPoint` hears of each finished point (the pool's
+ * heartbeat). A grid task's points are made from its row indices one at a time, as they are
+ * evaluated, so a batch does not hold them all.
+ */
+export function evaluateBatch(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">, wantRows: boolean, onPoint?: (done: number) => void, digest?: "always"): WorkerResult {
+  const { points, indices = [] } = task;
+  const count = points ? points.length : indices.length;
   const batch = new BatchResult(spec, wantRows);
   for (let i = 0; i < count; i++) {
-    batch.add(evaluatePoint(spec, at(i)));
+    batch.add(evaluatePoint(spec, points ? points[i]! : gridTask(spec, indices[i]!)));
     onPoint?.(i + 1);
   }
   return batch.result(digest);
@@ -202,7 +197,7 @@ export function runTask(task: WorkerTask, onPoint?: (done: number) => void): Wor
   if (!current || current.id !== id) current = { id, spec: task.spec ?? loadSweep(task.specFile) };
   onPoint?.(0); // loaded: from here a death is the points', not the worker's start-up
   // A local pool's results travel by V8 serialisation, which keeps NaN and Infinity: always a digest.
-  const result = evaluateBatch(current.spec, taskPoints(current.spec, task), task.wantRows, onPoint, task.out ? "always" : undefined);
+  const result = evaluateBatch(current.spec, task, task.wantRows, onPoint, task.out ? "always" : undefined);
   if (!task.out) return result;
   // A process whose sweep has gone (the main process was killed) writes nothing: its rows could
   // land beside those of a resumed run. Its points are not recorded, so a resume evaluates them.
