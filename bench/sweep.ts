@@ -64,13 +64,14 @@ interface Run {
 
 const load = () => loadavg()[0]!.toFixed(2);
 
-async function timed(file: string, workers: number | undefined, options: { workerHeapMb?: number } = {}): Promise<Run> {
+/** Sweeps run with the runner's default batches (sized by time: sweeps/batch-size.ts) unless `batchSize` is given. */
+async function timed(file: string, workers: number | undefined, options: { workerHeapMb?: number; batchSize?: number } = {}): Promise<Run> {
   const out = mkdtempSync(join(tmpdir(), "attnsim-bench-out-"));
   const loadBefore = load();
   let peak = treeRss();
   const timer = setInterval(() => (peak = Math.max(peak, treeRss())), 100);
   const cpu0 = process.cpuUsage(), children0 = childrenCpuSeconds(), t0 = performance.now();
-  const summary = await runSweep(loadSweep(file), { outDir: out, ...(workers !== undefined ? { workers } : {}), batchSize: 256, ...options });
+  const summary = await runSweep(loadSweep(file), { outDir: out, ...(workers !== undefined ? { workers } : {}), ...options });
   const wallSeconds = (performance.now() - t0) / 1000;
   clearInterval(timer);
   peak = Math.max(peak, treeRss());
@@ -147,7 +148,7 @@ if (!hundred && !million) {
 }
 
 if (hundred) {
-  console.log("\n100,000-point bert-base seq 128 grid on edge-npu, 1 and 2 workers interleaved");
+  console.log("\n100,000-point bert-base seq 128 grid on edge-npu, 1 and 2 workers interleaved (batches sized by time), then 2 workers in fixed batches of 64 (the default before 2026-12-01's fifth pass)");
   const file = benchSpec("100k");
   const ones: Run[] = [], twos: Run[] = [];
   for (let round = 0; round < 2; round++) {
@@ -156,6 +157,8 @@ if (hundred) {
     twos.push(await timed(file, 2));
     line(`2 workers (round ${round + 1})`, twos[round]!, `, ${(ones[round]!.sweepSeconds / twos[round]!.sweepSeconds).toFixed(2)}x the 1-worker run before it`);
   }
+  const fixed = await timed(file, 2, { batchSize: 64 });
+  line("2 workers, batches 64", fixed, `, ${(fixed.sweepSeconds / twos[1]!.sweepSeconds).toFixed(2)}x the time of round 2's`);
 }
 
 if (million) {

@@ -28,6 +28,7 @@ import { evaluateBatch, failedBatch, gridTask, type WorkerResult, type WorkerTas
 import { BatchFailure, isolating, WorkerPool } from "./worker-pool.js";
 import { outputSizes, salvageRows } from "./salvage.js";
 import { SweepError } from "./sweep-error.js";
+import { BatchSizer, FIRST_BATCH } from "./batch-size.js";
 
 export { failedBatch } from "./worker.js";
 
@@ -50,6 +51,11 @@ export interface SweepOptions {
   workers?: number;
   resume?: boolean;
   shard?: { index: number; count: number };
+  /**
+   * Points per batch (a worker's task). Unset: FIRST_BATCH, then sized to take ~0.2 s where it runs
+   * (sweeps/batch-size.ts), for samplers that do not learn on this machine; a learning sampler
+   * (NSGA-II) and a backend batch FIRST_BATCH points.
+   */
   batchSize?: number;
   /**
    * Cap on each worker process's V8 old generation, MB (--max-old-space-size; default
@@ -327,6 +333,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   const shard = options.shard ?? { index: 0, count: 1 };
   const total = Math.ceil((sampler.count * W - shard.index) / shard.count);
   let evaluated = 0, skipped = 0, errors = 0;
+  let queued = 0; // rows put in batches (the points path: what remains to send is total - queued - skipped)
   let failed: Error | undefined;
   const report = () => {
     const seconds = (performance.now() - started) / 1000;
@@ -370,11 +377,15 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
     }
     evaluated += result.count;
     errors += result.errors;
+    sizer?.observe(result.count, result.evaluationSeconds);
     if (outcomes && result.rows) sampler.tell(outcomes.arrived(result.rows));
     report();
   };
 
-  const batchSize = options.batchSize ?? 64;
+  // Batches sized by time unless the sweep says (a learning sampler's asks and a backend's jobs stay as they were).
+  const sizer = options.batchSize === undefined && !sampler.learns && !backend ? new BatchSizer(() => (pool ? workers : 1)) : undefined;
+  const batchSize = (remaining: number) => (sizer ? sizer.size(remaining) : (options.batchSize ?? FIRST_BATCH));
+  let limit = 0; // the size of the batch being filled, fixed when it starts
   const maxInFlight = () => (backend ? backend.maxInFlight : Math.max(2, 2 * Math.max(1, workers)));
   const inFlight = new Set<Promise<void>>();
   let batch: PointTask[] = [];
@@ -406,14 +417,16 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
           skipped++;
           continue;
         }
+        if (indexBatch.length === 0) limit = batchSize(Math.ceil((rows - index) / shard.count));
         indexBatch.push(index);
-        if (indexBatch.length >= batchSize) await flush();
+        if (indexBatch.length >= limit) await flush();
       }
     }
     let idle = false;
     while (!doneIndices) {
       if (stopped()) break;
-      const proposals = sampler.ask(batchSize);
+      if (batch.length === 0) limit = batchSize(total - queued - skipped);
+      const proposals = sampler.ask(limit);
       if (proposals === null) break;
       if (proposals.length === 0) {
         // The sampler waits for outcomes: send what is batched, then wait for a batch to return.
@@ -442,11 +455,13 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
             skipped++;
             continue;
           }
+          if (batch.length === 0) limit = batchSize(total - queued - skipped);
           batch.push({ index, key, workload: w, params });
+          queued++;
           // A sampler that may propose a point twice evaluates it once; a grid never repeats, so its
           // keys are not kept (memory stays flat).
           if (sampler.repeats) done.add(key);
-          if (batch.length >= batchSize) await flush();
+          if (batch.length >= limit) await flush();
         }
         if (outcomes) sampler.tell(outcomes.expect(p.point, keys));
       }

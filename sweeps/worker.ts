@@ -54,6 +54,8 @@ export interface WorkerResult {
   undigested?: string;
   /** The worker could not append to an output file (a full disk): the sweep stops; `count` rows were kept. */
   failure?: { file: string; code: string };
+  /** Wall seconds the batch's points took to evaluate where they ran (the runner sizes later batches by it). */
+  evaluationSeconds?: number;
 }
 
 let current: { id: string; spec: ResolvedSweep } | undefined;
@@ -127,12 +129,13 @@ class BatchResult {
 export function evaluateBatch(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">, wantRows: boolean, onPoint?: (done: number) => void, digest?: "always"): WorkerResult {
   const { points, indices = [] } = task;
   const count = points ? points.length : indices.length;
+  const started = performance.now();
   const batch = new BatchResult(spec, wantRows);
   for (let i = 0; i < count; i++) {
     batch.add(evaluatePoint(spec, points ? points[i]! : gridTask(spec, indices[i]!)));
     onPoint?.(i + 1);
   }
-  return batch.result(digest);
+  return { ...batch.result(digest), evaluationSeconds: (performance.now() - started) / 1000 };
 }
 
 /** Error rows for points evaluated as a batch that failed as a whole (each named, with the reason). */

@@ -285,6 +285,8 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
     for (const workers of [0, 1, 2]) await runSweep(loadSweep(file), { outDir: join(dir, `by-index-${workers}`), workers, batchSize: 5 });
     // Workers unset: this thread first, worker processes once it has spent their start-up (either way the same rows).
     await runSweep(loadSweep(file), { outDir: join(dir, "by-index-auto"), batchSize: 5 });
+    // Batches sized by time (no batchSize: sweeps/batch-size.ts) on 2 workers.
+    await runSweep(loadSweep(file), { outDir: join(dir, "by-index-timed"), workers: 2 });
     // The reference: every row made as the per-point path makes it, with every memo emptied first
     // (no part of another point's design reused).
     const reference: string[] = [];
@@ -301,7 +303,7 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
     expect(reference.length).toBe(24);
     expect(reference.filter((l) => l.includes('"status":"ok"')).length).toBeGreaterThan(0);
     expect(reference.filter((l) => l.includes('"status":"violates"')).length).toBeGreaterThan(0);
-    for (const out of ["0", "1", "2", "auto"]) expect(lines(join(dir, `by-index-${out}`))).toEqual(reference);
+    for (const out of ["0", "1", "2", "auto", "timed"]) expect(lines(join(dir, `by-index-${out}`))).toEqual(reference);
     // A fresh run aggregates as rows arrive (the workers' digests): the files equal aggregation of its results.jsonl afterwards.
     for (const out of ["0", "2"]) {
       const from = join(dir, `by-index-${out}`), again = join(dir, `by-index-${out}-again`);
@@ -317,6 +319,15 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
       };
       expect(csvLines(again)).toEqual(csvLines(from));
     }
+  });
+
+  it("a random sampler's points in batches sized by time on 2 workers: the rows of fixed batches in this thread", async () => {
+    const file = specFile("random-timed", `${body("[4, 8, 16, 32, 64]")}\nsampler: { kind: random, samples: 30, seed: 5 }`);
+    const fixed = await runSweep(loadSweep(file), { outDir: join(dir, "random-fixed"), workers: 0, batchSize: 7 });
+    const summary = await runSweep(loadSweep(file), { outDir: join(dir, "random-timed"), workers: 2 });
+    expect(fixed.rows).toBeGreaterThan(20); // 30 draws of 20 points: repeats are evaluated once
+    expect(summary.rows).toBe(fixed.rows);
+    expect(lines(join(dir, "random-timed"))).toEqual(lines(join(dir, "random-fixed")));
   });
 
   it("2 workers SIGKILLed mid-sweep, then --resume on 2 workers: the rows of an uninterrupted run, each once", async () => {
