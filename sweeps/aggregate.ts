@@ -316,10 +316,10 @@ export class Aggregator {
   }
 }
 
-/** A batch's digest made as its rows come (a worker's, sent with the rows' lines). */
-export function rowDigester(spec: AggregateSpec): { add: (row: Row) => void; digest: () => BatchDigest } {
+/** A batch's digest made as its rows come (a worker's, sent with the rows' lines); with `csvSink` the rows' CSV lines go there, not into the digest. */
+export function rowDigester(spec: AggregateSpec, csvSink?: (text: string) => void): { add: (row: Row) => void; digest: () => BatchDigest } {
   let csv = "";
-  const a = new Aggregator(spec, (text) => (csv += text));
+  const a = new Aggregator(spec, csvSink ?? ((text) => (csv += text)));
   return { add: (row) => a.add(row), digest: () => a.digest(csv) };
 }
 

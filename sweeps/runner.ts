@@ -24,7 +24,7 @@ import { assign, dimensions, pointKey, type ResolvedSweep } from "./spec.js";
 import { samplerFor, type Outcome, type Sampler } from "./samplers.js";
 import { KeySet } from "./key-set.js";
 import { lockFolder, readSweepMeta, sweepMeta, writeSweepMeta, type SweepMeta } from "./sweep-folder.js";
-import { evaluateBatch, failedBatch, gridTask, type WorkerResult, type WorkerTask } from "./worker.js";
+import { appendRows, evaluateBatch, failedBatch, gridTask, type RowSink, type WorkerResult, type WorkerTask } from "./worker.js";
 import { BatchFailure, isolating, WorkerPool } from "./worker-pool.js";
 import { outputSizes, salvageRows } from "./salvage.js";
 import { SweepError } from "./sweep-error.js";
@@ -208,19 +208,19 @@ function appending<T>(out: Out, run: (items: T[]) => Promise<WorkerResult>): (it
  * Where the batches go: this thread, local worker processes (which append their rows to the files
  * named by `out` themselves), or a backend; failed batches are split.
  */
-function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run()): (points: PointTask[]) => Promise<WorkerResult> {
+function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run(), sink?: RowSink): (points: PointTask[]) => Promise<WorkerResult> {
   const backend = options.backend;
   const failed = (part: PointTask[], reason: string) => failedBatch(part, reason, wantRows);
   if (backend) return (points) => isolating(points, wantRows, (part) => backend.evaluate(part, wantRows), failed);
   if (pool) return (points) => isolating(points, wantRows, appending(out, (part) => pool.run({ specFile: spec.file, points: part, wantRows, out })), failed, (items, failure) => salvageRows(spec, out, items, (p) => p.index, failure, wantRows));
-  return async (points) => here(() => evaluateBatch(spec, { points }, wantRows));
+  return async (points) => here(() => evaluateBatch(spec, { points }, wantRows, undefined, undefined, sink));
 }
 
 /** A grid sweep's batches of row indices: the worker (or this thread) makes their points (worker.ts gridTask). */
-function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run()): (indices: number[]) => Promise<WorkerResult> {
+function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run(), sink?: RowSink): (indices: number[]) => Promise<WorkerResult> {
   const failed = (part: number[], reason: string) => failedBatch(part.map((i) => gridTask(spec, i)), reason, false);
   if (pool) return (indices) => isolating(indices, false, appending(out, (part) => pool.run({ specFile: spec.file, indices: part, wantRows: false, out })), failed, (items, failure) => salvageRows(spec, out, items, (i) => i, failure, false));
-  return async (indices) => here(() => evaluateBatch(spec, { indices }, false));
+  return async (indices) => here(() => evaluateBatch(spec, { indices }, false, undefined, undefined, sink));
 }
 
 /** Row indices recorded in a grid sweep's results.jsonl, one bit each (a resumed grid skips them). */
@@ -326,8 +326,13 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
       }
     }
   };
-  let evaluate = evaluator(spec, options, sampler.learns, pool, out, timedHere);
-  let evaluateIndices = indexEvaluator(spec, pool, out, timedHere);
+  // This thread appends its batches' rows as they are made, as a worker does (a batch does not
+  // hold its rows' text): results.jsonl by this process's descriptor, results.csv through its buffer.
+  const hereSink: RowSink = {
+    append: (lines, csvText, count) => appendRows((f, text) => (f === file ? appendLines(fd, text, file, RESUME_ADVICE) : csv!.write(text)), out, lines, csvText, count),
+  };
+  let evaluate = evaluator(spec, options, sampler.learns, pool, out, timedHere, hereSink);
+  let evaluateIndices = indexEvaluator(spec, pool, out, timedHere, hereSink);
 
   const W = spec.workloads.length;
   const shard = options.shard ?? { index: 0, count: 1 };
@@ -344,7 +349,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   // A write that fails (a full disk) is cut back to its last whole row, which the progress counts;
   // nothing more is recorded, and the points not written are evaluated again on resume.
   const record = (result: WorkerResult) => {
-    if (result.count === 0) return;
+    if (result.count === 0 && !result.failure) return;
     if (result.failure) {
       failed ??= new OutputError(result.failure.file, result.failure.code, RESUME_ADVICE);
       evaluated += result.count;

@@ -2,10 +2,11 @@
  * What a worker does: one exported function over serialisable tasks. A task names the sweep spec
  * file (loaded once per worker process, with its caches) and a batch of points. A local pool's
  * task also names the output files (`out`): the worker appends its rows to results.jsonl (and
- * their lines to results.csv, on a fresh run) itself and sends back only their counts and digests,
+ * their lines to results.csv, on a fresh run) itself, a chunk at a time as they are made, and sends back only their counts and digests,
  * so rows never cross the IPC channel and the main process, which shares the cores with the
- * workers, neither receives nor writes them. Without `out` (a Redis worker, an in-thread sweep) the
- * rows come back serialised as results.jsonl lines for the main thread to append. The rows
+ * workers, neither receives nor writes them. An in-thread sweep appends through the runner's files
+ * the same way (a RowSink). Without either (a Redis worker) the rows come back serialised as
+ * results.jsonl lines for the main thread to append. The rows
  * themselves come back too when the sampler learns from them. worker-process.ts runs it in the
  * pool's processes; an in-thread sweep calls evaluateBatch.
  *
@@ -86,34 +87,87 @@ function transportable(d: BatchDigest): boolean {
 }
 
 /**
+ * Where a batch's rows are appended as they are made, a chunk of whole rows at a time: a local
+ * pool's worker appends to the output files itself (fileSink), an in-thread sweep through the
+ * runner's own files.
+ */
+export interface RowSink {
+  /**
+   * Appends `count` whole rows: their results.jsonl lines, then (when results.csv is written) their
+   * CSV lines. Returns the rows kept, with the failure when a file could not take them all (a full
+   * disk: the rows before the torn one stay), or undefined when this process must not write (its
+   * sweep's main process has gone).
+   */
+  append(lines: string, csv: string, count: number): { kept: number; failure?: NonNullable<WorkerResult["failure"]> } | undefined;
+}
+
+/**
+ * Text a batch holds before it appends it to a RowSink (~64 rows). A batch used to hold all its
+ * rows' text until its end: what stayed alive at each young-generation GC grew with the batch, and
+ * V8 copied and promoted it (batches of 1,536 bench-grid points against 256, in this thread:
+ * scavenges 311 -> 709 ms per 40,000 points, promoted 0.5% -> 1.6% of what was allocated).
+ */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
  * Rows made into a batch's result, one at a time: each is digested (when `spec` is given) and
  * serialised as it comes, so a batch holds its rows' text and digest, not their Row objects (unless
- * they are wanted). A batch of 256 held until its end was most of what a sweep point's
- * allocations left alive at a young-generation GC.
+ * they are wanted). With a sink the text goes out every CHUNK_CHARS, and the batch ends holding
+ * only its digest (its CSV lines went with its rows); without one (a Redis worker's batch, error
+ * rows) the text comes back whole.
  */
 class BatchResult {
   private lines = "";
+  private csv = "";
+  private pending = 0;
   private count = 0;
   private errors = 0;
+  private kept = 0;
+  private failure?: WorkerResult["failure"];
+  /** Nothing more may be written (a failed write, or the sweep's main process has gone): the batch stops. */
+  stopped = false;
   private readonly rows: Row[] = [];
   private readonly digester?: ReturnType<typeof rowDigester>;
-  constructor(spec: ResolvedSweep | undefined, private readonly wantRows: boolean) {
-    if (spec) this.digester = rowDigester(aggregateSpecOf(spec));
+  constructor(spec: ResolvedSweep | undefined, private readonly wantRows: boolean, private readonly sink?: RowSink) {
+    if (spec) this.digester = rowDigester(aggregateSpecOf(spec), sink ? (text) => (this.csv += text) : undefined);
   }
   add(row: Row): void {
     this.digester?.add(row);
     this.lines += `${JSON.stringify(row)}\n`;
+    this.pending++;
     this.count++;
     if (row.status === "error") this.errors++;
     if (this.wantRows) this.rows.push(row);
+    if (this.sink && this.lines.length >= CHUNK_CHARS) this.flush();
   }
-  /** `digest`: include the rows' digest; "if-transportable": only if it survives JSON (see transportable). */
+  private flush(): void {
+    if (!this.sink || this.stopped || this.pending === 0) return;
+    const done = this.sink.append(this.lines, this.csv, this.pending);
+    this.lines = this.csv = "";
+    this.pending = 0;
+    if (done === undefined) this.stopped = true;
+    else {
+      this.kept += done.kept;
+      if (done.failure) {
+        this.failure = done.failure;
+        this.stopped = true;
+      }
+    }
+  }
+  /**
+   * `digest`: include the rows' digest; "if-transportable": only if it survives JSON (see
+   * transportable). With a sink: "always", the rows' lines appended ("" here), and after a failed
+   * write only the count of rows kept and the failure (the sweep stops; a resume aggregates from
+   * results.jsonl).
+   */
   result(digest: "always" | "if-transportable" = "if-transportable"): WorkerResult {
+    this.flush();
+    if (this.failure) return { lines: "", count: this.kept, errors: 0, failure: this.failure };
     const made = this.digester && this.count > 0 ? this.digester.digest() : undefined;
-    const digested = made !== undefined && (digest === "always" || transportable(made));
+    const digested = made !== undefined && (this.sink !== undefined || digest === "always" || transportable(made));
     return {
       lines: this.lines,
-      count: this.count,
+      count: this.sink ? this.kept : this.count,
       errors: this.errors,
       ...(this.wantRows ? { rows: this.rows } : {}),
       ...(digested ? { digests: [made] } : this.count > 0 ? { undigested: this.lines } : {}),
@@ -124,14 +178,15 @@ class BatchResult {
 /**
  * Evaluate a task's points and serialise them; `onPoint` hears of each finished point (the pool's
  * heartbeat). A grid task's points are made from its row indices one at a time, as they are
- * evaluated, so a batch does not hold them all.
+ * evaluated, so a batch does not hold them all. With `sink` the rows are appended there as they
+ * come (a batch stops at a failed write).
  */
-export function evaluateBatch(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">, wantRows: boolean, onPoint?: (done: number) => void, digest?: "always"): WorkerResult {
+export function evaluateBatch(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">, wantRows: boolean, onPoint?: (done: number) => void, digest?: "always", sink?: RowSink): WorkerResult {
   const { points, indices = [] } = task;
   const count = points ? points.length : indices.length;
   const started = performance.now();
-  const batch = new BatchResult(spec, wantRows);
-  for (let i = 0; i < count; i++) {
+  const batch = new BatchResult(spec, wantRows, sink);
+  for (let i = 0; i < count && !batch.stopped; i++) {
     batch.add(evaluatePoint(spec, points ? points[i]! : gridTask(spec, indices[i]!)));
     onPoint?.(i + 1);
   }
@@ -167,32 +222,41 @@ const parentAtStart = process.ppid;
 const appending = new Map<string, number>();
 
 /**
- * Appends a batch's rows to the output files named by the task: its results.jsonl lines, then its
- * results.csv lines (taken out of the digests, which then travel without them). A full disk ends
- * the batch with `failure` and the count of whole rows kept.
+ * Rows appended by `write` (results.jsonl lines, then their results.csv lines when `csv` is
+ * given): the rows kept and the failure of a full disk (appendLines cuts the torn line; when
+ * results.csv fails, every row is in results.jsonl already).
  */
-function append(result: WorkerResult, out: NonNullable<WorkerTask["out"]>): WorkerResult {
+export function appendRows(write: (file: string, text: string) => void, out: NonNullable<WorkerTask["out"]>, lines: string, csv: string, count: number): ReturnType<RowSink["append"]> {
+  let file = out.results;
+  try {
+    write(file, lines);
+    if (out.csv && csv) {
+      file = out.csv;
+      write(file, csv);
+    }
+    return { kept: count };
+  } catch (err) {
+    if (!(err instanceof OutputError)) throw err;
+    return { kept: file === out.results ? err.linesKept : count, failure: { file: err.file, code: err.code } };
+  }
+}
+
+/**
+ * A local pool's worker appends to the output files named by its task (opened once per process).
+ * A process whose sweep has gone (the main process was killed) writes nothing more: its rows could
+ * land beside those of a resumed run; the points it did not write are not recorded, so a resume
+ * evaluates them. (A dead parent shows as a new parent process id at once; the IPC channel's state
+ * only once this process's event loop has run, after the batch.)
+ */
+function fileSink(out: NonNullable<WorkerTask["out"]>): RowSink {
   const write = (file: string, text: string) => {
     let fd = appending.get(file);
     if (fd === undefined) appending.set(file, (fd = openAppending(file, false)));
     appendLines(fd, text, file);
   };
-  let file = out.results;
-  try {
-    if (result.lines) write(file, result.lines);
-    const csv = (result.digests ?? []).map((d) => d.csv).join("");
-    if (out.csv && csv) {
-      file = out.csv;
-      write(file, csv);
-    }
-    // The CSV lines stay here either way: written above, or (a resumed run, which aggregates from
-    // results.jsonl at its end) not wanted.
-    return { ...result, lines: "", ...(result.digests ? { digests: result.digests.map((d) => ({ ...d, csv: "" })) } : {}) };
-  } catch (err) {
-    if (!(err instanceof OutputError)) throw err;
-    const kept = file === out.results ? err.linesKept : result.count;
-    return { lines: "", count: kept, errors: 0, failure: { file: err.file, code: err.code } };
-  }
+  return {
+    append: (lines, csv, count) => (process.connected === false || process.ppid !== parentAtStart ? undefined : appendRows(write, out, lines, csv, count)),
+  };
 }
 
 export function runTask(task: WorkerTask, onPoint?: (done: number) => void): WorkerResult {
@@ -200,12 +264,5 @@ export function runTask(task: WorkerTask, onPoint?: (done: number) => void): Wor
   if (!current || current.id !== id) current = { id, spec: task.spec ?? loadSweep(task.specFile) };
   onPoint?.(0); // loaded: from here a death is the points', not the worker's start-up
   // A local pool's results travel by V8 serialisation, which keeps NaN and Infinity: always a digest.
-  const result = evaluateBatch(current.spec, task, task.wantRows, onPoint, task.out ? "always" : undefined);
-  if (!task.out) return result;
-  // A process whose sweep has gone (the main process was killed) writes nothing: its rows could
-  // land beside those of a resumed run. Its points are not recorded, so a resume evaluates them.
-  // (A dead parent shows as a new parent process id at once; the IPC channel's state only once
-  // this process's event loop has run, after the batch.)
-  if (process.connected === false || process.ppid !== parentAtStart) return result;
-  return append(result, task.out);
+  return evaluateBatch(current.spec, task, task.wantRows, onPoint, task.out ? "always" : undefined, task.out ? fileSink(task.out) : undefined);
 }

@@ -99,6 +99,29 @@ describe("a worker that dies after appending its rows, before it replies", () =>
   }, 120_000);
 });
 
+describe("a worker that dies between the chunks of its batch's rows", () => {
+  it("the chunks it appended are found and counted once, the rest evaluated again: every row once", async () => {
+    const spec = faultSpec("poison-chunk", 600);
+    const out = join(dir, "poison-chunk");
+    // Batches of 300 rows of ~650 bytes: a worker appends ~100 rows at a time; the poisoned batch's
+    // worker dies at its third write, with its first chunk in results.jsonl and results.csv.
+    const log = join(dir, "poison-chunk.log");
+    const env = { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "100", POISON_INDEX: "99", POISON_MODE: "heap", POISON_AT: "write:3", POISON_LOG: log };
+    const run = await attnsim(["sweep", spec, "--workers", "2", "--worker-heap", "64", "--batch", "300", "--out", out], env);
+    expect(run.code, run.stderr).toBe(0);
+    const all = rows(out);
+    expect(all).toHaveLength(600);
+    expect(new Set(all.map((r) => r.key)).size).toBe(600);
+    expect(all.every((r) => r.status === "ok")).toBe(true);
+    expect(readFileSync(log, "utf8")).toBe("died at write:3\n"); // once: the points left were evaluated again one by one
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { rows: number; ok: number; errors: number };
+    expect([summary.rows, summary.ok, summary.errors]).toEqual([600, 600, 0]);
+    const csv = readFileSync(join(out, "results.csv"), "utf8").trim().split("\n").slice(1);
+    expect(csv).toHaveLength(600);
+    expect(new Set(csv.map((l) => l.split(",")[1])).size).toBe(600);
+  }, 120_000);
+});
+
 describe("one writer per output folder, one spec per folder", () => {
   it("a second sweep into a folder another sweep holds is refused; the first ends with every row once", async () => {
     const spec = loadSweep(faultSpec("locked", 60));
