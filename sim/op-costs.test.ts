@@ -38,21 +38,27 @@ function expectSame(design: Design, trace: Trace, options: SimulateOptions = {})
   if (options.perOp !== false || options.keepTimeline) return;
   const summary = simulateSummary(design, trace, { ...options, reference: true });
   const compiled = simulateSummary(design, trace, options);
-  // A sweep point's evaluation: a design never seen before, its table not remembered.
+  // A sweep point's evaluation: a design never seen before, its table not remembered, its sums in
+  // reused arrays (filled by the same evaluation just before: sums not zeroed would double).
   const forgetful = simulateSummary({ ...design }, trace, { ...options, remember: false });
+  simulateSummary({ ...design }, trace, { ...options, remember: false, summaryOnly: true });
+  const point = simulateSummary({ ...design }, trace, { ...options, remember: false, summaryOnly: true });
   simulate(design, trace, options);
-  if (!plain.ok || !summary.ok || !compiled.ok || !forgetful.ok) {
+  if (!plain.ok || !summary.ok || !compiled.ok || !forgetful.ok || !point.ok) {
     expect(summary).toStrictEqual(plain);
     expect(compiled).toStrictEqual(plain);
     expect(forgetful).toStrictEqual(plain);
+    expect(point).toStrictEqual(plain);
     return;
   }
+  expect(point.result).toThrow(/summaryOnly/);
   const { bytesByLevel, areaByComponentMm2, dieAreaByBlockMm2, breakdown, timeline, powerTrace, ops, ...totals } = plain.result;
   void [areaByComponentMm2, dieAreaByBlockMm2, breakdown, timeline, powerTrace, ops];
   const levelBytes = design.memory.map((level) => bytesByLevel[level.name]);
   expect(summary.summary).toStrictEqual({ ...totals, levelBytes });
   expect(compiled.summary).toStrictEqual({ ...totals, levelBytes });
   expect(forgetful.summary).toStrictEqual({ ...totals, levelBytes });
+  expect(point.summary).toStrictEqual({ ...totals, levelBytes });
   expect(compiled.result()).toStrictEqual(plain.result);
   expect(summary.result()).toStrictEqual(plain.result);
 }
@@ -69,6 +75,8 @@ function inRounds(rounds: number, variants: unknown[], file: string, trace: Trac
       const plain = simulateSummary(design, trace, { reference: true });
       const compiled = simulateSummary(design, trace, { remember: false });
       expect(compiled.ok && compiled.summary).toStrictEqual(plain.ok && plain.summary);
+      const point = simulateSummary(design, trace, { remember: false, summaryOnly: true });
+      expect(point.ok && point.summary).toStrictEqual(plain.ok && plain.summary);
       if (plain.ok) latencies.push(plain.summary.latencyCycles);
     }
   }

@@ -105,8 +105,9 @@ export function evaluatePoint(spec: ResolvedSweep, task: PointTask): Row {
     }
     if (trace instanceof Error) throw trace;
     // Summary mode: the totals a row records, without the Result's breakdowns (equal bit for bit).
-    // A point's design is evaluated once per workload: its op-cost table is not remembered.
-    const outcome = simulateSummary(design, trace, { remember: false });
+    // A point's design is evaluated once per workload: its op-cost table is not remembered, and its
+    // sums are made in reused arrays (summaryOnly: a row never asks for the full Result).
+    const outcome = simulateSummary(design, trace, { remember: false, summaryOnly: true });
     if (!outcome.ok) {
       row.status = "infeasible";
       row.reason = outcome.infeasible.reasons[0]!.reason;
