@@ -209,12 +209,16 @@ function contextKey(design: Design): string {
   return key;
 }
 
-/** The op costs of `design` on `trace` placed by `placement`, each distinct (unit, signature) costed once, remembered per design. */
+/**
+ * The op costs of `design` on `trace` placed by `placement`, each distinct (unit, signature) costed
+ * once, remembered per design. With `remember` false the table is the caller's until the next such
+ * table (its per-op array is reused: an evaluation reads it and lets it go).
+ */
 export function compiledOpCosts(design: Design, trace: Trace, placement: Placement, remember = true): OpCostTable {
   const signatures = signatureTables.lookup(placement) ?? signatureTables.store(placement, signaturesOf(trace, placement));
   const known = costTables.lookup(design, signatures.id);
   if (known) return known;
-  const table = buildTable(design, trace, placement, signatures);
+  const table = buildTable(design, trace, placement, signatures, remember);
   return remember ? costTables.store(design, signatures.id, table) : table;
 }
 
@@ -238,13 +242,32 @@ function interned(placement: Placement, a: Int32Array): Int32Array {
   return copy;
 }
 
-function buildTable(design: Design, trace: Trace, placement: Placement, signatures: OpSignatures): OpCostTable {
+/**
+ * buildTable's per-op costs for a table that is not remembered (a sweep point's: its evaluation
+ * reads them and nothing keeps them), and its costs by (unit, signature) slot, valid where the
+ * slot's stamp is the build's: a point allocates neither (they were ~3 KB of its ~46).
+ */
+let transientCosts: OpCost[] = [];
+let slotStamp = new Int32Array(0);
+let slotCost: (OpCost | undefined)[] = [];
+let stamp = 0;
+
+function buildTable(design: Design, trace: Trace, placement: Placement, signatures: OpSignatures, remember: boolean): OpCostTable {
   const units = boundUnits(design, trace, placement);
   const nOps = trace.ops.length;
   if (assigning.length !== nOps) assigning = new Int32Array(nOps);
   const unitOf = assigning;
-  const opCosts: OpCost[] = [];
-  const byKey = new Map<number, OpCost>();
+  if (!remember && transientCosts.length !== nOps) transientCosts = new Array<OpCost>(nOps);
+  const opCosts: OpCost[] = remember ? new Array<OpCost>(nOps) : transientCosts;
+  const slots = units.length * signatures.distinct;
+  if (slotStamp.length < slots) {
+    slotStamp = new Int32Array(slots);
+    slotCost = new Array<OpCost | undefined>(slots);
+  }
+  if (++stamp === 0x7fffffff) {
+    slotStamp.fill(0);
+    stamp = 1;
+  }
   const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
   const context = contextKey(design);
   // Per unit: whether its costs in this context are shared (kept or read) across designs.
@@ -259,7 +282,7 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
     const u = unitOfOp(design, trace, placement, i);
     unitOf[i] = u;
     const key = u * signatures.distinct + signatures.signature[i]!;
-    let oc = byKey.get(key);
+    let oc = slotStamp[key] === stamp ? slotCost[key] : undefined;
     if (!oc) {
       const unit = units[u]!;
       const sharedKey = shares[u] ? `${context}|${system.opOverheadSeconds[op.kind]},${system.opEfficiency[op.kind]}|${signatures.id}:${signatures.signature[i]!}` : undefined;
@@ -271,9 +294,10 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
         oc = costOp(design, unit, op, ctx, scratch, u);
         if (sharedKey !== undefined) sharedCosts.store(unit, sharedKey, oc);
       }
-      byKey.set(key, oc);
+      slotStamp[key] = stamp;
+      slotCost[key] = oc;
     }
-    opCosts.push(oc);
+    opCosts[i] = oc;
   }
   return { feasible: true, units, unitOfOp: interned(placement, unitOf), opCosts };
 }
