@@ -72,9 +72,10 @@ export function boundUnits(design: Design, trace: Trace, placement: Placement): 
 /**
  * Cost one op on unit `u` (every step of a growing op), price its actions and traffic, time it:
  * latency = max(compute cycles / unit clock, bytes / bandwidth at each level), then the design's
- * per-kind overhead and efficiency. `scratch[u]` is reused for the unit's cost object.
+ * per-kind overhead and efficiency. `scratch[u]` is reused for the unit's cost object; `into`,
+ * when given, is filled instead of a new OpCost (its arrays reused where their lengths fit).
  */
-export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, scratch: (UnitCost | undefined)[], u: number): OpCost {
+export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, scratch: (UnitCost | undefined)[], u: number, into?: OpCost): OpCost {
   const memory = design.memory;
   const nLevels = memory.length;
   const fRef = design.technology.frequencyHz;
@@ -82,7 +83,7 @@ export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, s
   const overheadCycles = (op.fusion && !op.fusion.opensKernel ? 0 : design.system.opOverheadSeconds[op.kind]) * fRef;
   const slowdown = 1 / design.system.opEfficiency[op.kind];
   const actions = unit.actions.list;
-  const out: OpCost = {
+  const out: OpCost = into ? resetCost(into, actions.length, nLevels) : {
     cycles: 0, computeCycles: 0, dynamicPj: 0, unitDynamicPj: 0, macs: 0, unitBusySeconds: 0, boundBy: "compute",
     counts: zeros(actions.length),
     readBytes: zeros(nLevels),
@@ -140,6 +141,25 @@ export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, s
   }
   for (let a = 0; a < actions.length; a++) if (out.counts[a] !== 0) out.countedActions.push(a);
   return out;
+}
+
+/** `a` zeroed when it has `n` elements, else n new zeros. */
+function zeroedTo(a: number[], n: number): number[] {
+  if (a.length !== n) return zeros(n);
+  for (let i = 0; i < n; i++) a[i] = 0;
+  return a;
+}
+
+/** An OpCost made ready to be filled again, as a fresh one. */
+function resetCost(c: OpCost, actions: number, levels: number): OpCost {
+  c.cycles = c.computeCycles = c.dynamicPj = c.unitDynamicPj = c.macs = c.unitBusySeconds = 0;
+  c.boundBy = "compute";
+  c.counts = zeroedTo(c.counts, actions);
+  c.readBytes = zeroedTo(c.readBytes, levels);
+  c.writeBytes = zeroedTo(c.writeBytes, levels);
+  c.peakBandwidthBytesPerSecond = zeroedTo(c.peakBandwidthBytesPerSecond, levels);
+  c.countedActions.length = 0;
+  return c;
 }
 
 /** Per placement: a signature number per op (ops with equal signatures cost the same on any unit). */
@@ -248,6 +268,8 @@ function interned(placement: Placement, a: Int32Array): Int32Array {
  * slot's stamp is the build's: a point allocates neither (they were ~3 KB of its ~46).
  */
 let transientCosts: OpCost[] = [];
+/** The costs a table that is not remembered makes for units whose costs are not shared (a sweep point's changed unit), reused by the next such table. */
+const transientCost: OpCost[] = [];
 let slotStamp = new Int32Array(0);
 let slotCost: (OpCost | undefined)[] = [];
 let stamp = 0;
@@ -277,6 +299,7 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
     return false;
   });
   const system = design.system;
+  let made = 0; // transientCost's objects this table has filled
   for (let i = 0; i < nOps; i++) {
     const op = trace.ops[i]!;
     const u = unitOfOp(design, trace, placement, i);
@@ -291,8 +314,12 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
         const operands = placement.operands[i]!;
         const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory: design.memory };
         if (!unitSupports(unit, op) || !unitCheck(unit, op, ctx).ok) return { feasible: false };
-        oc = costOp(design, unit, op, ctx, scratch, u);
-        if (sharedKey !== undefined) sharedCosts.store(unit, sharedKey, oc);
+        if (sharedKey !== undefined) sharedCosts.store(unit, sharedKey, (oc = costOp(design, unit, op, ctx, scratch, u)));
+        else if (remember) oc = costOp(design, unit, op, ctx, scratch, u);
+        else {
+          oc = costOp(design, unit, op, ctx, scratch, u, transientCost[made]);
+          transientCost[made++] = oc;
+        }
       }
       slotStamp[key] = stamp;
       slotCost[key] = oc;
