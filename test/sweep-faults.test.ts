@@ -80,6 +80,19 @@ describe("a poison point in a 1,000-point sweep (local worker processes)", () =>
   }, 120_000);
 });
 
+/** `n` rows in results.jsonl and results.csv, each key once, every one ok, and the summary says so. */
+function expectEveryRowOnce(out: string, n: number): void {
+  const all = rows(out);
+  expect(all).toHaveLength(n);
+  expect(new Set(all.map((r) => r.key)).size).toBe(n);
+  expect(all.every((r) => r.status === "ok")).toBe(true);
+  const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { rows: number; ok: number; errors: number };
+  expect([summary.rows, summary.ok, summary.errors]).toEqual([n, n, 0]);
+  const csv = readFileSync(join(out, "results.csv"), "utf8").trim().split("\n").slice(1);
+  expect(csv).toHaveLength(n);
+  expect(new Set(csv.map((l) => l.split(",")[1])).size).toBe(n);
+}
+
 describe("a worker that dies after appending its rows, before it replies", () => {
   it("its rows are found in the files and counted once: not evaluated again, not written twice, no error row", async () => {
     const spec = faultSpec("poison-reply", 200);
@@ -87,15 +100,7 @@ describe("a worker that dies after appending its rows, before it replies", () =>
     const env = { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "100", POISON_INDEX: "99", POISON_MODE: "heap", POISON_AT: "reply" };
     const run = await attnsim(["sweep", spec, "--workers", "2", "--worker-heap", "64", "--batch", "16", "--out", out], env);
     expect(run.code, run.stderr).toBe(0);
-    const all = rows(out);
-    expect(all).toHaveLength(200);
-    expect(new Set(all.map((r) => r.key)).size).toBe(200);
-    expect(all.every((r) => r.status === "ok")).toBe(true);
-    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { rows: number; ok: number; errors: number };
-    expect([summary.rows, summary.ok, summary.errors]).toEqual([200, 200, 0]);
-    const csv = readFileSync(join(out, "results.csv"), "utf8").trim().split("\n").slice(1);
-    expect(csv).toHaveLength(200);
-    expect(new Set(csv.map((l) => l.split(",")[1])).size).toBe(200);
+    expectEveryRowOnce(out, 200);
   }, 120_000);
 });
 
@@ -109,16 +114,8 @@ describe("a worker that dies between the chunks of its batch's rows", () => {
     const env = { NODE_OPTIONS: `--import=${poison}`, POISON_PARAM: "n", POISON_VALUE: "100", POISON_INDEX: "99", POISON_MODE: "heap", POISON_AT: "write:3", POISON_LOG: log };
     const run = await attnsim(["sweep", spec, "--workers", "2", "--worker-heap", "64", "--batch", "300", "--out", out], env);
     expect(run.code, run.stderr).toBe(0);
-    const all = rows(out);
-    expect(all).toHaveLength(600);
-    expect(new Set(all.map((r) => r.key)).size).toBe(600);
-    expect(all.every((r) => r.status === "ok")).toBe(true);
     expect(readFileSync(log, "utf8")).toBe("died at write:3\n"); // once: the points left were evaluated again one by one
-    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { rows: number; ok: number; errors: number };
-    expect([summary.rows, summary.ok, summary.errors]).toEqual([600, 600, 0]);
-    const csv = readFileSync(join(out, "results.csv"), "utf8").trim().split("\n").slice(1);
-    expect(csv).toHaveLength(600);
-    expect(new Set(csv.map((l) => l.split(",")[1])).size).toBe(600);
+    expectEveryRowOnce(out, 600);
   }, 120_000);
 });
 
