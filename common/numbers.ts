@@ -24,3 +24,10 @@ export function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean
 export function clearNumbers(a: number[] | Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] = 0;
 }
+
+/** `a` zeroed in place when it has `n` elements (an array reused from the last evaluation), else n new zeros. */
+export function zeroedOrNew(a: number[] | undefined, n: number): number[] {
+  if (a === undefined || a.length !== n) return zeros(n);
+  clearNumbers(a);
+  return a;
+}

@@ -34,7 +34,7 @@ import { fuseAttention } from "./attention-fusion.js";
 import { carbonOf } from "./carbon.js";
 import { chipEnergy, powerAtLoadW, type ChipEnergy } from "./chip-energy.js";
 import { objectMemo } from "../common/memo.js";
-import { sameNumbers, zeros } from "../common/numbers.js";
+import { sameNumbers, zeroedOrNew, zeros } from "../common/numbers.js";
 import { boundUnits, compiledOpCosts, costOp, unitOfOp, type OpCost, type OpCostTable } from "./op-costs.js";
 import type { EnergyBreakdownEntry, ExitPoint, Infeasible, LayerResult, LevelBytes, LevelResult, OpResult, Result, ResultSummary, SimOutcome, SummaryOutcome, UnitResult } from "./result.js";
 
@@ -319,29 +319,25 @@ function sharedAssignment(design: Design, trace: Trace, unitOf: Int32Array): Ass
 /** The arrays of one summary-only evaluation's sums (sumOpCosts with `reuse`), made again when the shape changes. */
 let scratchFigures: OpFigures | undefined;
 
-/** `a` when it has `n` elements, zeroed, else a new array of n zeros. */
-function zeroed(a: number[] | undefined, n: number): number[] {
-  if (a === undefined || a.length !== n) return zeros(n);
-  for (let i = 0; i < n; i++) a[i] = 0;
-  return a;
-}
-
-/** Zeroed sums for a design of this shape, in the arrays of the last summary-only evaluation where they fit. */
-function reusedFigures(design: Design, assignment: Assignment, nOps: number, nLevels: number, fRef: number): OpFigures {
-  const old = scratchFigures;
+/**
+ * Zeroed sums for a design, in the arrays of `old` where their lengths fit (the last summary-only
+ * evaluation's), else new ones; the assignment's arrays are shared as they are.
+ */
+function figuresFor(design: Design, assignment: Assignment, nOps: number, fRef: number, old?: OpFigures): OpFigures {
+  const nLevels = design.memory.length;
   const nUnits = design.units.length;
   const counts = old?.unitActionCounts.length === nUnits ? old.unitActionCounts : [];
-  for (let u = 0; u < nUnits; u++) counts[u] = zeroed(counts[u], design.units[u]!.actions.list.length);
-  const bandwidth = old?.bandwidth.length === nLevels ? old.bandwidth : zeros(nLevels);
+  for (let u = 0; u < nUnits; u++) counts[u] = zeroedOrNew(counts[u], design.units[u]!.actions.list.length);
+  const bandwidth = zeroedOrNew(old?.bandwidth, nLevels);
   for (let l = 0; l < nLevels; l++) bandwidth[l] = design.memory[l]!.bandwidthBytesPerSecond / fRef;
-  return (scratchFigures = {
-    tlUnit: assignment.tlUnit, opUnit: assignment.opUnit, tlDuration: zeroed(old?.tlDuration, nOps), tlBytes: zeroed(old?.tlBytes, nOps * nLevels), tlDynamic: zeroed(old?.tlDynamic, nOps), tlBatch: assignment.tlBatch,
-    opMacsOf: zeroed(old?.opMacsOf, nOps), opComputeOf: zeroed(old?.opComputeOf, nOps),
-    unitActionCounts: counts, unitDynamicPj: zeroed(old?.unitDynamicPj, nUnits), unitBusySeconds: zeroed(old?.unitBusySeconds, nUnits), unitMacs: zeroed(old?.unitMacs, nUnits), unitOccupiedSeconds: zeroed(old?.unitOccupiedSeconds, nUnits),
-    levelRead: zeroed(old?.levelRead, nLevels), levelWrite: zeroed(old?.levelWrite, nLevels), levelBytes: zeroed(old?.levelBytes, nLevels), levelPeakBw: zeroed(old?.levelPeakBw, nLevels),
+  return {
+    tlUnit: assignment.tlUnit, opUnit: assignment.opUnit, tlDuration: zeroedOrNew(old?.tlDuration, nOps), tlBytes: zeroedOrNew(old?.tlBytes, nOps * nLevels), tlDynamic: zeroedOrNew(old?.tlDynamic, nOps), tlBatch: assignment.tlBatch,
+    opMacsOf: zeroedOrNew(old?.opMacsOf, nOps), opComputeOf: zeroedOrNew(old?.opComputeOf, nOps),
+    unitActionCounts: counts, unitDynamicPj: zeroedOrNew(old?.unitDynamicPj, nUnits), unitBusySeconds: zeroedOrNew(old?.unitBusySeconds, nUnits), unitMacs: zeroedOrNew(old?.unitMacs, nUnits), unitOccupiedSeconds: zeroedOrNew(old?.unitOccupiedSeconds, nUnits),
+    levelRead: zeroedOrNew(old?.levelRead, nLevels), levelWrite: zeroedOrNew(old?.levelWrite, nLevels), levelBytes: zeroedOrNew(old?.levelBytes, nLevels), levelPeakBw: zeroedOrNew(old?.levelPeakBw, nLevels),
     bandwidth,
     serialCycles: 0, dynamicPj: 0, macs: 0,
-  });
+  };
 }
 
 /**
@@ -353,15 +349,7 @@ function sumOpCosts(design: Design, trace: Trace, units: UnitSpec[], opCosts: Op
   const nLevels = memory.length;
   const nOps = trace.ops.length;
   const fRef = design.technology.frequencyHz;
-  const nUnits = design.units.length;
-  const f: OpFigures = reuse ? reusedFigures(design, assignment, nOps, nLevels, fRef) : {
-    tlUnit: assignment.tlUnit, opUnit: assignment.opUnit, tlDuration: zeros(nOps), tlBytes: zeros(nOps * nLevels), tlDynamic: zeros(nOps), tlBatch: assignment.tlBatch,
-    opMacsOf: zeros(nOps), opComputeOf: zeros(nOps),
-    unitActionCounts: design.units.map((u) => zeros(u.actions.list.length)), unitDynamicPj: zeros(nUnits), unitBusySeconds: zeros(nUnits), unitMacs: zeros(nUnits), unitOccupiedSeconds: zeros(nUnits),
-    levelRead: zeros(nLevels), levelWrite: zeros(nLevels), levelBytes: zeros(nLevels), levelPeakBw: zeros(nLevels),
-    bandwidth: memory.map((l) => l.bandwidthBytesPerSecond / fRef),
-    serialCycles: 0, dynamicPj: 0, macs: 0,
-  };
+  const f = reuse ? (scratchFigures = figuresFor(design, assignment, nOps, fRef, scratchFigures)) : figuresFor(design, assignment, nOps, fRef);
   const { tlBytes, levelRead, levelWrite, levelPeakBw, unitDynamicPj, unitBusySeconds, unitMacs } = f;
   for (let i = 0; i < nOps; i++) {
     const op = trace.ops[i]!;

@@ -18,7 +18,7 @@ import type { Design } from "../hardware-models/design.js";
 import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { AssignedOp, OpContext, Operand, UnitCost } from "../hardware-models/unit-model.js";
 import { objectMemo, ownedMemo } from "../common/memo.js";
-import { sameNumbers, zeros } from "../common/numbers.js";
+import { sameNumbers, zeroedOrNew, zeros } from "../common/numbers.js";
 import type { Placement } from "./placement.js";
 import type { MemoryLevel } from "../hardware-models/memory-hierarchy.js";
 
@@ -143,21 +143,14 @@ export function costOp(design: Design, unit: UnitSpec, op: Op, ctx: OpContext, s
   return out;
 }
 
-/** `a` zeroed when it has `n` elements, else n new zeros. */
-function zeroedTo(a: number[], n: number): number[] {
-  if (a.length !== n) return zeros(n);
-  for (let i = 0; i < n; i++) a[i] = 0;
-  return a;
-}
-
 /** An OpCost made ready to be filled again, as a fresh one. */
 function resetCost(c: OpCost, actions: number, levels: number): OpCost {
   c.cycles = c.computeCycles = c.dynamicPj = c.unitDynamicPj = c.macs = c.unitBusySeconds = 0;
   c.boundBy = "compute";
-  c.counts = zeroedTo(c.counts, actions);
-  c.readBytes = zeroedTo(c.readBytes, levels);
-  c.writeBytes = zeroedTo(c.writeBytes, levels);
-  c.peakBandwidthBytesPerSecond = zeroedTo(c.peakBandwidthBytesPerSecond, levels);
+  c.counts = zeroedOrNew(c.counts, actions);
+  c.readBytes = zeroedOrNew(c.readBytes, levels);
+  c.writeBytes = zeroedOrNew(c.writeBytes, levels);
+  c.peakBandwidthBytesPerSecond = zeroedOrNew(c.peakBandwidthBytesPerSecond, levels);
   c.countedActions.length = 0;
   return c;
 }
@@ -263,13 +256,14 @@ function interned(placement: Placement, a: Int32Array): Int32Array {
 }
 
 /**
- * buildTable's per-op costs for a table that is not remembered (a sweep point's: its evaluation
- * reads them and nothing keeps them), and its costs by (unit, signature) slot, valid where the
- * slot's stamp is the build's: a point allocates neither (they were ~3 KB of its ~46).
+ * What a table that is not remembered (a sweep point's: its evaluation reads it and nothing keeps
+ * it) reuses from the last such table: its per-op array (`transientCosts`), and the OpCost objects
+ * it fills for units whose costs are not shared, i.e. a point's changed unit (`refilledCosts`).
+ * Every build finds its costs by (unit, signature) slot, valid where the slot's stamp is the
+ * build's. A point allocates none of these (they were ~6 KB of its ~46: sampling heap profiler).
  */
 let transientCosts: OpCost[] = [];
-/** The costs a table that is not remembered makes for units whose costs are not shared (a sweep point's changed unit), reused by the next such table. */
-const transientCost: OpCost[] = [];
+const refilledCosts: OpCost[] = [];
 let slotStamp = new Int32Array(0);
 let slotCost: (OpCost | undefined)[] = [];
 let stamp = 0;
@@ -299,7 +293,7 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
     return false;
   });
   const system = design.system;
-  let made = 0; // transientCost's objects this table has filled
+  let refilled = 0; // refilledCosts' objects this table has filled
   for (let i = 0; i < nOps; i++) {
     const op = trace.ops[i]!;
     const u = unitOfOp(design, trace, placement, i);
@@ -317,8 +311,8 @@ function buildTable(design: Design, trace: Trace, placement: Placement, signatur
         if (sharedKey !== undefined) sharedCosts.store(unit, sharedKey, (oc = costOp(design, unit, op, ctx, scratch, u)));
         else if (remember) oc = costOp(design, unit, op, ctx, scratch, u);
         else {
-          oc = costOp(design, unit, op, ctx, scratch, u, transientCost[made]);
-          transientCost[made++] = oc;
+          oc = costOp(design, unit, op, ctx, scratch, u, refilledCosts[refilled]);
+          refilledCosts[refilled++] = oc;
         }
       }
       slotStamp[key] = stamp;

@@ -2,12 +2,12 @@
  * What a worker does: one exported function over serialisable tasks. A task names the sweep spec
  * file (loaded once per worker process, with its caches) and a batch of points. A local pool's
  * task also names the output files (`out`): the worker appends its rows to results.jsonl (and
- * their lines to results.csv, on a fresh run) itself, a chunk at a time as they are made, and sends back only their counts and digests,
- * so rows never cross the IPC channel and the main process, which shares the cores with the
- * workers, neither receives nor writes them. An in-thread sweep appends through the runner's files
- * the same way (a RowSink). Without either (a Redis worker) the rows come back serialised as
- * results.jsonl lines for the main thread to append. The rows
- * themselves come back too when the sampler learns from them. worker-process.ts runs it in the
+ * their lines to results.csv, on a fresh run) itself, a chunk at a time as they are made, and
+ * sends back only their counts and digests, so rows never cross the IPC channel and the main
+ * process, which shares the cores with the workers, neither receives nor writes them. An in-thread
+ * sweep appends through the runner's files the same way (a RowSink). Without either (a Redis
+ * worker) the rows come back serialised as results.jsonl lines for the main thread to append. The
+ * rows themselves come back too when the sampler learns from them. worker-process.ts runs it in the
  * pool's processes; an in-thread sweep calls evaluateBatch.
  *
  * A grid sweep's task names its rows by index only (`indices`): the worker owns those rows and
@@ -102,7 +102,8 @@ export interface RowSink {
 }
 
 /**
- * Text a batch holds before it appends it to a RowSink (~64 rows). A batch used to hold all its
+ * Text a batch holds before it appends it to a RowSink: ~65-100 rows of 0.65-1 KB, the size of the
+ * main process's buffered writes to results.csv (aggregate.ts BufferedFile). A batch used to hold all its
  * rows' text until its end: what stayed alive at each young-generation GC grew with the batch, and
  * V8 copied and promoted it (batches of 1,536 bench-grid points against 256, in this thread:
  * scavenges 311 -> 709 ms per 40,000 points, promoted 0.5% -> 1.6% of what was allocated).
