@@ -13,7 +13,7 @@
  * Both paths call `costOp`, so a remembered cost is the cost; tests compare whole Results of the
  * two bit for bit (sim/op-costs.test.ts).
  */
-import { opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
+import { OP_KINDS, opAtStep, opCount, type Op, type Trace } from "../workloads/trace.js";
 import type { Design } from "../hardware-models/design.js";
 import { unitBind, unitBinds, unitCheck, unitCost, unitSupports, type UnitSpec } from "../hardware-models/unit-registry.js";
 import type { AssignedOp, OpContext, Operand, UnitCost } from "../hardware-models/unit-model.js";
@@ -199,26 +199,26 @@ const costTables = ownedMemo<Design, number, OpCostTable>("sim.op-costs");
  * operands (the placement's signature), the memory levels (bandwidth and energy per byte), the
  * reference clock and the op kind's overhead and efficiency, nothing else of the design. Under
  * `resolveDesign(..., { reuseParts: true })` a unit or level whose section did not change is the
- * same object, so a point that changes only the NPU reuses the DSP's costs. Keyed by the unit
- * object, then by the levels' identities, the clock, the kind's system figures and the signature.
- * A (unit, levels) pair's costs are kept only once that pair is seen in a second design: a unit
- * whose section changes at every point would only fill the memo with costs no point reads again
- * (and V8's old space with them).
+ * same object, so a point that changes only the NPU reuses the DSP's costs. A unit's costs in one
+ * context (the levels' identities, the clock, every op kind's system figures and the signature
+ * table) are a bank, indexed by signature. A bank is kept only once its (unit, context) is seen in
+ * a second design: a unit whose section changes at every point would only fill the memo with costs
+ * no point reads again (and V8's old space with them). Until then it is a bank without costs.
  */
-const sharedCosts = ownedMemo<UnitSpec, string, OpCost>("sim.unit-op-costs");
-/** The (unit, context) pairs seen in a design so far. */
-const pairsSeen = ownedMemo<UnitSpec, string, true>("sim.unit-op-costs-seen");
+const costBanks = ownedMemo<UnitSpec, string, { costs?: (OpCost | undefined)[] }>("sim.unit-op-costs");
 const levelIds = objectMemo<MemoryLevel, number>("sim.level-ids");
 let nextLevelId = 0;
 
 /**
- * The reference clock and the identities of a design's memory levels, as a key. (The clock is
- * implied by the unit today: a unit is resolved again when the design's clock changes. It stays in
- * the key so the rule does not rest on that.)
+ * The reference clock, the identities of a design's memory levels and every op kind's overhead
+ * and efficiency, as a key. (The clock is implied by the unit today: a unit is resolved again when
+ * the design's clock changes. It stays in the key so the rule does not rest on that.)
  */
 function contextKey(design: Design): string {
   let key = `${design.technology.frequencyHz}`;
   for (const level of design.memory) key += `,${levelIds.lookup(level) ?? levelIds.store(level, nextLevelId++)}`;
+  const { opOverheadSeconds, opEfficiency } = design.system;
+  for (const kind of OP_KINDS) key += `|${opOverheadSeconds[kind]},${opEfficiency[kind]}`;
   return key;
 }
 
@@ -241,84 +241,115 @@ export function compiledOpCosts(design: Design, trace: Trace, placement: Placeme
  * across them (and the timeline find its plan by their identity, without hashing them).
  */
 const assignments = ownedMemo<Placement, number, Int32Array[]>("sim.unit-assignments");
-/** buildTable's assignment before it is interned (buildTable does not re-enter itself). */
-let assigning = new Int32Array(0);
 
-/** The remembered assignment equal to `a`, or a copy of it, remembered. */
+/** The remembered assignment equal to `a`, or `a`, remembered. */
 function interned(placement: Placement, a: Int32Array): Int32Array {
   let h = 0x811c9dc5; // FNV-1a: a cheap key; hits are confirmed element by element
   for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
   const bucket = assignments.lookup(placement, h >>> 0) ?? assignments.store(placement, h >>> 0, []);
   for (const b of bucket) if (sameNumbers(b, a)) return b;
-  const copy = a.slice();
-  bucket.push(copy);
-  return copy;
+  bucket.push(a);
+  return a;
+}
+
+/**
+ * A placement's ops as a design's mapping assigns them, in slots: a slot is a distinct (unit, op
+ * signature), what a table checks and costs once. Made once per placement and mapping (the unit
+ * numbers per op kind and for dynamic matmuls: all unitOfOp reads of a design), so a sweep point
+ * neither assigns its ops again nor finds their slots: it costs its slots and copies them to its ops.
+ */
+interface SlotPlan {
+  /** The mapping it was made from: the unit per op kind (OP_KINDS' order), then the dynamic-matmul unit. */
+  mapping: Int32Array;
+  /** Unit per op (interned per placement: plans that assign alike share it). */
+  unitOf: Int32Array;
+  /** Slot per op; per slot, its first op. */
+  slotOf: Int32Array;
+  slotOp: Int32Array;
+}
+
+/** Plans per placement, by an FNV-1a hash of the mapping's unit numbers (a bucket holds the plans whose hashes collide). */
+const slotPlans = ownedMemo<Placement, number, SlotPlan[]>("sim.slot-plans");
+/** A design's mapping as numbers, filled by slotPlanOf (not re-entered). */
+const mappingNow = new Int32Array(OP_KINDS.length + 1);
+
+function slotPlanOf(design: Design, trace: Trace, placement: Placement, signatures: OpSignatures): SlotPlan {
+  const { unitByKind, dynamicMatmulUnit } = design.mapping;
+  let h = 0x811c9dc5;
+  for (let k = 0; k < OP_KINDS.length; k++) h = Math.imul(h ^ (mappingNow[k] = unitByKind[OP_KINDS[k]!]), 0x01000193);
+  h = Math.imul(h ^ (mappingNow[OP_KINDS.length] = dynamicMatmulUnit), 0x01000193) >>> 0;
+  const bucket = slotPlans.lookup(placement, h) ?? slotPlans.store(placement, h, []);
+  for (const plan of bucket) if (sameNumbers(plan.mapping, mappingNow)) return plan;
+  const nOps = trace.ops.length;
+  const unitOf = new Int32Array(nOps);
+  const slotOf = new Int32Array(nOps);
+  const slotOp: number[] = [];
+  const slots = new Map<number, number>();
+  for (let i = 0; i < nOps; i++) {
+    const u = (unitOf[i] = unitOfOp(design, trace, placement, i));
+    const key = u * signatures.distinct + signatures.signature[i]!;
+    let slot = slots.get(key);
+    if (slot === undefined) {
+      slots.set(key, (slot = slotOp.length));
+      slotOp.push(i);
+    }
+    slotOf[i] = slot;
+  }
+  const plan: SlotPlan = { mapping: mappingNow.slice(), unitOf: interned(placement, unitOf), slotOf, slotOp: Int32Array.from(slotOp) };
+  bucket.push(plan);
+  return plan;
 }
 
 /**
  * What a table that is not remembered (a sweep point's: its evaluation reads it and nothing keeps
  * it) reuses from the last such table: its per-op array (`transientCosts`), and the OpCost objects
  * it fills for units whose costs are not shared, i.e. a point's changed unit (`refilledCosts`).
- * Every build finds its costs by (unit, signature) slot, valid where the slot's stamp is the
- * build's. A point allocates none of these (they were ~6 KB of its ~46: sampling heap profiler).
+ * Every build fills `slotCosts` (its costs by slot) before it reads it. A point allocates none of
+ * these (they were ~6 KB of its ~46: sampling heap profiler).
  */
 let transientCosts: OpCost[] = [];
 const refilledCosts: OpCost[] = [];
-let slotStamp = new Int32Array(0);
-let slotCost: (OpCost | undefined)[] = [];
-let stamp = 0;
+const slotCosts: OpCost[] = [];
 
 function buildTable(design: Design, trace: Trace, placement: Placement, signatures: OpSignatures, remember: boolean): OpCostTable {
   const units = boundUnits(design, trace, placement);
+  const { unitOf, slotOf, slotOp } = slotPlanOf(design, trace, placement, signatures);
   const nOps = trace.ops.length;
-  if (assigning.length !== nOps) assigning = new Int32Array(nOps);
-  const unitOf = assigning;
   if (!remember && transientCosts.length !== nOps) transientCosts = new Array<OpCost>(nOps);
   const opCosts: OpCost[] = remember ? new Array<OpCost>(nOps) : transientCosts;
-  const slots = units.length * signatures.distinct;
-  if (slotStamp.length < slots) {
-    slotStamp = new Int32Array(slots);
-    slotCost = new Array<OpCost | undefined>(slots);
-  }
-  if (++stamp === 0x7fffffff) {
-    slotStamp.fill(0);
-    stamp = 1;
-  }
   const scratch: (UnitCost | undefined)[] = units.map(() => undefined);
-  const context = contextKey(design);
-  // Per unit: whether its costs in this context are shared (kept or read) across designs.
-  const shares = units.map((unit) => {
-    if (pairsSeen.lookup(unit, context)) return true;
-    pairsSeen.store(unit, context, true);
-    return false;
-  });
-  const system = design.system;
-  let refilled = 0; // refilledCosts' objects this table has filled
-  for (let i = 0; i < nOps; i++) {
-    const op = trace.ops[i]!;
-    const u = unitOfOp(design, trace, placement, i);
-    unitOf[i] = u;
-    const key = u * signatures.distinct + signatures.signature[i]!;
-    let oc = slotStamp[key] === stamp ? slotCost[key] : undefined;
-    if (!oc) {
-      const unit = units[u]!;
-      const sharedKey = shares[u] ? `${context}|${system.opOverheadSeconds[op.kind]},${system.opEfficiency[op.kind]}|${signatures.id}:${signatures.signature[i]!}` : undefined;
-      oc = sharedKey === undefined ? undefined : sharedCosts.lookup(unit, sharedKey);
-      if (!oc) {
-        const operands = placement.operands[i]!;
-        const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory: design.memory };
-        if (!unitSupports(unit, op) || !unitCheck(unit, op, ctx).ok) return { feasible: false };
-        if (sharedKey !== undefined) sharedCosts.store(unit, sharedKey, (oc = costOp(design, unit, op, ctx, scratch, u)));
-        else if (remember) oc = costOp(design, unit, op, ctx, scratch, u);
-        else {
-          oc = costOp(design, unit, op, ctx, scratch, u, refilledCosts[refilled]);
-          refilledCosts[refilled++] = oc;
-        }
-      }
-      slotStamp[key] = stamp;
-      slotCost[key] = oc;
+  // Per unit: its bank of costs in this context when the pair was seen in an earlier design.
+  const bankKey = `${contextKey(design)}|${signatures.id}`;
+  const banks = units.map((unit) => {
+    const bank = costBanks.lookup(unit, bankKey);
+    if (!bank) {
+      costBanks.store(unit, bankKey, {});
+      return undefined;
     }
-    opCosts[i] = oc;
+    return (bank.costs ??= new Array<OpCost | undefined>(signatures.distinct));
+  });
+  let refilled = 0; // refilledCosts' objects this table has filled
+  for (let slot = 0; slot < slotOp.length; slot++) {
+    const i = slotOp[slot]!;
+    const u = unitOf[i]!;
+    const bank = banks[u];
+    const signature = signatures.signature[i]!;
+    let oc = bank?.[signature];
+    if (!oc) {
+      const op = trace.ops[i]!;
+      const unit = units[u]!;
+      const operands = placement.operands[i]!;
+      const ctx: OpContext = { inputs: operands.inputs, output: operands.output, memory: design.memory };
+      if (!unitSupports(unit, op) || !unitCheck(unit, op, ctx).ok) return { feasible: false };
+      if (bank) oc = bank[signature] = costOp(design, unit, op, ctx, scratch, u);
+      else if (remember) oc = costOp(design, unit, op, ctx, scratch, u);
+      else {
+        oc = costOp(design, unit, op, ctx, scratch, u, refilledCosts[refilled]);
+        refilledCosts[refilled++] = oc;
+      }
+    }
+    slotCosts[slot] = oc;
   }
-  return { feasible: true, units, unitOfOp: interned(placement, unitOf), opCosts };
+  for (let i = 0; i < nOps; i++) opCosts[i] = slotCosts[slotOf[i]!]!;
+  return { feasible: true, units, unitOfOp: unitOf, opCosts };
 }
