@@ -17,6 +17,15 @@
  *   const trace = buildPresetTrace(mistral.name, { definition: mistral, seqLen: 8192, shape: { layers: 2 } });
  *   const out = simulate(loadDesign("edge-npu"), trace);
  *   if (out.ok) energyUncertainty(loadDesign("edge-npu"), out.result, { samples: 1000, seed: 1 }).metrics.energyJ;
+ *
+ * Sweeps (docs/sweeps.md), here on worker processes kept across sweeps, which start and compile once:
+ *
+ *   const pool = new WorkerPool({ processes: 2 });
+ *   try {
+ *     for (const file of ["a.yaml", "b.yaml"]) await runSweep(loadSweep(file), { outDir: `out/${file}`, pool });
+ *   } finally {
+ *     await pool.destroy();
+ *   }
  */
 export { InputError, type InputProblem } from "./common/input-error.js";
 export type { Precision } from "./workloads/precision.js";
@@ -28,6 +37,11 @@ export { readModelConfig, parameterCount, CONFIG_MODEL_TYPES, type ModelDefiniti
 export { energyUncertainty, energyGroups, RANGE_FACTORS, type EnergyGroup, type Interval } from "./sim/energy-uncertainty.js";
 export { sobolIndices, type SobolIndices } from "./sweeps/sobol.js";
 export { hypervolume2d, kneeIndex } from "./sweeps/front-measures.js";
+export { loadSweep, type ResolvedSweep } from "./sweeps/spec.js";
+export { runSweep, mergeSweeps, type SweepOptions, type Progress } from "./sweeps/runner.js";
+export { WorkerPool, type WorkerPoolOptions } from "./sweeps/worker-pool.js";
+export type { SweepSummary } from "./sweeps/aggregate.js";
+export type { Row } from "./sweeps/evaluate-point.js";
 export { loadTrace, parseTrace, traceSchema } from "./workloads/trace-io.js";
 export { parseTopology, loadTopology, topologyTrace } from "./workloads/scalesim-topology.js";
 export { convDims, convGemm, convMacs, convOperandElements, convInputFootprintElements, convOp, convLayerTrace, type ConvShape } from "./workloads/conv.js";

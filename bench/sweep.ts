@@ -2,7 +2,8 @@
  * Sweep throughput (issue 16): a bert-base seq 128 grid on edge-npu (bench-spec.ts).
  *
  *   node dist/bench/sweep.js            (npm run bench) worker start-up; the README quickstart;
- *                                       10,000 points in this thread, on 1 and on 2 workers
+ *                                       10,000 points in this thread, on 1 and on 2 workers; then
+ *                                       again in this thread and on 2 workers kept from an earlier sweep
  *   node dist/bench/sweep.js --100k     100,000 points, 1 and 2 workers interleaved (1, 2, 1, 2)
  *   node dist/bench/sweep.js --million  1,000,000 points on 2 workers: time and peak RSS
  *   --machine                            with --100k or --million: also the machine's own 2-process scaling
@@ -20,11 +21,12 @@ import { benchSpec } from "./bench-spec.js";
 import { packageRoot } from "../common/package-root.js";
 import { loadSweep } from "../sweeps/spec.js";
 import { runSweep } from "../sweeps/runner.js";
+import { WorkerPool } from "../sweeps/worker-pool.js";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux (sysconf(_SC_CLK_TCK)), the unit of /proc/*/stat times
 
 /** CPU seconds of the worker processes this process has waited for (cutime + cstime). */
-function childrenCpuSeconds(): number {
+function exitedChildrenCpuSeconds(): number {
   try {
     const stat = readFileSync("/proc/self/stat", "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -32,6 +34,35 @@ function childrenCpuSeconds(): number {
   } catch {
     return NaN; // not Linux
   }
+}
+
+/** The PIDs of this process's children (its worker processes). */
+function childPids(): string[] {
+  const pids: string[] = [];
+  try {
+    for (const task of readdirSync("/proc/self/task")) pids.push(...readFileSync(`/proc/self/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean));
+  } catch {
+    // not Linux
+  }
+  return pids;
+}
+
+/**
+ * CPU seconds of this process's children: those it has waited for (cutime + cstime) and those still
+ * running (their utime + stime: a pool kept across sweeps outlives the sweep that is timed).
+ */
+function childrenCpuSeconds(): number {
+  let seconds = exitedChildrenCpuSeconds();
+  for (const pid of childPids()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      seconds += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // fields 14 and 15 of proc(5)
+    } catch {
+      // exited just now: counted by the next reading of cutime
+    }
+  }
+  return seconds;
 }
 
 /** RSS of this process and its children, bytes. */
@@ -65,7 +96,7 @@ interface Run {
 const load = () => loadavg()[0]!.toFixed(2);
 
 /** Sweeps run with the runner's default batches (sized by time: sweeps/batch-size.ts) unless `batchSize` is given. */
-async function timed(file: string, workers: number | undefined, options: { workerHeapMb?: number; batchSize?: number } = {}): Promise<Run> {
+async function timed(file: string, workers: number | undefined, options: { workerHeapMb?: number; batchSize?: number; pool?: WorkerPool } = {}): Promise<Run> {
   const out = mkdtempSync(join(tmpdir(), "attnsim-bench-out-"));
   const loadBefore = load();
   let peak = treeRss();
@@ -145,6 +176,21 @@ if (!hundred && !million) {
   line("1 worker", w1);
   const w2 = await timed(file, 2);
   line("2 workers", w2, `, speed-up ${(inThread.sweepSeconds / w2.sweepSeconds).toFixed(2)}x over this thread, ${(w1.sweepSeconds / w2.sweepSeconds).toFixed(2)}x over 1 worker`);
+  // The same sweep on 2 worker processes kept from an earlier sweep (runSweep's pool option: a
+  // script or service that runs sweep after sweep), against this thread, which has run it above.
+  console.log("\nThe 10,000-point grid again: this thread, and 2 workers kept from an earlier sweep (their start-up and compilation paid there)");
+  const pool = new WorkerPool({ processes: 2 });
+  try {
+    await timed(file, undefined, { pool }); // the pool's first sweep: start-up and V8's compilation
+    for (let round = 1; round <= 2; round++) {
+      const here = await timed(file, 0);
+      line(`this thread (${round})`, here);
+      const kept = await timed(file, undefined, { pool });
+      line(`2 kept workers (${round})`, kept, `, speed-up ${(here.sweepSeconds / kept.sweepSeconds).toFixed(2)}x over this thread's run before it`);
+    }
+  } finally {
+    await pool.destroy();
+  }
 }
 
 if (hundred) {

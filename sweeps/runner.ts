@@ -65,6 +65,13 @@ export interface SweepOptions {
   workerHeapMb?: number;
   /** A worker that finishes no point for this long is stopped; its point becomes an error row (default 60 s). */
   pointTimeoutSeconds?: number;
+  /**
+   * Worker processes the caller keeps across sweeps (`new WorkerPool({ processes })`, stopped with its
+   * destroy()): the sweep runs its batches there and leaves the processes running, so a later sweep
+   * finds them started and their code compiled (docs/sweeps.md, "A pool kept across sweeps").
+   * `workers`, if given, must be the pool's size; the heap cap and point time limit are the pool's.
+   */
+  pool?: WorkerPool;
   onProgress?: (p: Progress) => void;
   /** Stop proposing points; the points in flight are finished and recorded. */
   signal?: AbortSignal;
@@ -132,6 +139,13 @@ function checkOptions(spec: ResolvedSweep, options: SweepOptions): void {
   }
   if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 0)) throw problem("workers", "a whole number of worker processes, 0 or more", options.workers);
   if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1)) throw problem("batchSize", "a positive whole number", options.batchSize);
+  if (options.pool) {
+    if (options.backend) throw problem("pool", "a pool or a backend, not both (a backend evaluates the batches elsewhere)", "both");
+    if (options.workers !== undefined && options.workers !== options.pool.processes) throw problem("workers", `the pool's size (${options.pool.processes}), or unset`, options.workers);
+    for (const key of ["workerHeapMb", "pointTimeoutSeconds"] as const) {
+      if (options[key] !== undefined) throw problem(key, "unset with a pool (the pool's own options apply: new WorkerPool({ heapMb, pointTimeoutSeconds }))", options[key]);
+    }
+  }
   if (options.pointTimeoutSeconds !== undefined && !(options.pointTimeoutSeconds > 0)) throw problem("pointTimeoutSeconds", "a positive number of seconds", options.pointTimeoutSeconds);
   const shard = options.shard;
   if (shard && !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)) throw problem("shard", "i/N with 0 <= i < N", `${shard.index}/${shard.count}`);
@@ -208,18 +222,21 @@ function appending<T>(out: Out, run: (items: T[]) => Promise<WorkerResult>): (it
  * Where the batches go: this thread, local worker processes (which append their rows to the files
  * named by `out` themselves), or a backend; failed batches are split.
  */
-function evaluator(spec: ResolvedSweep, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run(), sink?: RowSink): (points: PointTask[]) => Promise<WorkerResult> {
+/** The fields of a pool's tasks that name the spec and the run. */
+type TaskBase = Pick<WorkerTask, "specFile" | "specHash" | "run">;
+
+function evaluator(spec: ResolvedSweep, base: TaskBase, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run(), sink?: RowSink): (points: PointTask[]) => Promise<WorkerResult> {
   const backend = options.backend;
   const failed = (part: PointTask[], reason: string) => failedBatch(part, reason, wantRows);
   if (backend) return (points) => isolating(points, wantRows, (part) => backend.evaluate(part, wantRows), failed);
-  if (pool) return (points) => isolating(points, wantRows, appending(out, (part) => pool.run({ specFile: spec.file, points: part, wantRows, out })), failed, (items, failure) => salvageRows(spec, out, items, (p) => p.index, failure, wantRows));
+  if (pool) return (points) => isolating(points, wantRows, appending(out, (part) => pool.run({ ...base, points: part, wantRows, out })), failed, (items, failure) => salvageRows(spec, out, items, (p) => p.index, failure, wantRows));
   return async (points) => here(() => evaluateBatch(spec, { points }, wantRows, undefined, undefined, sink));
 }
 
 /** A grid sweep's batches of row indices: the worker (or this thread) makes their points (worker.ts gridTask). */
-function indexEvaluator(spec: ResolvedSweep, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run(), sink?: RowSink): (indices: number[]) => Promise<WorkerResult> {
+function indexEvaluator(spec: ResolvedSweep, base: TaskBase, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run(), sink?: RowSink): (indices: number[]) => Promise<WorkerResult> {
   const failed = (part: number[], reason: string) => failedBatch(part.map((i) => gridTask(spec, i)), reason, false);
-  if (pool) return (indices) => isolating(indices, false, appending(out, (part) => pool.run({ specFile: spec.file, indices: part, wantRows: false, out })), failed, (items, failure) => salvageRows(spec, out, items, (i) => i, failure, false));
+  if (pool) return (indices) => isolating(indices, false, appending(out, (part) => pool.run({ ...base, indices: part, wantRows: false, out })), failed, (items, failure) => salvageRows(spec, out, items, (i) => i, failure, false));
   return async (indices) => here(() => evaluateBatch(spec, { indices }, false, undefined, undefined, sink));
 }
 
@@ -253,12 +270,18 @@ export async function runSweep(spec: ResolvedSweep, options: SweepOptions): Prom
   const started = performance.now();
   checkOptions(spec, options);
   const release = lockFolder(options.outDir);
+  let releasePool: (() => void) | undefined;
   try {
+    releasePool = options.pool?.claim(`the sweep ${spec.name} into ${options.outDir}`);
     return await runLocked(spec, options, started);
   } finally {
+    releasePool?.();
     release();
   }
 }
+
+/** Tells one runSweep call's tasks from another's (a pool kept across sweeps: worker.ts WorkerTask.run). */
+let runs = 0;
 
 async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: number): Promise<SweepSummary> {
   const file = inside(options.outDir, "results.jsonl");
@@ -308,10 +331,13 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   const out: Out = { results: file, ...(csv ? { csv: csv.file } : {}) };
   const backend = options.backend;
   // Unset workers: this thread first, the pool once this thread has spent the pool's start-up.
-  const auto = !backend && options.workers === undefined;
-  let workers = backend ? 0 : (options.workers ?? 0);
+  const auto = !backend && !options.pool && options.workers === undefined;
+  let workers = backend ? 0 : (options.pool?.processes ?? options.workers ?? 0);
   const startPool = (processes: number) => new WorkerPool({ processes, heapMb: options.workerHeapMb, pointTimeoutSeconds: options.pointTimeoutSeconds });
-  let pool = workers > 0 ? startPool(workers) : undefined;
+  let pool = options.pool ?? (workers > 0 ? startPool(workers) : undefined);
+  // What every task to the pool names: the spec (and its digest, which a process checks when it
+  // loads the file) and this run.
+  const base: TaskBase = { specFile: spec.file, specHash: meta.specHash, run: `${process.pid}.${++runs}.${Date.now()}` };
   let inThreadSeconds = 0;
   const timedHere = <T>(run: () => T): T => {
     const t0 = performance.now();
@@ -322,7 +348,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
       if (auto && !pool && inThreadSeconds >= IN_THREAD_BUDGET_SECONDS) {
         workers = defaultWorkers();
         pool = startPool(workers);
-        [evaluate, evaluateIndices] = [evaluator(spec, options, sampler.learns, pool, out), indexEvaluator(spec, pool, out)];
+        [evaluate, evaluateIndices] = [evaluator(spec, base, options, sampler.learns, pool, out), indexEvaluator(spec, base, pool, out)];
       }
     }
   };
@@ -331,8 +357,8 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   const hereSink: RowSink = {
     append: (lines, csvText, count) => appendRows((f, text) => (f === file ? appendLines(fd, text, file, RESUME_ADVICE) : csv!.write(text)), out, lines, csvText, count),
   };
-  let evaluate = evaluator(spec, options, sampler.learns, pool, out, timedHere, hereSink);
-  let evaluateIndices = indexEvaluator(spec, pool, out, timedHere, hereSink);
+  let evaluate = evaluator(spec, base, options, sampler.learns, pool, out, timedHere, hereSink);
+  let evaluateIndices = indexEvaluator(spec, base, pool, out, timedHere, hereSink);
 
   const W = spec.workloads.length;
   const shard = options.shard ?? { index: 0, count: 1 };
@@ -477,7 +503,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   } finally {
     closeSync(fd);
     csv?.close();
-    await pool?.destroy();
+    if (pool !== options.pool) await pool?.destroy();
     await backend?.close();
   }
   if (failed) throw failed;

@@ -8,7 +8,7 @@
 import { dirname, resolve as resolvePath } from "node:path";
 import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import sweepSchema from "./schema/sweep.schema.json" with { type: "json" };
+import sweepSchemaJson from "./schema/sweep.schema.json" with { type: "json" };
 import { readDocument, validateAgainst } from "../common/document.js";
 import { InputError } from "../common/input-error.js";
 import { checkPathSegments, withValues } from "../common/set-path.js";
@@ -24,7 +24,12 @@ import { loadAccuracy, type AccuracyModel } from "./accuracy-model.js";
 /** The metric an accuracy model adds (sweeps/accuracy-model.ts). */
 export const ACCURACY_METRIC = "accuracy";
 
-export { sweepSchema, METRICS };
+/**
+ * The sweep spec format (sweeps/schema/sweep.schema.json). Typed as a plain object so the published
+ * declaration does not import JSON (as workloads/trace-io.ts traceSchema: TS1543 under nodenext).
+ */
+export const sweepSchema: Readonly<Record<string, unknown>> = sweepSchemaJson;
+export { METRICS };
 
 /** The metrics rows carry: a serving sweep adds the serving metrics (serving/serve.ts), an accuracy model `accuracy`. */
 export function metricsOf(spec: { serving?: unknown; accuracy?: unknown }): readonly string[] {

@@ -103,15 +103,27 @@ function lastWords(stderr: string): string {
   return (fatal ?? lines[lines.length - 1] ?? "").slice(0, 300);
 }
 
+/**
+ * Worker processes for sweeps. runSweep starts one for a sweep and stops it at the sweep's end; a
+ * caller that runs sweep after sweep (a script, a notebook, a service) can keep one instead
+ * (`runSweep(spec, { pool })`, then `destroy()`), so that only its first sweep pays for the
+ * processes' start-up and V8's compilation of the hot code (docs/sweeps.md, "A pool kept across
+ * sweeps"). One sweep at a time uses a pool.
+ */
 export class WorkerPool {
+  readonly processes: number;
   private readonly pool: workerpool.Pool;
   private readonly timeoutMs: number;
   private startupFailures = 0;
   /** Tasks handed to workerpool at once: one per process, so a task starts when it is handed over. */
   private free: number;
   private readonly waiting: (() => void)[] = [];
+  /** The sweep using the pool now (claim), if any. */
+  private user: string | undefined;
+  private destroyed = false;
 
   constructor(options: WorkerPoolOptions) {
+    this.processes = options.processes;
     this.timeoutMs = (options.pointTimeoutSeconds ?? DEFAULT_POINT_TIMEOUT_SECONDS) * 1000;
     this.free = options.processes;
     this.pool = workerpool.pool(workerEntry(), {
@@ -187,7 +199,18 @@ export class WorkerPool {
     }
   }
 
+  /** Reserve the pool for one sweep (`who` names it); throws if another sweep has it or it was destroyed. Returns the release. */
+  claim(who: string): () => void {
+    if (this.destroyed) throw new Error(`this worker pool was destroyed; ${who} needs a new one`);
+    if (this.user !== undefined) throw new Error(`this worker pool runs ${this.user}; ${who} must wait for it to end (one sweep at a time uses a pool)`);
+    this.user = who;
+    return () => {
+      if (this.user === who) this.user = undefined;
+    };
+  }
+
   async destroy(): Promise<void> {
+    this.destroyed = true;
     await this.pool.terminate(true);
   }
 }

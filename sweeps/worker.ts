@@ -1,6 +1,6 @@
 /**
  * What a worker does: one exported function over serialisable tasks. A task names the sweep spec
- * file (loaded once per worker process, with its caches) and a batch of points. A local pool's
+ * file (loaded once per worker process and spec digest, with its caches) and a batch of points. A local pool's
  * task also names the output files (`out`): the worker appends its rows to results.jsonl (and
  * their lines to results.csv, on a fresh run) itself, a chunk at a time as they are made, and
  * sends back only their counts and digests, so rows never cross the IPC channel and the main
@@ -14,9 +14,10 @@
  * makes their parameters and keys itself (gridTask, the same assignment and key as the main
  * thread's loop), so the main thread neither evaluates parameter expressions nor sends parameters.
  */
+import { closeSync } from "node:fs";
 import { appendLines, openAppending, OutputError } from "../common/output-files.js";
 import { evaluatePoint, type PointTask, type Row } from "./evaluate-point.js";
-import { assign, dimensions, loadSweep, pointKey, type ResolvedSweep } from "./spec.js";
+import { assign, dimensions, loadSweep, pointKey, specDigest, type ResolvedSweep } from "./spec.js";
 import { aggregateSpecOf, rowDigester, type BatchDigest } from "./aggregate.js";
 import { gridSampler, type IndexSampler } from "./samplers.js";
 import type { ExprValue } from "./expressions.js";
@@ -26,6 +27,18 @@ export interface WorkerTask {
   /** The resolved spec itself, when the worker cannot read the file (a remote worker); cached by specId. */
   spec?: ResolvedSweep;
   specId?: string;
+  /**
+   * The digest of the spec the sweep runs (sweep.json's specHash). A process that loads specFile
+   * checks it, and loads the file again when it changes: a pool kept across sweeps (the caller's
+   * WorkerPool) may run one spec file, edited, in two sweeps.
+   */
+  specHash?: string;
+  /**
+   * The sweep run the task belongs to. A process closes the output files it opened for another run:
+   * a pool kept across sweeps may be given a folder that was removed and made again under the same
+   * path, where a descriptor kept open would append to the removed file.
+   */
+  run?: string;
   /** The points, or (a grid sweep) the row indices, whose points the worker makes with gridTask. */
   points?: PointTask[];
   indices?: number[];
@@ -59,7 +72,20 @@ export interface WorkerResult {
   evaluationSeconds?: number;
 }
 
-let current: { id: string; spec: ResolvedSweep } | undefined;
+/** The spec this process has loaded: by its id (specId or file) and the digest the task gave. */
+let current: { id: string; hash: string | undefined; spec: ResolvedSweep } | undefined;
+/** The sweep run whose output files this process has open (`appending`). */
+let currentRun: string | undefined;
+
+/** A task's spec: the one it carries, else its file, checked against the task's digest when it gives one. */
+function specOf(task: WorkerTask): ResolvedSweep {
+  if (task.spec) return task.spec;
+  const spec = loadSweep(task.specFile);
+  if (task.specHash !== undefined && specDigest(spec) !== task.specHash) {
+    throw new Error(`${task.specFile} is not the spec this sweep started with (it was changed since): the sweep cannot go on with it`);
+  }
+  return spec;
+}
 
 /** A grid sweep's sampler and its last point's parameters (a point's workloads are consecutive rows). */
 const grids = new WeakMap<ResolvedSweep, { grid: IndexSampler; point: number; params?: Record<string, ExprValue> }>();
@@ -219,7 +245,7 @@ export function joinResults(parts: WorkerResult[], wantRows: boolean): WorkerRes
 /** The process that started this one: a sweep's main process, for a pool's worker. */
 const parentAtStart = process.ppid;
 
-/** Output files this process appends to, by path (opened once per process). */
+/** Output files this process appends to, by path (opened once per sweep run). */
 const appending = new Map<string, number>();
 
 /**
@@ -262,7 +288,12 @@ function fileSink(out: NonNullable<WorkerTask["out"]>): RowSink {
 
 export function runTask(task: WorkerTask, onPoint?: (done: number) => void): WorkerResult {
   const id = task.specId ?? task.specFile;
-  if (!current || current.id !== id) current = { id, spec: task.spec ?? loadSweep(task.specFile) };
+  if (!current || current.id !== id || current.hash !== task.specHash) current = { id, hash: task.specHash, spec: specOf(task) };
+  if (task.run !== currentRun) {
+    for (const fd of appending.values()) closeSync(fd);
+    appending.clear();
+    currentRun = task.run;
+  }
   onPoint?.(0); // loaded: from here a death is the points', not the worker's start-up
   // A local pool's results travel by V8 serialisation, which keeps NaN and Infinity: always a digest.
   return evaluateBatch(current.spec, task, task.wantRows, onPoint, task.out ? "always" : undefined, task.out ? fileSink(task.out) : undefined);

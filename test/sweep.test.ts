@@ -1,6 +1,6 @@
 /** Sweeps end to end: outputs, error rows, resume after SIGKILL, shards and merge, spec errors. */
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -9,6 +9,7 @@ import { evaluatePoint } from "../sweeps/evaluate-point.js";
 import { gridSampler } from "../sweeps/samplers.js";
 import { clearMemos } from "../common/memo.js";
 import { failedBatch, mergeSweeps, runSweep } from "../sweeps/runner.js";
+import { WorkerPool } from "../sweeps/worker-pool.js";
 import { packageRoot } from "../common/package-root.js";
 import { InputError } from "../common/input-error.js";
 
@@ -343,5 +344,59 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
     const whole = (out: string) => lines(out).filter((l) => l.endsWith("}}") || l.endsWith('"}'));
     expect(whole(out)).toEqual(whole(join(dir, "by-index-whole")));
     expect(whole(out).length).toBe(96);
+  });
+});
+
+describe("a worker pool kept across sweeps (runSweep's pool option)", () => {
+  const byKey = (out: string) => Object.fromEntries(jsonl(out).map((r) => [r.key, r]));
+  const csvRows = (out: string) => readFileSync(join(out, "results.csv"), "utf8").trim().split("\n").slice(1).sort();
+
+  it("runs sweep after sweep with the rows of this thread; an edited spec and a folder made again are the new ones; the pool outlives the sweeps", async () => {
+    const pool = new WorkerPool({ processes: 2 });
+    try {
+      // Two sweeps of one spec file, edited in between (another workload): a process that kept the
+      // spec it loaded by its file name would evaluate the old one.
+      const file = small("pooled");
+      const first = loadSweep(file);
+      await runSweep(first, { outDir: join(dir, "pool-a"), pool, batchSize: 2 });
+      await runSweep(first, { outDir: join(dir, "pool-a0"), workers: 0 });
+      expect(byKey(join(dir, "pool-a"))).toEqual(byKey(join(dir, "pool-a0")));
+      writeFileSync(file, readFileSync(file, "utf8").replace("{ model: deit-tiny }", "{ model: gpt2-small, seq: 32 }"));
+      const edited = loadSweep(file);
+      // The same output folder, removed and made again: a process that kept its descriptors open
+      // would append the new rows to the removed file.
+      rmSync(join(dir, "pool-a"), { recursive: true });
+      const summary = await runSweep(edited, { outDir: join(dir, "pool-a"), pool, batchSize: 2 });
+      await runSweep(edited, { outDir: join(dir, "pool-b0"), workers: 0 });
+      expect(summary.workers).toBe(2);
+      expect(jsonl(join(dir, "pool-a"))).toHaveLength(12);
+      expect(byKey(join(dir, "pool-a"))).toEqual(byKey(join(dir, "pool-b0")));
+      expect(csvRows(join(dir, "pool-a"))).toEqual(csvRows(join(dir, "pool-b0")));
+      expect(readFileSync(join(dir, "pool-a", "results.csv"), "utf8")).toContain("gpt2-small");
+    } finally {
+      await pool.destroy();
+    }
+    await expect(runSweep(loadSweep(small("pool-gone")), { outDir: join(dir, "pool-gone"), pool })).rejects.toThrow(/destroyed/);
+  });
+
+  it("one sweep at a time; the pool's own options are not given again; a spec file edited under a running sweep is refused", async () => {
+    const pool = new WorkerPool({ processes: 1 });
+    try {
+      const spec = loadSweep(small("pool-busy"));
+      const running = runSweep(spec, { outDir: join(dir, "pool-busy-1"), pool, batchSize: 2 });
+      await expect(runSweep(spec, { outDir: join(dir, "pool-busy-2"), pool })).rejects.toThrow(/one sweep at a time/);
+      await running;
+      await runSweep(spec, { outDir: join(dir, "pool-busy-2"), pool }); // free again once the first has ended
+      expect(byKey(join(dir, "pool-busy-2"))).toEqual(byKey(join(dir, "pool-busy-1")));
+      await expect(runSweep(spec, { outDir: join(dir, "pool-busy-3"), pool, workers: 2 })).rejects.toThrow(/the pool's size \(1\)/);
+      await expect(runSweep(spec, { outDir: join(dir, "pool-busy-3"), pool, pointTimeoutSeconds: 5 })).rejects.toThrow(/pool's own options/);
+      // A spec file edited after the sweep loaded it: the workers, which load the file, refuse it.
+      const file = small("pool-edited");
+      const loaded = loadSweep(file);
+      writeFileSync(file, readFileSync(file, "utf8").replace("values: [8, 16, 32]", "values: [8, 16]"));
+      await expect(runSweep(loaded, { outDir: join(dir, "pool-edited"), pool })).rejects.toThrow(/not the spec this sweep started with/);
+    } finally {
+      await pool.destroy();
+    }
   });
 });

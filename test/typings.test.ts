@@ -15,12 +15,22 @@ import { packageRoot } from "../common/package-root.js";
 const root = packageRoot();
 const dist = join(realpathSync(root), "dist");
 
-const CONSUMER = `import { loadDesign, buildPresetTrace, simulate, InputError, traceSchema, type Result, type SimOutcome } from "attnsim";
+const CONSUMER = `import { loadDesign, buildPresetTrace, simulate, InputError, traceSchema, loadSweep, runSweep, WorkerPool, type Result, type SimOutcome, type SweepSummary, type Progress } from "attnsim";
 const outcome: SimOutcome = simulate(loadDesign("edge-npu"), buildPresetTrace("bert-base", { seqLen: 128 }));
 export const energyJ: number | undefined = outcome.ok ? outcome.result.energyJ : undefined;
 export const breakdown: Result["breakdown"]["byUnit"] | undefined = outcome.ok ? outcome.result.breakdown.byUnit : undefined;
 export const isInputError = (e: unknown): e is InputError => e instanceof InputError;
 export const schemaTitle: unknown = (traceSchema as { title?: unknown }).title;
+export async function sweepTwice(files: string[]): Promise<SweepSummary[]> {
+  const pool = new WorkerPool({ processes: 2 });
+  try {
+    const out: SweepSummary[] = [];
+    for (const file of files) out.push(await runSweep(loadSweep(file), { outDir: file + ".out", pool, onProgress: (p: Progress) => p.done }));
+    return out;
+  } finally {
+    await pool.destroy();
+  }
+}
 `;
 
 /** A consumer project: attnsim linked into node_modules as npm would install it, and Node's types. */
