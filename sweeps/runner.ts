@@ -218,13 +218,13 @@ function appending<T>(out: Out, run: (items: T[]) => Promise<WorkerResult>): (it
   };
 }
 
+/** The fields of a pool's tasks that name the spec and the run. */
+type TaskBase = Pick<WorkerTask, "specFile" | "specHash" | "run">;
+
 /**
  * Where the batches go: this thread, local worker processes (which append their rows to the files
  * named by `out` themselves), or a backend; failed batches are split.
  */
-/** The fields of a pool's tasks that name the spec and the run. */
-type TaskBase = Pick<WorkerTask, "specFile" | "specHash" | "run">;
-
 function evaluator(spec: ResolvedSweep, base: TaskBase, options: SweepOptions, wantRows: boolean, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run(), sink?: RowSink): (points: PointTask[]) => Promise<WorkerResult> {
   const backend = options.backend;
   const failed = (part: PointTask[], reason: string) => failedBatch(part, reason, wantRows);

@@ -1,9 +1,9 @@
 /**
  * What a worker does: one exported function over serialisable tasks. A task names the sweep spec
- * file (loaded once per worker process and spec digest, with its caches) and a batch of points. A local pool's
- * task also names the output files (`out`): the worker appends its rows to results.jsonl (and
- * their lines to results.csv, on a fresh run) itself, a chunk at a time as they are made, and
- * sends back only their counts and digests, so rows never cross the IPC channel and the main
+ * file (loaded once per worker process and spec digest, with its caches) and a batch of points. A
+ * local pool's task also names the output files (`out`): the worker appends its rows to
+ * results.jsonl (and their lines to results.csv, on a fresh run) itself, a chunk at a time as they
+ * are made, and sends back only their counts and digests, so rows never cross the IPC channel and the main
  * process, which shares the cores with the workers, neither receives nor writes them. An in-thread
  * sweep appends through the runner's files the same way (a RowSink). Without either (a Redis
  * worker) the rows come back serialised as results.jsonl lines for the main thread to append. The
