@@ -1,8 +1,9 @@
 /**
  * Distributed sweep throughput (issue 9): points/s of a 10,000-point bert-base sweep through a local
  * redis-server with 1, 2 and 4 `attnsim worker` processes of one thread each, against the same sweep
- * in-process with 1 local worker thread. On one machine the workers share its cores (this one has
- * 2), so the figures say what the queue costs, not how a cluster scales. Needs redis-server on PATH.
+ * in-process with 1 local worker thread; then 100,000 points in batches sized by time against
+ * batches of 64 (issue 16). On one machine the workers share its cores (this one has 2), so the
+ * figures say what the queue costs, not how a cluster scales. Needs redis-server on PATH.
  * Run: `npm run build && node dist/bench/distributed.js`. Each line carries the machine's load
  * (os.loadavg, 1 minute, before-after): on a shared machine a figure taken under load says little
  * on its own.
@@ -50,6 +51,39 @@ async function run(workers: number): Promise<number> {
   return summary.pointsPerSecond!;
 }
 
+/**
+ * 100,000 points on one `attnsim worker --workers 2`, in batches sized by time (the default) and in
+ * fixed batches of 64, alternating, the worker warmed by a first sweep: each batch is a job with its
+ * Redis round trips, which larger batches pay less often.
+ */
+async function batching(): Promise<void> {
+  const big = loadSweep(benchSpec("100k", "bench-distributed-100k"));
+  const worker = spawn(process.execPath, [bin, "worker", url, "--workers", "2"], { stdio: "ignore" });
+  try {
+    await new Promise((r) => setTimeout(r, 1500));
+    const sweep = async (batchSize: number | undefined) => {
+      const out = mkdtempSync(join(tmpdir(), "attnsim-bench-dist-out-"));
+      const backend = await redisBackend(url, big, { maxInFlight: 64 });
+      let jobs = 0;
+      const evaluate = backend.evaluate.bind(backend);
+      backend.evaluate = (points, wantRows) => (jobs++, evaluate(points, wantRows));
+      const before = load();
+      const summary = await runSweep(big, { outDir: out, ...(batchSize ? { batchSize } : {}), backend });
+      rmSync(out, { recursive: true, force: true });
+      return { seconds: summary.wallSeconds!, jobs, load: `${before}-${load()}` };
+    };
+    await sweep(undefined); // the worker's processes start and compile
+    for (let round = 1; round <= 2; round++) {
+      for (const batchSize of [undefined, 64]) {
+        const r = await sweep(batchSize);
+        console.log(`100,000 points, ${batchSize ? "batches of 64      " : "batches sized by time"} (round ${round}): ${r.seconds.toFixed(2).padStart(6)} s, ${r.jobs} jobs, load ${r.load}`);
+      }
+    }
+  } finally {
+    worker.kill("SIGTERM");
+  }
+}
+
 try {
   console.log("\nDistributed sweep throughput (10,000-point bert-base seq 128 grid on edge-npu, batches of 64, local redis-server)");
   let before = load();
@@ -60,6 +94,8 @@ try {
     const rate = await run(n);
     console.log(`${n} worker process${n > 1 ? "es" : "  "} x 1 thread : ${Math.round(rate).toLocaleString("en-US").padStart(6)} points/s, load ${before}-${load()}`);
   }
+  console.log("\nDistributed batches: one attnsim worker with 2 processes, local redis-server");
+  await batching();
 } finally {
   redis.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });

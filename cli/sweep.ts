@@ -23,7 +23,7 @@ export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel wor
   --resume      skip the points already in DIR/results.jsonl (after a kill, or to extend a sweep)
   --shard i/N   evaluate the points with index = i mod N (one of N machines); join with attnsim merge
   --batch N     points per worker task (default: sized to ~0.2 s of a worker's time, from 64;
-                64 with --backend or NSGA-II)
+                64 with NSGA-II)
   --worker-heap MB
                 cap each worker process's V8 heap (default 1024; a point that exceeds it becomes an
                 error row)

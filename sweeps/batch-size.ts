@@ -11,9 +11,14 @@
  * So a batch is sized by time: the points that take about BATCH_TARGET_SECONDS where they run, at
  * the latest batch's time per point (it follows a worker's JIT warm-up, when its first points run
  * 2-5x slower), never more than MAX_BATCH, and never more than a 2 x lanes share of what remains (so
- * the last batches are small and the workers finish together). A slow point (a serving sweep's
- * point takes seconds) goes alone: its batch's hand-over is nothing beside it, and a kill or a
- * failed batch loses or repeats less. Before any batch has returned, FIRST_BATCH.
+ * the last batches are small and the workers finish together), but never below the smaller of
+ * FIRST_BATCH and the timed size for that share: a tail batch then takes at most
+ * BATCH_TARGET_SECONDS, and many lanes (a Redis backend's batches in flight, 64 by default) do not
+ * end a sweep with hundreds of batches of a few points, each a job with its round trips (100,000
+ * bench-grid points through a local redis-server, 2026-12-01: without the floor 1,008 batches, the
+ * last few hundred of 1-30 points, and no faster than fixed batches of 64). A slow point (a serving
+ * sweep's point takes seconds) goes alone: its batch's hand-over is nothing beside it, and a kill
+ * or a failed batch loses or repeats less. Before any batch has returned, FIRST_BATCH.
  *
  * Batches never change what a sweep records, only the order of results.csv's lines when workers
  * return them (aggregation ties by row index, not arrival).
@@ -34,7 +39,7 @@ export const BATCH_TARGET_SECONDS = 0.2;
 export class BatchSizer {
   private secondsPerPoint: number | undefined;
 
-  /** `lanes()`: where batches run at once now (worker processes, or 1 for this thread). */
+  /** `lanes()`: where batches run at once now (worker processes, 1 for this thread, a backend's batches in flight). */
   constructor(private readonly lanes: () => number) {}
 
   /** A batch of `points` took `seconds` to evaluate where it ran. */
@@ -47,6 +52,7 @@ export class BatchSizer {
   size(remaining: number): number {
     const timed = this.secondsPerPoint === undefined ? FIRST_BATCH : Math.floor(BATCH_TARGET_SECONDS / this.secondsPerPoint);
     const share = Math.ceil(remaining / (2 * Math.max(1, this.lanes())));
-    return Math.max(1, Math.min(timed, MAX_BATCH, share));
+    const floor = Math.min(timed, FIRST_BATCH, remaining);
+    return Math.max(1, floor, Math.min(timed, MAX_BATCH, share));
   }
 }

@@ -53,8 +53,8 @@ export interface SweepOptions {
   shard?: { index: number; count: number };
   /**
    * Points per batch (a worker's task). Unset: FIRST_BATCH, then sized to take ~0.2 s where it runs
-   * (sweeps/batch-size.ts), for samplers that do not learn on this machine; a learning sampler
-   * (NSGA-II) and a backend batch FIRST_BATCH points.
+   * (sweeps/batch-size.ts), for samplers that do not learn; a learning sampler (NSGA-II) batches
+   * FIRST_BATCH points.
    */
   batchSize?: number;
   /**
@@ -414,7 +414,9 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   };
 
   // Batches sized by time unless the sweep says (a learning sampler's asks and a backend's jobs stay as they were).
-  const sizer = options.batchSize === undefined && !sampler.learns && !backend ? new BatchSizer(() => (pool ? workers : 1)) : undefined;
+  // A backend's lanes are its batches in flight (its remote workers are not known here): the tail's
+  // share rule then keeps that many batches going to the end.
+  const sizer = options.batchSize === undefined && !sampler.learns ? new BatchSizer(() => (backend ? backend.maxInFlight : pool ? workers : 1)) : undefined;
   const batchSize = (remaining: number) => (sizer ? sizer.size(remaining) : (options.batchSize ?? FIRST_BATCH));
   let limit = 0; // the size of the batch being filled, fixed when it starts
   const maxInFlight = () => (backend ? backend.maxInFlight : Math.max(2, 2 * Math.max(1, workers)));
