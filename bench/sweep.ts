@@ -156,8 +156,8 @@ if (!hundred && !million || process.argv.includes("--machine")) {
 if (!hundred && !million) {
   console.log("\nSweep start-up and small sweeps (bert-base seq 128 on edge-npu; load = os.loadavg 1-minute, before-after)");
   // Worker start-up: a 1-point sweep on 1 and 2 worker processes against the same point in this
-  // thread. The difference is what a pool costs before its first point (IN_THREAD_BUDGET_SECONDS in
-  // sweeps/runner.ts rests on it).
+  // thread. The difference is what a pool costs before its first point (part of POOL_SWITCH_SECONDS
+  // in sweeps/runner.ts; the rest is the workers' warm-up).
   const one = benchSpec("1");
   await timed(one, 0); // this thread's own first-point warm-up, not counted below
   const here = await timed(one, 0);

@@ -17,9 +17,10 @@ export const SWEEP_HELP = `attnsim sweep: explore a design space in parallel wor
 
   SPEC          a sweep spec (docs/sweeps.md; examples/sweeps/)
   --out DIR     output folder (default: sweep-<name>): results.jsonl, results.csv, pareto.csv, summary.json
-  --workers N   worker processes (0 = this thread, no crash containment). Default: this thread for
-                the sweep's first ~2 s (a small sweep ends there, with no worker start-up to pay),
-                then one worker process per core
+  --workers N   worker processes (0 = this thread, no crash containment). Default: this thread,
+                then one worker process per core once what is left of the sweep would take longer
+                here than the workers' start-up would save (~6 s on 2 cores, ~2 s on 8; judged
+                after the first second)
   --resume      skip the points already in DIR/results.jsonl (after a kill, or to extend a sweep)
   --shard i/N   evaluate the points with index = i mod N (one of N machines); join with attnsim merge
   --batch N     points per worker task (default: sized to ~0.2 s of a worker's time, from 64;

@@ -37,7 +37,12 @@ export const MAX_BATCH = 4096;
 export const BATCH_TARGET_SECONDS = 0.2;
 
 export class BatchSizer {
-  private secondsPerPoint: number | undefined;
+  private latest: number | undefined;
+
+  /** The latest timed batch's seconds per point (undefined before one has returned). */
+  get secondsPerPoint(): number | undefined {
+    return this.latest;
+  }
 
   /** `lanes()`: where batches run at once now (worker processes, 1 for this thread, a backend's batches in flight). */
   constructor(private readonly lanes: () => number) {}
@@ -45,12 +50,12 @@ export class BatchSizer {
   /** A batch of `points` took `seconds` to evaluate where it ran. */
   observe(points: number, seconds: number | undefined): void {
     if (seconds === undefined || !(points > 0) || !(seconds > 0) || !Number.isFinite(seconds)) return;
-    this.secondsPerPoint = seconds / points;
+    this.latest = seconds / points;
   }
 
   /** The next batch's size, with `remaining` points (or rows) left to send. */
   size(remaining: number): number {
-    const timed = this.secondsPerPoint === undefined ? FIRST_BATCH : Math.floor(BATCH_TARGET_SECONDS / this.secondsPerPoint);
+    const timed = this.latest === undefined ? FIRST_BATCH : Math.floor(BATCH_TARGET_SECONDS / this.latest);
     const share = Math.ceil(remaining / (2 * Math.max(1, this.lanes())));
     const floor = Math.min(timed, FIRST_BATCH, remaining);
     return Math.max(1, floor, Math.min(timed, MAX_BATCH, share));

@@ -45,8 +45,8 @@ export interface SweepOptions {
   outDir: string;
   /**
    * Worker processes; 0 evaluates in this thread (no crash or time containment). Unset: this thread
-   * while the sweep is small enough that workers would not pay for their start-up, then the
-   * available cores (see IN_THREAD_BUDGET_SECONDS).
+   * while what is left of the sweep is too small for workers to pay for their start-up, then the
+   * available cores (see poolBreakEvenSeconds).
    */
   workers?: number;
   resume?: boolean;
@@ -116,21 +116,49 @@ export function defaultWorkers(): number {
 }
 
 /**
- * With `workers` unset, a sweep starts in this thread and starts worker processes only once it has
- * spent this long evaluating here (the ski-rental rule: a sweep that needs workers pays at most
- * twice their start-up; a small one never pays it). It is the start-up of a worker process before
- * its first point's result, which `node dist/bench/sweep.js` measures ("worker start-up": fork,
- * imports, the spec, the first point): 1.8-1.9 s of CPU per process (a 1-point sweep on 1 worker,
- * 2026-11-30, at a load of 9.4-9.7 on this project's 2 shared cores; the processes of a pool start
- * in parallel, one per core, so that is also the pool's wall time on an idle machine). A quiet
- * machine starts faster and evaluates faster alike, so the ratio the rule rests on holds.
- * Since 2026-12-01 a worker reaches its first result in ~0.6-0.9 s of CPU on a quiet machine
- * (validators compiled at build time and a bundled worker: docs/sweeps.md, "Fourth pass"), but
- * it then runs its first ~5,000 points 2-5x slower while V8 optimises (~1 s of CPU), which the
- * first result does not show: what switching to a pool costs is still ~1.5-2 s, so the budget
- * stays (10,000 points on 2 fresh workers still lose to this thread).
+ * What moving a sweep from this thread to a pool costs, seconds (C): a worker process's start-up
+ * before its first result (~0.6-0.9 s of CPU on a quiet machine since 2026-12-01's fourth pass;
+ * `node dist/bench/sweep.js`, "worker start-up") and its warm-up, its first ~5,000 points run 2-5x
+ * slower while V8 compiles (231 compilations taking 1.2 s in a worker's first 5,000 bench-grid
+ * points: docs/sweeps.md, "Sixth pass"). The processes start in parallel, one per core. Measured
+ * whole (2026-12-01, 13:34, load 1.5-2.1, 2 cores): 20,000 bench-like points on 2 workers from the
+ * first point took 4.1 s against 3.0-3.3 s in this thread, at a warm pool's rate ~1.3x this
+ * thread's, so C = 4.1 - 3.15 / 1.3 = 1.7 s.
  */
-export const IN_THREAD_BUDGET_SECONDS = 1.8;
+export const POOL_SWITCH_SECONDS = 1.8;
+
+/**
+ * A warm pool's throughput over this thread's, per core. On this project's 2 vCPUs (2026-12-01), 2
+ * workers against this thread: 1.16-1.43x on 10,000 points with both warm (`npm run bench`, a
+ * pool kept across sweeps), 50,000 points 6.0-6.1 s against 6.7-7.3 s with the pool's start
+ * included, 100,000 points ~9 s against ~13 s: ~1.4, 0.7 a core. Its two vCPUs slow each other
+ * on allocating code (docs/sweeps.md, "Sixth pass"); machines whose cores scale better switch a
+ * little later than they could (see poolBreakEvenSeconds).
+ */
+export const POOL_SPEEDUP_PER_CORE = 0.7;
+
+/**
+ * This thread's evaluation time before the runner judges whether a pool pays, so that it judges by
+ * a rate near the warm one: the bench grid's first ~3,500 points run 2-10x slower than later ones
+ * while V8 compiles (CPU per point in 256-point batches, 2026-12-01). With 0.5 s, a 20,000-point
+ * sweep (~2.2-3.4 s here) moved to a pool in one run of two on its inflated early rate.
+ */
+export const IN_THREAD_OBSERVE_SECONDS = 1;
+
+/**
+ * With `workers` unset, a sweep starts in this thread, and starts one worker process per core once
+ * the points it has left would take longer here than this: with s = POOL_SPEEDUP_PER_CORE x cores
+ * the pool's speed-up, C + R / s < R exactly when R > C s / (s - 1). The runner knows R (the points
+ * left, at this thread's latest time per point), so a sweep that a pool would not speed up never
+ * pays C, and a large one pays it after IN_THREAD_OBSERVE_SECONDS. 2 cores: 6.3 s; 4: 2.8 s; 8:
+ * 2.2 s. One core (s <= 1): a pool never pays, Infinity. (Until 2026-12-01 the rule was a fixed
+ * 1.8 s of this thread's time, whatever was left: 20,000 points then took 5.0-5.3 s against
+ * 3.0-3.3 s in this thread and 4.1 s on 2 workers, on this project's 2 cores.)
+ */
+export function poolBreakEvenSeconds(cores = availableParallelism()): number {
+  const s = POOL_SPEEDUP_PER_CORE * cores;
+  return s <= 1 ? Infinity : (POOL_SWITCH_SECONDS * s) / (s - 1);
+}
 
 function checkOptions(spec: ResolvedSweep, options: SweepOptions): void {
   const problem = (path: string, expected: string, found: unknown) => new InputError(OPTIONS, { path, expected, found: String(found) });
@@ -330,7 +358,7 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   // What local worker processes append to themselves (results.csv only on a fresh run).
   const out: Out = { results: file, ...(csv ? { csv: csv.file } : {}) };
   const backend = options.backend;
-  // Unset workers: this thread first, the pool once this thread has spent the pool's start-up.
+  // Unset workers: this thread first, the pool once what is left would take longer here than the pool's break-even.
   const auto = !backend && !options.pool && options.workers === undefined;
   let workers = backend ? 0 : (options.pool?.processes ?? options.workers ?? 0);
   const startPool = (processes: number) => new WorkerPool({ processes, heapMb: options.workerHeapMb, pointTimeoutSeconds: options.pointTimeoutSeconds });
@@ -339,13 +367,16 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   // loads the file) and this run.
   const base: TaskBase = { specFile: spec.file, specHash: meta.specHash, run: `${process.pid}.${++runs}.${Date.now()}` };
   let inThreadSeconds = 0;
+  const breakEven = auto ? poolBreakEvenSeconds(defaultWorkers()) : Infinity;
   const timedHere = <T>(run: () => T): T => {
     const t0 = performance.now();
     try {
       return run();
     } finally {
       inThreadSeconds += (performance.now() - t0) / 1000;
-      if (auto && !pool && inThreadSeconds >= IN_THREAD_BUDGET_SECONDS) {
+      // The points left at this thread's latest time per point (its average until batches are timed).
+      const leftSeconds = () => (total - evaluated - skipped) * (sizer?.secondsPerPoint ?? inThreadSeconds / Math.max(1, evaluated));
+      if (auto && !pool && inThreadSeconds >= IN_THREAD_OBSERVE_SECONDS && leftSeconds() > breakEven) {
         workers = defaultWorkers();
         pool = startPool(workers);
         [evaluate, evaluateIndices] = [evaluator(spec, base, options, sampler.learns, pool, out), indexEvaluator(spec, base, pool, out)];

@@ -8,7 +8,9 @@ import { assign, dimensions, loadSweep, pointKey } from "../sweeps/spec.js";
 import { evaluatePoint } from "../sweeps/evaluate-point.js";
 import { gridSampler } from "../sweeps/samplers.js";
 import { clearMemos } from "../common/memo.js";
-import { failedBatch, mergeSweeps, runSweep } from "../sweeps/runner.js";
+import { failedBatch, IN_THREAD_OBSERVE_SECONDS, mergeSweeps, poolBreakEvenSeconds, POOL_SWITCH_SECONDS, runSweep } from "../sweeps/runner.js";
+import { availableParallelism } from "node:os";
+import { benchSpec } from "../bench/bench-spec.js";
 import { WorkerPool } from "../sweeps/worker-pool.js";
 import { packageRoot } from "../common/package-root.js";
 import { InputError } from "../common/input-error.js";
@@ -398,5 +400,27 @@ describe("a worker pool kept across sweeps (runSweep's pool option)", () => {
     } finally {
       await pool.destroy();
     }
+  });
+});
+
+describe("workers unset: this thread, then a pool once what is left would take longer here than the pool's break-even", () => {
+  it("the break-even: C s / (s - 1) for a pool s times as fast, never for one core, falling to C with many", () => {
+    expect(poolBreakEvenSeconds(1)).toBe(Infinity);
+    expect(poolBreakEvenSeconds(2)).toBeCloseTo((POOL_SWITCH_SECONDS * 1.4) / 0.4, 12);
+    for (let cores = 2; cores < 64; cores++) {
+      expect(poolBreakEvenSeconds(cores + 1)).toBeLessThan(poolBreakEvenSeconds(cores));
+      expect(poolBreakEvenSeconds(cores)).toBeGreaterThan(POOL_SWITCH_SECONDS);
+    }
+  });
+
+  it("a million-point sweep moves to a pool after its first second here (when the machine has the cores); a small one stays", async () => {
+    const controller = new AbortController();
+    const big = loadSweep(benchSpec("1m", "auto-big"));
+    setTimeout(() => controller.abort(), (IN_THREAD_OBSERVE_SECONDS + 2) * 1000);
+    const summary = await runSweep(big, { outDir: join(dir, "auto-big"), signal: controller.signal });
+    expect(summary.workers).toBe(poolBreakEvenSeconds(availableParallelism()) === Infinity ? 0 : availableParallelism());
+    expect(jsonl(join(dir, "auto-big")).length).toBe(summary.rows);
+    const few = await runSweep(loadSweep(small("auto-small")), { outDir: join(dir, "auto-small") });
+    expect(few.workers).toBe(0);
   });
 });
