@@ -292,7 +292,10 @@ export function opAtStep<T extends Op>(op: T, step: number): T {
   if (!grow || step === 0) return op;
   const out = { ...op } as T & Record<string, unknown>;
   let keyGrowth = 0;
-  for (const [field, by] of Object.entries(grow) as [GrowField, number][]) {
+  // for-in, not Object.entries: this runs at every step of every growing op a new design costs.
+  for (const key in grow) {
+    const field = key as GrowField;
+    const by = grow[field]!;
     if (typeof out[field] === "number") out[field] = (out[field] as number) + by * step;
     if (field === "n" || field === "k" || field === "cols") keyGrowth = by * step;
   }
