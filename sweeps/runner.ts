@@ -129,11 +129,11 @@ export const POOL_SWITCH_SECONDS = 1.8;
 
 /**
  * A warm pool's throughput over this thread's, per core. On this project's 2 vCPUs (2026-12-01), 2
- * workers against this thread: 1.16-1.43x on 10,000 points with both warm (`npm run bench`, a
- * pool kept across sweeps), 50,000 points 6.0-6.1 s against 6.7-7.3 s with the pool's start
- * included, 100,000 points ~9 s against ~13 s: ~1.4, 0.7 a core. Its two vCPUs slow each other
- * on allocating code (docs/sweeps.md, "Sixth pass"); machines whose cores scale better switch a
- * little later than they could (see poolBreakEvenSeconds).
+ * workers against this thread, both warm (`npm run bench`, a pool kept across sweeps, 10,000
+ * points): 1.16x and 1.43x at 13:02, 1.35x and 1.20x at 13:50; with the pool's start included,
+ * 100,000 points took 7.8-8.4 s against 9.5-9.7 s (13:37): ~1.3-1.4, 0.65-0.7 a core. Its two
+ * vCPUs slow each other on allocating code (docs/sweeps.md, "Sixth pass"); machines whose cores
+ * scale better switch a little later than they could (see poolBreakEvenSeconds).
  */
 export const POOL_SPEEDUP_PER_CORE = 0.7;
 
