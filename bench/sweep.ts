@@ -25,11 +25,16 @@ import { WorkerPool } from "../sweeps/worker-pool.js";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux (sysconf(_SC_CLK_TCK)), the unit of /proc/*/stat times
 
+/** The fields of /proc/PID/stat after the command name (proc(5)'s field n is at index n - 3). */
+function statFields(pid: string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
 /** CPU seconds of the worker processes this process has waited for (cutime + cstime). */
 function exitedChildrenCpuSeconds(): number {
   try {
-    const stat = readFileSync("/proc/self/stat", "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const fields = statFields("self");
     return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND; // fields 16 and 17 of proc(5)
   } catch {
     return NaN; // not Linux
@@ -55,8 +60,7 @@ function childrenCpuSeconds(): number {
   let seconds = exitedChildrenCpuSeconds();
   for (const pid of childPids()) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const fields = statFields(pid);
       seconds += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // fields 14 and 15 of proc(5)
     } catch {
       // exited just now: counted by the next reading of cutime
@@ -68,15 +72,13 @@ function childrenCpuSeconds(): number {
 /** RSS of this process and its children, bytes. */
 function treeRss(): number {
   let rss = process.memoryUsage.rss();
-  try {
-    for (const task of readdirSync("/proc/self/task")) {
-      for (const child of readFileSync(`/proc/self/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child}/status`, "utf8"));
-        if (m) rss += Number(m[1]) * 1024;
-      }
+  for (const child of childPids()) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child}/status`, "utf8"));
+      if (m) rss += Number(m[1]) * 1024;
+    } catch {
+      // a child that just exited
     }
-  } catch {
-    // a child that just exited, or not Linux
   }
   return rss;
 }

@@ -140,8 +140,10 @@ export const POOL_SPEEDUP_PER_CORE = 0.7;
 /**
  * This thread's evaluation time before the runner judges whether a pool pays, so that it judges by
  * a rate near the warm one: the bench grid's first ~3,500 points run 2-10x slower than later ones
- * while V8 compiles (CPU per point in 256-point batches, 2026-12-01). With 0.5 s, a 20,000-point
- * sweep (~2.2-3.4 s here) moved to a pool in one run of two on its inflated early rate.
+ * while V8 compiles (CPU per point in 256-point batches, 2026-12-01); this thread's warm-up costs it
+ * ~0.6-0.8 s (the 10,000-point grid took 1.46-1.85 s cold and 0.82-1.08 s warm in `npm run bench`,
+ * 13:02 and 13:50). With 0.5 s, a 20,000-point sweep (~2.2-3.4 s here) moved to a pool in one run
+ * of two on its inflated early rate.
  */
 export const IN_THREAD_OBSERVE_SECONDS = 1;
 
@@ -258,14 +260,14 @@ function evaluator(spec: ResolvedSweep, base: TaskBase, options: SweepOptions, w
   const failed = (part: PointTask[], reason: string) => failedBatch(part, reason, wantRows);
   if (backend) return (points) => isolating(points, wantRows, (part) => backend.evaluate(part, wantRows), failed);
   if (pool) return (points) => isolating(points, wantRows, appending(out, (part) => pool.run({ ...base, points: part, wantRows, out })), failed, (items, failure) => salvageRows(spec, out, items, (p) => p.index, failure, wantRows));
-  return async (points) => here(() => evaluateBatch(spec, { points }, wantRows, undefined, undefined, sink));
+  return async (points) => here(() => evaluateBatch(spec, { points }, wantRows, undefined, sink));
 }
 
 /** A grid sweep's batches of row indices: the worker (or this thread) makes their points (worker.ts gridTask). */
 function indexEvaluator(spec: ResolvedSweep, base: TaskBase, pool: WorkerPool | undefined, out: Out, here: Here = (run) => run(), sink?: RowSink): (indices: number[]) => Promise<WorkerResult> {
   const failed = (part: number[], reason: string) => failedBatch(part.map((i) => gridTask(spec, i)), reason, false);
   if (pool) return (indices) => isolating(indices, false, appending(out, (part) => pool.run({ ...base, indices: part, wantRows: false, out })), failed, (items, failure) => salvageRows(spec, out, items, (i) => i, failure, false));
-  return async (indices) => here(() => evaluateBatch(spec, { indices }, false, undefined, undefined, sink));
+  return async (indices) => here(() => evaluateBatch(spec, { indices }, false, undefined, sink));
 }
 
 /** Row indices recorded in a grid sweep's results.jsonl, one bit each (a resumed grid skips them). */
@@ -368,15 +370,15 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
   const base: TaskBase = { specFile: spec.file, specHash: meta.specHash, run: `${process.pid}.${++runs}.${Date.now()}` };
   let inThreadSeconds = 0;
   const breakEven = auto ? poolBreakEvenSeconds(defaultWorkers()) : Infinity;
+  // The points left at this thread's latest time per point (its average until batches are timed).
+  const leftHereSeconds = () => (total - evaluated - skipped) * (sizer?.secondsPerPoint ?? inThreadSeconds / Math.max(1, evaluated));
   const timedHere = <T>(run: () => T): T => {
     const t0 = performance.now();
     try {
       return run();
     } finally {
       inThreadSeconds += (performance.now() - t0) / 1000;
-      // The points left at this thread's latest time per point (its average until batches are timed).
-      const leftSeconds = () => (total - evaluated - skipped) * (sizer?.secondsPerPoint ?? inThreadSeconds / Math.max(1, evaluated));
-      if (auto && !pool && inThreadSeconds >= IN_THREAD_OBSERVE_SECONDS && leftSeconds() > breakEven) {
+      if (auto && !pool && inThreadSeconds >= IN_THREAD_OBSERVE_SECONDS && leftHereSeconds() > breakEven) {
         workers = defaultWorkers();
         pool = startPool(workers);
         [evaluate, evaluateIndices] = [evaluator(spec, base, options, sampler.learns, pool, out), indexEvaluator(spec, base, pool, out)];
@@ -444,9 +446,8 @@ async function runLocked(spec: ResolvedSweep, options: SweepOptions, started: nu
     report();
   };
 
-  // Batches sized by time unless the sweep says (a learning sampler's asks and a backend's jobs stay as they were).
-  // A backend's lanes are its batches in flight (its remote workers are not known here): the tail's
-  // share rule then keeps that many batches going to the end.
+  // Batches sized by time unless the sweep says, or the sampler learns (its asks follow the batch
+  // size). A backend's lanes are its batches in flight (its remote workers are not known here).
   const sizer = options.batchSize === undefined && !sampler.learns ? new BatchSizer(() => (backend ? backend.maxInFlight : pool ? workers : 1)) : undefined;
   const batchSize = (remaining: number) => (sizer ? sizer.size(remaining) : (options.batchSize ?? FIRST_BATCH));
   let limit = 0; // the size of the batch being filled, fixed when it starts

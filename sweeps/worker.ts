@@ -3,12 +3,12 @@
  * file (loaded once per worker process and spec digest, with its caches) and a batch of points. A
  * local pool's task also names the output files (`out`): the worker appends its rows to
  * results.jsonl (and their lines to results.csv, on a fresh run) itself, a chunk at a time as they
- * are made, and sends back only their counts and digests, so rows never cross the IPC channel and the main
- * process, which shares the cores with the workers, neither receives nor writes them. An in-thread
- * sweep appends through the runner's files the same way (a RowSink). Without either (a Redis
- * worker) the rows come back serialised as results.jsonl lines for the main thread to append. The
- * rows themselves come back too when the sampler learns from them. worker-process.ts runs it in the
- * pool's processes; an in-thread sweep calls evaluateBatch.
+ * are made, and sends back only their counts and digests, so rows never cross the IPC channel and
+ * the main process, which shares the cores with the workers, neither receives nor writes them. An
+ * in-thread sweep appends through the runner's files the same way (a RowSink). Without either (a
+ * Redis worker) the rows come back serialised as results.jsonl lines for the main thread to
+ * append. The rows themselves come back too when the sampler learns from them. worker-process.ts
+ * runs it in the pool's processes; an in-thread sweep calls evaluateBatch.
  *
  * A grid sweep's task names its rows by index only (`indices`): the worker owns those rows and
  * makes their parameters and keys itself (gridTask, the same assignment and key as the main
@@ -182,16 +182,17 @@ class BatchResult {
     }
   }
   /**
-   * `digest`: include the rows' digest; "if-transportable": only if it survives JSON (see
-   * transportable). With a sink: "always", the rows' lines appended ("" here), and after a failed
-   * write only the count of rows kept and the failure (the sweep stops; a resume aggregates from
-   * results.jsonl).
+   * The batch's rows as a result. With a sink (this machine's files: a result that crosses no JSON)
+   * always with their digest, the rows' lines appended ("" here), and after a failed write only the
+   * count of rows kept and the failure (the sweep stops; a resume aggregates from results.jsonl).
+   * Without one (a Redis worker's batch, error rows), with the digest only if it survives JSON
+   * (see transportable).
    */
-  result(digest: "always" | "if-transportable" = "if-transportable"): WorkerResult {
+  result(): WorkerResult {
     this.flush();
     if (this.failure) return { lines: "", count: this.kept, errors: 0, failure: this.failure };
     const made = this.digester && this.count > 0 ? this.digester.digest() : undefined;
-    const digested = made !== undefined && (this.sink !== undefined || digest === "always" || transportable(made));
+    const digested = made !== undefined && (this.sink !== undefined || transportable(made));
     return {
       lines: this.lines,
       count: this.sink ? this.kept : this.count,
@@ -208,7 +209,7 @@ class BatchResult {
  * evaluated, so a batch does not hold them all. With `sink` the rows are appended there as they
  * come (a batch stops at a failed write).
  */
-export function evaluateBatch(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">, wantRows: boolean, onPoint?: (done: number) => void, digest?: "always", sink?: RowSink): WorkerResult {
+export function evaluateBatch(spec: ResolvedSweep, task: Pick<WorkerTask, "points" | "indices">, wantRows: boolean, onPoint?: (done: number) => void, sink?: RowSink): WorkerResult {
   const { points, indices = [] } = task;
   const count = points ? points.length : indices.length;
   const started = performance.now();
@@ -217,7 +218,7 @@ export function evaluateBatch(spec: ResolvedSweep, task: Pick<WorkerTask, "point
     batch.add(evaluatePoint(spec, points ? points[i]! : gridTask(spec, indices[i]!)));
     onPoint?.(i + 1);
   }
-  return { ...batch.result(digest), evaluationSeconds: (performance.now() - started) / 1000 };
+  return { ...batch.result(), evaluationSeconds: (performance.now() - started) / 1000 };
 }
 
 /** Error rows for points evaluated as a batch that failed as a whole (each named, with the reason). */
@@ -269,7 +270,7 @@ export function appendRows(write: (file: string, text: string) => void, out: Non
 }
 
 /**
- * A local pool's worker appends to the output files named by its task (opened once per process).
+ * A local pool's worker appends to the output files named by its task (opened once per sweep run).
  * A process whose sweep has gone (the main process was killed) writes nothing more: its rows could
  * land beside those of a resumed run; the points it did not write are not recorded, so a resume
  * evaluates them. (A dead parent shows as a new parent process id at once; the IPC channel's state
@@ -295,6 +296,7 @@ export function runTask(task: WorkerTask, onPoint?: (done: number) => void): Wor
     currentRun = task.run;
   }
   onPoint?.(0); // loaded: from here a death is the points', not the worker's start-up
-  // A local pool's results travel by V8 serialisation, which keeps NaN and Infinity: always a digest.
-  return evaluateBatch(current.spec, task, task.wantRows, onPoint, task.out ? "always" : undefined, task.out ? fileSink(task.out) : undefined);
+  // A local pool's task appends to its files (its result travels by V8 serialisation, which keeps
+  // NaN and Infinity: always with its digest); a remote one returns its rows.
+  return evaluateBatch(current.spec, task, task.wantRows, onPoint, task.out ? fileSink(task.out) : undefined);
 }

@@ -42,6 +42,9 @@ const jsonl = (out: string) => readFileSync(join(out, "results.jsonl"), "utf8").
   }
 });
 
+/** The rows of results.jsonl by key (workers write them in any order). */
+const byKey = (out: string) => Object.fromEntries(jsonl(out).map((r) => [r.key, r]));
+
 /** SIGKILL a sweep once some, but not all, of its batches are recorded (12 rows), and wait for it to exit. */
 async function killMidSweep(child: ChildProcess, out: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -118,7 +121,6 @@ objectives: [{ minimize: energyJ }]`);
     const spec = loadSweep(small("workers"));
     await runSweep(spec, { outDir: join(dir, "w0"), workers: 0 });
     await runSweep(spec, { outDir: join(dir, "w2"), workers: 2, batchSize: 2 });
-    const byKey = (out: string) => Object.fromEntries(jsonl(out).map((r) => [r.key, r]));
     expect(byKey(join(dir, "w2"))).toEqual(byKey(join(dir, "w0")));
   });
 
@@ -126,7 +128,6 @@ objectives: [{ minimize: energyJ }]`);
     const spec = loadSweep(small("heap"));
     await runSweep(spec, { outDir: join(dir, "h0"), workers: 0 });
     await runSweep(spec, { outDir: join(dir, "h1"), workers: 1, batchSize: 3, workerHeapMb: 64 });
-    const byKey = (out: string) => Object.fromEntries(jsonl(out).map((r) => [r.key, r]));
     expect(byKey(join(dir, "h1"))).toEqual(byKey(join(dir, "h0")));
     await expect(runSweep(spec, { outDir: join(dir, "h2"), workers: 1, workerHeapMb: 8 })).rejects.toThrow(/at least 64 MB/);
   });
@@ -286,7 +287,7 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
   it("0, 1 and 2 workers give the rows of each point resolved and evaluated from scratch", async () => {
     const file = specFile("by-index", body("[8, 16, 256]"));
     for (const workers of [0, 1, 2]) await runSweep(loadSweep(file), { outDir: join(dir, `by-index-${workers}`), workers, batchSize: 5 });
-    // Workers unset: this thread first, worker processes once it has spent their start-up (either way the same rows).
+    // Workers unset: this thread first, worker processes once what is left pays for them (either way the same rows).
     await runSweep(loadSweep(file), { outDir: join(dir, "by-index-auto"), batchSize: 5 });
     // Batches sized by time (no batchSize: sweeps/batch-size.ts) on 2 workers.
     await runSweep(loadSweep(file), { outDir: join(dir, "by-index-timed"), workers: 2 });
@@ -350,7 +351,6 @@ objectives: [{ minimize: energyJ }, { minimize: latencySeconds }]`;
 });
 
 describe("a worker pool kept across sweeps (runSweep's pool option)", () => {
-  const byKey = (out: string) => Object.fromEntries(jsonl(out).map((r) => [r.key, r]));
   const csvRows = (out: string) => readFileSync(join(out, "results.csv"), "utf8").trim().split("\n").slice(1).sort();
 
   it("runs sweep after sweep with the rows of this thread; an edited spec and a folder made again are the new ones; the pool outlives the sweeps", async () => {
